@@ -1,0 +1,174 @@
+"""Customer archive API (客户档案) and hand-over: parse, call the service, shape the reply."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm import clock
+from crm.api import http
+from crm.api.idempotency import replayable
+from crm.config import get_settings
+from crm.customers.model import (
+    Customer,
+    CustomerCreate,
+    CustomerPage,
+    CustomerPatch,
+    Filters,
+    HistoryPage,
+    LevelChange,
+    LevelHistory,
+    LevelOnDate,
+    VoidRequest,
+)
+from crm.customers.service import CustomerService
+from crm.db.base import bind_table
+from crm.handover.model import Handover, HandoverRequest
+from crm.handover.service import HandoverService
+from crm.ids import ULID_PATTERN
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = http.make_resolver()
+
+CustomerIdPath = Annotated[str, Path(pattern=ULID_PATTERN, description="Customer id (ULID)")]
+SkipDuplicateCheck = Annotated[
+    str | None, Header(alias="X-Skip-Duplicate-Check", description="true: create despite a duplicate name")
+]
+
+
+def customers() -> CustomerService:
+    return CustomerService(http.principal(app))
+
+
+@app.post("/customers", tags=["customers"], summary="Create a customer; duplicate names are caught")
+def create_customer(
+    body: Annotated[CustomerCreate, Body()],
+    idempotency_key: http.IdempotencyKey = None,
+    skip_duplicate_check: SkipDuplicateCheck = None,
+) -> Response[Customer]:
+    service = customers()
+
+    def run() -> Response[Any]:
+        created = service.create(body, skip_duplicate_check=http.flag(skip_duplicate_check))
+        metrics.add_metric(name="CustomersCreated", unit=MetricUnit.Count, value=1)
+        return http.reply(created, 201, created.version, {"Location": f"/customers/{created.id}"})
+
+    payload = body.model_dump(mode="json")
+    return replayable(service.p, "create_customer", idempotency_key, payload, run, app.lambda_context)
+
+
+@app.get("/customers", tags=["customers"], summary="List customers in your scope, with filters")
+def list_customers(
+    limit: http.Limit = 50,
+    cursor: http.Cursor = None,
+    owner_id: Annotated[str | None, Query(max_length=64)] = None,
+    org_unit_id: Annotated[str | None, Query(max_length=64)] = None,
+    type: Annotated[str | None, Query(pattern="^(distributor|terminal|person|other)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(prospect|opportunity|active|lost|stopped|closed)$")] = None,
+    level: Annotated[str | None, Query(pattern="^[ABCD]$")] = None,
+    city: Annotated[str | None, Query(max_length=50)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name or alias prefix")] = None,
+    include_voided: Annotated[bool, Query()] = False,
+) -> CustomerPage:
+    filters = Filters(owner_id, org_unit_id, type, status, level, city, q, include_voided)
+    page = customers().list(filters, limit, cursor)
+    return CustomerPage(items=page.items, next_cursor=page.cursor)
+
+
+@app.get("/customers/<customer_id>", tags=["customers"], summary="Read one customer")
+def get_customer(customer_id: CustomerIdPath) -> Response[Customer]:
+    customer = customers().get(customer_id)
+    return http.reply(customer, version=customer.version)
+
+
+@app.patch("/customers/<customer_id>", tags=["customers"], summary="Change fields (If-Match required)")
+def update_customer(
+    customer_id: CustomerIdPath,
+    body: Annotated[CustomerPatch, Body()],
+    if_match: http.IfMatch = None,
+    skip_duplicate_check: SkipDuplicateCheck = None,
+) -> Response[Customer]:
+    version = http.required_version(if_match)
+    updated = customers().update(customer_id, version, body, http.flag(skip_duplicate_check))
+    return http.reply(updated, version=updated.version)
+
+
+@app.post("/customers/<customer_id>/void", tags=["customers"], summary="Void a customer (If-Match required)")
+def void_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
+                  if_match: http.IfMatch = None) -> Response[Customer]:
+    voided = customers().void(customer_id, http.required_version(if_match), body.reason)
+    return http.reply(voided, version=voided.version)
+
+
+@app.post("/customers/<customer_id>/restore", tags=["customers"], summary="Restore a voided customer")
+def restore_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
+                     if_match: http.IfMatch = None) -> Response[Customer]:
+    restored = customers().restore(customer_id, http.required_version(if_match), body.reason)
+    return http.reply(restored, version=restored.version)
+
+
+@app.get("/customers/<customer_id>/history", tags=["customers"], summary="Every change: who, when, before/after")
+def customer_history(customer_id: CustomerIdPath, limit: http.Limit = 50,
+                     cursor: http.Cursor = None) -> HistoryPage:
+    page = customers().history(customer_id, limit, cursor)
+    return HistoryPage(items=page.items, next_cursor=page.cursor)
+
+
+@app.get("/customers/<customer_id>/levels", tags=["levels"], summary="Level history, newest effective first")
+def customer_levels(customer_id: CustomerIdPath, limit: http.Limit = 50,
+                    cursor: http.Cursor = None) -> LevelHistory:
+    page = customers().levels(customer_id, limit, cursor)
+    return LevelHistory(items=page.items, next_cursor=page.cursor)
+
+
+@app.post("/customers/<customer_id>/levels", tags=["levels"], summary="Change the level from a date, with a reason")
+def change_level(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()],
+                 if_match: http.IfMatch = None) -> Response[Customer]:
+    updated = customers().change_level(customer_id, body, http.optional_version(if_match))
+    return http.reply(updated, 201, updated.version)
+
+
+@app.get("/customers/<customer_id>/level", tags=["levels"], summary="The level in force on a date")
+def level_on(customer_id: CustomerIdPath,
+             on: Annotated[date | None, Query(description="Default: today")] = None) -> LevelOnDate:
+    return customers().level_on(customer_id, on or clock.today())
+
+
+@app.get("/customers/<customer_id>/downstream", tags=["customers"], summary="Customers this one supplies")
+def downstream(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> CustomerPage:
+    page = customers().downstream(customer_id, limit, cursor)
+    return CustomerPage(items=page.items, next_cursor=page.cursor)
+
+
+@app.post("/handovers", tags=["hand-over"], summary="Move all of a leaving rep's customers to another rep")
+def start_handover(body: Annotated[HandoverRequest, Body()],
+                   idempotency_key: http.IdempotencyKey = None) -> Response[Handover]:
+    service = HandoverService(http.principal(app), get_settings().handover_state_machine_arn)
+
+    def run() -> Response[Any]:
+        job = service.start(body)
+        return http.reply(job, 202, job.version, {"Location": f"/handovers/{job.id}"})
+
+    return replayable(service.p, "start_handover", idempotency_key, body.model_dump(mode="json"), run,
+                      app.lambda_context)
+
+
+@app.get("/handovers/<handover_id>", tags=["hand-over"], summary="How far a hand-over got")
+def get_handover(handover_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[Handover]:
+    job = HandoverService(http.principal(app), get_settings().handover_state_machine_arn).get(handover_id)
+    return http.reply(job, version=job.version)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    bind_table(get_settings().table_name)
+    return app.resolve(event, context)
+

@@ -1,0 +1,1 @@
+"""HTTP helpers every API function uses (resolver, problem+json, ETags, idempotency)."""

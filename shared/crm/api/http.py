@@ -1,0 +1,141 @@
+"""HTTP conventions shared by every API function: one resolver factory, problem+json, ETags, paging.
+
+A handler module builds its resolver with `make_resolver()`, declares routes, and never
+formats an error itself: domain errors raised anywhere below become problem+json here.
+"""
+
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from pydantic import BaseModel
+
+from crm.auth import Principal, principal_from_claims
+from crm.config import get_settings
+from crm.errors import DomainError, PayloadTooLarge, PreconditionFailed, PreconditionRequired, RetryableError
+
+PROBLEM_JSON = "application/problem+json"
+logger = Logger(child=True)
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, max 200)")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from next_cursor")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag from the last GET; required")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=128, description="Replays the first reply on retry")
+]
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body, ensure_ascii=False))
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    # Powertools prefixes body fields with ("body", <param name>); the client only knows its own JSON.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> Response[Any]:
+    errors = [{"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+              for e in exc.errors()]
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return problem(400, "Malformed JSON", "The request body is not valid JSON.", errors=errors)
+    return problem(422, "Validation failed", "The request has invalid fields.", errors=errors)
+
+
+def make_resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain(exc: DomainError) -> Response[Any]:
+        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[Any]:
+        return _validation_problem(exc)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _content_type(exc: RequestUnsupportedContentType) -> Response[Any]:
+        return problem(415, "Unsupported media type", "Send the body as application/json.")
+
+    @app.exception_handler(NotFoundError)
+    def _no_route(exc: NotFoundError) -> Response[Any]:
+        return problem(404, "Not found", "No such resource.")
+
+    @app.exception_handler(RetryableError)
+    def _busy(exc: RetryableError) -> Response[Any]:
+        return problem(503, "Busy", "Please retry in a moment.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[Any]:
+        logger.exception("unhandled error")  # the trace goes to the log, never to the client
+        return problem(500, "Internal error", "Something went wrong on our side; it has been logged.")
+
+    app.use(middlewares=[_limit_body_size])
+    return app
+
+
+def _limit_body_size(app: APIGatewayRestResolver, next_middleware: Callable[..., Any]) -> Any:
+    body = app.current_event.body or ""
+    limit = get_settings().max_body_bytes
+    if len(body) > limit:
+        raise PayloadTooLarge(f"The body is {len(body)} bytes; the limit is {limit}.")
+    return next_middleware(app)
+
+
+def principal(app: APIGatewayRestResolver) -> Principal:
+    claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
+    if not claims:
+        raise Unauthorized("No identity came with the request.")
+    return principal_from_claims(claims)
+
+
+# --------------------------------------------------------------------------- conditional requests
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def required_version(if_match: str | None) -> int:
+    """The version an If-Match names. Missing → 428; anything but one of our ETags → 412."""
+    if not if_match:
+        raise PreconditionRequired("Send If-Match with the ETag from your last read of this record.")
+    tag = if_match.strip().removeprefix("W/")
+    if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        return int(tag[1:-1])
+    raise PreconditionFailed("If-Match does not name a version of this record.")
+
+
+def optional_version(if_match: str | None) -> int | None:
+    return required_version(if_match) if if_match else None
+
+
+# --------------------------------------------------------------------------- replies
+
+def reply(model: BaseModel, status: int = HTTPStatus.OK, version: int | None = None,
+          headers: dict[str, str] | None = None) -> Response[Any]:
+    all_headers = dict(headers or {})
+    if version is not None:
+        all_headers["ETag"] = etag(version)
+    return Response(status_code=status, content_type="application/json", body=model, headers=all_headers)
+
+
+def flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes"}

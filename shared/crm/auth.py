@@ -1,0 +1,118 @@
+"""Who may do what, and on which records: the one place every function asks.
+
+Two questions, always in this order:
+1. `require(principal, action)`: may this role do this at all? No → 403, before any read.
+2. `Scope.covers(record)`: is this record inside the caller's slice of the org tree? No → 404,
+   so the existence of records outside the scope is never revealed.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from crm.errors import Forbidden
+
+
+class Role(StrEnum):
+    REP = "rep"
+    DEPT_HEAD = "dept_head"
+    BRANCH_HEAD = "branch_head"
+    HQ_ADMIN = "hq_admin"
+    DISTRIBUTOR = "distributor"
+
+
+OFFICE = frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN})
+MANAGERS = frozenset({Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN})
+
+# action -> roles allowed to perform it. Scope still limits *which* records.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "customer:read": OFFICE | {Role.DISTRIBUTOR},
+    "customer:create": OFFICE,
+    "customer:update": OFFICE,
+    "customer:assign": MANAGERS,  # choose an owner or org unit other than oneself
+    "customer:void": MANAGERS,
+    "customer:restore": MANAGERS,
+    "customer:change_level": OFFICE,
+    "customer:skip_duplicate_check": MANAGERS,
+    "handover:start": MANAGERS,
+    "handover:read": MANAGERS,
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    user_id: str
+    org_unit_id: str
+    roles: frozenset[Role]
+    distributor_id: str | None = None
+    name: str = ""
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """Claims as the Cognito authorizer passes them (all strings); raises Forbidden when unusable."""
+    tenant = str(claims.get("custom:tenant_id") or "")
+    user = str(claims.get("sub") or "")
+    raw_roles = claims.get("custom:roles") or ""
+    names = raw_roles if isinstance(raw_roles, list) else str(raw_roles).strip("[]").replace(" ", "").split(",")
+    roles = frozenset(Role(r) for r in names if r in Role._value2member_map_)
+    if not tenant or not user or not roles:
+        raise Forbidden("The token carries no tenant, user or known role.")
+    return Principal(
+        tenant_id=tenant,
+        user_id=user,
+        org_unit_id=str(claims.get("custom:org_unit_id") or ""),
+        roles=roles,
+        distributor_id=str(claims.get("custom:distributor_id") or "") or None,
+        name=str(claims.get("name") or claims.get("cognito:username") or user),
+    )
+
+
+def require(principal: Principal, action: str) -> None:
+    if not principal.roles & PERMISSIONS[action]:
+        raise Forbidden(f"Your role may not {action.replace(':', ' ').replace('_', ' ')}.")
+
+
+class Scoped(Protocol):
+    id: str
+    owner_id: str | None
+    org_path: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The slice of the tenant a caller sees. Exactly one of the fields below is set."""
+
+    whole_tenant: bool = False
+    org_path: str | None = None  # a unit head: that unit's subtree
+    owner_id: str | None = None  # a rep: their own customers
+    customer_id: str | None = None  # a distributor user: its own record
+
+    def covers(self, record: Scoped) -> bool:
+        if self.whole_tenant:
+            return True
+        if self.org_path is not None:
+            return record.org_path.startswith(self.org_path)
+        if self.owner_id is not None:
+            return record.owner_id == self.owner_id
+        return record.id == self.customer_id
+
+    def covers_unit(self, unit_path: str) -> bool:
+        """May records be placed in (or moved to) this org unit by the caller?"""
+        if self.whole_tenant:
+            return True
+        return self.org_path is not None and unit_path.startswith(self.org_path)
+
+
+def scope_for(principal: Principal, unit_path: str) -> Scope:
+    """The widest scope among the caller's roles; `unit_path` is the path of their org unit."""
+    if principal.has(Role.HQ_ADMIN):
+        return Scope(whole_tenant=True)
+    if principal.has(Role.BRANCH_HEAD, Role.DEPT_HEAD):
+        return Scope(org_path=unit_path)
+    if principal.has(Role.REP):
+        return Scope(owner_id=principal.user_id)
+    return Scope(customer_id=principal.distributor_id or "-")

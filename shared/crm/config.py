@@ -1,0 +1,23 @@
+"""Settings read once per cold start; logic receives values, never reads os.environ itself."""
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    table_name: str = Field(min_length=3)
+    handover_state_machine_arn: str | None = None
+    max_body_bytes: int = 256 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", ""),
+        handover_state_machine_arn=env.get("HANDOVER_STATE_MACHINE_ARN") or None,
+        max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
+    )

@@ -1,0 +1,211 @@
+"""Customers in DynamoDB: the record, its name keys, level history and audit trail.
+
+Maps explicitly between the stored shape (crm.db.models) and the service model (Customer).
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from crm.auth import Scope
+from crm.customers.model import ChangeEntry, Customer, DuplicateCandidate, Filters, LevelEntry
+from crm.db import keys
+from crm.db.models import AuditItem, CustomerItem, LevelItem, NameKeyItem
+from crm.db.paging import Page, query_page
+from crm.db.transaction import Transaction
+from crm.errors import Conflict
+from pynamodb.expressions.condition import Condition
+
+# Fields kept as top-level attributes (keys and list filters); everything else goes in `doc`.
+_TOP_LEVEL = ("id", "tenant_id", "name", "type", "status", "level", "owner_id", "org_unit_id", "org_path",
+              "upstream_id", "voided")
+
+
+def to_item(customer: Customer) -> CustomerItem:
+    data = customer.model_dump(mode="json")
+    t, cid = customer.tenant_id, customer.id
+    item = CustomerItem(
+        keys.customer_pk(t, cid), keys.META,
+        gsi1pk=keys.customers_scope_pk(t), gsi1sk=keys.scope_sk(customer.org_path, cid),
+        gsi2pk=keys.owner_pk(t, customer.owner_id) if customer.owner_id else None,
+        gsi2sk=f"CUST#{cid}" if customer.owner_id else None,
+        gsi4pk=keys.upstream_pk(t, customer.upstream_id) if customer.upstream_id else None,
+        gsi4sk=f"CUST#{cid}" if customer.upstream_id else None,
+        city=customer.region.city,
+        doc={k: v for k, v in data.items() if k not in _TOP_LEVEL and k != "version"},
+        **{k: data[k] for k in _TOP_LEVEL},
+    )
+    item.version = customer.version or None  # the version read; the write is conditional on it
+    return item
+
+
+def from_item(item: CustomerItem) -> Customer:
+    data: dict[str, Any] = dict(item.doc.as_dict())
+    data.update({k: getattr(item, k) for k in _TOP_LEVEL})
+    data["version"] = item.version or 0
+    return Customer.model_validate(data)
+
+
+def get(tenant_id: str, customer_id: str) -> Customer | None:
+    try:
+        return from_item(CustomerItem.get(keys.customer_pk(tenant_id, customer_id), keys.META))
+    except CustomerItem.DoesNotExist:
+        return None
+
+
+def get_many(tenant_id: str, ids: Iterable[str]) -> dict[str, Customer]:
+    wanted = [(keys.customer_pk(tenant_id, i), keys.META) for i in dict.fromkeys(ids)]
+    return {item.id: from_item(item) for item in CustomerItem.batch_get(wanted)}
+
+
+# ----------------------------------------------------------------------------- names and aliases
+
+def name_holders(tenant_id: str, norms: Iterable[str]) -> list[DuplicateCandidate]:
+    """Everyone who already uses one of these normalised spellings, as a name or an alias."""
+    found: list[DuplicateCandidate] = []
+    for norm in dict.fromkeys(norms):
+        for key in NameKeyItem.query(keys.name_pk(tenant_id, norm)):
+            found.append(DuplicateCandidate(customer_id=key.customer_id, matched=key.text, kind=key.kind))
+    return found
+
+
+def _name_key(tenant_id: str, customer_id: str, norm: str, text: str, kind: str) -> NameKeyItem:
+    sk = keys.ALIAS if kind == "alias" else f"CUST#{customer_id}"
+    return NameKeyItem(keys.name_pk(tenant_id, norm), sk, gsi3pk=keys.names_index_pk(tenant_id),
+                       gsi3sk=f"{norm}#{customer_id}", customer_id=customer_id, kind=kind, text=text)
+
+
+def _alias_taken(text: str):  # type: ignore[no-untyped-def]
+    return lambda: Conflict(f"The alias {text!r} already belongs to another customer.", field="aliases")
+
+
+def stage_names(tx: Transaction, before: Customer | None, after: Customer,
+                norm: Any) -> None:
+    """Adds the name-key writes that take `before`'s names and aliases to `after`'s."""
+    t, cid = after.tenant_id, after.id
+    old_name = {norm(before.name): before.name} if before else {}
+    new_name = {norm(after.name): after.name}
+    old_alias = {norm(a): a for a in before.aliases} if before else {}
+    new_alias = {norm(a): a for a in after.aliases}
+    for n in old_name.keys() - new_name.keys():
+        tx.delete(_name_key(t, cid, n, old_name[n], "name"))
+    for n in new_name.keys() - old_name.keys():
+        tx.put(_name_key(t, cid, n, new_name[n], "name"))
+    for n in old_alias.keys() - new_alias.keys():
+        tx.delete(_name_key(t, cid, n, old_alias[n], "alias"), condition=NameKeyItem.customer_id == cid)
+    for n in new_alias.keys() - old_alias.keys():
+        tx.put(_name_key(t, cid, n, new_alias[n], "alias"), condition=NameKeyItem.pk.does_not_exist(),
+               on_fail=_alias_taken(new_alias[n]))
+
+
+def search_names(tenant_id: str, prefix: str, limit: int, cursor: str | None) -> Page[NameKeyItem]:
+    return query_page(NameKeyItem, "gsi3pk", keys.names_index_pk(tenant_id), limit=limit, cursor=cursor,
+                      range_condition=NameKeyItem.gsi3sk.startswith(prefix), index_name="gsi3")
+
+
+# ----------------------------------------------------------------------------- writes
+
+def stage_customer(tx: Transaction, customer: Customer) -> None:
+    """Create (version 0: must not exist) or replace (must still be at the version read)."""
+    tx.put(to_item(customer))
+
+
+def stage_audit(tx: Transaction, customer: Customer, audit_id: str, action: str, actor_id: str,
+                at: str, changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
+    tx.put(AuditItem(keys.customer_pk(customer.tenant_id, customer.id), f"AUDIT#{audit_id}",
+                     tenant_id=customer.tenant_id, action=action, actor_id=actor_id, at=at, reason=reason,
+                     changes=changes))
+
+
+def stage_level(tx: Transaction, customer: Customer, entry: LevelEntry, entry_id: str) -> None:
+    tx.put(LevelItem(keys.customer_pk(customer.tenant_id, customer.id),
+                     f"LEVEL#{entry.effective_from.isoformat()}#{entry_id}",
+                     level=entry.level.value, effective_from=entry.effective_from.isoformat(),
+                     reason=entry.reason, changed_by=entry.changed_by,
+                     changed_at=entry.changed_at.isoformat()))
+
+
+# ----------------------------------------------------------------------------- reads of lists
+
+def scope_filter(scope: Scope) -> Condition | None:
+    if scope.whole_tenant:
+        return None
+    if scope.org_path is not None:
+        return CustomerItem.org_path.startswith(scope.org_path)
+    if scope.owner_id is not None:
+        return CustomerItem.owner_id == scope.owner_id
+    return CustomerItem.id == (scope.customer_id or "-")
+
+
+def customer_filter(scope: Scope, f: Filters) -> Condition | None:
+    """The FilterExpression for a list: the caller's scope and the attribute filters asked for."""
+    conditions = [
+        scope_filter(scope),
+        CustomerItem.type == f.type if f.type else None,
+        CustomerItem.status == f.status if f.status else None,
+        CustomerItem.level == f.level if f.level else None,
+        CustomerItem.city == f.city if f.city else None,
+        None if f.include_voided else CustomerItem.voided == False,  # noqa: E712 (a condition, not a bool)
+    ]
+    result = None
+    for c in conditions:
+        if c is not None:
+            result = c if result is None else result & c
+    return result
+
+
+def list_by_org_path(tenant_id: str, org_path: str, where: Condition | None, limit: int,
+                     cursor: str | None) -> Page[Customer]:
+    page = query_page(CustomerItem, "gsi1pk", keys.customers_scope_pk(tenant_id), limit=limit, cursor=cursor,
+                      range_condition=CustomerItem.gsi1sk.startswith(org_path), filter_condition=where,
+                      index_name="gsi1")
+    return Page([from_item(i) for i in page.items], page.cursor)
+
+
+def list_by_owner(tenant_id: str, owner_id: str, where: Condition | None, limit: int,
+                  cursor: str | None) -> Page[Customer]:
+    page = query_page(CustomerItem, "gsi2pk", keys.owner_pk(tenant_id, owner_id), limit=limit, cursor=cursor,
+                      filter_condition=where, index_name="gsi2")
+    return Page([from_item(i) for i in page.items], page.cursor)
+
+
+def list_downstream(tenant_id: str, customer_id: str, scope: Scope, limit: int,
+                    cursor: str | None) -> Page[Customer]:
+    page = query_page(CustomerItem, "gsi4pk", keys.upstream_pk(tenant_id, customer_id), limit=limit,
+                      cursor=cursor, filter_condition=scope_filter(scope), index_name="gsi4")
+    return Page([from_item(i) for i in page.items], page.cursor)
+
+
+def list_history(tenant_id: str, customer_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
+    page = query_page(AuditItem, "pk", keys.customer_pk(tenant_id, customer_id), limit=limit, cursor=cursor,
+                      range_condition=AuditItem.sk.startswith("AUDIT#"), forward=False)
+    entries = [ChangeEntry(id=a.sk.removeprefix("AUDIT#"), action=a.action, actor_id=a.actor_id, at=a.at,
+                           reason=a.reason, changes=a.changes.as_dict()) for a in page.items]
+    return Page(entries, page.cursor)
+
+
+def _level_entry(item: LevelItem) -> LevelEntry:
+    return LevelEntry(level=item.level, effective_from=item.effective_from, reason=item.reason,
+                      changed_by=item.changed_by, changed_at=item.changed_at)
+
+
+def list_levels(tenant_id: str, customer_id: str, limit: int, cursor: str | None) -> Page[LevelEntry]:
+    page = query_page(LevelItem, "pk", keys.customer_pk(tenant_id, customer_id), limit=limit, cursor=cursor,
+                      range_condition=LevelItem.sk.startswith("LEVEL#"), forward=False)
+    return Page([_level_entry(i) for i in page.items], page.cursor)
+
+
+def level_on(tenant_id: str, customer_id: str, on: date) -> LevelEntry | None:
+    """The entry in force on a date: the latest effective_from on or before it (latest recorded wins)."""
+    upper = f"LEVEL#{on.isoformat()}#~"  # '~' sorts after every ULID character
+    for item in LevelItem.query(keys.customer_pk(tenant_id, customer_id),
+                                LevelItem.sk.between("LEVEL#", upper), scan_index_forward=False, limit=1):
+        return _level_entry(item)
+    return None
+
+
+def next_level_after(tenant_id: str, customer_id: str, on: date) -> LevelEntry | None:
+    lower = f"LEVEL#{on.isoformat()}#~"
+    for item in LevelItem.query(keys.customer_pk(tenant_id, customer_id), LevelItem.sk > lower, limit=1):
+        return _level_entry(item)
+    return None

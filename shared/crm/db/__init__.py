@@ -1,0 +1,1 @@
+"""The only code that knows DynamoDB: pynamodb models, keys, transactions, paging."""

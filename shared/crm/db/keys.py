@@ -1,0 +1,45 @@
+"""Key builders: the only place key formats are spelled out. Every key starts with the tenant."""
+
+
+def tenant_prefix(tenant_id: str) -> str:
+    return f"T#{tenant_id}#"
+
+
+def customer_pk(tenant_id: str, customer_id: str) -> str:
+    return f"T#{tenant_id}#CUST#{customer_id}"
+
+
+def customers_scope_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#CUST"
+
+
+def scope_sk(org_path: str, customer_id: str) -> str:
+    return f"{org_path}#{customer_id}"
+
+
+def owner_pk(tenant_id: str, user_id: str) -> str:
+    return f"T#{tenant_id}#OWNER#{user_id}"
+
+
+def upstream_pk(tenant_id: str, customer_id: str) -> str:
+    return f"T#{tenant_id}#UP#{customer_id}"
+
+
+def name_pk(tenant_id: str, norm: str) -> str:
+    return f"T#{tenant_id}#NAME#{norm}"
+
+
+def names_index_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#NAMES"
+
+
+def org_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#ORG"
+
+
+def handover_pk(tenant_id: str, handover_id: str) -> str:
+    return f"T#{tenant_id}#HANDOVER#{handover_id}"
+
+
+META = "META"
+ALIAS = "ALIAS"

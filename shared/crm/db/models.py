@@ -1,0 +1,161 @@
+"""pynamodb shapes of the records in the single table. docs/access-patterns.md lists the keys.
+
+These are storage shapes only: services work with the pydantic models in crm.<domain>.model,
+and the repositories map between the two explicitly.
+"""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+
+from crm.db.base import Item, VersionedItem
+
+
+class _Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class _Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class _Gsi3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi3"
+        projection = IncludeProjection(["customer_id", "kind", "text"])
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class _Gsi4(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "gsi4"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
+class CustomerItem(VersionedItem):
+    """pk T#t#CUST#<id>, sk META. gsi1: scope (org path), gsi2: owner, gsi4: upstream (sparse)."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    by_scope = _Gsi1()
+    by_owner = _Gsi2()
+    by_upstream = _Gsi4()
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    # Filterable fields stay top-level so list filters can be FilterExpressions.
+    name = UnicodeAttribute()
+    type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    level = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    owner_id = UnicodeAttribute(null=True)
+    org_unit_id = UnicodeAttribute()
+    org_path = UnicodeAttribute()
+    upstream_id = UnicodeAttribute(null=True)
+    voided = BooleanAttribute(default=False)
+    # The rest of the record as the service model dumps it (JSON-compatible values).
+    doc = MapAttribute()
+
+
+class NameKeyItem(Item):
+    """A normalised name or alias pointing at a customer.
+
+    pk T#t#NAME#<norm>: one partition per spelling, so a duplicate check is a single Query.
+    sk ALIAS for an alias (one per spelling: that is what makes aliases unique per tenant),
+    sk CUST#<id> for a customer's own name (two customers may share a name after an override).
+    gsi3 (T#t#NAMES, <norm>#<id>) serves prefix search over names and aliases.
+    """
+
+    gsi3pk = UnicodeAttribute()
+    gsi3sk = UnicodeAttribute()
+    by_text = _Gsi3()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "name" | "alias"
+    text = UnicodeAttribute()  # as written, for display
+
+
+class LevelItem(Item):
+    """pk T#t#CUST#<id>, sk LEVEL#<effective_from>#<ulid>: the level history, effective-dated."""
+
+    level = UnicodeAttribute()
+    effective_from = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    changed_by = UnicodeAttribute()
+    changed_at = UnicodeAttribute()
+
+
+class AuditItem(Item):
+    """pk = the changed record's pk, sk AUDIT#<ulid>; written in the same transaction as the change."""
+
+    tenant_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    changes = MapAttribute()  # field -> {"before": ..., "after": ...}
+
+
+class OrgUnitItem(VersionedItem):
+    """pk T#t#ORG, sk UNIT#<id>. The path (/HQ/EAST/EAST-RX/) makes "subtree" a prefix match."""
+
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    path = UnicodeAttribute()
+
+
+class UserItem(VersionedItem):
+    """pk T#t#ORG, sk USER#<id>: the directory mirror of the identity provider's users."""
+
+    name = UnicodeAttribute()
+    username = UnicodeAttribute()
+    org_unit_id = UnicodeAttribute()
+    roles = UnicodeSetAttribute()
+    distributor_id = UnicodeAttribute(null=True)
+    active = BooleanAttribute(default=True)
+
+
+class HandoverItem(VersionedItem):
+    """pk T#t#HANDOVER#<id>, sk META: one hand-over job and how far it got."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    from_user_id = UnicodeAttribute()
+    to_user_id = UnicodeAttribute()
+    to_org_unit_id = UnicodeAttribute()
+    scope_path = UnicodeAttribute(null=True)  # None: the whole tenant
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()  # running | completed | failed
+    moved = NumberAttribute(default=0)
+    skipped = ListAttribute(of=UnicodeAttribute, default=list)  # out of the requester's scope
+    cursor = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)

@@ -1,0 +1,82 @@
+"""One page of a Query at a time, with an opaque cursor the caller cannot point elsewhere.
+
+We call the low-level query page by page (pynamodb's iterator would keep fetching until the
+limit is met, however much a filter discards); a page is bounded in reads, may come back
+short, and the cursor says where to go on.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+
+from crm.errors import BadRequest
+
+M = TypeVar("M", bound=Model)
+
+MAX_PAGES_PER_REQUEST = 4  # bounds the reads one list request may cost when filters are selective
+
+
+@dataclass
+class Page[M: Model]:
+    items: list[M]
+    cursor: str | None
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    raw = json.dumps({k: v["S"] for k, v in key.items()}, separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, hash_attr: str, hash_value: str) -> dict[str, Any] | None:
+    """The cursor must belong to the very partition being queried, or it is refused (400)."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("The cursor is not one this API gave out.") from exc
+    if not isinstance(data, dict) or data.get(hash_attr) != hash_value or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise BadRequest("The cursor is not one this API gave out for this list.")
+    return {k: {"S": v} for k, v in data.items()}
+
+
+def query_page[M: Model](
+    model: type[M],
+    hash_attr: str,
+    hash_value: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    range_condition: Condition | None = None,
+    filter_condition: Condition | None = None,
+    index_name: str | None = None,
+    forward: bool = True,
+) -> Page[M]:
+    start = decode_cursor(cursor, hash_attr, hash_value)
+    conn = model._get_connection()
+    items: list[M] = []
+    for _ in range(MAX_PAGES_PER_REQUEST):
+        page = conn.query(
+            hash_value,
+            range_key_condition=range_condition,
+            filter_condition=filter_condition,
+            index_name=index_name,
+            exclusive_start_key=start,
+            limit=limit - len(items),  # never more than asked, so the last key is exact
+            scan_index_forward=forward,
+        )
+        items.extend(model.from_raw_data(raw) for raw in page.get("Items", []))
+        start = page.get("LastEvaluatedKey")
+        if start is None or len(items) >= limit:
+            break
+    return Page(items=items, cursor=encode_cursor(start))

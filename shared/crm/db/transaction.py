@@ -1,0 +1,83 @@
+"""TransactWriteItems with domain errors: each operation says what its failed condition means."""
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from crm.errors import Conflict, DomainError, RetryableError
+
+_THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
+
+ErrorFactory = Callable[[], DomainError]
+
+
+def _stale() -> DomainError:
+    return Conflict("The record changed while this request ran; read it again and retry.")
+
+
+class Transaction:
+    """Collects writes, then commits them all or none. Max 100 operations (a DynamoDB limit)."""
+
+    def __init__(self) -> None:
+        # pynamodb sends condition checks, deletes, puts, updates in that order;
+        # cancellation reasons come back in the same order, so we keep the same grouping.
+        self._ops: dict[str, list[tuple[Callable[[TransactWrite], None], ErrorFactory]]] = {
+            "check": [], "delete": [], "put": [], "update": [],
+        }
+
+    def put(self, item: Model, condition: Condition | None = None, on_fail: ErrorFactory = _stale) -> None:
+        self._ops["put"].append((lambda tx: tx.save(item, condition=condition), on_fail))
+
+    def delete(self, item: Model, condition: Condition | None = None, on_fail: ErrorFactory = _stale) -> None:
+        self._ops["delete"].append((lambda tx: tx.delete(item, condition=condition), on_fail))
+
+    def check(self, model: type[Model], hash_key: str, range_key: str, condition: Condition,
+              on_fail: ErrorFactory) -> None:
+        self._ops["check"].append(
+            (lambda tx: tx.condition_check(model, hash_key, range_key, condition=condition), on_fail)
+        )
+
+    def commit(self) -> None:
+        ordered = [op for group in self._ops.values() for op in group]
+        if not ordered:
+            return
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                for add, _ in ordered:
+                    add(tx)
+        except TransactWriteError as exc:
+            raise _translate(exc, [on_fail for _, on_fail in ordered]) from exc
+
+
+def _translate(exc: TransactWriteError, on_fail: list[ErrorFactory]) -> Exception:
+    reasons = exc.cancellation_reasons or []
+    for reason, factory in zip(reasons, on_fail, strict=False):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            return factory()
+    codes = {r.code for r in reasons if r is not None} | {exc.cause_response_code or ""}
+    if codes & _THROTTLED or "TransactionConflict" in codes:
+        return RetryableError(f"DynamoDB asked us to retry ({', '.join(sorted(c for c in codes if c))}).")
+    return exc
+
+
+def conditional_put(item: Model, condition: Condition | None, on_fail: ErrorFactory = _stale) -> None:
+    """A single conditional write, with the same translation as a transaction."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        code = exc.cause_response_code
+        if code == "ConditionalCheckFailedException":
+            raise on_fail() from exc
+        if code in _THROTTLED:
+            raise RetryableError(str(code)) from exc
+        raise
+
+
+def is_client_error(exc: Any, code: str) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == code

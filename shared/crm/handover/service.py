@@ -1,0 +1,152 @@
+"""Hand-over: a job record, a state machine that loops `move_batch` until nothing is left.
+
+Safe to repeat at every level: a batch re-run finds the moved customers already gone from the
+leaving rep's index; a customer moves in a transaction with its audit entry, conditional on the
+version read, so a concurrent edit is retried instead of overwritten.
+"""
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from crm import clock
+from crm.audit import diff
+from crm.auth import Principal, require, scope_for
+from crm.customers import repository as customers
+from crm.customers.model import Customer
+from crm.db import keys
+from crm.db.models import CustomerItem, HandoverItem
+from crm.db.paging import query_page
+from crm.db.transaction import Transaction
+from crm.errors import Conflict, InvalidInput, NotFound
+from crm.handover.model import Handover, HandoverRequest
+from crm.ids import new_id
+from crm.org import directory
+
+BATCH_SIZE = 50
+MAX_SKIPPED_LISTED = 200
+_MOVE_ATTEMPTS = 3
+
+
+@lru_cache(maxsize=1)
+def _sfn():  # type: ignore[no-untyped-def]
+    import boto3  # only the start of a hand-over needs Step Functions
+
+    return boto3.client("stepfunctions")
+
+
+class HandoverService:
+    def __init__(self, principal: Principal, state_machine_arn: str | None) -> None:
+        self.p = principal
+        self.tenant = principal.tenant_id
+        self.state_machine_arn = state_machine_arn
+
+    def start(self, request: HandoverRequest) -> Handover:
+        require(self.p, "handover:start")
+        if request.from_user_id == request.to_user_id:
+            raise InvalidInput("Hand over to someone else.", [{"field": "to_user_id", "message": "same as from"}])
+        scope = scope_for(self.p, directory.caller_unit(self.tenant, self.p.org_unit_id).path)
+        for field in ("from_user_id", "to_user_id"):
+            user_id = getattr(request, field)
+            user = directory.find_user(self.tenant, user_id)
+            unit = directory.find_unit(self.tenant, user.org_unit_id) if user else None
+            if unit is None or not scope.covers_unit(unit.path):
+                raise InvalidInput("No such user in your scope.", [{"field": field, "message": f"{user_id!r}"}])
+        to_user = directory.require_user(self.tenant, request.to_user_id, "to_user_id")
+        job = HandoverItem(
+            keys.handover_pk(self.tenant, (job_id := new_id())), keys.META, tenant_id=self.tenant, id=job_id,
+            from_user_id=request.from_user_id, to_user_id=request.to_user_id, to_org_unit_id=to_user.org_unit_id,
+            scope_path=scope.org_path, reason=request.reason, status="running", moved=0, skipped=[],
+            requested_by=self.p.user_id, requested_at=clock.now_iso(),
+        )
+        job.save()
+        if self.state_machine_arn is None:
+            raise RuntimeError("HANDOVER_STATE_MACHINE_ARN is not configured")
+        # The execution name is the job id: starting it twice is a no-op in Step Functions.
+        _sfn().start_execution(stateMachineArn=self.state_machine_arn, name=job_id,
+                               input=json.dumps({"tenant_id": self.tenant, "handover_id": job_id}))
+        return _to_model(job)
+
+    def get(self, handover_id: str) -> Handover:
+        require(self.p, "handover:read")
+        scope = scope_for(self.p, directory.caller_unit(self.tenant, self.p.org_unit_id).path)
+        job = _load(self.tenant, handover_id)
+        if job is None or not (scope.whole_tenant or (job.scope_path or "/").startswith(scope.org_path or "-")):
+            raise NotFound(f"No hand-over {handover_id}.")
+        return _to_model(job)
+
+
+def move_batch(tenant_id: str, handover_id: str) -> dict[str, Any]:
+    """One step of the state machine: move up to BATCH_SIZE customers, remember where we got to."""
+    job = _load(tenant_id, handover_id)
+    if job is None:
+        raise NotFound(f"No hand-over {handover_id}.")
+    if job.status != "running":
+        return {"tenant_id": tenant_id, "handover_id": handover_id, "done": True, "moved": 0}
+    page = query_page(CustomerItem, "gsi2pk", keys.owner_pk(tenant_id, job.from_user_id),
+                      limit=BATCH_SIZE, cursor=job.cursor, index_name="gsi2")
+    unit = directory.require_unit(tenant_id, job.to_org_unit_id, "to_org_unit_id")
+    moved = 0
+    for item in page.items:
+        customer = customers.from_item(item)
+        if job.scope_path and not customer.org_path.startswith(job.scope_path):
+            if len(job.skipped) < MAX_SKIPPED_LISTED and customer.id not in job.skipped:
+                job.skipped.append(customer.id)
+            continue
+        if _move(customer, job, unit):
+            moved += 1
+    job.moved += moved
+    job.cursor = page.cursor
+    if page.cursor is None:
+        job.status, job.finished_at = "completed", clock.now_iso()
+    job.save()  # conditional on its version: two runners of the same job cannot both advance it
+    return {"tenant_id": tenant_id, "handover_id": handover_id, "done": page.cursor is None, "moved": moved}
+
+
+def record_failure(tenant_id: str, handover_id: str, error: str) -> None:
+    job = _load(tenant_id, handover_id)
+    if job is not None and job.status == "running":
+        job.status, job.finished_at, job.error = "failed", clock.now_iso(), error[:1000]
+        job.save()
+
+
+def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> bool:
+    """Moves one customer; re-reads and retries when someone edited it meanwhile."""
+    for _ in range(_MOVE_ATTEMPTS):
+        if customer.owner_id != job.from_user_id:
+            return False  # already moved (a repeated batch) or reassigned by someone else
+        after = customer.model_copy(update={
+            "owner_id": job.to_user_id, "org_unit_id": unit.id, "org_path": unit.path,
+            "updated_at": clock.now(), "updated_by": job.requested_by,
+        })
+        changes = diff(customer.model_dump(mode="json"), after.model_dump(mode="json"),
+                       frozenset({"updated_at", "updated_by", "version"}))
+        tx = Transaction()
+        customers.stage_customer(tx, after)
+        customers.stage_audit(tx, after, new_id(), "handover", job.requested_by, clock.now_iso(), changes,
+                              f"{job.reason} (hand-over {job.id})")
+        try:
+            tx.commit()
+            return True
+        except Conflict:
+            fresh = customers.get(customer.tenant_id, customer.id)
+            if fresh is None:
+                return False
+            customer = fresh
+    raise Conflict(f"Customer {customer.id} kept changing; the hand-over will retry it.")
+
+
+def _load(tenant_id: str, handover_id: str) -> HandoverItem | None:
+    try:
+        return HandoverItem.get(keys.handover_pk(tenant_id, handover_id), keys.META)
+    except HandoverItem.DoesNotExist:
+        return None
+
+
+def _to_model(job: HandoverItem) -> Handover:
+    return Handover(
+        id=job.id, from_user_id=job.from_user_id, to_user_id=job.to_user_id, to_org_unit_id=job.to_org_unit_id,
+        reason=job.reason, status=job.status, moved=int(job.moved), skipped=list(job.skipped or []),
+        requested_by=job.requested_by, requested_at=job.requested_at, finished_at=job.finished_at,
+        error=job.error, version=job.version or 0,
+    )

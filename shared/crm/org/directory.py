@@ -1,0 +1,102 @@
+"""Org units and users of a tenant, read by key and cached briefly per warm container.
+
+The tree changes rarely (a reorganisation), is read on every request to work out scope,
+and lives in one small partition per tenant: T#<tenant>#ORG.
+"""
+
+import time
+from dataclasses import dataclass
+
+from crm.db.keys import org_pk
+from crm.db.models import OrgUnitItem, UserItem
+from crm.errors import Forbidden, InvalidInput
+
+_CACHE_SECONDS = 60.0
+_cache: dict[tuple[str, str], tuple[float, object]] = {}
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    id: str
+    name: str
+    kind: str  # hq | branch | department
+    parent_id: str | None
+    path: str  # /HQ/EAST/EAST-RX/
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    org_unit_id: str
+    roles: frozenset[str]
+    active: bool
+
+
+def _cached(key: tuple[str, str], load):  # type: ignore[no-untyped-def]
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
+        return hit[1]
+    value = load()
+    if value is not None:
+        _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def find_unit(tenant_id: str, unit_id: str) -> OrgUnit | None:
+    def load() -> OrgUnit | None:
+        try:
+            item = OrgUnitItem.get(org_pk(tenant_id), f"UNIT#{unit_id}")
+        except OrgUnitItem.DoesNotExist:
+            return None
+        return OrgUnit(unit_id, item.name, item.kind, item.parent_id, item.path)
+
+    return _cached((tenant_id, f"UNIT#{unit_id}"), load)
+
+
+def find_user(tenant_id: str, user_id: str) -> User | None:
+    def load() -> User | None:
+        try:
+            item = UserItem.get(org_pk(tenant_id), f"USER#{user_id}")
+        except UserItem.DoesNotExist:
+            return None
+        return User(user_id, item.name, item.org_unit_id, frozenset(item.roles or ()), item.active)
+
+    return _cached((tenant_id, f"USER#{user_id}"), load)
+
+
+def caller_unit(tenant_id: str, unit_id: str) -> OrgUnit:
+    """The caller's own unit; a token naming a unit that does not exist grants nothing."""
+    unit = find_unit(tenant_id, unit_id) if unit_id else None
+    if unit is None:
+        raise Forbidden("Your org unit is not known in this tenant.")
+    return unit
+
+
+def require_unit(tenant_id: str, unit_id: str, field: str) -> OrgUnit:
+    unit = find_unit(tenant_id, unit_id)
+    if unit is None:
+        raise InvalidInput("Unknown org unit.", [{"field": field, "message": f"no org unit {unit_id!r}"}])
+    return unit
+
+
+def require_user(tenant_id: str, user_id: str, field: str) -> User:
+    user = find_user(tenant_id, user_id)
+    if user is None or not user.active:
+        raise InvalidInput("Unknown user.", [{"field": field, "message": f"no active user {user_id!r}"}])
+    return user
+
+
+def save_unit(tenant_id: str, unit_id: str, name: str, kind: str, parent_id: str | None) -> OrgUnit:
+    """Adds a unit under its parent (the parent must exist first); used by seeding and admin tools."""
+    parent_path = "/" if parent_id is None else require_unit(tenant_id, parent_id, "parent_id").path
+    path = f"{parent_path}{unit_id}/"
+    OrgUnitItem(org_pk(tenant_id), f"UNIT#{unit_id}", name=name, kind=kind, parent_id=parent_id, path=path).save()
+    return OrgUnit(unit_id, name, kind, parent_id, path)
+
+
+def save_user(tenant_id: str, user_id: str, *, name: str, username: str, org_unit_id: str,
+              roles: list[str], distributor_id: str | None = None) -> None:
+    require_unit(tenant_id, org_unit_id, "org_unit_id")
+    UserItem(org_pk(tenant_id), f"USER#{user_id}", name=name, username=username, org_unit_id=org_unit_id,
+             roles=set(roles), distributor_id=distributor_id).save()
