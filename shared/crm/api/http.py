@@ -53,10 +53,11 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def _validation_problem(exc: RequestValidationError) -> Response[Any]:
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return problem(400, "Malformed JSON", "The request body is not valid JSON.",
+                       errors=[{"field": "body", "message": "not valid JSON"}])
     errors = [{"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
               for e in exc.errors()]
-    if any(e.get("type") == "json_invalid" for e in exc.errors()):
-        return problem(400, "Malformed JSON", "The request body is not valid JSON.", errors=errors)
     return problem(422, "Validation failed", "The request has invalid fields.", errors=errors)
 
 

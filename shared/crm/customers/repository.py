@@ -35,7 +35,8 @@ def to_item(customer: Customer) -> CustomerItem:
         doc={k: v for k, v in data.items() if k not in _TOP_LEVEL and k != "version"},
         **{k: data[k] for k in _TOP_LEVEL},
     )
-    item.version = customer.version or None  # the version read; the write is conditional on it
+    if customer.version:
+        item.version = customer.version  # the version read; the write is conditional on it
     return item
 
 

@@ -1,0 +1,47 @@
+# Two commands matter (see README): `make dev` and `make test`. Everything else is a helper.
+# Both install what they need on a fresh machine: a Python 3.12 venv in .venv, Node tools in node_modules.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Lambda runs python3.12, so do we. pyenv shims may exist without the version active, hence the probe.
+PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: setup dev test token users lint openapi bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 is needed (pyenv install 3.12, or apt-get install python3.12)"; exit 1; }
+	$(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dev: setup  ## start the whole system locally with demo data on http://127.0.0.1:3000
+	$(PY) -m localcloud serve --port 3000
+
+test: setup  ## every test: unit, integration, e2e over HTTP, template and state-machine checks, DynamoDB Local
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+token: setup  ## make token user=rep.zhang
+	@$(PY) -m localcloud token $(user)
+
+users: setup
+	@$(PY) -m localcloud users
+
+lint: setup
+	$(VENV)/bin/ruff check shared functions infra tests bench
+
+openapi: setup  ## regenerate schemas/openapi.json from the code
+	$(PY) -m localcloud.openapi --write
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .local .pytest_cache
