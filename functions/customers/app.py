@@ -46,7 +46,8 @@ def customers() -> CustomerService:
     return CustomerService(http.principal(app))
 
 
-@app.post("/customers", tags=["customers"], summary="Create a customer; duplicate names are caught")
+@app.post("/customers", tags=["customers"], summary="Create a customer; duplicate names are caught",
+          responses=http.documented(201, Customer, 409))
 def create_customer(
     body: Annotated[CustomerCreate, Body()],
     idempotency_key: http.IdempotencyKey = None,
@@ -63,7 +64,8 @@ def create_customer(
     return replayable(service.p, "create_customer", idempotency_key, payload, run, app.lambda_context)
 
 
-@app.get("/customers", tags=["customers"], summary="List customers in your scope, with filters")
+@app.get("/customers", tags=["customers"], summary="List customers in your scope, with filters",
+         responses=http.documented(200, CustomerPage))
 def list_customers(
     limit: http.Limit = 50,
     cursor: http.Cursor = None,
@@ -81,13 +83,15 @@ def list_customers(
     return CustomerPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.get("/customers/<customer_id>", tags=["customers"], summary="Read one customer")
+@app.get("/customers/<customer_id>", tags=["customers"], summary="Read one customer",
+         responses=http.documented(200, Customer, 404))
 def get_customer(customer_id: CustomerIdPath) -> Response[Customer]:
     customer = customers().get(customer_id)
     return http.reply(customer, version=customer.version)
 
 
-@app.patch("/customers/<customer_id>", tags=["customers"], summary="Change fields (If-Match required)")
+@app.patch("/customers/<customer_id>", tags=["customers"], summary="Change fields (If-Match required)",
+           responses=http.documented(200, Customer, 404, 409, 412, 428))
 def update_customer(
     customer_id: CustomerIdPath,
     body: Annotated[CustomerPatch, Body()],
@@ -99,54 +103,62 @@ def update_customer(
     return http.reply(updated, version=updated.version)
 
 
-@app.post("/customers/<customer_id>/void", tags=["customers"], summary="Void a customer (If-Match required)")
+@app.post("/customers/<customer_id>/void", tags=["customers"], summary="Void a customer (If-Match required)",
+          responses=http.documented(200, Customer, 404, 409, 412, 428))
 def void_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
                   if_match: http.IfMatch = None) -> Response[Customer]:
     voided = customers().void(customer_id, http.required_version(if_match), body.reason)
     return http.reply(voided, version=voided.version)
 
 
-@app.post("/customers/<customer_id>/restore", tags=["customers"], summary="Restore a voided customer")
+@app.post("/customers/<customer_id>/restore", tags=["customers"], summary="Restore a voided customer",
+          responses=http.documented(200, Customer, 404, 409, 412, 428))
 def restore_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
                      if_match: http.IfMatch = None) -> Response[Customer]:
     restored = customers().restore(customer_id, http.required_version(if_match), body.reason)
     return http.reply(restored, version=restored.version)
 
 
-@app.get("/customers/<customer_id>/history", tags=["customers"], summary="Every change: who, when, before/after")
+@app.get("/customers/<customer_id>/history", tags=["customers"], summary="Every change: who, when, before/after",
+         responses=http.documented(200, HistoryPage, 404))
 def customer_history(customer_id: CustomerIdPath, limit: http.Limit = 50,
                      cursor: http.Cursor = None) -> HistoryPage:
     page = customers().history(customer_id, limit, cursor)
     return HistoryPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.get("/customers/<customer_id>/levels", tags=["levels"], summary="Level history, newest effective first")
+@app.get("/customers/<customer_id>/levels", tags=["levels"], summary="Level history, newest effective first",
+         responses=http.documented(200, LevelHistory, 404))
 def customer_levels(customer_id: CustomerIdPath, limit: http.Limit = 50,
                     cursor: http.Cursor = None) -> LevelHistory:
     page = customers().levels(customer_id, limit, cursor)
     return LevelHistory(items=page.items, next_cursor=page.cursor)
 
 
-@app.post("/customers/<customer_id>/levels", tags=["levels"], summary="Change the level from a date, with a reason")
+@app.post("/customers/<customer_id>/levels", tags=["levels"], summary="Change the level from a date, with a reason",
+          responses=http.documented(201, Customer, 404, 409, 412))
 def change_level(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()],
                  if_match: http.IfMatch = None) -> Response[Customer]:
     updated = customers().change_level(customer_id, body, http.optional_version(if_match))
     return http.reply(updated, 201, updated.version)
 
 
-@app.get("/customers/<customer_id>/level", tags=["levels"], summary="The level in force on a date")
+@app.get("/customers/<customer_id>/level", tags=["levels"], summary="The level in force on a date",
+         responses=http.documented(200, LevelOnDate, 404))
 def level_on(customer_id: CustomerIdPath,
              on: Annotated[date | None, Query(description="Default: today")] = None) -> LevelOnDate:
     return customers().level_on(customer_id, on or clock.today())
 
 
-@app.get("/customers/<customer_id>/downstream", tags=["customers"], summary="Customers this one supplies")
+@app.get("/customers/<customer_id>/downstream", tags=["customers"], summary="Customers this one supplies",
+         responses=http.documented(200, CustomerPage, 404))
 def downstream(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> CustomerPage:
     page = customers().downstream(customer_id, limit, cursor)
     return CustomerPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.post("/handovers", tags=["hand-over"], summary="Move all of a leaving rep's customers to another rep")
+@app.post("/handovers", tags=["hand-over"], summary="Move all of a leaving rep's customers to another rep",
+          responses=http.documented(202, Handover, 409))
 def start_handover(body: Annotated[HandoverRequest, Body()],
                    idempotency_key: http.IdempotencyKey = None) -> Response[Handover]:
     service = HandoverService(http.principal(app), get_settings().handover_state_machine_arn)
@@ -159,7 +171,8 @@ def start_handover(body: Annotated[HandoverRequest, Body()],
                       app.lambda_context)
 
 
-@app.get("/handovers/<handover_id>", tags=["hand-over"], summary="How far a hand-over got")
+@app.get("/handovers/<handover_id>", tags=["hand-over"], summary="How far a hand-over got",
+         responses=http.documented(200, Handover, 404))
 def get_handover(handover_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[Handover]:
     job = HandoverService(http.principal(app), get_settings().handover_state_machine_arn).get(handover_id)
     return http.reply(job, version=job.version)
