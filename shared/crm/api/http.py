@@ -81,10 +81,10 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    # Powertools prefixes body fields with ("body", <param name>); the client only knows its own JSON.
+    # Body errors come as ("body", "profile", "kind"); the client only knows its own JSON.
     parts = [str(p) for p in loc]
-    if parts and parts[0] == "body":
-        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    if len(parts) > 1 and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -100,3 +100,14 @@ def save_user(tenant_id: str, user_id: str, *, name: str, username: str, org_uni
     require_unit(tenant_id, org_unit_id, "org_unit_id")
     UserItem(org_pk(tenant_id), f"USER#{user_id}", name=name, username=username, org_unit_id=org_unit_id,
              roles=set(roles), distributor_id=distributor_id).save()
+
+
+def import_org(tenant_id: str, units: list[dict], users: list[dict]) -> None:
+    """Loads an org tree and its users (parents listed before children); safe to run again."""
+    for u in units:
+        if find_unit(tenant_id, u["id"]) is None:
+            save_unit(tenant_id, u["id"], u["name"], u["kind"], u.get("parent_id"))
+    for u in users:
+        if find_user(tenant_id, u["id"]) is None:
+            save_user(tenant_id, u["id"], name=u["name"], username=u["username"], org_unit_id=u["org_unit_id"],
+                      roles=u["roles"], distributor_id=u.get("distributor_id"))
