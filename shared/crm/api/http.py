@@ -5,7 +5,6 @@ formats an error itself: domain errors raised anywhere below become problem+json
 """
 
 import json
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from crm.auth import Principal, principal_from_claims
 from crm.config import get_settings
-from crm.errors import DomainError, PayloadTooLarge, PreconditionFailed, PreconditionRequired, RetryableError
+from crm.errors import DomainError, PreconditionFailed, PreconditionRequired, RetryableError
 
 PROBLEM_JSON = "application/problem+json"
 logger = Logger(child=True)
@@ -97,8 +96,21 @@ def _validation_problem(exc: RequestValidationError) -> Response[Any]:
     return problem(422, "Validation failed", "The request has invalid fields.", errors=errors)
 
 
-def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+class Resolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, refusing oversize bodies before anything parses them."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        size, limit = len(event.get("body") or ""), get_settings().max_body_bytes
+        if size > limit:
+            body = {"type": "about:blank", "title": "Payload too large", "status": 413,
+                    "detail": f"The body is {size} bytes; the limit is {limit}."}
+            return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_JSON}, "body": json.dumps(body),
+                    "isBase64Encoded": False}
+        return super().resolve(event, context)
+
+
+def make_resolver() -> Resolver:
+    app = Resolver(enable_validation=True)
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[Any]:
@@ -125,16 +137,7 @@ def make_resolver() -> APIGatewayRestResolver:
         logger.exception("unhandled error")  # the trace goes to the log, never to the client
         return problem(500, "Internal error", "Something went wrong on our side; it has been logged.")
 
-    app.use(middlewares=[_limit_body_size])
     return app
-
-
-def _limit_body_size(app: APIGatewayRestResolver, next_middleware: Callable[..., Any]) -> Any:
-    body = app.current_event.body or ""
-    limit = get_settings().max_body_bytes
-    if len(body) > limit:
-        raise PayloadTooLarge(f"The body is {len(body)} bytes; the limit is {limit}.")
-    return next_middleware(app)
 
 
 def principal(app: APIGatewayRestResolver) -> Principal:

@@ -65,10 +65,11 @@ def replayable(who: Principal, operation: str, key: str | None, payload: Any,
 
 
 def _to_record(response: Response[Any]) -> dict[str, Any]:
+    # The body is kept as JSON data, so the replay goes through the same response model as the original.
     body = response.body
-    if hasattr(body, "model_dump_json"):
-        body = body.model_dump_json()
-    elif not isinstance(body, str):
-        body = json.dumps(body, ensure_ascii=False, default=str)
+    if hasattr(body, "model_dump"):
+        body = body.model_dump(mode="json")
+    elif isinstance(body, str):
+        body = json.loads(body)
     headers = {k: v for k, v in response.headers.items() if isinstance(v, str)}
     return {"status": response.status_code, "headers": headers, "body": body}

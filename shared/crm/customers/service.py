@@ -119,7 +119,9 @@ class CustomerService:
 
     # ------------------------------------------------------------------ writes
 
-    def create(self, body: CustomerCreate, skip_duplicate_check: bool = False) -> Customer:
+    def create(self, body: CustomerCreate, skip_duplicate_check: bool = False,
+               customer_id: str | None = None) -> Customer:
+        """`customer_id` is for imports that key customers by a stable id (their ERP code); the API never sets it."""
         require(self.p, "customer:create")
         if skip_duplicate_check:
             require(self.p, "customer:skip_duplicate_check")
@@ -131,7 +133,7 @@ class CustomerService:
         fields = body.model_dump(exclude={"level", "owner_id", "org_unit_id"}, exclude_none=True)
         now = clock.now()
         customer = Customer(
-            id=new_id(), tenant_id=self.tenant, type=body.profile.type, owner_id=owner_id,
+            id=customer_id or new_id(), tenant_id=self.tenant, type=body.profile.type, owner_id=owner_id,
             org_unit_id=unit.id, org_path=unit.path, level=None,
             created_at=now, created_by=self.p.user_id, updated_at=now, updated_by=self.p.user_id,
             **{**fields, "aliases": _clean_aliases(body.name, body.aliases or [])},

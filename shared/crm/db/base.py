@@ -1,6 +1,9 @@
 """One table for everything; its name is bound at cold start from settings, not at import."""
 
+from functools import lru_cache
+
 from pynamodb.attributes import UnicodeAttribute, VersionAttribute
+from pynamodb.connection import Connection
 from pynamodb.models import Model
 
 
@@ -24,3 +27,23 @@ def bind_table(table_name: str) -> None:
     """Point every model at the table. Cheap and idempotent; called by each function's first request."""
     if Item.Meta.table_name != table_name:
         Item.Meta.table_name = table_name
+
+
+@lru_cache(maxsize=1)
+def transaction_connection() -> Connection:
+    """One client for TransactWriteItems per container (building a botocore client costs ~50 ms).
+
+    Not Item._get_connection(): pynamodb keeps that on the class, and subclasses would inherit
+    a connection that knows none of their indexes.
+    """
+    return Connection()
+
+
+def reset_connections() -> None:
+    """Forget every cached client, e.g. after pointing AWS_ENDPOINT_URL elsewhere (tests)."""
+    transaction_connection.cache_clear()
+    pending: list[type[Model]] = [Item]
+    while pending:
+        cls = pending.pop()
+        cls._connection = None
+        pending.extend(cls.__subclasses__())

@@ -4,12 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from crm.db.base import transaction_connection
 from crm.errors import Conflict, DomainError, RetryableError
 
 _THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
@@ -48,7 +48,7 @@ class Transaction:
         if not ordered:
             return
         try:
-            with TransactWrite(connection=Connection()) as tx:
+            with TransactWrite(connection=transaction_connection()) as tx:
                 for add, _ in ordered:
                     add(tx)
         except TransactWriteError as exc:
