@@ -5,6 +5,7 @@ formats an error itself: domain errors raised anywhere below become problem+json
 """
 
 import json
+from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from pydantic import BaseModel, Field
 
 from crm.auth import Principal, principal_from_claims
@@ -110,7 +112,9 @@ class Resolver(APIGatewayRestResolver):
 
 
 def make_resolver() -> Resolver:
-    app = Resolver(enable_validation=True)
+    # UTF-8 in replies: names are Chinese, and \uXXXX escapes only make logs and curl unreadable.
+    app = Resolver(enable_validation=True, serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder,
+                                                              ensure_ascii=False))
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[Any]:

@@ -1,0 +1,137 @@
+"""Demo data: the 华康制药 tenant, its org tree and users, and a customer archive to click through.
+
+Customers are written through the same service the API uses (so they carry audit entries and
+name keys); the distributors get stable ids, so a distributor user's token can name its own
+customer record. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crm.auth import Principal, Role
+from crm.customers import repository
+from crm.customers.model import CustomerCreate
+from crm.customers.service import CustomerService
+from crm.db.base import bind_table
+from crm.ids import stable_id
+from crm.org.directory import import_org
+
+if TYPE_CHECKING:
+    from .cloud import LocalCloud
+
+DEMO = Path(__file__).resolve().parents[1] / "demo"
+ORG = json.loads((DEMO / "org.json").read_text())
+TENANT = ORG["tenant_id"]
+
+# Which rep looks after which city, so every role sees a different slice.
+OWNER_BY_CITY = {
+    "苏州": "u-rep-zhang",
+    "杭州": "u-rep-zhang",
+    "宁波": "u-rep-liu",
+    "南京": "u-rep-liu",
+    "上海": "u-rep-chen",
+    "六安": "u-rep-chen",
+    "合肥": "u-rep-lin",
+}
+DISTRIBUTORS = {
+    "D001": ("u-rep-zhang", "苏州", "江苏"),
+    "D002": ("u-rep-chen", "六安", "安徽"),
+    "D003": ("u-rep-liu", "南京", "江苏"),
+}
+SUPPLIER_BY_CITY = {"苏州": "D001", "六安": "D002", "合肥": "D002", "南京": "D003"}
+TERMINAL_KIND = {"pharmacy": "pharmacy", "retail": "retail_store"}
+PERSONS = [
+    ("张主任", "key_person", "心内科主任", "T00002"),
+    ("刘药师", "key_person", "药剂科主任", "T00003"),
+    ("陈会员", "member", None, None),
+]
+
+
+def org_users() -> list[dict[str, Any]]:
+    """Users as the directory stores them: a distributor user is bound to its customer's stable id."""
+    users = []
+    for user in ORG["users"]:
+        user = dict(user)
+        if code := user.pop("distributor_code", None):
+            user["distributor_id"] = stable_id(TENANT, code)
+        users.append(user)
+    return users
+
+
+def customer_rows() -> list[dict[str, str]]:
+    with (DEMO / "customers.csv").open(encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def _body(row: dict[str, str]) -> dict[str, Any]:
+    code, city = row["id"], row["city"]
+    body: dict[str, Any] = {
+        "name": row["name"],
+        "code": code,
+        "status": "active",
+        "trade": "indirect",
+        "aliases": [a for a in row["aliases"].split("|") if a],
+    }
+    if row["type"] == "distributor":
+        owner, city, province = DISTRIBUTORS[code]
+        body.update(
+            profile={"type": "distributor", "tier": "tier1", "is_pharmaceutical": True},
+            trade="direct",
+            region={"province": province, "city": city},
+            level="A",
+        )
+    else:
+        kind = TERMINAL_KIND.get(row["type"]) or ("hospital" if "医院" in row["name"] else "clinic")
+        supplier = SUPPLIER_BY_CITY.get(city)
+        body.update(
+            profile={"type": "terminal", "kind": kind},
+            region={"city": city},
+            level="ABCD"[int(code[1:]) % 4],
+            upstream_id=stable_id(TENANT, supplier) if supplier else None,
+        )
+        owner = OWNER_BY_CITY.get(city, "u-rep-zhang")
+    body["owner_id"] = owner
+    return body
+
+
+def seed_customers(admin: CustomerService) -> int:
+    rows = sorted(customer_rows(), key=lambda r: r["type"] != "distributor")  # suppliers before their buyers
+    created = 0
+    for row in rows:
+        customer_id = stable_id(TENANT, row["id"])
+        if repository.get(TENANT, customer_id) is None:
+            admin.create(CustomerCreate.model_validate(_body(row)), skip_duplicate_check=True, customer_id=customer_id)
+            created += 1
+    for name, kind, position, employer in PERSONS:
+        customer_id = stable_id(TENANT, "person", name)
+        if repository.get(TENANT, customer_id) is None:
+            profile = {
+                "type": "person",
+                "kind": kind,
+                "position": position,
+                "employer_customer_id": stable_id(TENANT, employer) if employer else None,
+            }
+            admin.create(
+                CustomerCreate.model_validate({"name": name, "profile": profile, "owner_id": "u-rep-zhang"}),
+                skip_duplicate_check=True,
+                customer_id=customer_id,
+            )
+            created += 1
+    return created
+
+
+def seed_table(table_name: str) -> int:
+    """Loads the demo tenant into a table (local or, with AWS credentials, a deployed one)."""
+    bind_table(table_name)
+    import_org(TENANT, ORG["org_units"], org_users())
+    admin = Principal(tenant_id=TENANT, user_id="u-admin", org_unit_id="HQ", roles=frozenset({Role.HQ_ADMIN}))
+    return seed_customers(CustomerService(admin))
+
+
+def seed(cloud: LocalCloud) -> None:
+    count = seed_table(cloud.physical_name("Table"))
+    print(f"demo data: tenant {TENANT!r}, {len(ORG['users'])} users, {count} customers created")

@@ -1,0 +1,50 @@
+"""The demo data `make dev` loads, seen through the API by the demo users' own tokens."""
+
+import pytest
+import requests
+
+from localcloud import demo
+from localcloud.tokens import token_for_demo_user
+
+
+@pytest.fixture(scope="module")
+def demo_cloud(cloud):
+    demo.seed(cloud)
+    return cloud
+
+
+def visible(cloud, username: str) -> list[dict]:
+    headers = {"Authorization": f"Bearer {token_for_demo_user(username)}"}
+    items, cursor = [], None
+    while True:
+        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        r = requests.get(f"{cloud.api_url}/customers", params=params, headers=headers, timeout=30)
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        if not (cursor := r.json()["next_cursor"]):
+            return items
+
+
+def test_every_demo_role_sees_its_own_slice(demo_cloud):
+    everyone = visible(demo_cloud, "admin")
+    assert len(everyone) == 126
+    assert {c["type"] for c in everyone} == {"distributor", "terminal", "person"}
+    zhang = visible(demo_cloud, "rep.zhang")
+    assert zhang and {c["owner_id"] for c in zhang} == {"u-rep-zhang"}
+    east = visible(demo_cloud, "east.head")
+    assert {c["org_path"].split("/")[2] for c in east} == {"EAST"} and len(east) < len(everyone)
+    distributor = visible(demo_cloud, "d001")
+    assert [c["code"] for c in distributor] == ["D001"]
+
+
+def test_demo_customers_have_history_aliases_and_a_channel(demo_cloud):
+    headers = {"Authorization": f"Bearer {token_for_demo_user('admin')}"}
+    d001 = next(c for c in visible(demo_cloud, "admin") if c["code"] == "D001")
+    r = requests.get(f"{demo_cloud.api_url}/customers/{d001['id']}/downstream", headers=headers, timeout=30)
+    assert r.status_code == 200 and r.json()["items"]
+    r = requests.get(f"{demo_cloud.api_url}/customers", params={"q": "杭州长青超市"}, headers=headers, timeout=30)
+    assert r.status_code == 200 and r.json()["items"], "aliases from the master file are searchable"
+
+
+def test_seeding_again_changes_nothing(demo_cloud):
+    assert demo.seed_table(demo_cloud.physical_name("Table")) == 0
