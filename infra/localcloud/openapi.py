@@ -63,9 +63,10 @@ def build_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": TITLE, "version": VERSION,
+            "title": TITLE,
+            "version": VERSION,
             "description": "Every request carries a Cognito ID token as a bearer token. Errors are RFC 9457 "
-                           "problem+json. Lists page with limit and an opaque cursor.",
+            "problem+json. Lists page with limit and an opaque cursor.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

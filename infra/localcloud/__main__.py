@@ -1,0 +1,68 @@
+"""python -m localcloud serve | token <username> | users"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from . import demo, tokens
+from .cloud import LocalCloud
+
+TEMPLATE = tokens.REPO_ROOT / "template.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description="Run template.yaml locally.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the API, moto and the demo data; Ctrl-C stops")
+    serve.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
+    serve.add_argument("--moto-port", type=int, default=0, help="moto's port (default: a free one)")
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    token = commands.add_parser("token", help="print an ID token for a demo user")
+    token.add_argument("username")
+    commands.add_parser("users", help="list the demo users")
+    args = parser.parse_args(argv)
+
+    if args.command == "token":
+        try:
+            print(tokens.token_for_demo_user(args.username))
+        except KeyError as err:
+            print(err.args[0], file=sys.stderr)
+            return 1
+    elif args.command == "users":
+        for user in tokens.demo_users():
+            print(f"{user['username']:<14} {','.join(user['roles']):<14} {user['org_unit_id']:<10} {user['name']}")
+    else:
+        _serve(args.port, args.moto_port, with_demo=not args.no_demo)
+    return 0
+
+
+def _serve(port: int, moto_port: int, with_demo: bool) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("localcloud").setLevel(logging.INFO)  # one line per request; botocore stays quiet
+    cloud = LocalCloud(TEMPLATE, api_port=port, moto_port=moto_port).start(seed=demo.seed if with_demo else None)
+    api = cloud.api_url
+    tables = ", ".join(table.name for table in cloud.stack.tables.values())
+    print(
+        f"\nlocalcloud is up (stack {cloud.stack.name}, {len(cloud.stack.routes)} routes"
+        f"{', demo data loaded' if with_demo else ''})\n"
+        f"  API       {api}  (routes at the root, no stage prefix)\n"
+        f"  Docs      {api}/docs\n"
+        f"  Tokens    {api}/_local/tokens  or  python -m localcloud token admin  (users: python -m localcloud users)\n"
+        f"  AWS/moto  AWS_ENDPOINT_URL={cloud.endpoint_url}  (tables: {tables})\n"
+        f'  Try       curl -H "Authorization: Bearer $(python -m localcloud token admin)" {api}/customers\n'
+        "Ctrl-C stops.",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopping", flush=True)
+    finally:
+        cloud.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

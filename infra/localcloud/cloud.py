@@ -1,0 +1,130 @@
+"""LocalCloud: template.yaml running on this machine, on 127.0.0.1 only, in one process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.core.config import default_user_config
+from moto.server import ThreadedMotoServer
+
+from . import moto_patches
+from .gateway import Gateway
+from .lambdas import LocalLambdas
+from .resources import create_resources
+from .template import REGION, load_template
+
+
+class LocalCloud:
+    """moto's server (DynamoDB, S3, SQS, SNS, Step Functions executing for real), the template's
+    resources created in it, its Lambda handlers run in-process, and an API Gateway stand-in.
+
+    Usage: `with LocalCloud("template.yaml", api_port=0).start() as cloud: ...`
+    moto keeps its state in module globals, so every moto server in one process shares it; the
+    stack name in every physical name is what lets two stacks (or a test's own moto) coexist.
+    """
+
+    def __init__(
+        self,
+        template_path: str | Path,
+        api_port: int = 3000,
+        moto_port: int = 0,
+        stack_name: str = "crm-local",
+        host: str = "127.0.0.1",
+    ) -> None:
+        template_path = Path(template_path).resolve()
+        self.stack = load_template(template_path, stack_name)
+        self.lambdas = LocalLambdas(self.stack.functions.values())
+        self.gateway = Gateway(self.stack, self.lambdas, template_path.parent, host, api_port)
+        self._moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
+        self._saved_env: dict[str, str | None] = {}
+        self.endpoint_url = ""
+
+    def start(self, seed: Callable[[LocalCloud], None] | None = None) -> LocalCloud:
+        """Starts everything; `seed(cloud)` then loads data (localcloud.demo.seed for the demo)."""
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto call otherwise
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        # Handlers' boto3 and pynamodb read these; MOTO_PORT is where Step Functions' tasks call back.
+        self._set_env(
+            AWS_ENDPOINT_URL=self.endpoint_url,
+            MOTO_PORT=str(port),
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_SESSION_TOKEN="testing",
+            AWS_DEFAULT_REGION=REGION,
+            AWS_REGION=REGION,
+            AWS_PROFILE=None,
+        )
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        moto_patches.install()
+        self.lambdas.install()
+        create_resources(self.stack, self.client)
+        self.gateway.start()
+        if seed:
+            seed(self)
+        return self
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.lambdas.uninstall()
+        self._moto.stop()
+        for key, value in self._saved_env.items():
+            _put_env(key, value)
+        self._saved_env = {}
+
+    @property
+    def api_url(self) -> str:
+        return self.gateway.url
+
+    def physical_name(self, logical_id: str) -> str:
+        return self.stack.names[logical_id]
+
+    def function_env(self, logical_id: str) -> dict[str, str]:
+        """The function's Environment.Variables as resolved from the template (Globals included)."""
+        return dict(self.stack.functions[logical_id].environment)
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Runs the function's handler like a synchronous invoke; raises lambdas.FunctionError if it fails."""
+        return self.lambdas.invoke(self.stack.functions[logical_id], event)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Waits for asynchronous invocations (S3 and SQS triggers, Event invokes) to finish."""
+        self.lambdas.wait_idle(timeout)
+
+    def wait_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
+        """describe_execution once the execution has left RUNNING."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while (execution := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still RUNNING after {timeout}s")
+            time.sleep(0.05)
+        return execution
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+
+    def __enter__(self) -> LocalCloud:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _set_env(self, **values: str | None) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            _put_env(key, value)
+
+
+def _put_env(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value

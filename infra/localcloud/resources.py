@@ -1,0 +1,100 @@
+"""Creates a loaded stack's resources through ordinary boto3 clients (moto server or mock_aws).
+
+Lambda functions are created with a placeholder zip: moto needs them to exist so that S3, SQS and
+Step Functions can invoke them, and the in-process shim (lambdas.py) runs the real code.
+State machines are created as written; start executions with an explicit `name` (moto names an
+unnamed execution "None", so the second unnamed start fails with ExecutionAlreadyExists).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+from .template import Stack
+
+ClientFactory = Callable[[str], Any]
+
+
+def create_resources(stack: Stack, client: ClientFactory) -> None:
+    iam = client("iam")
+    lambda_role = _role(iam, f"{stack.name}-lambda", "lambda.amazonaws.com")
+    states_role = _role(iam, f"{stack.name}-states", "states.amazonaws.com")
+    _create_tables(stack, client("dynamodb"))
+    s3 = client("s3")
+    for bucket in stack.buckets.values():
+        s3.create_bucket(Bucket=bucket)
+    sqs = client("sqs")
+    for queue in stack.queues.values():
+        sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)
+    for topic in stack.topics.values():
+        client("sns").create_topic(Name=topic)
+    for bus in stack.event_buses.values():
+        client("events").create_event_bus(Name=bus)
+    _create_functions(stack, client("lambda"), lambda_role)
+    _create_bucket_notifications(stack, s3)
+    sfn = client("stepfunctions")
+    for machine in stack.state_machines.values():
+        sfn.create_state_machine(
+            name=machine.name, definition=json.dumps(machine.definition), roleArn=states_role, type=machine.type
+        )
+
+
+def _create_tables(stack: Stack, dynamodb: Any) -> None:
+    for table in stack.tables.values():
+        dynamodb.create_table(**table.create_table_kwargs())
+        if table.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=table.name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+
+
+def _create_functions(stack: Stack, lam: Any, role_arn: str) -> None:
+    placeholder = io.BytesIO()
+    with zipfile.ZipFile(placeholder, "w") as archive:
+        archive.writestr("README", "Runs in-process through localcloud.lambdas.\n")
+    for fn in stack.functions.values():
+        lam.create_function(
+            FunctionName=fn.name,
+            Runtime=fn.runtime,
+            Role=role_arn,
+            Handler=fn.handler,
+            Code={"ZipFile": placeholder.getvalue()},
+            Timeout=fn.timeout,
+            MemorySize=fn.memory_size,
+            Environment={"Variables": fn.environment},
+        )
+        for trigger in fn.sqs_triggers:
+            lam.create_event_source_mapping(
+                EventSourceArn=trigger.queue_arn, FunctionName=fn.name, BatchSize=trigger.batch_size
+            )
+
+
+def _create_bucket_notifications(stack: Stack, s3: Any) -> None:
+    configurations: dict[str, list[dict[str, Any]]] = {}
+    for fn in stack.functions.values():
+        for n, trigger in enumerate(fn.s3_triggers):
+            config: dict[str, Any] = {
+                "Id": f"{fn.logical_id}-{n}",
+                "LambdaFunctionArn": fn.arn,
+                "Events": trigger.events,
+            }
+            if trigger.filter_rules:
+                config["Filter"] = {"Key": {"FilterRules": trigger.filter_rules}}
+            configurations.setdefault(stack.buckets[trigger.bucket], []).append(config)
+    for bucket, lambda_configs in configurations.items():
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": lambda_configs}
+        )
+
+
+def _role(iam: Any, name: str, service: str) -> str:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]

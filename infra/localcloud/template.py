@@ -1,0 +1,479 @@
+"""Reads a SAM template.yaml into plain data that the local runtime and the tests build from.
+
+Intrinsics are resolved the way CloudFormation would resolve them for a stack called `stack_name`
+in us-east-1. Resource types the local runtime does not emulate (Cognito, alarms, dashboards,
+subscriptions, ...) are listed in `Stack.skipped` rather than rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from samtranslator.yaml_helper import yaml_parse
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+# Every Cognito user pool in the template stands for the one local token issuer (tokens.py).
+USER_POOL_ID = f"{REGION}_localpool"
+IMPLICIT_API = "ServerlessRestApi"
+_NO_VALUE = object()  # AWS::NoValue: the enclosing key or list item disappears
+
+
+@dataclass
+class ApiRoute:
+    path: str  # as in the template: /customers/{customer_id}
+    method: str  # upper case; ANY matches every method
+    function: str  # logical id
+    api: str  # logical id of the Api
+    authorizer: str | None  # Cognito authorizer name, None when the route is open
+
+
+@dataclass
+class S3Trigger:
+    bucket: str  # logical id
+    events: list[str]
+    filter_rules: list[dict[str, str]]  # [{"Name": "prefix" | "suffix", "Value": ...}]
+
+
+@dataclass
+class SqsTrigger:
+    queue_arn: str
+    batch_size: int
+
+
+@dataclass
+class Function:
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str  # module.function
+    runtime: str
+    timeout: int
+    memory_size: int
+    environment: dict[str, str]
+    layer_dirs: list[Path] = field(default_factory=list)  # the template's own layers, in order
+    routes: list[ApiRoute] = field(default_factory=list)
+    s3_triggers: list[S3Trigger] = field(default_factory=list)
+    sqs_triggers: list[SqsTrigger] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    logical_id: str
+    name: str
+    properties: dict[str, Any]  # resolved CloudFormation properties
+
+    def create_table_kwargs(self) -> dict[str, Any]:
+        """The boto3 CreateTable arguments for these CloudFormation properties."""
+        p = self.properties
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "AttributeDefinitions": p["AttributeDefinitions"],
+            "KeySchema": p["KeySchema"],
+            "BillingMode": p.get("BillingMode", "PROVISIONED"),
+        }
+        index_keys = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if kind in p:
+                kwargs[kind] = [{k: v for k, v in index.items() if k in index_keys} for index in p[kind]]
+        if "ProvisionedThroughput" in p:
+            kwargs["ProvisionedThroughput"] = p["ProvisionedThroughput"]
+        if stream := p.get("StreamSpecification"):
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        if sse := p.get("SSESpecification"):
+            kwargs["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled"))}
+        return kwargs
+
+    @property
+    def ttl_attribute(self) -> str | None:
+        ttl = self.properties.get("TimeToLiveSpecification") or {}
+        return ttl.get("AttributeName") if ttl.get("Enabled") else None
+
+
+@dataclass
+class Queue:
+    logical_id: str
+    name: str
+    url: str
+    arn: str
+    attributes: dict[str, str]
+
+
+@dataclass
+class StateMachine:
+    logical_id: str
+    name: str
+    arn: str
+    definition: dict[str, Any]
+    type: str  # STANDARD | EXPRESS
+
+
+@dataclass
+class Api:
+    logical_id: str
+    id: str
+    stage: str
+    authorizers: dict[str, list[str]]  # authorizer name -> user pool ids it accepts
+    default_authorizer: str | None
+    gateway_responses: dict[str, Any]
+
+
+@dataclass
+class Stack:
+    name: str
+    names: dict[str, str] = field(default_factory=dict)  # physical name of every resource
+    functions: dict[str, Function] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
+    queues: dict[str, Queue] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
+    event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
+    state_machines: dict[str, StateMachine] = field(default_factory=dict)
+    apis: dict[str, Api] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # logical id -> why it is not created
+
+    @property
+    def routes(self) -> list[ApiRoute]:
+        return [route for fn in self.functions.values() for route in fn.routes]
+
+
+def load_template(path: str | Path, stack_name: str = "crm-local", parameters: dict[str, str] | None = None) -> Stack:
+    path = Path(path).resolve()
+    return _Loader(yaml_parse(path.read_text()), path.parent, stack_name, parameters or {}).load()
+
+
+_NAME_PROPERTY = {
+    "AWS::Serverless::Function": "FunctionName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::Events::EventBus": "Name",
+    "AWS::Serverless::StateMachine": "Name",
+    "AWS::Serverless::LayerVersion": "LayerName",
+}
+
+
+class _Resolver:
+    """Evaluates intrinsic functions against parameters, conditions and resource identities."""
+
+    def __init__(self, template: dict[str, Any], stack_name: str, overrides: dict[str, str]) -> None:
+        self.stack_name = stack_name
+        self.resources: dict[str, Any] = template.get("Resources", {})
+        self.values: dict[str, Any] = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": stack_name,
+            "AWS::StackId": _arn("cloudformation", f"stack/{stack_name}/local"),
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": _NO_VALUE,
+        }
+        for name, spec in template.get("Parameters", {}).items():
+            self.values[name] = overrides.get(name, spec.get("Default", ""))
+        self.condition_specs: dict[str, Any] = template.get("Conditions", {})
+
+    def resolve(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            if len(node) == 1:
+                ((key, arg),) = node.items()
+                if key == "Ref" or key.startswith("Fn::"):
+                    return self._intrinsic(key, arg)
+            resolved = {k: self.resolve(v) for k, v in node.items()}
+            return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+        if isinstance(node, list):
+            return [v for v in map(self.resolve, node) if v is not _NO_VALUE]
+        return node
+
+    def condition(self, name: str) -> bool:
+        return bool(self._truth(self.condition_specs[name]))
+
+    def _truth(self, node: Any) -> Any:
+        if isinstance(node, dict) and set(node) == {"Condition"}:
+            return self.condition(node["Condition"])
+        return self.resolve(node)
+
+    def _intrinsic(self, key: str, arg: Any) -> Any:
+        match key:
+            case "Ref":
+                return self._ref(arg)
+            case "Fn::GetAtt":
+                logical_id, attribute = arg.split(".", 1) if isinstance(arg, str) else arg
+                return self._get_att(logical_id, attribute)
+            case "Fn::Sub":
+                return self._sub(*arg) if isinstance(arg, list) else self._sub(arg)
+            case "Fn::Join":
+                delimiter, items = arg
+                return delimiter.join(str(item) for item in self.resolve(items))
+            case "Fn::Select":
+                index, items = self.resolve(arg)
+                return items[int(index)]
+            case "Fn::If":
+                name, if_true, if_false = arg
+                return self.resolve(if_true if self.condition(name) else if_false)
+            case "Fn::Equals":
+                left, right = self.resolve(arg)
+                return str(left) == str(right)
+            case "Fn::Not":
+                return not self._truth(arg[0])
+            case "Fn::And":
+                return all(self._truth(item) for item in arg)
+            case "Fn::Or":
+                return any(self._truth(item) for item in arg)
+        raise ValueError(f"{key} is not supported by the local runtime")
+
+    def _ref(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        return self.identity(name)[0]
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        attributes = self.identity(logical_id)[1]
+        if attribute not in attributes:
+            raise ValueError(f"Fn::GetAtt {logical_id}.{attribute} is not supported by the local runtime")
+        return attributes[attribute]
+
+    def _sub(self, text: str, variables: dict[str, Any] | None = None) -> str:
+        local = {k: self.resolve(v) for k, v in (variables or {}).items()}
+
+        def replace(match: str) -> str:
+            if match.startswith("!"):  # ${!Literal} stays ${Literal}
+                return "${" + match[1:] + "}"
+            if match in local:
+                return str(local[match])
+            if "." in match and match not in self.values:
+                return str(self._get_att(*match.split(".", 1)))
+            return str(self._ref(match))
+
+        out, rest = [], text
+        while (start := rest.find("${")) >= 0:
+            end = rest.index("}", start)
+            out += [rest[:start], replace(rest[start + 2 : end])]
+            rest = rest[end + 1 :]
+        return "".join([*out, rest])
+
+    def physical_name(self, logical_id: str) -> str:
+        resource = self.resources[logical_id]
+        explicit = resource.get("Properties", {}).get(_NAME_PROPERTY.get(resource["Type"], ""))
+        if explicit is not None:
+            return str(self.resolve(explicit))
+        name = f"{self.stack_name}-{logical_id}"
+        return name.lower() if resource["Type"] == "AWS::S3::Bucket" else name
+
+    def identity(self, logical_id: str) -> tuple[str, dict[str, str]]:
+        """What Ref returns for a resource, and its GetAtt attributes."""
+        kind = self.resources[logical_id]["Type"]
+        name = self.physical_name(logical_id)
+        match kind:
+            case "AWS::Serverless::Function" | "AWS::Lambda::Function":
+                return name, {"Arn": _arn("lambda", f"function:{name}")}
+            case "AWS::DynamoDB::Table":
+                return name, {"Arn": _arn("dynamodb", f"table/{name}")}
+            case "AWS::S3::Bucket":
+                return name, {
+                    "Arn": f"arn:aws:s3:::{name}",
+                    "DomainName": f"{name}.s3.amazonaws.com",
+                    "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+                }
+            case "AWS::SQS::Queue":
+                url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+                return url, {"Arn": _arn("sqs", name), "QueueName": name, "QueueUrl": url}
+            case "AWS::SNS::Topic":
+                arn = _arn("sns", name)
+                return arn, {"TopicArn": arn, "TopicName": name}
+            case "AWS::Events::EventBus":
+                return name, {"Arn": _arn("events", f"event-bus/{name}"), "Name": name}
+            case "AWS::Serverless::StateMachine" | "AWS::StepFunctions::StateMachine":
+                arn = _arn("states", f"stateMachine:{name}")
+                return arn, {"Arn": arn, "Name": name}
+            case "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion":
+                return _arn("lambda", f"layer:{name}:1"), {}
+            case "AWS::Serverless::Api":
+                return _short_id(self.stack_name, logical_id), {"RootResourceId": "root"}
+            case "AWS::Cognito::UserPool":
+                return USER_POOL_ID, {
+                    "Arn": _arn("cognito-idp", f"userpool/{USER_POOL_ID}"),
+                    "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
+                    "ProviderURL": f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
+                }
+            case "AWS::Cognito::UserPoolClient":
+                return _short_id(self.stack_name, logical_id, 26), {}
+        return name, {"Arn": _arn(kind.split("::")[1].lower(), name)}
+
+
+class _Loader:
+    def __init__(self, template: dict[str, Any], base_dir: Path, stack_name: str, params: dict[str, str]):
+        self.base_dir = base_dir
+        self.r = _Resolver(template, stack_name, params)
+        self.stack = Stack(name=stack_name)
+        self.globals = template.get("Globals", {})
+        self.layer_dirs: dict[str, Path] = {}  # layer version ARN -> its code directory
+
+    def load(self) -> Stack:
+        builders = {
+            "AWS::Serverless::Api": self._api,
+            "AWS::Serverless::Function": self._function,
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::Serverless::StateMachine": self._state_machine,
+            "AWS::Serverless::LayerVersion": self._layer,
+        }
+        named = {  # resources that are just a name to create
+            "AWS::S3::Bucket": self.stack.buckets,
+            "AWS::SNS::Topic": self.stack.topics,
+            "AWS::Events::EventBus": self.stack.event_buses,
+        }
+        # Functions come last: they look up their Api's default authorizer and their layers' code.
+        first = ("AWS::Serverless::Api", "AWS::Serverless::LayerVersion")
+        ordered = sorted(self.r.resources.items(), key=lambda item: item[1]["Type"] not in first)
+        for logical_id, resource in ordered:
+            kind = resource["Type"]
+            self.stack.names[logical_id] = self.r.physical_name(logical_id)
+            if "Condition" in resource and not self.r.condition(resource["Condition"]):
+                self.stack.skipped[logical_id] = f"{kind} (condition {resource['Condition']} is false)"
+            elif kind in builders:
+                builders[kind](logical_id, resource.get("Properties", {}))
+            elif kind in named:
+                named[kind][logical_id] = self.stack.names[logical_id]
+            else:
+                self.stack.skipped[logical_id] = f"{kind} (not emulated)"
+        return self.stack
+
+    def _api(self, logical_id: str, raw: dict[str, Any]) -> None:
+        props = self.r.resolve(_merge(self.globals.get("Api", {}), raw))
+        auth = props.get("Auth", {})
+        authorizers = {}
+        for name, spec in auth.get("Authorizers", {}).items():
+            if "UserPoolArn" not in spec:
+                raise ValueError(f"{logical_id}: authorizer {name} is not Cognito; only Cognito is emulated")
+            arns = spec["UserPoolArn"] if isinstance(spec["UserPoolArn"], list) else [spec["UserPoolArn"]]
+            authorizers[name] = [arn.rsplit("/", 1)[-1] for arn in arns]
+        self.stack.apis[logical_id] = Api(
+            logical_id=logical_id,
+            id=_short_id(self.stack.name, logical_id),
+            stage=str(props.get("StageName", "Prod")),
+            authorizers=authorizers,
+            default_authorizer=auth.get("DefaultAuthorizer"),
+            gateway_responses=props.get("GatewayResponses", {}),
+        )
+
+    def _function(self, logical_id: str, raw: dict[str, Any]) -> None:
+        merged = _merge(self.globals.get("Function", {}), raw)
+        events = merged.pop("Events", {})
+        props = self.r.resolve(merged)
+        if not isinstance(props.get("CodeUri"), str):
+            raise ValueError(f"{logical_id}: only a local CodeUri directory is supported")
+        name, attributes = self.r.identity(logical_id)
+        fn = Function(
+            logical_id=logical_id,
+            name=name,
+            arn=attributes["Arn"],
+            code_dir=(self.base_dir / props["CodeUri"]).resolve(),
+            handler=props["Handler"],
+            runtime=props.get("Runtime", "python3.12"),
+            timeout=int(props.get("Timeout", 3)),
+            memory_size=int(props.get("MemorySize", 128)),
+            environment={k: _cfn_string(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            # Layers from outside the template (AWS-managed ones) have no local code.
+            layer_dirs=[self.layer_dirs[arn] for arn in props.get("Layers", []) if arn in self.layer_dirs],
+        )
+        for event_name, event in events.items():
+            self._add_event(fn, event_name, event["Type"], event.get("Properties", {}))
+        self.stack.functions[logical_id] = fn
+
+    def _add_event(self, fn: Function, event_name: str, kind: str, raw: dict[str, Any]) -> None:
+        if kind == "Api":
+            api = _ref_target(raw.get("RestApiId")) or self._implicit_api()
+            authorizer = raw.get("Auth", {}).get("Authorizer") or self.stack.apis[api].default_authorizer
+            fn.routes.append(
+                ApiRoute(
+                    path=raw["Path"],
+                    method=raw["Method"].upper(),
+                    function=fn.logical_id,
+                    api=api,
+                    authorizer=None if authorizer in (None, "NONE") else authorizer,
+                )
+            )
+        elif kind == "S3":
+            props = self.r.resolve({k: v for k, v in raw.items() if k != "Bucket"})
+            events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
+            rules = props.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+            fn.s3_triggers.append(S3Trigger(bucket=_ref_target(raw["Bucket"]), events=events, filter_rules=rules))
+        elif kind == "SQS":
+            props = self.r.resolve(raw)
+            fn.sqs_triggers.append(SqsTrigger(queue_arn=props["Queue"], batch_size=int(props.get("BatchSize", 10))))
+        else:
+            self.stack.skipped[f"{fn.logical_id}.{event_name}"] = f"{kind} event (not emulated)"
+
+    def _layer(self, logical_id: str, raw: dict[str, Any]) -> None:
+        content = (self.base_dir / self.r.resolve(raw["ContentUri"])).resolve()
+        # Built layers (Metadata.BuildMethod) hold the package itself; prebuilt ones hold python/.
+        self.layer_dirs[self.r.identity(logical_id)[0]] = (
+            content / "python" if (content / "python").is_dir() else content
+        )
+
+    def _implicit_api(self) -> str:
+        if IMPLICIT_API not in self.stack.apis:
+            self._api(IMPLICIT_API, {})
+        return IMPLICIT_API
+
+    def _table(self, logical_id: str, raw: dict[str, Any]) -> None:
+        self.stack.tables[logical_id] = Table(logical_id, self.stack.names[logical_id], self.r.resolve(raw))
+
+    def _queue(self, logical_id: str, raw: dict[str, Any]) -> None:
+        props = self.r.resolve(raw)
+        url, attributes = self.r.identity(logical_id)
+        self.stack.queues[logical_id] = Queue(
+            logical_id=logical_id,
+            name=self.stack.names[logical_id],
+            url=url,
+            arn=attributes["Arn"],
+            attributes={k: _cfn_string(v) for k, v in props.items() if k not in ("QueueName", "Tags")},
+        )
+
+    def _state_machine(self, logical_id: str, raw: dict[str, Any]) -> None:
+        props = self.r.resolve(raw)
+        uri = props.get("DefinitionUri")
+        text = (self.base_dir / uri).read_text() if uri else json.dumps(props["Definition"])
+        # SAM hands DefinitionSubstitutions to CloudFormation, which replaces ${Name} in the text.
+        for key, value in props.get("DefinitionSubstitutions", {}).items():
+            text = text.replace("${" + key + "}", _cfn_string(value))
+        definition = yaml_parse(text) if uri and not uri.endswith(".json") else json.loads(text)
+        arn = self.r.identity(logical_id)[0]
+        self.stack.state_machines[logical_id] = StateMachine(
+            logical_id, self.stack.names[logical_id], arn, definition, props.get("Type", "STANDARD")
+        )
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """SAM Globals semantics: maps merge (the resource wins), lists concatenate, scalars are replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{k: _merge(base[k], v) if k in base else v for k, v in override.items()}}
+    if isinstance(base, list) and isinstance(override, list):
+        return base + override
+    return override
+
+
+def _ref_target(node: Any) -> str | None:
+    """The logical id behind `!Ref X` (SAM event sources name resources of the same template)."""
+    return node.get("Ref") if isinstance(node, dict) else node
+
+
+def _cfn_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
+
+
+def _arn(service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{resource}"
+
+
+def _short_id(stack_name: str, logical_id: str, length: int = 10) -> str:
+    """A stable lower-case id, shaped like the ids AWS generates for APIs and app clients."""
+    return hashlib.sha256(f"{stack_name}/{logical_id}".encode()).hexdigest()[:length]
