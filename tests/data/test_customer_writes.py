@@ -124,9 +124,6 @@ def test_a_write_based_on_a_stale_read_loses_the_race_with_a_conflict(world):
     assert stored is not None and (stored.remarks, stored.version) == ("first writer", 2)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG crm/customers/service.py _save/stage_names: swapping 50 aliases stages "
-                   "100 name-key writes + record + audit = 102 items, over DynamoDB's 100 per transaction; the raw "
-                   "TransactWriteError (ValidationException) escapes as a 500 on both backends")
 def test_replacing_all_50_aliases_at_once_is_done_or_refused_cleanly(world):
     # Given a customer with the most aliases allowed
     old = [f"旧别名{i}" for i in range(50)]

@@ -4,7 +4,7 @@ import pytest
 from crm.api.http import required_version
 from crm.audit import diff
 from crm.auth import Role, Scope, principal_from_claims, require, scope_for
-from crm.db.paging import decode_cursor, encode_cursor
+from crm.db.paging import decode_cursor, encode_cursor, list_identity
 from crm.errors import BadRequest, Forbidden, PreconditionFailed, PreconditionRequired
 from crm.ids import is_ulid, new_id, stable_id
 from crm.text import normalize_name
@@ -72,18 +72,20 @@ def test_scope_is_the_widest_role_and_a_subtree_is_a_prefix():
     assert scope.covers(Rec()) and not scope.covers(Rec(org_path="/HQ/EASTERN/"))
     assert scope_for(principal_from_claims(claims()), "/HQ/EAST/") == Scope(owner_id="u1")
     assert scope_for(principal_from_claims(claims(**{"custom:roles": "hq_admin"})), "/HQ/").covers(Rec(org_path="/X/"))
-    dist = scope_for(principal_from_claims(claims(**{"custom:roles": "distributor", "custom:distributor_id": "c1"})), "/")
+    distributor = principal_from_claims(claims(**{"custom:roles": "distributor", "custom:distributor_id": "c1"}))
+    dist = scope_for(distributor, "/")
     assert dist.covers(Rec()) and not dist.covers(Rec(id="c2"))
 
 
 def test_cursor_round_trip_and_refusals():
     key = {"gsi2pk": {"S": "T#t#OWNER#u"}, "gsi2sk": {"S": "CUST#1"}, "pk": {"S": "p"}, "sk": {"S": "META"}}
-    cursor = encode_cursor(key)
-    assert decode_cursor(cursor, "gsi2pk", "T#t#OWNER#u") == key
+    mine, other = list_identity("gsi2", "T#t#OWNER#u"), list_identity("gsi2", "T#other#OWNER#u")
+    cursor = encode_cursor(key, mine)
+    assert decode_cursor(cursor, mine) == key
     with pytest.raises(BadRequest):
-        decode_cursor(cursor, "gsi2pk", "T#other#OWNER#u")
+        decode_cursor(cursor, other)
     with pytest.raises(BadRequest):
-        decode_cursor("%%%not-base64", "gsi2pk", "x")
+        decode_cursor("%%%not-base64", mine)
 
 
 def test_if_match_parsing():

@@ -7,6 +7,7 @@ short, and the cursor says where to go on.
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -27,15 +28,25 @@ class Page[M: Model]:
     cursor: str | None
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+def list_identity(*parts: Any) -> str:
+    """What a cursor is bound to: the index, partition, key condition and filter of one list."""
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+def encode_cursor(key: dict[str, Any] | None, identity: str = "") -> str | None:
     if not key:
         return None
-    raw = json.dumps({k: v["S"] for k, v in key.items()}, separators=(",", ":"), ensure_ascii=False)
+    data = {"k": {k: v["S"] for k, v in key.items()}, "l": identity}
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, hash_attr: str, hash_value: str) -> dict[str, Any] | None:
-    """The cursor must belong to the very partition being queried, or it is refused (400)."""
+def decode_cursor(cursor: str | None, identity: str = "") -> dict[str, Any] | None:
+    """A cursor works only for the very list that gave it out, or it is refused (400).
+
+    Otherwise a cursor from another list on the same partition (another org unit, another
+    index) would reach DynamoDB, which rejects a start key outside the key condition.
+    """
     if not cursor:
         return None
     try:
@@ -43,11 +54,12 @@ def decode_cursor(cursor: str | None, hash_attr: str, hash_value: str) -> dict[s
         data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadRequest("The cursor is not one this API gave out.") from exc
-    if not isinstance(data, dict) or data.get(hash_attr) != hash_value or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    key = data.get("k") if isinstance(data, dict) else None
+    if data.get("l") != identity or not isinstance(key, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in key.items()
     ):
         raise BadRequest("The cursor is not one this API gave out for this list.")
-    return {k: {"S": v} for k, v in data.items()}
+    return {k: {"S": v} for k, v in key.items()}
 
 
 def query_page[M: Model](
@@ -62,7 +74,9 @@ def query_page[M: Model](
     index_name: str | None = None,
     forward: bool = True,
 ) -> Page[M]:
-    start = decode_cursor(cursor, hash_attr, hash_value)
+    identity = list_identity(model.__name__, index_name, hash_attr, hash_value, range_condition, filter_condition,
+                             forward)
+    start = decode_cursor(cursor, identity)
     conn = model._get_connection()
     items: list[M] = []
     for _ in range(MAX_PAGES_PER_REQUEST):
@@ -79,4 +93,4 @@ def query_page[M: Model](
         start = page.get("LastEvaluatedKey")
         if start is None or len(items) >= limit:
             break
-    return Page(items=items, cursor=encode_cursor(start))
+    return Page(items=items, cursor=encode_cursor(start, identity))

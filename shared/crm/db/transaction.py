@@ -10,8 +10,9 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from crm.db.base import transaction_connection
-from crm.errors import Conflict, DomainError, RetryableError
+from crm.errors import Conflict, DomainError, InvalidInput, RetryableError
 
+MAX_OPERATIONS = 100  # DynamoDB's limit for one TransactWriteItems
 _THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
 
 ErrorFactory = Callable[[], DomainError]
@@ -22,7 +23,7 @@ def _stale() -> DomainError:
 
 
 class Transaction:
-    """Collects writes, then commits them all or none. Max 100 operations (a DynamoDB limit)."""
+    """Collects writes, then commits them all or none."""
 
     def __init__(self) -> None:
         # pynamodb sends condition checks, deletes, puts, updates in that order;
@@ -47,6 +48,9 @@ class Transaction:
         ordered = [op for group in self._ops.values() for op in group]
         if not ordered:
             return
+        if len(ordered) > MAX_OPERATIONS:
+            raise InvalidInput(f"This change touches {len(ordered)} records; one request may change at most "
+                               f"{MAX_OPERATIONS}. Split it (for example, change aliases in two steps).")
         try:
             with TransactWrite(connection=transaction_connection()) as tx:
                 for add, _ in ordered:
