@@ -5,6 +5,7 @@ formats an error itself: domain errors raised anywhere below become problem+json
 """
 
 import json
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -183,3 +184,17 @@ def reply(model: BaseModel, status: int = HTTPStatus.OK, version: int | None = N
 
 def flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes"}
+
+
+def replayable(who: Principal, operation: str, key: str | None, payload: Any,
+               run: Callable[[], Response[Any]], context: Any) -> Response[Any]:
+    """Runs `run` once per Idempotency-Key (see crm.api.idempotency); without a key it simply runs.
+
+    Imported on first use: Powertools idempotency and boto3 cost ~0.15 s of cold start, and only
+    creates that carry a key need them.
+    """
+    if not key:
+        return run()
+    from crm.api import idempotency
+
+    return idempotency.replayable(who, operation, key, payload, run, context)

@@ -41,11 +41,9 @@ def _config(context: LambdaContext | None) -> IdempotencyConfig:
     return config
 
 
-def replayable(who: Principal, operation: str, key: str | None, payload: Any,
+def replayable(who: Principal, operation: str, key: str, payload: Any,
                run: Callable[[], Response[Any]], context: LambdaContext | None) -> Response[Any]:
-    """Runs `run` once per (tenant, user, operation, key); without a key it simply runs."""
-    if not key:
-        return run()
+    """Runs `run` once per (tenant, user, operation, key)."""
     store = _store(get_settings().table_name, who.tenant_id)
 
     @idempotent_function(data_keyword_argument="request", persistence_store=store, config=_config(context),
