@@ -148,7 +148,8 @@ def test_level_history_answers_the_level_on_a_past_date(world: World):
     zhang = world.as_user("rep.zhang")
     c = created(zhang, terminal(unique("等级药店")))
     for level, day in (("C", "2025-01-01"), ("B", "2025-07-01"), ("A", "2026-01-01")):
-        r = zhang.post(f"/customers/{c['id']}/levels", {"level": level, "reason": "annual review", "effective_from": day})
+        change = {"level": level, "reason": "annual review", "effective_from": day}
+        r = zhang.post(f"/customers/{c['id']}/levels", change)
         assert r.status_code == 201, r.text
     assert zhang.get(f"/customers/{c['id']}/level", params={"on": "2025-03-15"}).json()["level"] == "C"
     assert zhang.get(f"/customers/{c['id']}/level", params={"on": "2025-07-01"}).json()["level"] == "B"

@@ -2,7 +2,6 @@
 
 import pytest
 import requests
-
 from localcloud import demo
 from localcloud.tokens import token_for_demo_user
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from crm.ids import ULID_PATTERN
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
+
+from crm.ids import ULID_PATTERN
 
 CustomerId = Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
 from crm.auth import Scope
 from crm.customers.model import ChangeEntry, Customer, DuplicateCandidate, Filters, LevelEntry
 from crm.db import keys
@@ -14,7 +16,7 @@ from crm.db.models import AuditItem, CustomerItem, LevelItem, NameKeyItem
 from crm.db.paging import Page, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
-from pynamodb.expressions.condition import Condition
+from crm.text import normalize_name
 
 # Fields kept as top-level attributes (keys and list filters); everything else goes in `doc`.
 _TOP_LEVEL = ("id", "tenant_id", "name", "type", "status", "level", "owner_id", "org_unit_id", "org_path",
@@ -80,14 +82,13 @@ def _alias_taken(text: str):  # type: ignore[no-untyped-def]
     return lambda: Conflict(f"The alias {text!r} already belongs to another customer.", field="aliases")
 
 
-def stage_names(tx: Transaction, before: Customer | None, after: Customer,
-                norm: Any) -> None:
+def stage_names(tx: Transaction, before: Customer | None, after: Customer) -> None:
     """Adds the name-key writes that take `before`'s names and aliases to `after`'s."""
     t, cid = after.tenant_id, after.id
-    old_name = {norm(before.name): before.name} if before else {}
-    new_name = {norm(after.name): after.name}
-    old_alias = {norm(a): a for a in before.aliases} if before else {}
-    new_alias = {norm(a): a for a in after.aliases}
+    old_name = {normalize_name(before.name): before.name} if before else {}
+    new_name = {normalize_name(after.name): after.name}
+    old_alias = {normalize_name(a): a for a in before.aliases} if before else {}
+    new_alias = {normalize_name(a): a for a in after.aliases}
     for n in old_name.keys() - new_name.keys():
         tx.delete(_name_key(t, cid, n, old_name[n], "name"))
     for n in new_name.keys() - old_name.keys():

@@ -147,7 +147,7 @@ class CustomerService:
             customer = customer.model_copy(update={"level": body.level})
             repo.stage_level(tx, customer, entry, new_id())
         repo.stage_customer(tx, customer)
-        repo.stage_names(tx, None, customer, normalize_name)
+        repo.stage_names(tx, None, customer)
         self._stage_audit(tx, customer, "create", None)
         tx.commit()
         return customer.model_copy(update={"version": 1})
@@ -272,7 +272,7 @@ class CustomerService:
         tx = tx or Transaction()
         repo.stage_customer(tx, after)
         if {"name", "aliases"} & changes.keys():
-            repo.stage_names(tx, before, after, normalize_name)
+            repo.stage_names(tx, before, after)
         self._stage_audit(tx, after, action, before, reason, changes)
         tx.commit()
         return after.model_copy(update={"version": before.version + 1})

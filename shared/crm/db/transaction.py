@@ -1,10 +1,8 @@
 """TransactWriteItems with domain errors: each operation says what its failed condition means."""
 
 from collections.abc import Callable
-from typing import Any
 
-from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -68,20 +66,3 @@ def _translate(exc: TransactWriteError, on_fail: list[ErrorFactory]) -> Exceptio
     if codes & _THROTTLED or "TransactionConflict" in codes:
         return RetryableError(f"DynamoDB asked us to retry ({', '.join(sorted(c for c in codes if c))}).")
     return exc
-
-
-def conditional_put(item: Model, condition: Condition | None, on_fail: ErrorFactory = _stale) -> None:
-    """A single conditional write, with the same translation as a transaction."""
-    try:
-        item.save(condition=condition)
-    except PutError as exc:
-        code = exc.cause_response_code
-        if code == "ConditionalCheckFailedException":
-            raise on_fail() from exc
-        if code in _THROTTLED:
-            raise RetryableError(str(code)) from exc
-        raise
-
-
-def is_client_error(exc: Any, code: str) -> bool:
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == code

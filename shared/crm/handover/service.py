@@ -43,6 +43,8 @@ class HandoverService:
 
     def start(self, request: HandoverRequest) -> Handover:
         require(self.p, "handover:start")
+        if self.state_machine_arn is None:
+            raise RuntimeError("HANDOVER_STATE_MACHINE_ARN is not configured")
         if request.from_user_id == request.to_user_id:
             raise InvalidInput("Hand over to someone else.", [{"field": "to_user_id", "message": "same as from"}])
         scope = scope_for(self.p, directory.caller_unit(self.tenant, self.p.org_unit_id).path)
@@ -60,8 +62,6 @@ class HandoverService:
             requested_by=self.p.user_id, requested_at=clock.now_iso(),
         )
         job.save()
-        if self.state_machine_arn is None:
-            raise RuntimeError("HANDOVER_STATE_MACHINE_ARN is not configured")
         # The execution name is the job id: starting it twice is a no-op in Step Functions.
         _sfn().start_execution(stateMachineArn=self.state_machine_arn, name=job_id,
                                input=json.dumps({"tenant_id": self.tenant, "handover_id": job_id}))
@@ -71,7 +71,7 @@ class HandoverService:
         require(self.p, "handover:read")
         scope = scope_for(self.p, directory.caller_unit(self.tenant, self.p.org_unit_id).path)
         job = _load(self.tenant, handover_id)
-        if job is None or not (scope.whole_tenant or (job.scope_path or "/").startswith(scope.org_path or "-")):
+        if job is None or not scope.covers_unit(job.scope_path or "/"):  # started over a slice the caller covers
             raise NotFound(f"No hand-over {handover_id}.")
         return _to_model(job)
 
