@@ -50,9 +50,9 @@ def _serve(port: int, moto_port: int, with_demo: bool) -> None:
         f"{', demo data loaded' if with_demo else ''})\n"
         f"  API       {api}  (routes at the root, no stage prefix)\n"
         f"  Docs      {api}/docs\n"
-        f"  Tokens    {api}/_local/tokens  or  python -m localcloud token admin  (users: python -m localcloud users)\n"
+        f"  Tokens    {api}/_local/tokens  or  make -s token user=admin  (users: make users)\n"
         f"  AWS/moto  AWS_ENDPOINT_URL={cloud.endpoint_url}  (tables: {tables})\n"
-        f'  Try       curl -H "Authorization: Bearer $(python -m localcloud token admin)" {api}/customers\n'
+        f'  Try       curl -H "Authorization: Bearer $(make -s token user=admin)" {api}/customers\n'
         "Ctrl-C stops.",
         flush=True,
     )
