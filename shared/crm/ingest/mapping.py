@@ -1,0 +1,139 @@
+"""Mapping templates: which header in a distributor's file means which canonical column.
+
+Pure pydantic and stdlib on purpose (no pyarrow): the HTTP API validates templates with this model.
+"""
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.text import normalize_name
+
+
+class Col(StrEnum):
+    """Canonical columns of a flow line."""
+
+    DATE = "date"
+    PRODUCT_CODE = "product_code"
+    PRODUCT_NAME = "product_name"
+    SPEC = "spec"
+    BATCH = "batch"
+    QUANTITY = "quantity"
+    UNIT = "unit"
+    BUYER_NAME = "buyer_name"
+    BUYER_ADDRESS = "buyer_address"
+    AMOUNT = "amount"
+    DOCUMENT_NO = "document_no"
+    LINE_NO = "line_no"
+    TXN_TYPE = "txn_type"
+
+
+# Common Chinese (and a few English) headers; most files map with these alone, no template needed.
+BUILTIN_HEADERS: dict[Col, tuple[str, ...]] = {
+    Col.DATE: ("销售日期", "单据日期", "日期", "出库日期", "开票日期", "业务日期", "发货日期", "date"),
+    Col.PRODUCT_CODE: ("商品编码", "货品编号", "产品编码", "商品编号", "产品编号", "货品编码", "物料编码", "sku"),
+    Col.PRODUCT_NAME: ("商品名称", "品名", "产品名称", "货品名称", "药品名称", "通用名"),
+    Col.SPEC: ("规格", "规格型号", "商品规格", "产品规格", "包装规格"),
+    Col.BATCH: ("批号", "生产批号", "批次", "批次号"),
+    Col.QUANTITY: ("数量", "销售数量", "出库数量", "发货数量", "qty", "quantity"),
+    Col.UNIT: ("单位", "计量单位", "包装单位"),
+    Col.BUYER_NAME: ("客户名称", "购货单位", "终端名称", "购买方", "客户", "收货单位", "购货方", "单位名称"),
+    Col.BUYER_ADDRESS: ("客户地址", "地址", "收货地址", "终端地址"),
+    Col.AMOUNT: ("金额", "销售金额", "含税金额", "价税合计"),
+    Col.DOCUMENT_NO: ("单据编号", "单据号", "单号", "出库单号", "销售单号"),
+    Col.LINE_NO: ("行号", "明细行号", "序号"),
+    Col.TXN_TYPE: ("业务类型", "单据类型", "交易类型", "销售类型"),
+}
+
+# Without these no line can be stored; product needs a code or a name (name then also uses the spec).
+REQUIRED: tuple[Col, ...] = (Col.DATE, Col.QUANTITY, Col.BUYER_NAME)
+PRODUCT_KEYS: tuple[Col, ...] = (Col.PRODUCT_CODE, Col.PRODUCT_NAME)
+
+UnitRule = Literal["base", "case"] | Annotated[float, Field(gt=0)]
+
+
+class MappingTemplate(BaseModel):
+    """One distributor's file layout. Every field has a default: the empty template is the built-in one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = Field("builtin-1", min_length=1, max_length=64, description="Recorded on every line (lineage)")
+    headers: dict[Col, list[str]] = Field(
+        default_factory=dict, description="Header synonyms per canonical column, tried before the built-in ones"
+    )
+    use_builtin_headers: bool = True
+    sheet: str | None = Field(None, description="XLSX sheet holding the detail; default: the first sheet that maps")
+    header_row: int | None = Field(None, ge=1, description="Physical row of the header; default: detected")
+    encoding: Literal["auto", "utf-8", "gb18030"] = "auto"
+    delimiter: Literal[",", "\t", ";", "|"] | None = Field(None, description="Text files; default: detected")
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"],
+        min_length=1,
+        description="strptime formats tried in order; XLSX date cells need none",
+    )
+    units: dict[str, UnitRule] = Field(
+        default_factory=lambda: {"件": "case", "箱": "case"},
+        description=(
+            "Unit → 'base', 'case' (× product case size) or a fixed factor; the product's own base unit is always known"
+        ),
+    )
+    blank_unit_is_base: bool = Field(True, description="An empty unit cell means the product's base unit")
+    total_markers: list[str] = Field(default_factory=lambda: ["合计", "总计", "小计"])
+
+    def synonyms(self) -> dict[str, Col]:
+        """Normalised header text → canonical column; the template's own synonyms win over built-ins."""
+        table: dict[str, Col] = {}
+        sources = [self.headers, BUILTIN_HEADERS] if self.use_builtin_headers else [self.headers]
+        for source in sources:
+            for col, names in source.items():
+                for name in names:
+                    table.setdefault(normalize_name(name), Col(col))
+        return table
+
+
+class HeaderMatch(BaseModel):
+    """Where the header is and which file column feeds which canonical column."""
+
+    row_index: int  # index into the grid given to locate_header
+    columns: dict[Col, int]
+    headers: list[str]
+
+    def missing(self) -> list[Col]:
+        missing = [c for c in REQUIRED if c not in self.columns]
+        if not any(c in self.columns for c in PRODUCT_KEYS):
+            missing.append(Col.PRODUCT_CODE)
+        return missing
+
+    def header_text(self, col: Col) -> str:
+        return self.headers[self.columns[col]] if col in self.columns else col.value
+
+
+def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int) -> HeaderMatch:
+    columns: dict[Col, int] = {}
+    for i, cell in enumerate(cells):
+        col = synonyms.get(normalize_name(cell))
+        if col is not None and col not in columns:  # first occurrence wins, a repeated header is ignored
+            columns[col] = i
+    return HeaderMatch(row_index=row_index, columns=columns, headers=[c.strip() for c in cells])
+
+
+def locate_header(rows: list[list[str]], template: MappingTemplate, scan: int = 30) -> HeaderMatch | None:
+    """The first row among the first `scan` that maps every required column, else the best-mapping row.
+
+    Title rows above the header map nothing, so they lose; returns None only for an empty grid.
+    """
+    synonyms = template.synonyms()
+    candidates = [match_header(r, synonyms, i) for i, r in enumerate(rows[:scan]) if any(c.strip() for c in r)]
+    for candidate in candidates:
+        if not candidate.missing():
+            return candidate
+    return max(candidates, key=lambda m: len(m.columns), default=None)
+
+
+def mapping_json_schema() -> dict[str, Any]:
+    """What schemas/flow-mapping.schema.json holds (a test keeps them equal)."""
+    schema = MappingTemplate.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "flow-mapping.schema.json"
+    return schema

@@ -1,0 +1,185 @@
+"""Types in and out of the ingest core, the reason vocabulary and the fixed Parquet schema of flow lines."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import pyarrow as pa
+
+# Row-level reasons (the error report's vocabulary). Order = priority when a caller wants one reason per row.
+DATE_MISSING = "date missing"
+DATE_INVALID = "date not recognised"
+DATE_OUTSIDE = "date outside period"
+QTY_MISSING = "quantity missing"
+QTY_NOT_NUMBER = "quantity not a number"
+QTY_ZERO = "quantity is zero"
+UNIT_UNKNOWN = "unknown unit"
+PRODUCT_UNKNOWN = "unknown product"
+BUYER_MISSING = "buyer name missing"
+
+# File-level rejection codes: the whole file is refused, nothing is loaded.
+EMPTY_FILE = "empty file"
+TOO_LARGE = "file too large"
+TOO_MANY_ROWS = "too many rows"
+UNSUPPORTED = "unsupported file type"
+BINARY = "binary file"
+BAD_ENCODING = "unknown or wrong text encoding"
+BAD_CSV = "malformed text file"
+BAD_XLSX = "invalid xlsx"
+ZIP_BOMB = "xlsx uncompressed size over limit"
+FORMULAS = "formulas not allowed"
+NO_HEADER = "missing columns"
+NO_SHEET = "sheet not found"
+NO_DATA = "no data rows"
+INTERNAL = "unreadable file"
+
+MatchKind = Literal["exact", "normalized", "alias", "unknown"]
+
+# One schema, in code; schemas/flow-lines.parquet-schema.json mirrors it (tests/unit/ingest checks).
+FLOW_LINES_SCHEMA = pa.schema(
+    [
+        pa.field("load_id", pa.string(), nullable=False),
+        pa.field("source_key", pa.string(), nullable=False),
+        pa.field("source_row", pa.int32(), nullable=False),  # n-th data row of the file, 1-based
+        pa.field("source_line", pa.int32(), nullable=False),  # physical line/row in the file, 1-based
+        pa.field("mapping_version", pa.string(), nullable=False),
+        pa.field("period", pa.string(), nullable=False),
+        pa.field("sale_date", pa.date32(), nullable=False),
+        pa.field("sku", pa.string(), nullable=False),
+        pa.field("product_name", pa.string()),
+        pa.field("spec", pa.string()),
+        pa.field("batch", pa.string()),
+        pa.field("quantity", pa.float64(), nullable=False),  # as written, negative for returns
+        pa.field("unit", pa.string()),  # as written
+        pa.field("base_quantity", pa.float64(), nullable=False),  # in the product's base unit
+        pa.field("base_unit", pa.string(), nullable=False),
+        pa.field("buyer_name", pa.string(), nullable=False),  # as written
+        pa.field("buyer_name_normalized", pa.string(), nullable=False),
+        pa.field("buyer_address", pa.string()),
+        pa.field("customer_id", pa.string()),  # null unless matched for sure
+        pa.field("match_kind", pa.string(), nullable=False),
+        pa.field("amount", pa.decimal128(18, 2)),
+        pa.field("document_no", pa.string()),
+        pa.field("line_no", pa.string()),
+        pa.field("txn_type", pa.string()),
+    ]
+)
+
+# Error report rows: one per failed check, so a row may appear more than once.
+ERRORS_SCHEMA = pa.schema(
+    [
+        pa.field("row", pa.int32(), nullable=False),  # n-th data row, 1-based (as source_row)
+        pa.field("line", pa.int32(), nullable=False),  # physical line/row the distributor sees in its file
+        pa.field("column", pa.string(), nullable=False),  # the file's own header text
+        pa.field("value", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against huge or hostile uploads; defaults suit a monthly file of one distributor."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_rows: int = 500_000
+    max_columns: int = 200
+    max_uncompressed_bytes: int = 300 * 1024 * 1024  # sum over the zip members of an XLSX
+    max_zip_members: int = 1_000
+    max_field_chars: int = 10_000
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month, 'YYYY-MM'; dates in [start, end) belong to it."""
+
+    key: str
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, key: str) -> "Period":
+        year, month = (int(p) for p in key.split("-"))
+        start = date(year, month, 1)
+        end = date(year + month // 12, month % 12 + 1, 1)
+        return cls(f"{year:04d}-{month:02d}", start, end)
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    spec: str
+    base_unit: str
+    case_size: float  # base units per case (件/箱)
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    city: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    customer_id: str
+    name: str
+    score: float
+    same_city: bool
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A buyer name nobody can match for sure: a person picks the customer, the answer becomes an alias."""
+
+    buyer_name: str  # first spelling seen
+    normalized_name: str
+    row_count: int
+    base_quantity: float
+    candidates: tuple[Candidate, ...]
+    ambiguous: bool = False  # True: the name or alias fits several customers equally
+
+
+@dataclass(frozen=True)
+class Rejection:
+    code: str  # one of the file-level codes above
+    message: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: Literal["accepted", "rejected"]
+    lines: pa.Table  # FLOW_LINES_SCHEMA, valid rows only
+    errors: pa.Table  # ERRORS_SCHEMA
+    review: tuple[ReviewItem, ...] = ()
+    rejection: Rejection | None = None
+    data_rows: int = 0
+    valid_rows: int = 0
+    mapping_version: str = ""
+    sheet: str | None = None
+    header_line: int | None = None
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.data_rows - self.valid_rows
+
+    @classmethod
+    def rejected(cls, rejection: Rejection, mapping_version: str = "") -> "IngestResult":
+        return cls(
+            status="rejected",
+            lines=FLOW_LINES_SCHEMA.empty_table(),
+            errors=ERRORS_SCHEMA.empty_table(),
+            rejection=rejection,
+            mapping_version=mapping_version,
+        )
+
+
+class IngestRejected(Exception):
+    """Raised inside the core, turned into a rejected IngestResult at the boundary."""
+
+    def __init__(self, code: str, message: str, **detail: Any) -> None:
+        super().__init__(message)
+        self.rejection = Rejection(code, message, detail)

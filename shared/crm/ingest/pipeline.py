@@ -1,0 +1,157 @@
+"""The ingest core end to end: bytes in, IngestResult out, never an exception.
+
+Callers (the S3-triggered function) pass what they already know: the key's period and distributor,
+the distributor's template, the tenant's product master and customer index.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crm.ingest.frame import build_table, drop_blank_and_totals
+from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate, locate_header
+from crm.ingest.match import CustomerIndex, match_buyers, review_items
+from crm.ingest.model import (
+    FLOW_LINES_SCHEMA,
+    INTERNAL,
+    NO_DATA,
+    NO_HEADER,
+    NO_SHEET,
+    IngestRejected,
+    IngestResult,
+    Limits,
+    Period,
+    Product,
+    Rejection,
+)
+from crm.ingest.read import Sheet, read_sheets
+from crm.ingest.validate import ProductCatalog, validate
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    data: bytes
+    file_name: str
+    period: str  # 'YYYY-MM', from the upload key, never from the file
+    load_id: str
+    source_key: str
+    template: MappingTemplate = field(default_factory=MappingTemplate)
+    limits: Limits = field(default_factory=Limits)
+
+
+def ingest_flow_file(
+    request: IngestRequest, products: ProductCatalog | Iterable[Product], customers: CustomerIndex
+) -> IngestResult:
+    """Read, map, validate, match. File-level problems come back as status 'rejected' with a reason."""
+    template = request.template
+    try:
+        catalog = products if isinstance(products, ProductCatalog) else ProductCatalog(list(products))
+        return run(request, catalog, customers)
+    except IngestRejected as exc:
+        return IngestResult.rejected(exc.rejection, template.version)
+    except Exception as exc:  # the contract: a bad file never escapes as an exception
+        message = f"The file could not be read ({type(exc).__name__})."
+        return IngestResult.rejected(Rejection(INTERNAL, message), template.version)
+
+
+def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerIndex) -> IngestResult:
+    template = request.template
+    period = Period.parse(request.period)
+    sheet, header = find_detail(request)
+    body = sheet.rows[header.row_index + 1 :]
+    table = drop_blank_and_totals(build_table(body, header), template)
+    if table.num_rows == 0:
+        raise IngestRejected(NO_DATA, "The file has a header but no data rows.", headers_found=header.headers)
+    checked = validate(table, header, template, period, catalog)
+    good = checked.table.filter(checked.valid)
+    matched, ambiguous = match_buyers(good.append_column("buyer_name_raw", good["buyer_name"]), customers)
+    return IngestResult(
+        status="accepted",
+        lines=flow_lines(matched, request, period),
+        errors=checked.errors,
+        review=review_items(matched, customers, ambiguous),
+        data_rows=table.num_rows,
+        valid_rows=good.num_rows,
+        mapping_version=template.version,
+        sheet=sheet.name or None,
+        header_line=sheet.rows[header.row_index][0],
+    )
+
+
+def find_detail(request: IngestRequest) -> tuple[Sheet, HeaderMatch]:
+    """The first sheet whose header maps every required column (the detail is not always on sheet one)."""
+    template = request.template
+    best: tuple[Sheet, HeaderMatch] | None = None
+    for sheet in read_sheets(request.data, request.file_name, template, request.limits):
+        header = header_of(sheet, template)
+        if header is None:
+            continue
+        if not header.missing():
+            return sheet, header
+        if best is None or len(header.columns) > len(best[1].columns):
+            best = (sheet, header)
+    if best is None:
+        if template.sheet:
+            raise IngestRejected(NO_SHEET, f"The workbook has no sheet named {template.sheet!r}.")
+        raise IngestRejected(NO_HEADER, "No header row found: the file has no non-blank rows.", missing=[])
+    missing = [c.value for c in best[1].missing()]
+    raise IngestRejected(
+        NO_HEADER,
+        f"Columns not found: {', '.join(missing)}. Headers found: {', '.join(h for h in best[1].headers if h)}.",
+        missing=missing,
+        headers_found=[h for h in best[1].headers if h],
+        sheet=best[0].name or None,
+    )
+
+
+def header_of(sheet: Sheet, template: MappingTemplate) -> HeaderMatch | None:
+    cells = [c for _, c in sheet.rows]
+    if template.header_row is None:
+        return locate_header(cells, template)
+    index = next((i for i, (line, _) in enumerate(sheet.rows) if line == template.header_row), None)
+    return (
+        None
+        if index is None
+        else locate_header(cells[index : index + 1], template, scan=1).model_copy(update={"row_index": index})
+    )
+
+
+def optional(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
+    if col.value in table.column_names:
+        return table[col.value]
+    return pa.nulls(table.num_rows, pa.string())
+
+
+def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
+    n = table.num_rows
+    amount_text = pc.replace_substring(pc.utf8_trim_whitespace(optional(table, Col.AMOUNT)), ",", "")
+    amount_text = pc.if_else(pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), amount_text, None)
+    columns = {
+        "load_id": pa.repeat(pa.scalar(request.load_id), n),
+        "source_key": pa.repeat(pa.scalar(request.source_key), n),
+        "source_row": table["row"],
+        "source_line": table["line"],
+        "mapping_version": pa.repeat(pa.scalar(request.template.version), n),
+        "period": pa.repeat(pa.scalar(period.key), n),
+        "sale_date": table["sale_date"],
+        "sku": table["sku"],
+        "product_name": optional(table, Col.PRODUCT_NAME),
+        "spec": optional(table, Col.SPEC),
+        "batch": optional(table, Col.BATCH),
+        "quantity": table["quantity_value"],
+        "unit": table["unit_clean"],
+        "base_quantity": table["base_quantity"],
+        "base_unit": table["base_unit"],
+        "buyer_name": table["buyer_name_raw"],
+        "buyer_name_normalized": table["buyer_name_normalized"],
+        "buyer_address": optional(table, Col.BUYER_ADDRESS),
+        "customer_id": table["customer_id"],
+        "match_kind": table["match_kind"],
+        "amount": pc.cast(amount_text, pa.decimal128(18, 2)),
+        "document_no": optional(table, Col.DOCUMENT_NO),
+        "line_no": optional(table, Col.LINE_NO),
+        "txn_type": optional(table, Col.TXN_TYPE),
+    }
+    return pa.table(columns).cast(FLOW_LINES_SCHEMA)

@@ -1,0 +1,188 @@
+"""Bytes → grids of text cells, one per sheet, each row with its physical line number.
+
+Everything that can go wrong with an upload (size, type, encoding, zip bombs, formulas) is caught
+here and raised as IngestRejected, before any parsing library sees hostile input.
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from crm.ingest.mapping import MappingTemplate
+from crm.ingest.model import (
+    BAD_CSV,
+    BAD_ENCODING,
+    BAD_XLSX,
+    BINARY,
+    EMPTY_FILE,
+    FORMULAS,
+    TOO_LARGE,
+    TOO_MANY_ROWS,
+    UNSUPPORTED,
+    ZIP_BOMB,
+    IngestRejected,
+    Limits,
+)
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls: not read, the distributor must save as XLSX
+DELIMITERS = ("\t", ",", ";", "|")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[tuple[int, list[str]]]  # (physical line, cells)
+
+
+def read_sheets(data: bytes, file_name: str, template: MappingTemplate, limits: Limits) -> Iterator[Sheet]:
+    """Yield the file's sheets lazily (a text file is one sheet), so later sheets are read only if needed."""
+    if not data.strip():
+        raise IngestRejected(EMPTY_FILE, "The file is empty.")
+    if len(data) > limits.max_bytes:
+        raise IngestRejected(TOO_LARGE, f"The file has {len(data)} bytes, more than {limits.max_bytes}.")
+    if data.startswith(ZIP_MAGIC):
+        yield from read_xlsx(data, template, limits)
+    elif data.startswith(OLE_MAGIC) or file_name.lower().endswith((".xls", ".xlsx")):
+        raise IngestRejected(UNSUPPORTED, "Only XLSX workbooks are read; save the file as .xlsx (Excel 2007+).")
+    else:
+        yield Sheet("", read_text(data, template, limits))
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+
+def decode(data: bytes, encoding: str) -> str:
+    """Strict decoding: a wrong guess must fail, not produce mojibake that then half-maps."""
+    if encoding != "auto":
+        codec = "utf-8-sig" if encoding == "utf-8" else encoding
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise IngestRejected(BAD_ENCODING, f"The file is not valid {encoding} (byte {exc.start}).") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise IngestRejected(BAD_ENCODING, "The file claims UTF-16 but does not decode.") from None
+    if b"\x00" in data[:65536]:
+        raise IngestRejected(BINARY, "The file holds binary data, not text, CSV or XLSX.")
+    for codec in ("utf-8-sig", "gb18030"):  # GB18030 is a superset of GBK and GB2312
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise IngestRejected(BAD_ENCODING, "The text is neither UTF-8 nor GBK/GB18030.")
+
+
+def looks_binary(text: str) -> bool:
+    """Control characters other than tab/CR/LF: random bytes that happened to decode."""
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n")
+    return controls > max(2, len(sample) // 1000)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter seen most often in the first lines (title rows often hold none, hence the sum)."""
+    head = text[:20000].splitlines()[:30]
+    counts = {d: sum(line.count(d) for line in head) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_text(data: bytes, template: MappingTemplate, limits: Limits) -> list[tuple[int, list[str]]]:
+    text = decode(data, template.encoding)
+    if looks_binary(text):
+        raise IngestRejected(BINARY, "The file holds binary data, not text, CSV or XLSX.")
+    delimiter = template.delimiter or sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    line = 1
+    try:
+        for cells in reader:
+            if len(rows) >= limits.max_rows:
+                raise IngestRejected(TOO_MANY_ROWS, f"The file has more than {limits.max_rows} rows.")
+            if any(len(c) > limits.max_field_chars for c in cells):
+                raise IngestRejected(BAD_CSV, f"A cell on line {line} is longer than {limits.max_field_chars}.")
+            rows.append((line, cells[: limits.max_columns]))
+            line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after it
+    except csv.Error as exc:
+        raise IngestRejected(BAD_CSV, f"The file cannot be read as delimited text near line {line}: {exc}.") from None
+    return rows
+
+
+# --- xlsx -----------------------------------------------------------------------------------------
+
+
+def check_zip(data: bytes, limits: Limits) -> None:
+    """Refuse zip bombs by the declared member sizes, before openpyxl inflates anything.
+
+    Declared sizes are enough: Python's zipfile never yields more than a member's declared size,
+    so a member that lies about its size is cut short (and then fails its CRC), not inflated.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise IngestRejected(BAD_XLSX, "The file looks like a zip/XLSX but is damaged.") from None
+    if len(members) > limits.max_zip_members:
+        raise IngestRejected(ZIP_BOMB, f"The workbook has {len(members)} parts, more than {limits.max_zip_members}.")
+    total = sum(m.file_size for m in members)
+    if total > limits.max_uncompressed_bytes:
+        raise IngestRejected(
+            ZIP_BOMB, f"The workbook unpacks to {total} bytes, more than {limits.max_uncompressed_bytes}."
+        )
+    if not any(m.filename == "[Content_Types].xml" for m in members):
+        raise IngestRejected(BAD_XLSX, "The zip file is not an XLSX workbook.")
+
+
+def cell_text(value: object) -> str:
+    """One spelling per value: dates as ISO, whole numbers without '.0', nothing as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(data: bytes, template: MappingTemplate, limits: Limits) -> Iterator[Sheet]:
+    check_zip(data, limits)
+    import openpyxl  # ingest-only dependency, loaded when a workbook actually arrives
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for broken parts
+        raise IngestRejected(BAD_XLSX, f"The workbook cannot be opened: {type(exc).__name__}.") from None
+    try:
+        names = [template.sheet] if template.sheet else workbook.sheetnames
+        for name in names:
+            if name not in workbook.sheetnames:
+                continue  # the pipeline reports a missing named sheet
+            yield Sheet(name, sheet_rows(workbook[name], name, limits))
+    finally:
+        workbook.close()
+
+
+def sheet_rows(sheet: object, name: str, limits: Limits) -> list[tuple[int, list[str]]]:
+    rows: list[tuple[int, list[str]]] = []
+    for number, cells in enumerate(sheet.iter_rows(max_col=limits.max_columns), start=1):  # type: ignore[attr-defined]
+        if len(rows) >= limits.max_rows:
+            raise IngestRejected(TOO_MANY_ROWS, f"Sheet {name} has more than {limits.max_rows} rows.")
+        formula = next((c for c in cells if getattr(c, "data_type", None) == "f"), None)
+        if formula is not None:
+            # A formula's value depends on the workbook, not on the cell: we cannot trust what we would read.
+            raise IngestRejected(
+                FORMULAS,
+                f"Sheet {name} row {number} holds a formula; paste values only.",
+                sheet=name,
+                row=number,
+            )
+        rows.append((number, [cell_text(c.value) for c in cells]))
+    return rows

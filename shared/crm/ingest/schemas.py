@@ -1,0 +1,40 @@
+"""The published JSON files under schemas/ are generated from code; tests check they still agree.
+
+Regenerate: python -m crm.ingest.schemas /path/to/repo/schemas
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from crm.ingest.mapping import mapping_json_schema
+from crm.ingest.model import FLOW_LINES_SCHEMA
+
+MAPPING_FILE = "flow-mapping.schema.json"
+LINES_FILE = "flow-lines.parquet-schema.json"
+
+
+def flow_lines_schema_json(schema: pa.Schema = FLOW_LINES_SCHEMA) -> dict[str, Any]:
+    return {
+        "title": "Flow lines (Parquet)",
+        "description": "One accepted row of a distributor flow file; mirrors crm.ingest.model.FLOW_LINES_SCHEMA.",
+        "fields": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema],
+    }
+
+
+def rendered() -> dict[str, str]:
+    """File name → exact file text (stable key order, trailing newline)."""
+    docs = {MAPPING_FILE: mapping_json_schema(), LINES_FILE: flow_lines_schema_json()}
+    return {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
+
+
+def write(directory: Path) -> None:
+    for name, text in rendered().items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]))

@@ -1,0 +1,224 @@
+"""Column-wise checks and typing of flow rows with pyarrow compute: no Python loop per row.
+
+Every failed check becomes an error row (row, line, the file's header, value, reason); a data row
+is valid when no check failed. Valid rows get typed values: date, sku, quantity in base units.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crm.ingest.arrow import clean_text, map_unique, mask_or
+from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
+from crm.ingest.model import (
+    BUYER_MISSING,
+    DATE_INVALID,
+    DATE_MISSING,
+    DATE_OUTSIDE,
+    ERRORS_SCHEMA,
+    PRODUCT_UNKNOWN,
+    QTY_MISSING,
+    QTY_NOT_NUMBER,
+    QTY_ZERO,
+    UNIT_UNKNOWN,
+    Period,
+    Product,
+)
+from crm.text import normalize_name
+
+NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+KEY_SEP = "\x1f"  # joins name and spec into one lookup key; cannot occur in normalised text
+
+
+class ProductCatalog:
+    """The product master as lookup arrays: by code, or by normalised name + spec."""
+
+    def __init__(self, products: list[Product]) -> None:
+        self.skus = pa.array([p.sku for p in products], pa.string())
+        self.names = pa.array([p.name for p in products], pa.string())
+        self.specs = pa.array([p.spec for p in products], pa.string())
+        self.keys = pa.array([name_spec_key(p.name, p.spec) for p in products], pa.string())
+        self.base_units = pa.array([p.base_unit for p in products], pa.string())
+        self.case_sizes = pa.array([float(p.case_size) for p in products], pa.float64())
+
+
+def name_spec_key(name: str, spec: str) -> str:
+    return normalize_name(name) + KEY_SEP + normalize_name(spec)
+
+
+@dataclass(frozen=True)
+class Checked:
+    table: pa.Table  # input rows plus typed columns (sale_date, sku, quantity_value, base_quantity, ...)
+    valid: pa.Array  # bool per row
+    errors: pa.Table  # ERRORS_SCHEMA
+
+
+class Checks:
+    """Collects (mask, column, reason) per check, then turns them into the error table."""
+
+    def __init__(self, table: pa.Table, header: HeaderMatch) -> None:
+        self.table = table
+        self.header = header
+        self.failed: list[tuple[pa.Array, Col, str]] = []
+
+    def add(self, mask: pa.Array, col: Col, reason: str) -> None:
+        self.failed.append((pc.fill_null(mask, False), col, reason))
+
+    def valid(self) -> pa.Array:
+        return pc.invert(mask_or([m for m, _, _ in self.failed], self.table["row"]))
+
+    def errors(self) -> pa.Table:
+        parts = [self.error_rows(mask, col, reason) for mask, col, reason in self.failed]
+        if not parts:
+            return ERRORS_SCHEMA.empty_table()
+        errors = pa.concat_tables(parts)
+        # Row order for the reader; the stable sort keeps the check order within a row.
+        return errors.take(pc.sort_indices(errors, [("row", "ascending")]))
+
+    def error_rows(self, mask: pa.Array, col: Col, reason: str) -> pa.Table:
+        rows = self.table.filter(mask)
+        values = rows[col.value] if col.value in rows.column_names else pa.nulls(rows.num_rows, pa.string())
+        n = rows.num_rows
+        return pa.table(
+            {
+                "row": rows["row"],
+                "line": rows["line"],
+                "column": pa.repeat(pa.scalar(self.header.header_text(col)), n),
+                "value": values,
+                "reason": pa.repeat(pa.scalar(reason), n),
+            },
+            schema=ERRORS_SCHEMA,
+        )
+
+
+def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
+    """The column cleaned, or '' everywhere when the file has no such column."""
+    if col.value in table.column_names:
+        return clean_text(table[col.value])
+    return pc.cast(pc.if_else(pc.is_null(table["row"]), "x", ""), pa.string())
+
+
+def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period) -> pa.Array:
+    raw = text(table, Col.DATE)
+    stamp = pc.coalesce(*[parse_date(raw, f) for f in template.date_formats])
+    day = pc.cast(stamp, pa.date32())
+    missing = pc.equal(raw, "")
+    checks.add(missing, Col.DATE, DATE_MISSING)
+    checks.add(pc.and_(pc.invert(missing), pc.is_null(day)), Col.DATE, DATE_INVALID)
+    start, end = pa.scalar(period.start, pa.date32()), pa.scalar(period.end, pa.date32())
+    checks.add(pc.or_(pc.less(day, start), pc.greater_equal(day, end)), Col.DATE, DATE_OUTSIDE)
+    return day
+
+
+def parse_date(raw: pa.Array, fmt: str) -> pa.Array:
+    """strptime that refuses impossible dates: Arrow rolls 2026-09-31 over to 2026-10-01, which would
+    smuggle a September row into October. The written year/month/day must equal the parsed ones."""
+    stamp = pc.strptime(raw, format=fmt, unit="s", error_is_null=True)
+    pattern = date_regex(fmt)
+    if pattern is None:
+        return stamp
+    written = pc.extract_regex(raw, pattern)
+    same = [
+        pc.equal(pc.cast(pc.struct_field(written, part), pa.int64()), getter(stamp))
+        for part, getter in (("Y", pc.year), ("m", pc.month), ("d", pc.day))
+        if f"%{part}" in fmt
+    ]
+    ok = same[0]
+    for mask in same[1:]:
+        ok = pc.and_(ok, mask)
+    return pc.if_else(pc.fill_null(ok, False), stamp, pa.scalar(None, stamp.type))
+
+
+DATE_PARTS = {"%Y": r"(?P<Y>\d{4})", "%m": r"(?P<m>\d{1,2})", "%d": r"(?P<d>\d{1,2})"}
+TIME_PARTS = {"%H": r"\d{1,2}", "%M": r"\d{1,2}", "%S": r"\d{1,2}"}
+
+
+def date_regex(fmt: str) -> str | None:
+    """A regex capturing Y, m, d as written, or None when the format has directives we do not check."""
+    out, i = [], 0
+    while i < len(fmt):
+        token = fmt[i : i + 2]
+        if token in DATE_PARTS or token in TIME_PARTS:
+            out.append(DATE_PARTS.get(token) or TIME_PARTS[token])
+            i += 2
+        elif fmt[i] == "%":
+            return None
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "^" + "".join(out) + "$" if "%d" in fmt else None
+
+
+def check_quantity(table: pa.Table, checks: Checks) -> pa.Array:
+    raw = pc.replace_substring(text(table, Col.QUANTITY), ",", "")  # thousands separators
+    missing = pc.equal(raw, "")
+    numeric = pc.match_substring_regex(raw, NUMBER)
+    checks.add(missing, Col.QUANTITY, QTY_MISSING)
+    checks.add(pc.and_(pc.invert(missing), pc.invert(numeric)), Col.QUANTITY, QTY_NOT_NUMBER)
+    value = pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64())
+    checks.add(pc.equal(value, 0.0), Col.QUANTITY, QTY_ZERO)
+    return value
+
+
+def product_index(table: pa.Table, catalog: ProductCatalog) -> pa.Array:
+    """Index into the catalog, null when unknown. A code given wins; name + spec only when no code."""
+    code = text(table, Col.PRODUCT_CODE)
+    by_code = pc.index_in(code, value_set=catalog.skus)
+    if Col.PRODUCT_NAME.value not in table.column_names:
+        return by_code
+    joined = pc.binary_join_element_wise(text(table, Col.PRODUCT_NAME), text(table, Col.SPEC), KEY_SEP)
+    keys = map_unique(joined, lambda k: name_spec_key(*k.split(KEY_SEP, 1)))
+    by_name = pc.index_in(keys, value_set=catalog.keys)
+    return pc.if_else(pc.equal(code, ""), by_name, by_code)
+
+
+def unit_factor(unit: pa.Array, base_unit: pa.Array, case_size: pa.Array, template: MappingTemplate) -> pa.Array:
+    """Base units per written unit: 1 for the base unit, the case size for 件/箱, a template's fixed factor."""
+    rules = template.units
+    keys = pa.array(list(rules), pa.string())
+    fixed = pa.array([1.0 if r == "base" else None if r == "case" else float(r) for r in rules.values()], pa.float64())
+    is_case = pa.array([r == "case" for r in rules.values()], pa.bool_())
+    idx = pc.index_in(unit, value_set=keys)
+    by_rule = pc.if_else(pc.fill_null(pc.take(is_case, idx), False), case_size, pc.take(fixed, idx))
+    is_base = pc.fill_null(pc.equal(unit, base_unit), False)
+    if template.blank_unit_is_base:
+        is_base = pc.or_(is_base, pc.equal(unit, ""))
+    return pc.if_else(is_base, pa.scalar(1.0), by_rule)
+
+
+def validate(
+    table: pa.Table, header: HeaderMatch, template: MappingTemplate, period: Period, catalog: ProductCatalog
+) -> Checked:
+    checks = Checks(table, header)
+    day = check_dates(table, checks, template, period)
+    quantity = check_quantity(table, checks)
+    idx = product_index(table, catalog)
+    known = pc.is_valid(idx)
+    unit = text(table, Col.UNIT)
+    base_unit, case_size = pc.take(catalog.base_units, idx), pc.take(catalog.case_sizes, idx)
+    factor = unit_factor(unit, base_unit, case_size, template)
+    checks.add(pc.and_(known, pc.is_null(factor)), Col.UNIT, UNIT_UNKNOWN)
+    checks.add(pc.invert(known), product_column(table), PRODUCT_UNKNOWN)
+    buyer = text(table, Col.BUYER_NAME)
+    checks.add(pc.equal(buyer, ""), Col.BUYER_NAME, BUYER_MISSING)
+    typed = {
+        "sale_date": day,
+        "sku": pc.take(catalog.skus, idx),
+        "product_name_master": pc.take(catalog.names, idx),
+        "spec_master": pc.take(catalog.specs, idx),
+        "quantity_value": quantity,
+        "unit_clean": unit,
+        "base_quantity": pc.multiply(quantity, factor),
+        "base_unit": base_unit,
+        "buyer_clean": buyer,
+    }
+    for name, column in typed.items():
+        table = table.append_column(name, column)
+    return Checked(table=table, valid=checks.valid(), errors=checks.errors())
+
+
+def product_column(table: pa.Table) -> Col:
+    """Which column to blame for an unknown product: the code when the row has one."""
+    return Col.PRODUCT_CODE if Col.PRODUCT_CODE.value in table.column_names else Col.PRODUCT_NAME
