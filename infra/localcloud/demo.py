@@ -19,6 +19,7 @@ from crm.customers.service import CustomerService
 from crm.db.base import bind_table
 from crm.ids import stable_id
 from crm.org.directory import import_org
+from crm.products import repository as products
 
 if TYPE_CHECKING:
     from .cloud import LocalCloud
@@ -124,10 +125,18 @@ def seed_customers(admin: CustomerService) -> int:
     return created
 
 
+def seed_products() -> None:
+    with (DEMO / "products.csv").open(encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            products.save(TENANT, products.ProductRecord(row["sku"], row["name"], row["spec"], row["base_unit"],
+                                                         int(row["case_size"])))
+
+
 def seed_table(table_name: str) -> int:
     """Loads the demo tenant into a table (local or, with AWS credentials, a deployed one)."""
     bind_table(table_name)
     import_org(TENANT, ORG["org_units"], org_users())
+    seed_products()
     admin = Principal(tenant_id=TENANT, user_id="u-admin", org_unit_id="HQ", roles=frozenset({Role.HQ_ADMIN}))
     return seed_customers(CustomerService(admin))
 

@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customer:skip_duplicate_check": MANAGERS,
     "handover:start": MANAGERS,
     "handover:read": MANAGERS,
+    "flow:upload": OFFICE | {Role.DISTRIBUTOR},
+    "flow:read": OFFICE | {Role.DISTRIBUTOR},
 }
 
 

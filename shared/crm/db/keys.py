@@ -43,3 +43,20 @@ def handover_pk(tenant_id: str, handover_id: str) -> str:
 
 META = "META"
 ALIAS = "ALIAS"
+
+
+def products_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#PRODUCT"
+
+
+def flow_load_pk(tenant_id: str, load_id: str) -> str:
+    return f"T#{tenant_id}#FLOWLOAD#{load_id}"
+
+
+def flow_loads_pk(tenant_id: str) -> str:
+    """gsi1 partition listing a tenant's loads, newest first by load id (a ULID)."""
+    return f"T#{tenant_id}#FLOWLOADS"
+
+
+def flow_period_pk(tenant_id: str, distributor_id: str, period: str) -> str:
+    return f"T#{tenant_id}#FLOWPERIOD#{distributor_id}#{period}"

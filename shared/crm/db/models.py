@@ -159,3 +159,48 @@ class HandoverItem(VersionedItem):
     requested_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+
+
+class ProductItem(VersionedItem):
+    """pk T#t#PRODUCT, sk SKU#<sku>: the product master (one small partition per tenant)."""
+
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    spec = UnicodeAttribute()
+    base_unit = UnicodeAttribute()
+    case_size = NumberAttribute()
+    status = UnicodeAttribute(default="active")
+
+
+class FlowLoadItem(VersionedItem):
+    """pk T#t#FLOWLOAD#<id>, sk META: one uploaded flow file and what became of it.
+
+    gsi1 (T#t#FLOWLOADS, <distributor>#<id>) lists a tenant's loads, per distributor.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_tenant = _Gsi1()
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    distributor_id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    source_key = UnicodeAttribute()
+    sha256 = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    status = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    summary = MapAttribute(default=dict)  # rows, accepted, rejected, matched, match_rate, base_qty_by_sku
+    rejection = MapAttribute(null=True)
+    parquet_key = UnicodeAttribute(null=True)
+    report_key = UnicodeAttribute(null=True)
+    superseded_by = UnicodeAttribute(null=True)
+
+
+class FlowPeriodItem(VersionedItem):
+    """pk T#t#FLOWPERIOD#<distributor>#<period>, sk CURRENT: which load readers see for that period."""
+
+    load_id = UnicodeAttribute()
+    sha256 = UnicodeAttribute()

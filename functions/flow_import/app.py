@@ -1,0 +1,37 @@
+"""Flow import: an S3 event for each uploaded distributor file; parses it into Parquet (crm.flow.importer)."""
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm.config import get_settings
+from crm.db.base import bind_table
+from crm.flow.importer import Buckets, import_object
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def _metric(name: str, value: float) -> None:
+    unit = MetricUnit.Percent if name == "MatchRate" else MetricUnit.Count
+    metrics.add_metric(name=name, unit=unit, value=value * 100 if name == "MatchRate" else value)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = get_settings()
+    bind_table(settings.table_name)
+    buckets = Buckets(uploads=settings.uploads_bucket or "", analytics=settings.analytics_bucket or "",
+                      event_bus=settings.event_bus_name)
+    results = {}
+    for record in event.get("Records", []):
+        key = unquote_plus(record["s3"]["object"]["key"])
+        logger.append_keys(s3_key=key)
+        results[key] = import_object(buckets, key, _metric)
+        logger.info("flow file imported", extra={"status": results[key]})
+    return {"results": results}

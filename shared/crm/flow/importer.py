@@ -1,0 +1,148 @@
+"""The S3-triggered import of one flow file: fingerprint, parse, write Parquet, then accept.
+
+Order matters: the Parquet object is written before the load is accepted, and the period's
+pointer moves to the new load in the same transaction that marks the old one superseded.
+Any failure leaves the previously accepted load of that period untouched.
+"""
+
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crm.db import keys as db_keys
+from crm.db.models import NameKeyItem
+from crm.flow import loads
+from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
+from crm.ingest.match import CustomerIndex
+from crm.ingest.model import Customer, Product
+from crm.ingest.pipeline import IngestRequest, ingest_flow_file
+from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
+from crm.products import repository as products
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Buckets:
+    uploads: str
+    analytics: str
+    event_bus: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _s3():  # type: ignore[no-untyped-def]
+    return boto3.client("s3")
+
+
+@lru_cache(maxsize=1)
+def _events():  # type: ignore[no-untyped-def]
+    return boto3.client("events")
+
+
+def import_object(buckets: Buckets, raw_key: str, metric: Callable[[str, float], None]) -> str:
+    """Imports one uploaded object; returns the load's final status ('duplicate' for a repeated event)."""
+    key = UploadKey.parse(raw_key)
+    data = _s3().get_object(Bucket=buckets.uploads, Key=str(key))["Body"].read()
+    sha256 = hashlib.sha256(data).hexdigest()
+    load = loads.receive(key, str(key), sha256, len(data))
+    if load is None:
+        return "duplicate"  # S3 delivers at least once; the first delivery does the work
+    try:
+        return _process(buckets, key, load, data, metric)
+    except Exception:  # a bug or an outage must not leave the load 'processing' for ever
+        log.exception("flow import failed")
+        loads.finish(load, "rejected", rejection={"code": "internal", "message": "The import failed on our side; "
+                                                  "it has been logged. Upload the file again later."})
+        return _published(buckets, load)
+
+
+def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Callable[[str, float], None]) -> str:
+    sha256 = load.sha256
+    previous = loads.current(key.tenant_id, key.distributor_id, key.period)
+    if previous is not None and previous.sha256 == sha256:
+        loads.finish(load, "held", summary={"reason": f"same content as load {previous.load_id}"})
+        return _published(buckets, load)
+    loads.finish(load, "processing")
+    result = ingest_flow_file(
+        IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id,
+                      source_key=str(key)),
+        [Product(p.sku, p.name, p.spec, p.base_unit, p.case_size) for p in products.all_active(key.tenant_id)],
+        CustomerIndex(_customers(key.tenant_id)),
+    )
+    report = _write_reports(buckets, key, result.errors) if result.errors.num_rows else None
+    if result.status == "rejected":
+        rejection = {"code": result.rejection.code, "message": result.rejection.message,
+                     "detail": json.loads(json.dumps(result.rejection.detail, default=str))} if result.rejection else {}
+        loads.finish(load, "rejected", rejection=rejection, report_key=report)
+        return _published(buckets, load)
+    summary = _summary(result)
+    metric("RowsImported", summary["accepted"])
+    metric("RowsRejected", summary["rejected"])
+    metric("MatchRate", summary["match_rate"])
+    parquet = parquet_key(key)
+    _s3().put_object(Bucket=buckets.analytics, Key=parquet, Body=_parquet_bytes(result.lines))
+    status = "accepted_with_errors" if summary["rejected"] else "accepted"
+    old = loads.accept(load, status, previous, summary=summary, parquet_key=parquet, report_key=report)
+    if old is not None and old.parquet_key:
+        _retire(buckets.analytics, old.parquet_key)
+    return _published(buckets, load)
+
+
+def _customers(tenant_id: str) -> list[Customer]:
+    """Names and aliases of the tenant's customers, from the name index (small items, one partition)."""
+    names: dict[str, str] = {}
+    aliases: dict[str, list[str]] = {}
+    for key in NameKeyItem.by_text.query(db_keys.names_index_pk(tenant_id)):
+        if key.kind == "name":
+            names[key.customer_id] = key.text
+        else:
+            aliases.setdefault(key.customer_id, []).append(key.text)
+    return [Customer(id=cid, name=name, aliases=tuple(aliases.get(cid, ()))) for cid, name in names.items()]
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    lines = result.lines
+    matched = lines.num_rows - lines["customer_id"].null_count
+    by_sku = lines.group_by("sku").aggregate([("base_quantity", "sum")]).to_pylist() if lines.num_rows else []
+    return {
+        "rows": result.data_rows, "accepted": result.valid_rows, "rejected": result.data_rows - result.valid_rows,
+        "matched": matched, "match_rate": round(matched / lines.num_rows, 4) if lines.num_rows else 0.0,
+        "review_names": len(result.review), "mapping_version": result.mapping_version,
+        "base_qty_by_sku": {r["sku"]: r["base_quantity_sum"] for r in by_sku},
+    }
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+def _write_reports(buckets: Buckets, key: UploadKey, errors: pa.Table) -> str:
+    for fmt, render in (("csv", errors_csv_bytes), ("xlsx", errors_xlsx_bytes)):
+        _s3().put_object(Bucket=buckets.uploads, Key=report_key(key, fmt), Body=render(errors))
+    return report_key(key, "csv")
+
+
+def _retire(bucket: str, parquet: str) -> None:
+    """Moves a superseded load's rows out of the table's location (the pointer already moved)."""
+    _s3().copy_object(Bucket=bucket, Key=superseded_key(parquet), CopySource={"Bucket": bucket, "Key": parquet})
+    _s3().delete_object(Bucket=bucket, Key=parquet)
+
+
+def _published(buckets: Buckets, load: Any) -> str:
+    if buckets.event_bus:
+        detail = {"tenant_id": load.tenant_id, "load_id": load.id, "distributor_id": load.distributor_id,
+                  "period": load.period, "status": load.status}
+        _events().put_events(Entries=[{"Source": "crm.flow", "DetailType": "FlowLoadFinished",
+                                       "Detail": json.dumps(detail), "EventBusName": buckets.event_bus}])
+    return str(load.status)

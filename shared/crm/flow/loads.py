@@ -1,0 +1,90 @@
+"""Load records in DynamoDB: created once per upload (the S3 event may come twice), then advanced."""
+
+from typing import Any
+
+from crm import clock
+from crm.db import keys
+from crm.db.models import FlowLoadItem, FlowPeriodItem
+from crm.db.paging import Page, query_page
+from crm.db.transaction import Transaction
+from crm.errors import Conflict
+from crm.flow.keys import UploadKey
+from crm.flow.model import Load
+
+
+def to_model(item: FlowLoadItem) -> Load:
+    return Load(
+        id=item.id, distributor_id=item.distributor_id, period=item.period, file_name=item.file_name,
+        status=item.status, sha256=item.sha256, size=int(item.size) if item.size is not None else None,
+        received_at=item.received_at, finished_at=item.finished_at, summary=item.summary.as_dict(),
+        rejection=item.rejection.as_dict() if item.rejection else None, superseded_by=item.superseded_by,
+        has_error_report=item.report_key is not None, version=item.version or 0,
+    )
+
+
+def get(tenant_id: str, load_id: str) -> FlowLoadItem | None:
+    try:
+        return FlowLoadItem.get(keys.flow_load_pk(tenant_id, load_id), keys.META)
+    except FlowLoadItem.DoesNotExist:
+        return None
+
+
+def receive(key: UploadKey, source_key: str, sha256: str, size: int) -> FlowLoadItem | None:
+    """Creates the load as 'received'; None when it already exists (a repeated S3 event)."""
+    item = FlowLoadItem(
+        keys.flow_load_pk(key.tenant_id, key.load_id), keys.META,
+        gsi1pk=keys.flow_loads_pk(key.tenant_id), gsi1sk=f"{key.distributor_id}#{key.load_id}",
+        tenant_id=key.tenant_id, id=key.load_id, distributor_id=key.distributor_id, period=key.period,
+        file_name=key.file_name, source_key=source_key, sha256=sha256, size=size, status="received",
+        received_at=clock.now_iso(), summary={},
+    )
+    tx = Transaction()
+    tx.put(item, on_fail=lambda: Conflict("already received"))
+    try:
+        tx.commit()
+    except Conflict:
+        return None
+    item.version = 1
+    return item
+
+
+def current(tenant_id: str, distributor_id: str, period: str) -> FlowPeriodItem | None:
+    try:
+        return FlowPeriodItem.get(keys.flow_period_pk(tenant_id, distributor_id, period), "CURRENT")
+    except FlowPeriodItem.DoesNotExist:
+        return None
+
+
+def finish(item: FlowLoadItem, status: str, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.status, item.finished_at = status, clock.now_iso()
+    item.save()
+
+
+def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **fields: Any) -> FlowLoadItem | None:
+    """Marks the load accepted, makes it the period's current load and the previous one superseded,
+    all in one transaction: readers of the pointer never see two loads for one period."""
+    old = get(item.tenant_id, previous.load_id) if previous else None  # before the pointer moves
+    tx = Transaction()
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.status, item.finished_at = status, clock.now_iso()
+    tx.put(item)
+    pointer = previous or FlowPeriodItem(keys.flow_period_pk(item.tenant_id, item.distributor_id, item.period),
+                                         "CURRENT")
+    pointer.load_id, pointer.sha256 = item.id, item.sha256 or ""
+    tx.put(pointer)  # conditional on the version read: two loads finishing at once cannot both win
+    if old is not None:
+        old.status, old.superseded_by = "superseded", item.id
+        tx.put(old)
+    tx.commit()
+    return old
+
+
+def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None) -> Page[Load]:
+    prefix = f"{distributor_id}#" if distributor_id else ""
+    page = query_page(FlowLoadItem, "gsi1pk", keys.flow_loads_pk(tenant_id), limit=limit, cursor=cursor,
+                      range_condition=FlowLoadItem.gsi1sk.startswith(prefix) if prefix else None,
+                      index_name="gsi1", forward=False)
+    return Page([to_model(i) for i in page.items], page.cursor)

@@ -1,0 +1,62 @@
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from crm.customers.model import CustomerId, Strict
+
+Period = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
+LoadStatus = Literal["received", "processing", "accepted", "accepted_with_errors", "rejected", "held", "superseded"]
+FINISHED = ("accepted", "accepted_with_errors", "rejected", "held")
+
+
+class UploadRequest(Strict):
+    period: Period = Field(description="The month the file reports, YYYY-MM")
+    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    distributor_id: CustomerId | None = Field(
+        default=None, description="Office users upload on behalf of a distributor in scope; distributor users omit it"
+    )
+
+
+class UploadTicket(BaseModel):
+    load_id: str
+    key: str
+    url: str = Field(description="PUT the file's bytes here (no other headers needed) before it expires")
+    expires_in: int
+
+
+class Load(BaseModel):
+    id: str
+    distributor_id: str
+    period: str
+    file_name: str
+    status: LoadStatus
+    sha256: str | None = None
+    size: int | None = None
+    received_at: datetime
+    finished_at: datetime | None = None
+    summary: dict[str, Any] = Field(default_factory=dict)
+    rejection: dict[str, Any] | None = None
+    superseded_by: str | None = None
+    has_error_report: bool = False
+    version: int
+
+
+class LoadPage(BaseModel):
+    items: list[Load]
+    next_cursor: str | None = None
+
+
+class ReportLink(BaseModel):
+    url: str
+    expires_in: int
+    format: Literal["csv", "xlsx"]
+
+
+_UNSAFE = re.compile(r"[^\w.\-()（）]+")
+
+
+def safe_file_name(name: str) -> str:
+    """Keeps the distributor's file name recognisable in the key, without slashes or control characters."""
+    return _UNSAFE.sub("_", name).strip("._")[:120] or "upload"

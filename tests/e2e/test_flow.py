@@ -1,0 +1,151 @@
+"""Distributor flow files through the real path: an upload link from the API, a PUT into the local
+bucket, the S3 event, the import function, Parquet in the analytics bucket, the load's status."""
+
+import csv
+import io
+import json
+import os
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import requests
+from crm.ids import stable_id
+from crm.ingest.report import HEADERS
+from localcloud import demo
+from localcloud.tokens import token_for_demo_user
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "flow-samples"
+TRUTH = json.loads((SAMPLES / "truth.json").read_text()) if SAMPLES.exists() else {}
+CODE_BY_ID = {stable_id(demo.TENANT, row["id"]): row["id"] for row in demo.customer_rows()}
+
+if not SAMPLES.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"flow samples missing at {SAMPLES}")
+    pytest.skip("flow samples (../shared/data/flow-samples) not present", allow_module_level=True)
+
+
+def api(cloud, username, method, path, **kw):
+    headers = {"Authorization": f"Bearer {token_for_demo_user(username)}"}
+    return requests.request(method, cloud.api_url + path, headers=headers, timeout=30, **kw)
+
+
+def upload(cloud, username: str, relative: str, data: bytes | None = None, distributor_code: str | None = None):
+    body = {"period": "2026-10", "file_name": Path(relative).name}
+    if distributor_code:
+        body["distributor_id"] = stable_id(demo.TENANT, distributor_code)
+    ticket = api(cloud, username, "POST", "/flow-uploads", json=body)
+    assert ticket.status_code == 201, ticket.text
+    put = requests.put(ticket.json()["url"], data=data if data is not None else (SAMPLES / relative).read_bytes(),
+                       timeout=30)
+    assert put.status_code == 200, put.text
+    return wait_for_load(cloud, username, ticket.json()["load_id"])
+
+
+def wait_for_load(cloud, username: str, load_id: str, deadline_s: float = 60) -> dict:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        r = api(cloud, username, "GET", f"/flow-loads/{load_id}")
+        if r.status_code == 200 and r.json()["status"] not in ("received", "processing"):
+            return r.json()
+        time.sleep(0.3)
+    raise AssertionError(f"load {load_id} did not finish in {deadline_s}s")
+
+
+def parquet_rows(cloud, load: dict) -> list[dict]:
+    s3 = cloud.client("s3")
+    bucket = cloud.physical_name("AnalyticsBucket")
+    key = (f"flow-lines/tenant={demo.TENANT}/period=2026-10/distributor={load['distributor_id']}/"
+           f"{load['id']}.parquet")
+    return pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
+
+
+@pytest.fixture(scope="module")
+def flow_cloud(cloud):
+    demo.seed(cloud)
+    return cloud
+
+
+@pytest.fixture(scope="module")
+def loads(flow_cloud):
+    """Each sample uploaded once, by the distributor itself (D001) or by its rep on its behalf."""
+    uploaders = {"D001": ("d001", None), "D002": ("rep.chen", "D002"), "D003": ("rep.liu", "D003")}
+    result = {}
+    for path, truth in TRUTH.items():
+        user, code = uploaders[truth["distributor"]]
+        result[path] = upload(flow_cloud, user, path, distributor_code=code)
+    return result
+
+
+@pytest.mark.parametrize("path", sorted(TRUTH))
+def test_sample_files_produce_exactly_the_ground_truth(flow_cloud, loads, path):
+    truth, load = TRUTH[path], loads[path]
+    assert load["status"] == "accepted_with_errors"
+    assert load["summary"]["rows"] == truth["data_rows"] and load["summary"]["accepted"] == truth["valid_rows"]
+    rows = parquet_rows(flow_cloud, load)
+    assert len(rows) == truth["valid_rows"]
+    got = {r["source_row"]: (CODE_BY_ID.get(r["customer_id"]), r["base_quantity"]) for r in rows}
+    assert got == {t["row"]: (t["terminal_id"], t["base_qty"]) for t in truth["terminals"]}
+    by_sku: dict[str, float] = {}
+    for r in rows:
+        by_sku[r["sku"]] = by_sku.get(r["sku"], 0) + r["base_quantity"]
+    assert by_sku == truth["base_qty_by_sku"]
+    assert load["summary"]["base_qty_by_sku"] == truth["base_qty_by_sku"]
+    assert all(r["load_id"] == load["id"] and r["source_key"].endswith(Path(path).name) for r in rows)
+
+
+@pytest.mark.parametrize("path", sorted(TRUTH))
+def test_rejected_rows_are_in_a_downloadable_report(flow_cloud, loads, path):
+    load = loads[path]
+    who = "admin"
+    link = api(flow_cloud, who, "GET", f"/flow-loads/{load['id']}/errors")
+    assert link.status_code == 200, link.text
+    report = requests.get(link.json()["url"], timeout=30)
+    assert report.status_code == 200
+    lines = csv.DictReader(io.StringIO(report.content.decode("utf-8-sig")))
+    rejected = {(int(r[HEADERS["row"]]), r[HEADERS["reason"]]) for r in lines}
+    assert {(t["row"], t["reason"]) for t in TRUTH[path]["rejected"]} <= rejected
+    assert {row for row, _ in rejected} == {t["row"] for t in TRUTH[path]["rejected"]}
+    xlsx = api(flow_cloud, who, "GET", f"/flow-loads/{load['id']}/errors", params={"format": "xlsx"})
+    assert requests.get(xlsx.json()["url"], timeout=30).content[:2] == b"PK"
+
+
+def test_the_same_file_again_is_held_and_a_new_one_supersedes(flow_cloud, loads):
+    path = next(p for p, t in TRUTH.items() if t["distributor"] == "D001")
+    first = loads[path]
+    again = upload(flow_cloud, "d001", path)
+    assert again["status"] == "held"
+    restated = (SAMPLES / path).read_bytes().replace(b"2026-10-21", b"2026-10-22")
+    second = upload(flow_cloud, "d001", path, data=restated)
+    assert second["status"] == "accepted_with_errors"
+    old = api(flow_cloud, "d001", "GET", f"/flow-loads/{first['id']}").json()
+    assert old["status"] == "superseded" and old["superseded_by"] == second["id"]
+    # readers see one load for the period: the old Parquet object left the table's location
+    listing = flow_cloud.client("s3").list_objects_v2(
+        Bucket=flow_cloud.physical_name("AnalyticsBucket"),
+        Prefix=f"flow-lines/tenant={demo.TENANT}/period=2026-10/distributor={first['distributor_id']}/")
+    assert [o["Key"].rsplit("/", 1)[1] for o in listing["Contents"]] == [f"{second['id']}.parquet"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02garbage\xff" * 100, "合计,\n".encode("gbk")])
+def test_bad_files_end_rejected_and_leave_the_accepted_load_alone(flow_cloud, loads, content):
+    path = next(p for p, t in TRUTH.items() if t["distributor"] == "D003")
+    before = api(flow_cloud, "rep.liu", "GET", f"/flow-loads/{loads[path]['id']}").json()
+    bad = upload(flow_cloud, "rep.liu", "bad.csv", data=content, distributor_code="D003")
+    assert bad["status"] == "rejected" and bad["rejection"]["message"]
+    after = api(flow_cloud, "rep.liu", "GET", f"/flow-loads/{loads[path]['id']}").json()
+    assert after["status"] == before["status"]
+
+
+def test_uploads_are_scoped(flow_cloud):
+    d002 = stable_id(demo.TENANT, "D002")
+    r = api(flow_cloud, "d001", "POST", "/flow-uploads", json={"period": "2026-10", "file_name": "x.csv",
+                                                             "distributor_id": d002})
+    assert r.status_code == 404  # a distributor uploads for itself only
+    r = api(flow_cloud, "rep.zhang", "POST", "/flow-uploads", json={"period": "2026-10", "file_name": "x.csv",
+                                                                   "distributor_id": d002})
+    assert r.status_code == 404  # D002 is not zhang's customer
+    r = api(flow_cloud, "rep.chen", "POST", "/flow-uploads", json={"period": "2026-13", "file_name": "x.csv",
+                                                                  "distributor_id": d002})
+    assert r.status_code == 422
