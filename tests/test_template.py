@@ -118,3 +118,17 @@ def test_shared_layer_is_one_package_with_its_requirements():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert layer_deps == set(project)
     assert not any(d.startswith("pyarrow") for d in layer_deps)  # every function gets the layer; pyarrow stays out
+
+
+GLUE_TYPES = {"string": "string", "int32": "int", "int64": "bigint", "float64": "double", "double": "double",
+              "date32[day]": "date", "decimal128(18, 2)": "decimal(18,2)", "bool": "boolean"}
+
+
+def test_glue_table_mirrors_the_published_parquet_schema():
+    schema = json.loads((REPO / "schemas" / "flow-lines.parquet-schema.json").read_text())
+    table = RESOURCES["FlowLinesGlueTable"]["Properties"]["TableInput"]
+    partitions = [k["Name"] for k in table["PartitionKeys"]]
+    assert partitions == ["tenant", "period", "distributor"]  # as crm.flow.keys.parquet_key writes them
+    expected = [{"Name": f["name"], "Type": GLUE_TYPES[f["type"]]} for f in schema["fields"]
+                if f["name"] not in partitions]  # Athena refuses a column that repeats a partition key
+    assert table["StorageDescriptor"]["Columns"] == expected
