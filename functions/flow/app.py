@@ -1,5 +1,6 @@
-"""Distributor flow (流向) API: upload links, load status, error reports."""
+"""Distributor flow (流向) API: upload links, load status, error reports, mapping templates, review queue."""
 
+import json
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
@@ -10,14 +11,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
 from crm.config import get_settings
 from crm.db.base import bind_table
-from crm.flow.model import Load, LoadPage, ReportLink, UploadRequest, UploadTicket
+from crm.flow.mappings import StoredMapping
+from crm.flow.model import Load, LoadPage, MappingRequest, ReportLink, ReviewDecision, UploadRequest, UploadTicket
+from crm.flow.reviews import Review, ReviewPage
 from crm.flow.service import FlowService
 from crm.ids import ULID_PATTERN
+from crm.ingest.mapping import MappingTemplate
 
 logger = Logger()
 metrics = Metrics()
 app = http.make_resolver()
 
+DistributorId = Annotated[str, Path(pattern=ULID_PATTERN, description="The distributor's customer id")]
 LoadId = Annotated[str, Path(pattern=ULID_PATTERN, description="Load id (ULID)")]
 
 
@@ -50,6 +55,52 @@ def get_load(load_id: LoadId) -> Response[Load]:
          responses=http.documented(200, ReportLink, 404))
 def error_report(load_id: LoadId, format: Annotated[Literal["csv", "xlsx"], Query()] = "csv") -> ReportLink:
     return flow().error_report(load_id, format)
+
+
+@app.post("/flow-mappings", tags=["flow mapping"], summary="Create a distributor's mapping template",
+          responses=http.documented(201, StoredMapping, 404, 409))
+def create_mapping(body: Annotated[MappingRequest, Body()]) -> Response[StoredMapping]:
+    stored = flow().save_mapping(body.distributor_id, body.template, None)
+    return http.reply(stored, 201, stored.version, {"Location": f"/flow-mappings/{stored.distributor_id}"})
+
+
+@app.get("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="A distributor's mapping template",
+         responses=http.documented(200, StoredMapping, 404))
+def get_mapping(distributor_id: DistributorId) -> Response[StoredMapping]:
+    stored = flow().mapping(distributor_id)
+    return http.reply(stored, version=stored.version)
+
+
+@app.put("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="Replace a mapping template (If-Match)",
+         responses=http.documented(200, StoredMapping, 404, 412, 428))
+def replace_mapping(distributor_id: DistributorId, body: Annotated[MappingTemplate, Body()],
+                    if_match: http.IfMatch = None) -> Response[StoredMapping]:
+    stored = flow().save_mapping(distributor_id, body, http.required_version(if_match))
+    return http.reply(stored, version=stored.version)
+
+
+@app.get("/flow-reviews", tags=["flow review"], summary="Buyer names waiting for a person, with candidates",
+         responses=http.documented(200, ReviewPage, 404))
+def list_reviews(limit: http.Limit = 50, cursor: http.Cursor = None,
+                 distributor_id: Annotated[str | None, Query(pattern=ULID_PATTERN)] = None) -> ReviewPage:
+    page = flow().open_reviews(distributor_id, limit, cursor)
+    return ReviewPage(items=page.items, next_cursor=page.cursor)
+
+
+@app.post("/flow-reviews/<review_id>/decision", tags=["flow review"],
+          summary="Say which customer a name means (it becomes an alias), or create a prospect terminal",
+          responses=http.documented(200, Review, 404, 409))
+def decide_review(review_id: Annotated[str, Path(pattern=ULID_PATTERN)],
+                  body: Annotated[ReviewDecision, Body()]) -> Review:
+    return flow().decide(review_id, body, _reattribute)
+
+
+def _reattribute(request: dict[str, Any]) -> None:
+    """Rewriting Parquet needs pyarrow, which API functions never load: the import function does it."""
+    import boto3  # only a review decision needs it
+
+    boto3.client("lambda").invoke(FunctionName=get_settings().flow_import_function or "", InvocationType="Event",
+                                  Payload=json.dumps(request).encode())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

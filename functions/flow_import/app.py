@@ -1,4 +1,5 @@
-"""Flow import: an S3 event for each uploaded distributor file; parses it into Parquet (crm.flow.importer)."""
+"""Flow import: an S3 event for each uploaded distributor file, parsed into Parquet (crm.flow.importer);
+also re-attributes stored rows when a review decision names a buyer (an async invoke from the flow API)."""
 
 from typing import Any
 from urllib.parse import unquote_plus
@@ -8,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.config import get_settings
 from crm.db.base import bind_table
-from crm.flow.importer import Buckets, import_object
+from crm.flow.importer import Buckets, import_object, reattribute
 
 logger = Logger()
 tracer = Tracer()
@@ -28,6 +29,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     bind_table(settings.table_name)
     buckets = Buckets(uploads=settings.uploads_bucket or "", analytics=settings.analytics_bucket or "",
                       event_bus=settings.event_bus_name)
+    if event.get("action") == "reattribute":  # sent by the flow API when a review item is decided
+        changed = reattribute(buckets, event["tenant_id"], event["load_ids"], event["normalized_name"],
+                              event["customer_id"])
+        return {"reattributed_rows": changed}
     results = {}
     for record in event.get("Records", []):
         key = unquote_plus(record["s3"]["object"]["key"])

@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "handover:read": MANAGERS,
     "flow:upload": OFFICE | {Role.DISTRIBUTOR},
     "flow:read": OFFICE | {Role.DISTRIBUTOR},
+    "flow:mapping": OFFICE,
+    "flow:review": OFFICE,
 }
 
 

@@ -12,6 +12,7 @@ class Settings(BaseModel):
     uploads_bucket: str | None = None
     analytics_bucket: str | None = None
     event_bus_name: str | None = None
+    flow_import_function: str | None = None
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
 
@@ -25,5 +26,6 @@ def get_settings() -> Settings:
         uploads_bucket=env.get("UPLOADS_BUCKET") or None,
         analytics_bucket=env.get("ANALYTICS_BUCKET") or None,
         event_bus_name=env.get("EVENT_BUS_NAME") or None,
+        flow_import_function=env.get("FLOW_IMPORT_FUNCTION") or None,
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
     )

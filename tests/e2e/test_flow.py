@@ -31,8 +31,9 @@ def api(cloud, username, method, path, **kw):
     return requests.request(method, cloud.api_url + path, headers=headers, timeout=30, **kw)
 
 
-def upload(cloud, username: str, relative: str, data: bytes | None = None, distributor_code: str | None = None):
-    body = {"period": "2026-10", "file_name": Path(relative).name}
+def upload(cloud, username: str, relative: str, data: bytes | None = None, distributor_code: str | None = None,
+           period: str = "2026-10"):
+    body = {"period": period, "file_name": Path(relative).name}
     if distributor_code:
         body["distributor_id"] = stable_id(demo.TENANT, distributor_code)
     ticket = api(cloud, username, "POST", "/flow-uploads", json=body)
@@ -53,10 +54,10 @@ def wait_for_load(cloud, username: str, load_id: str, deadline_s: float = 60) ->
     raise AssertionError(f"load {load_id} did not finish in {deadline_s}s")
 
 
-def parquet_rows(cloud, load: dict) -> list[dict]:
+def parquet_rows(cloud, load: dict, period: str = "2026-10") -> list[dict]:
     s3 = cloud.client("s3")
     bucket = cloud.physical_name("AnalyticsBucket")
-    key = (f"flow-lines/tenant={demo.TENANT}/period=2026-10/distributor={load['distributor_id']}/"
+    key = (f"flow-lines/tenant={demo.TENANT}/period={period}/distributor={load['distributor_id']}/"
            f"{load['id']}.parquet")
     return pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
 
@@ -149,3 +150,54 @@ def test_uploads_are_scoped(flow_cloud):
     r = api(flow_cloud, "rep.chen", "POST", "/flow-uploads", json={"period": "2026-13", "file_name": "x.csv",
                                                                   "distributor_id": d002})
     assert r.status_code == 422
+
+
+NEW_LAYOUT = (
+    "出货日期\t物料号\t物料名称\t规格\t批次\t件数\t计量\t收货方\n"
+    "20261103\tP1001\t阿莫西林胶囊\t0.25g*24粒\tB1\t2\t件\t苏州安康药店\n"
+    "20261104\tP1003\t复方甘草片\t100片\tB2\t1\t件\t苏州安康药店\n"
+)
+
+
+def test_a_layout_not_seen_before_is_handled_by_a_mapping_template(flow_cloud):
+    data = NEW_LAYOUT.encode("utf-8")
+    d002 = stable_id(demo.TENANT, "D002")
+    first = upload(flow_cloud, "rep.chen", "发货明细.txt", data=data, distributor_code="D002", period="2026-11")
+    assert first["status"] == "rejected" and first["rejection"]["detail"]  # names the headers it could not map
+    template = {"headers": {"date": ["出货日期"], "product_code": ["物料号"], "product_name": ["物料名称"],
+                            "quantity": ["件数"], "unit": ["计量"], "buyer_name": ["收货方"], "batch": ["批次"]},
+                "date_formats": ["%Y%m%d"], "units": {"件": "case"}}
+    r = api(flow_cloud, "rep.chen", "POST", "/flow-mappings", json={"distributor_id": d002, "template": template})
+    assert r.status_code == 201, r.text
+    assert api(flow_cloud, "rep.chen", "GET", f"/flow-mappings/{d002}").json()["template"]["units"] == {"件": "case"}
+    second = upload(flow_cloud, "rep.chen", "发货明细.txt", data=data, distributor_code="D002", period="2026-11")
+    assert second["status"] == "accepted", second
+    rows = parquet_rows(flow_cloud, second, period="2026-11")
+    assert sorted((r["sku"], r["base_quantity"]) for r in rows) == [("P1001", 120.0), ("P1003", 40.0)]  # cases
+    assert {r["mapping_version"] for r in rows} == {r.json()["template"]["version"]}
+
+
+def test_confirming_a_review_item_makes_the_name_match_next_time(flow_cloud, loads):
+    d001 = stable_id(demo.TENANT, "D001")
+    queue = api(flow_cloud, "admin", "GET", "/flow-reviews", params={"distributor_id": d001}).json()["items"]
+    assert queue, "unknown buyer names of the D001 sample wait for review"
+    item = next(i for i in queue if i["candidates"])
+    assert item["row_count"] >= 1 and item["candidates"][0]["score"] > 0
+    target = item["candidates"][0]["customer_id"]
+    r = api(flow_cloud, "admin", "POST", f"/flow-reviews/{item['id']}/decision", json={"customer_id": target})
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+    again = api(flow_cloud, "admin", "POST", f"/flow-reviews/{item['id']}/decision", json={"customer_id": target})
+    assert again.status_code == 409
+    # the name is now an alias of that customer ...
+    assert item["buyer_name"] in api(flow_cloud, "admin", "GET", f"/customers/{target}").json()["aliases"]
+    # ... the load that carried it is re-attributed ...
+    load_id = item["load_ids"][-1]
+    load = api(flow_cloud, "admin", "GET", f"/flow-loads/{load_id}").json()
+    flow_cloud.wait_idle(30)
+    mine = [r for r in parquet_rows(flow_cloud, load) if r["buyer_name_normalized"] == item["normalized_name"]]
+    assert mine and {(r["customer_id"], r["match_kind"]) for r in mine} == {(target, "confirmed")}
+    # ... and the next upload matches it by itself
+    line = f"销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n2026-11-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,{item['buyer_name']},\n"
+    nxt = upload(flow_cloud, "d001", "流向_D001_2026-11.csv", data=line.encode("utf-8"), period="2026-11")
+    rows = parquet_rows(flow_cloud, nxt, period="2026-11")
+    assert [(r["customer_id"], r["match_kind"]) for r in rows] == [(target, "alias")]

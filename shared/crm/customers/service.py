@@ -178,6 +178,17 @@ class CustomerService:
             self._check_duplicates(after, skip_duplicate_check)
         return self._save(before, after, "update")
 
+    def add_alias(self, customer_id: str, alias: str, reason: str) -> Customer:
+        """Adds one spelling (e.g. a confirmed name from a distributor file); a no-op if already known."""
+        require(self.p, "customer:update")
+        before = self._editable(customer_id, None)
+        aliases = _clean_aliases(before.name, [*before.aliases, alias])
+        if aliases == before.aliases:
+            return before
+        after = before.model_copy(update={"aliases": aliases})
+        self._check_duplicates(after, skip=True)  # the name may collide (an override), an alias never
+        return self._save(before, after, "add_alias", reason)
+
     def void(self, customer_id: str, if_match: int, reason: str) -> Customer:
         require(self.p, "customer:void")
         before = self._editable(customer_id, if_match)

@@ -60,3 +60,16 @@ def flow_loads_pk(tenant_id: str) -> str:
 
 def flow_period_pk(tenant_id: str, distributor_id: str, period: str) -> str:
     return f"T#{tenant_id}#FLOWPERIOD#{distributor_id}#{period}"
+
+
+def flow_mappings_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#FLOWMAP"
+
+
+def flow_review_pk(tenant_id: str, review_id: str) -> str:
+    return f"T#{tenant_id}#FLOWREVIEW#{review_id}"
+
+
+def flow_reviews_pk(tenant_id: str) -> str:
+    """gsi1 partition listing review items: sk <status>#<distributor>#<id>."""
+    return f"T#{tenant_id}#FLOWREVIEWS"

@@ -204,3 +204,36 @@ class FlowPeriodItem(VersionedItem):
 
     load_id = UnicodeAttribute()
     sha256 = UnicodeAttribute()
+
+
+class FlowMappingItem(VersionedItem):
+    """pk T#t#FLOWMAP, sk DIST#<distributor>: a distributor's mapping template (crm.ingest.mapping)."""
+
+    distributor_id = UnicodeAttribute()
+    template = MapAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class FlowReviewItem(VersionedItem):
+    """pk T#t#FLOWREVIEW#<id>, sk META: a buyer name no rule could match for sure, waiting for a person.
+
+    One item per distributor and normalised name, however many loads brought it.
+    gsi1 (T#t#FLOWREVIEWS, <status>#<distributor>#<id>) lists the open ones.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_status = _Gsi1()
+    id = UnicodeAttribute()
+    distributor_id = UnicodeAttribute()
+    buyer_name = UnicodeAttribute()
+    normalized_name = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | resolved
+    load_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    row_count = NumberAttribute()
+    base_quantity = NumberAttribute()
+    candidates = ListAttribute(default=list)  # [{customer_id, name, score, same_city}]
+    resolved_customer_id = UnicodeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)  # confirmed | new_terminal

@@ -16,11 +16,12 @@ from typing import Any
 
 import boto3
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crm.db import keys as db_keys
 from crm.db.models import NameKeyItem
-from crm.flow import loads
+from crm.flow import loads, mappings, reviews
 from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
 from crm.ingest.match import CustomerIndex
 from crm.ingest.model import Customer, Product
@@ -74,7 +75,7 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: C
     loads.finish(load, "processing")
     result = ingest_flow_file(
         IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id,
-                      source_key=str(key)),
+                      source_key=str(key), template=mappings.template_for(key.tenant_id, key.distributor_id)),
         [Product(p.sku, p.name, p.spec, p.base_unit, p.case_size) for p in products.all_active(key.tenant_id)],
         CustomerIndex(_customers(key.tenant_id)),
     )
@@ -92,9 +93,38 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: C
     _s3().put_object(Bucket=buckets.analytics, Key=parquet, Body=_parquet_bytes(result.lines))
     status = "accepted_with_errors" if summary["rejected"] else "accepted"
     old = loads.accept(load, status, previous, summary=summary, parquet_key=parquet, report_key=report)
+    reviews.record(key.tenant_id, key.distributor_id, key.load_id, result.review)
     if old is not None and old.parquet_key:
         _retire(buckets.analytics, old.parquet_key)
     return _published(buckets, load)
+
+
+def reattribute(buckets: Buckets, tenant_id: str, load_ids: list[str], normalized_name: str,
+                customer_id: str) -> int:
+    """After a person confirmed what a buyer name means: fill in that customer on the loads' rows."""
+    changed = 0
+    for load_id in load_ids:
+        load = loads.get(tenant_id, load_id)
+        if load is None or load.status not in ("accepted", "accepted_with_errors") or not load.parquet_key:
+            continue  # superseded or rejected loads are not read by anyone
+        obj = _s3().get_object(Bucket=buckets.analytics, Key=load.parquet_key)["Body"].read()
+        table = pq.read_table(io.BytesIO(obj))
+        hit = pc.and_(pc.equal(table["buyer_name_normalized"], normalized_name), pc.is_null(table["customer_id"]))
+        count = pc.sum(hit.cast(pa.int64())).as_py() or 0
+        if not count:
+            continue
+        table = table.set_column(table.schema.get_field_index("customer_id"), table.schema.field("customer_id"),
+                                 pc.if_else(hit, customer_id, table["customer_id"]))
+        table = table.set_column(table.schema.get_field_index("match_kind"), table.schema.field("match_kind"),
+                                 pc.if_else(hit, "confirmed", table["match_kind"]))
+        _s3().put_object(Bucket=buckets.analytics, Key=load.parquet_key, Body=_parquet_bytes(table))
+        summary = load.summary.as_dict()
+        summary["matched"] = int(summary.get("matched", 0)) + count
+        summary["match_rate"] = round(summary["matched"] / table.num_rows, 4)
+        load.summary = summary
+        load.save()
+        changed += count
+    return changed
 
 
 def _customers(tenant_id: str) -> list[Customer]:

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from crm.customers.model import CustomerId, Strict
+from crm.ingest.mapping import MappingTemplate
 
 Period = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 LoadStatus = Literal["received", "processing", "accepted", "accepted_with_errors", "rejected", "held", "superseded"]
@@ -60,3 +61,20 @@ _UNSAFE = re.compile(r"[^\w.\-()（）]+")
 def safe_file_name(name: str) -> str:
     """Keeps the distributor's file name recognisable in the key, without slashes or control characters."""
     return _UNSAFE.sub("_", name).strip("._")[:120] or "upload"
+
+
+class NewTerminal(Strict):
+    kind: Literal["pharmacy", "hospital", "clinic", "retail_store"]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+
+
+class ReviewDecision(Strict):
+    """Exactly one of: the customer the name means, or a new prospect terminal to create for it."""
+
+    customer_id: CustomerId | None = None
+    new_terminal: NewTerminal | None = None
+
+
+class MappingRequest(Strict):
+    distributor_id: CustomerId
+    template: MappingTemplate = Field(description="How this distributor's files map (schemas/flow-mapping.schema.json)")

@@ -1,16 +1,18 @@
 """Flow uploads and loads as the API offers them. Authorization first, then scope, as everywhere."""
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from crm.auth import Principal, Role, require
-from crm.customers.model import CustomerType
+from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
 from crm.customers.service import CustomerService
 from crm.db.paging import Page
-from crm.errors import InvalidInput, NotFound
-from crm.flow import loads
+from crm.errors import Conflict, InvalidInput, NotFound
+from crm.flow import loads, mappings, reviews
 from crm.flow.keys import UploadKey, report_key
-from crm.flow.model import Load, ReportLink, UploadRequest, UploadTicket, safe_file_name
+from crm.flow.model import Load, ReportLink, ReviewDecision, UploadRequest, UploadTicket, safe_file_name
 from crm.ids import new_id
+from crm.ingest.mapping import MappingTemplate
 
 URL_SECONDS = 15 * 60
 
@@ -57,6 +59,53 @@ class FlowService:
         url = _s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
                                            ExpiresIn=URL_SECONDS)
         return ReportLink(url=url, expires_in=URL_SECONDS, format=fmt)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ mapping templates
+
+    def mapping(self, distributor_id: str) -> mappings.StoredMapping:
+        require(self.p, "flow:read")
+        stored = mappings.find(self.tenant, self._distributor(distributor_id))
+        if stored is None:
+            raise NotFound("This distributor has no mapping template; the built-in headers apply.")
+        return stored
+
+    def save_mapping(self, distributor_id: str, template: MappingTemplate,
+                     if_match: int | None) -> mappings.StoredMapping:
+        require(self.p, "flow:mapping")
+        return mappings.save(self.tenant, self._distributor(distributor_id), template, self.p.user_id, if_match)
+
+    # ------------------------------------------------------------------ review queue
+
+    def open_reviews(self, distributor_id: str | None, limit: int, cursor: str | None) -> Page[reviews.Review]:
+        require(self.p, "flow:review")
+        if distributor_id or not self.p.has(Role.HQ_ADMIN):
+            distributor_id = self._distributor(distributor_id)
+        return reviews.list_open(self.tenant, distributor_id, limit, cursor)
+
+    def decide(self, review_id: str, decision: ReviewDecision, reattribute: Callable[[dict], None]) -> reviews.Review:
+        """Confirms what an unsure buyer name means: an alias for next time, and this time's rows re-attributed."""
+        require(self.p, "flow:review")
+        if (decision.customer_id is None) == (decision.new_terminal is None):
+            raise InvalidInput("Give either customer_id or new_terminal.",
+                               [{"field": "customer_id", "message": "exactly one of customer_id, new_terminal"}])
+        item = reviews.get(self.tenant, review_id)
+        if item is None or not self._may_see(item.distributor_id):
+            raise NotFound(f"No review item {review_id}.")
+        if item.status != "open":
+            raise Conflict(f"Already resolved ({item.resolution}, customer {item.resolved_customer_id}).")
+        customers = CustomerService(self.p)
+        if decision.new_terminal is not None:
+            created = customers.create(CustomerCreate(
+                name=item.buyer_name, profile=TerminalProfile(kind=decision.new_terminal.kind),
+                region=Region(city=decision.new_terminal.city)), skip_duplicate_check=False)
+            customer_id, resolution = created.id, "new_terminal"
+        else:
+            customer_id, resolution = decision.customer_id or "", "confirmed"
+            customers.add_alias(customer_id, item.buyer_name, f"confirmed from flow review {review_id}")
+        resolved = reviews.resolve(item, customer_id, self.p.user_id, resolution)
+        reattribute({"action": "reattribute", "tenant_id": self.tenant, "load_ids": resolved.load_ids,
+                     "normalized_name": item.normalized_name, "customer_id": customer_id})
+        return resolved
 
     def _distributor(self, asked: str | None) -> str:
         """A distributor user acts for itself only; anyone else names a distributor in their scope."""
