@@ -197,7 +197,8 @@ def test_confirming_a_review_item_makes_the_name_match_next_time(flow_cloud, loa
     mine = [r for r in parquet_rows(flow_cloud, load) if r["buyer_name_normalized"] == item["normalized_name"]]
     assert mine and {(r["customer_id"], r["match_kind"]) for r in mine} == {(target, "confirmed")}
     # ... and the next upload matches it by itself
-    line = f"销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n2026-11-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,{item['buyer_name']},\n"
+    line = ("销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
+            f"2026-11-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,{item['buyer_name']},\n")
     nxt = upload(flow_cloud, "d001", "流向_D001_2026-11.csv", data=line.encode("utf-8"), period="2026-11")
     rows = parquet_rows(flow_cloud, nxt, period="2026-11")
     assert [(r["customer_id"], r["match_kind"]) for r in rows] == [(target, "alias")]
