@@ -1,9 +1,9 @@
-"""`python -m bench`: cold import of every API function, then the warm customers API on DynamoDB Local."""
+"""`python -m bench`: cold import of every API function, the warm customers API on DynamoDB Local, flow ingest."""
 
 import platform
 import sys
 
-from bench import cold_import, warm_api
+from bench import cold_import, flow_ingest, warm_api
 
 
 def main() -> None:
@@ -12,6 +12,8 @@ def main() -> None:
     cold_import.run()
     print()
     warm_api.run()
+    print()
+    flow_ingest.run()
     sys.stdout.flush()
 
 

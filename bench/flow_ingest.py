@@ -352,7 +352,7 @@ def run(rows: int | None = None) -> dict[str, Any]:
         gen = generate(Path(tmp), rows)
         size = gen.flow.stat().st_size
         print(f"Flow ingest (D001 layout, {rows:,} rows, {size / 2**20:.0f} MB; master of {TERMINALS:,} terminals; "
-              f"generated in {time.perf_counter() - t:.0f} s; each contender in a fresh interpreter)")
+              f"generated in {time.perf_counter() - t:.0f} s; each contender in a fresh interpreter)", flush=True)
         results = {"read_csv": measure("read_csv", gen), "ingest": measure("ingest", gen)}
         results["baseline"], note = measure_baseline(gen)
     pandas = find_spec("pandas") is not None
