@@ -202,3 +202,14 @@ def test_confirming_a_review_item_makes_the_name_match_next_time(flow_cloud, loa
     nxt = upload(flow_cloud, "d001", "流向_D001_2026-11.csv", data=line.encode("utf-8"), period="2026-11")
     rows = parquet_rows(flow_cloud, nxt, period="2026-11")
     assert [(r["customer_id"], r["match_kind"]) for r in rows] == [(target, "alias")]
+
+
+def test_a_repeated_s3_event_processes_nothing_twice(flow_cloud, loads):
+    load = next(iter(loads.values()))
+    source_key = api(flow_cloud, "admin", "GET", f"/flow-loads/{load['id']}").json()
+    key = (f"flow/{demo.TENANT}/{load['distributor_id']}/{load['period']}/{load['id']}/{source_key['file_name']}")
+    event = {"Records": [{"s3": {"bucket": {"name": flow_cloud.physical_name("UploadsBucket")},
+                                 "object": {"key": key}}}]}
+    assert flow_cloud.invoke("FlowImportFunction", event) == {"results": {key: "duplicate"}}
+    after = api(flow_cloud, "admin", "GET", f"/flow-loads/{load['id']}").json()
+    assert after["version"] == source_key["version"]  # the load was not touched
