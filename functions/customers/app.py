@@ -19,6 +19,7 @@ from crm.config import get_settings
 from crm.customers.model import (
     Customer,
     CustomerCreate,
+    CustomerFlow,
     CustomerPage,
     CustomerPatch,
     Filters,
@@ -150,6 +151,14 @@ def change_level(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body(
 def level_on(customer_id: CustomerIdPath,
              on: Annotated[date | None, Query(description="Default: today")] = None) -> LevelOnDate:
     return customers().level_on(customer_id, on or clock.today())
+
+
+@app.get("/customers/<customer_id>/flow", tags=["customers"],
+         summary="What distributors sold to this customer in a month",
+         responses=http.documented(200, CustomerFlow, 404))
+def customer_flow(customer_id: CustomerIdPath,
+                  period: Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]) -> CustomerFlow:
+    return customers().flow(customer_id, period)
 
 
 @app.get("/customers/<customer_id>/downstream", tags=["customers"], summary="Customers this one supplies",

@@ -213,3 +213,19 @@ def test_a_repeated_s3_event_processes_nothing_twice(flow_cloud, loads):
     assert flow_cloud.invoke("FlowImportFunction", event) == {"results": {key: "duplicate"}}
     after = api(flow_cloud, "admin", "GET", f"/flow-loads/{load['id']}").json()
     assert after["version"] == source_key["version"]  # the load was not touched
+
+
+def test_a_terminals_page_shows_what_it_bought_from_which_distributor(flow_cloud, loads):
+    path = next(p for p, t in TRUTH.items() if t["distributor"] == "D003")  # D003's sample is never restated
+    code = "T00023"
+    expected: dict[str, float] = {}
+    rows = [r for r in parquet_rows(flow_cloud, loads[path]) if CODE_BY_ID.get(r["customer_id"]) == code]
+    for r in rows:
+        expected[r["sku"]] = expected.get(r["sku"], 0) + r["base_quantity"]
+    assert rows, "T00023 bought from D003 in the sample"
+    r = api(flow_cloud, "admin", "GET", f"/customers/{stable_id(demo.TENANT, code)}/flow", params={"period": "2026-10"})
+    assert r.status_code == 200, r.text
+    from_d003 = [i for i in r.json()["items"] if i["distributor_id"] == stable_id(demo.TENANT, "D003")]
+    assert len(from_d003) == 1 and from_d003[0]["base_qty_by_sku"] == expected and from_d003[0]["rows"] == len(rows)
+    assert api(flow_cloud, "rep.lin", "GET", f"/customers/{stable_id(demo.TENANT, code)}/flow",
+               params={"period": "2026-10"}).status_code == 404  # not lin's customer

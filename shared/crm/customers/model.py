@@ -269,3 +269,15 @@ class Filters:
     city: str | None = None
     q: str | None = None
     include_voided: bool = False
+
+
+class FlowFromDistributor(BaseModel):
+    distributor_id: str
+    load_id: str
+    rows: int
+    base_qty_by_sku: dict[str, float]
+
+
+class CustomerFlow(BaseModel):
+    period: str
+    items: list[FlowFromDistributor] = Field(description="One per distributor that reported selling to this customer")

@@ -10,9 +10,16 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 
 from crm.auth import Scope
-from crm.customers.model import ChangeEntry, Customer, DuplicateCandidate, Filters, LevelEntry
+from crm.customers.model import (
+    ChangeEntry,
+    Customer,
+    DuplicateCandidate,
+    Filters,
+    FlowFromDistributor,
+    LevelEntry,
+)
 from crm.db import keys
-from crm.db.models import AuditItem, CustomerItem, LevelItem, NameKeyItem
+from crm.db.models import AuditItem, CustomerItem, FlowCustomerItem, FlowPeriodItem, LevelItem, NameKeyItem
 from crm.db.paging import Page, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
@@ -211,3 +218,18 @@ def next_level_after(tenant_id: str, customer_id: str, on: date) -> LevelEntry |
     for item in LevelItem.query(keys.customer_pk(tenant_id, customer_id), LevelItem.sk > lower, limit=1):
         return _level_entry(item)
     return None
+
+
+def flow_of(tenant_id: str, customer_id: str, period: str) -> list[FlowFromDistributor]:
+    """Per distributor, kept only when its load is still the period's current one (not restated since)."""
+    found = []
+    for item in FlowCustomerItem.query(keys.customer_pk(tenant_id, customer_id),
+                                       FlowCustomerItem.sk.startswith(f"FLOW#{period}#")):
+        try:
+            pointer = FlowPeriodItem.get(keys.flow_period_pk(tenant_id, item.distributor_id, period), "CURRENT")
+        except FlowPeriodItem.DoesNotExist:
+            continue
+        if pointer.load_id == item.load_id:
+            found.append(FlowFromDistributor(distributor_id=item.distributor_id, load_id=item.load_id,
+                                             rows=int(item.rows), base_qty_by_sku=item.products.as_dict()))
+    return found

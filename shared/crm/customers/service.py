@@ -14,6 +14,7 @@ from crm.customers.model import (
     ChangeEntry,
     Customer,
     CustomerCreate,
+    CustomerFlow,
     CustomerPatch,
     DuplicateCandidate,
     Filters,
@@ -111,6 +112,12 @@ class CustomerService:
         if entry is None:
             return LevelOnDate(on=on, level=None)
         return LevelOnDate(on=on, level=entry.level, effective_from=entry.effective_from, reason=entry.reason)
+
+    def flow(self, customer_id: str, period: str) -> CustomerFlow:
+        """What distributors reported selling to this customer in a month (accepted, current loads only)."""
+        require(self.p, "customer:read")
+        self._visible(customer_id)
+        return CustomerFlow(period=period, items=repo.flow_of(self.tenant, customer_id, period))
 
     def downstream(self, customer_id: str, limit: int, cursor: str | None) -> Page[Customer]:
         require(self.p, "customer:read")

@@ -237,3 +237,17 @@ class FlowReviewItem(VersionedItem):
     resolved_customer_id = UnicodeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)  # confirmed | new_terminal
+
+
+class FlowCustomerItem(Item):
+    """pk T#t#CUST#<id>, sk FLOW#<period>#<distributor>: what a customer bought from a distributor.
+
+    A projection rebuilt by each accepted load (so no version): readers keep only the items whose
+    load is the period's current one, so a restatement never double counts.
+    """
+
+    load_id = UnicodeAttribute()
+    distributor_id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    rows = NumberAttribute()
+    products = MapAttribute()  # sku -> base quantity

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crm.db import keys as db_keys
-from crm.db.models import NameKeyItem
+from crm.db.models import FlowCustomerItem, NameKeyItem
 from crm.flow import loads, mappings, reviews
 from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
 from crm.ingest.match import CustomerIndex
@@ -91,6 +91,7 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: C
     metric("MatchRate", summary["match_rate"])
     parquet = parquet_key(key)
     _s3().put_object(Bucket=buckets.analytics, Key=parquet, Body=_parquet_bytes(result.lines))
+    _write_customer_summaries(key, result.lines)  # before the pointer moves, so readers never see half
     status = "accepted_with_errors" if summary["rejected"] else "accepted"
     old = loads.accept(load, status, previous, summary=summary, parquet_key=parquet, report_key=report)
     reviews.record(key.tenant_id, key.distributor_id, key.load_id, result.review)
@@ -149,6 +150,21 @@ def _summary(result: Any) -> dict[str, Any]:
         "review_names": len(result.review), "mapping_version": result.mapping_version,
         "base_qty_by_sku": {r["sku"]: r["base_quantity_sum"] for r in by_sku},
     }
+
+
+def _write_customer_summaries(key: UploadKey, lines: pa.Table) -> None:
+    matched = lines.filter(pc.is_valid(lines["customer_id"]))
+    grouped = matched.group_by(["customer_id", "sku"]).aggregate([("base_quantity", "sum"), ("sku", "count")])
+    per_customer: dict[str, dict[str, Any]] = {}
+    for row in grouped.to_pylist():
+        entry = per_customer.setdefault(row["customer_id"], {"rows": 0, "products": {}})
+        entry["rows"] += row["sku_count"]
+        entry["products"][row["sku"]] = row["base_quantity_sum"]
+    with FlowCustomerItem.batch_write() as batch:
+        for customer_id, entry in per_customer.items():
+            batch.save(FlowCustomerItem(db_keys.customer_pk(key.tenant_id, customer_id),
+                                        f"FLOW#{key.period}#{key.distributor_id}", load_id=key.load_id,
+                                        distributor_id=key.distributor_id, period=key.period, **entry))
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
