@@ -4,7 +4,7 @@ also re-attributes stored rows when a review decision names a buyer (an async in
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.config import get_settings
@@ -16,9 +16,14 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-def _metric(name: str, value: float) -> None:
-    unit = MetricUnit.Percent if name == "MatchRate" else MetricUnit.Count
-    metrics.add_metric(name=name, unit=unit, value=value * 100 if name == "MatchRate" else value)
+def _metric(name: str, value: float, distributor_id: str) -> None:
+    if name == "match_rate":  # per distributor, so ops can see whose files stop matching
+        with single_metric(name="MatchRate", unit=MetricUnit.Percent, value=value * 100,
+                           namespace=metrics.namespace) as metric:
+            metric.add_dimension(name="distributor", value=distributor_id)
+    else:
+        metrics.add_metric(name={"accepted": "RowsImported", "rejected": "RowsRejected"}[name],
+                           unit=MetricUnit.Count, value=value)
 
 
 @logger.inject_lambda_context

@@ -49,7 +49,7 @@ def _events():  # type: ignore[no-untyped-def]
     return boto3.client("events")
 
 
-def import_object(buckets: Buckets, raw_key: str, metric: Callable[[str, float], None]) -> str:
+def import_object(buckets: Buckets, raw_key: str, metric: "Metric") -> str:
     """Imports one uploaded object; returns the load's final status ('duplicate' for a repeated event)."""
     key = UploadKey.parse(raw_key)
     data = _s3().get_object(Bucket=buckets.uploads, Key=str(key))["Body"].read()
@@ -66,7 +66,10 @@ def import_object(buckets: Buckets, raw_key: str, metric: Callable[[str, float],
         return _published(buckets, load)
 
 
-def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Callable[[str, float], None]) -> str:
+Metric = Callable[[str, float, str], None]  # (summary field, value, distributor id)
+
+
+def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Metric) -> str:
     sha256 = load.sha256
     previous = loads.current(key.tenant_id, key.distributor_id, key.period)
     if previous is not None and previous.sha256 == sha256:
@@ -86,9 +89,8 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: C
         loads.finish(load, "rejected", rejection=rejection, report_key=report)
         return _published(buckets, load)
     summary = _summary(result)
-    metric("RowsImported", summary["accepted"])
-    metric("RowsRejected", summary["rejected"])
-    metric("MatchRate", summary["match_rate"])
+    for name in ("accepted", "rejected", "match_rate"):
+        metric(name, summary[name], key.distributor_id)
     parquet = parquet_key(key)
     _s3().put_object(Bucket=buckets.analytics, Key=parquet, Body=_parquet_bytes(result.lines))
     _write_customer_summaries(key, result.lines)  # before the pointer moves, so readers never see half
