@@ -22,6 +22,20 @@ def build_table(body: list[tuple[int, list[str]]], header: HeaderMatch) -> pa.Ta
     return pa.table({"line": lines, **columns})
 
 
+def build_table_from_lines(lines: pa.Array, first_line: int, delimiter: str, header: HeaderMatch) -> pa.Table:
+    """build_table for unquoted text: lines[k] is physical line first_line + k; cells split in Arrow.
+
+    Each line gets enough trailing delimiters that every mapped index exists ('' for an absent cell).
+    """
+    width = max(header.columns.values(), default=-1) + 1
+    padded = pc.binary_join_element_wise(lines, pa.scalar(delimiter * width, lines.type), pa.scalar("", lines.type))
+    cells = pc.split_pattern(padded, delimiter)
+    del padded
+    numbers = pa.array(range(first_line, first_line + len(lines)), pa.int32())
+    columns = {col.value: pc.cast(pc.list_element(cells, i), pa.string()) for col, i in header.columns.items()}
+    return pa.table({"line": numbers, **columns})
+
+
 def drop_blank_and_totals(table: pa.Table, template: MappingTemplate) -> pa.Table:
     """Keep data rows only, then number them 1..n: the row numbers the distributor's data rows have."""
     text_cols = [c for c in table.column_names if c != "line"]

@@ -5,7 +5,7 @@ aliases, then the tenant's (alias). A key that fits several customers is not a s
 Fuzzy scores only rank candidates for the review queue; they never set a customer id.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -18,6 +18,14 @@ from crm.text import normalize_name
 
 FUZZY_CUTOFF = 60.0  # below this a candidate only distracts the reviewer
 SAME_CITY_BONUS = 5.0  # "prefer same city": enough to reorder close scores, not to lift a weak one
+FULL_SCAN_CHOICES = 2000  # up to this many choices every one is scored; above, a bigram pre-filter picks a shortlist
+SHORTLIST = 400  # choices scored per name after the pre-filter (those sharing the most rare bigrams)
+POSTINGS_BUDGET = 20000  # bigram postings counted per name; the rarest bigrams are counted first
+
+
+def grams(text: str) -> set[str]:
+    """Character bigrams (a one-character text is its own gram): the pre-filter's unit of overlap."""
+    return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,30 @@ class CustomerIndex:
         self.choices: list[tuple[str, str]] = [
             (k, i) for table in (self.by_norm, self.tenant_aliases) for k, ids in table.items() for i in ids
         ]
+        self.keys: list[str] = [k for k, _ in self.choices]  # built once, not per candidates() call
+        self.postings: dict[str, list[int]] = defaultdict(list)  # bigram → positions in choices
+        if len(self.choices) > FULL_SCAN_CHOICES:
+            for pos, key in enumerate(self.keys):
+                for gram in grams(key):
+                    self.postings[gram].append(pos)
 
-    def match(self, name: str) -> Match:
-        norm = normalize_name(name)
+    def shortlist(self, norm: str) -> list[int] | None:
+        """Positions of the choices sharing the most (rarest-first) bigrams with norm; None means score all."""
+        if len(self.choices) <= FULL_SCAN_CHOICES:
+            return None
+        lists = sorted((self.postings[g] for g in grams(norm) if g in self.postings), key=len)
+        counts: Counter[int] = Counter()
+        budget = POSTINGS_BUDGET
+        for positions in lists:
+            if budget < len(positions) and counts:
+                break
+            counts.update(positions)  # C-speed counting
+            budget -= len(positions)
+        return sorted(pos for pos, _ in counts.most_common(SHORTLIST))
+
+    def match(self, name: str, norm: str | None = None) -> Match:
+        """norm: normalize_name(name), when the caller already has it."""
+        norm = normalize_name(name) if norm is None else norm
         if not norm:
             return Match("unknown", None)
         steps: list[tuple[MatchKind, set[str]]] = [
@@ -70,10 +99,14 @@ class CustomerIndex:
         norm = normalize_name(name)
         if not norm or not self.choices:
             return ()
-        keys = [k for k, _ in self.choices]
-        hits = process.extract(norm, keys, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=FUZZY_CUTOFF)
+        positions = self.shortlist(norm)
+        keys = self.keys if positions is None else [self.keys[p] for p in positions]
+        hits = process.extract(
+            norm, keys, scorer=fuzz.WRatio, processor=None, limit=limit * 4, score_cutoff=FUZZY_CUTOFF
+        )
         best: dict[str, Candidate] = {}
-        for _, score, pos in hits:
+        for _, score, i in hits:
+            pos = i if positions is None else positions[i]
             customer = self.customers[self.choices[pos][1]]
             same_city = bool(customer.city) and (customer.city in name or customer.city in address)
             boosted = min(100.0, score + (SAME_CITY_BONUS if same_city else 0.0))
@@ -89,8 +122,8 @@ def match_buyers(table: pa.Table, index: CustomerIndex) -> tuple[pa.Table, dict[
     """
     encoded = pc.dictionary_encode(table["buyer_name"]).combine_chunks()
     spellings = encoded.dictionary.to_pylist()
-    matches = [index.match(s) for s in spellings]
-    norms = [normalize_name(s) for s in spellings]
+    norms = [normalize_name(s) for s in spellings]  # once per distinct spelling, shared with match()
+    matches = [index.match(s, n) for s, n in zip(spellings, norms, strict=True)]
     spread = {
         "buyer_name_normalized": pa.array(norms, pa.string()),
         "customer_id": pa.array([m.customer_id for m in matches], pa.string()),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm.ingest.frame import build_table, drop_blank_and_totals
+from crm.ingest.frame import build_table, build_table_from_lines, drop_blank_and_totals
 from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate, locate_header
 from crm.ingest.match import CustomerIndex, match_buyers, review_items
 from crm.ingest.model import (
@@ -26,8 +26,11 @@ from crm.ingest.model import (
     Product,
     Rejection,
 )
-from crm.ingest.read import Sheet, read_sheets
+from crm.ingest.read import HEAD_ROWS, Sheet, read_sheets
 from crm.ingest.validate import ProductCatalog, validate
+
+HEADER_SCAN = 30  # rows searched for the header when the template does not say where it is
+assert HEADER_SCAN <= HEAD_ROWS  # the text fast path parses only HEAD_ROWS rows up front
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,9 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
     template = request.template
     period = Period.parse(request.period)
     sheet, header = find_detail(request)
-    body = sheet.rows[header.row_index + 1 :]
-    table = drop_blank_and_totals(build_table(body, header), template)
+    sheet_name, header_line = sheet.name or None, sheet.line_at(header.row_index)
+    table = drop_blank_and_totals(body_table(sheet, header), template)
+    del sheet  # the grid is not needed past here: let it go before validation and matching allocate
     if table.num_rows == 0:
         raise IngestRejected(NO_DATA, "The file has a header but no data rows.", headers_found=header.headers)
     checked = validate(table, header, template, period, catalog)
@@ -75,9 +79,17 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
         data_rows=table.num_rows,
         valid_rows=good.num_rows,
         mapping_version=template.version,
-        sheet=sheet.name or None,
-        header_line=sheet.rows[header.row_index][0],
+        sheet=sheet_name,
+        header_line=header_line,
     )
+
+
+def body_table(sheet: Sheet, header: HeaderMatch) -> pa.Table:
+    """The rows below the header as a table of text columns plus each row's physical line."""
+    start = header.row_index + 1
+    if sheet.lines is not None:
+        return build_table_from_lines(sheet.lines.slice(start), start + 1, sheet.delimiter, header)
+    return build_table(sheet.rows[start:], header)
 
 
 def find_detail(request: IngestRequest) -> tuple[Sheet, HeaderMatch]:
@@ -107,14 +119,13 @@ def find_detail(request: IngestRequest) -> tuple[Sheet, HeaderMatch]:
 
 
 def header_of(sheet: Sheet, template: MappingTemplate) -> HeaderMatch | None:
-    cells = [c for _, c in sheet.rows]
     if template.header_row is None:
-        return locate_header(cells, template)
-    index = next((i for i, (line, _) in enumerate(sheet.rows) if line == template.header_row), None)
+        return locate_header([c for _, c in sheet.rows[:HEADER_SCAN]], template, scan=HEADER_SCAN)
+    index = sheet.index_of_line(template.header_row)
     return (
         None
         if index is None
-        else locate_header(cells[index : index + 1], template, scan=1).model_copy(update={"row_index": index})
+        else locate_header([sheet.cells_at(index)], template, scan=1).model_copy(update={"row_index": index})
     )
 
 

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from crm.ingest.mapping import MappingTemplate
 from crm.ingest.model import (
     BAD_CSV,
@@ -30,12 +33,42 @@ from crm.ingest.model import (
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls: not read, the distributor must save as XLSX
 DELIMITERS = ("\t", ",", ";", "|")
+HEAD_ROWS = 64  # rows parsed up front on the text fast path: more than locate_header scans
+NEWLINE = r"\r\n|\r|\n"  # what csv.reader over StringIO(newline="") ends a row on
 
 
 @dataclass(frozen=True)
 class Sheet:
+    """A grid of text cells. rows holds (physical line, cells) for every row, except on the text fast path
+    (no quote character anywhere, so one row is one physical line): there `lines` holds every line as
+    Arrow text, line n at index n - 1, and rows only the first HEAD_ROWS of them, parsed."""
+
     name: str
     rows: list[tuple[int, list[str]]]  # (physical line, cells)
+    lines: pa.Array | None = None
+    delimiter: str = ","
+    max_columns: int = 0
+
+    def count(self) -> int:
+        return len(self.rows) if self.lines is None else len(self.lines)
+
+    def line_at(self, index: int) -> int:
+        return self.rows[index][0] if self.lines is None else index + 1
+
+    def cells_at(self, index: int) -> list[str]:
+        if self.lines is None:
+            return self.rows[index][1]
+        return split_line(self.lines[index].as_py(), self.delimiter, self.max_columns)
+
+    def index_of_line(self, line: int) -> int | None:
+        if self.lines is None:
+            return next((i for i, (n, _) in enumerate(self.rows) if n == line), None)
+        return line - 1 if line <= len(self.lines) else None
+
+
+def split_line(line: str, delimiter: str, max_columns: int) -> list[str]:
+    """What csv.reader makes of a line without quote characters: a blank line is no cells at all."""
+    return line.split(delimiter)[:max_columns] if line else []
 
 
 def read_sheets(data: bytes, file_name: str, template: MappingTemplate, limits: Limits) -> Iterator[Sheet]:
@@ -49,7 +82,7 @@ def read_sheets(data: bytes, file_name: str, template: MappingTemplate, limits: 
     elif data.startswith(OLE_MAGIC) or file_name.lower().endswith((".xls", ".xlsx")):
         raise IngestRejected(UNSUPPORTED, "Only XLSX workbooks are read; save the file as .xlsx (Excel 2007+).")
     else:
-        yield Sheet("", read_text(data, template, limits))
+        yield read_text_sheet(data, template, limits)
 
 
 # --- text -----------------------------------------------------------------------------------------
@@ -93,11 +126,44 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_text(data: bytes, template: MappingTemplate, limits: Limits) -> list[tuple[int, list[str]]]:
+def read_text_sheet(data: bytes, template: MappingTemplate, limits: Limits) -> Sheet:
     text = decode(data, template.encoding)
     if looks_binary(text):
         raise IngestRejected(BINARY, "The file holds binary data, not text, CSV or XLSX.")
     delimiter = template.delimiter or sniff_delimiter(text)
+    if '"' not in text:  # no quoting: rows are lines, split column-wise in Arrow (no Python grid)
+        return text_lines_sheet(text, delimiter, limits)
+    return Sheet("", read_text(text, delimiter, limits))
+
+
+def text_lines_sheet(text: str, delimiter: str, limits: Limits) -> Sheet:
+    """The fast path, with read_text's checks in read_text's order: row limit at the row past it, long cells."""
+    whole = pa.array([text], pa.large_string())
+    del text
+    lines = pc.list_flatten(pc.split_pattern_regex(whole, NEWLINE))
+    del whole
+    if len(lines) and lines[len(lines) - 1].as_py() == "":
+        lines = lines.slice(0, len(lines) - 1)  # the final line break ends the last row, it starts none
+    first_long = None
+    maybe_long = pc.indices_nonzero(pc.greater(pc.utf8_length(lines), limits.max_field_chars))
+    for index in maybe_long.to_pylist():  # only lines longer than a cell may be: usually none
+        if index >= limits.max_rows:
+            break
+        if any(len(c) > limits.max_field_chars for c in lines[index].as_py().split(delimiter)):
+            first_long = index
+            break
+    if first_long is not None:
+        raise IngestRejected(BAD_CSV, f"A cell on line {first_long + 1} is longer than {limits.max_field_chars}.")
+    if len(lines) > limits.max_rows:
+        raise IngestRejected(TOO_MANY_ROWS, f"The file has more than {limits.max_rows} rows.")
+    head = [
+        (i + 1, split_line(line, delimiter, limits.max_columns))
+        for i, line in enumerate(lines.slice(0, HEAD_ROWS).to_pylist())
+    ]
+    return Sheet("", head, lines, delimiter, limits.max_columns)
+
+
+def read_text(text: str, delimiter: str, limits: Limits) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     line = 1
