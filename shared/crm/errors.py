@@ -55,10 +55,6 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
-class PayloadTooLarge(DomainError):
-    status = 413
-    title = "Payload too large"
-
 
 class RetryableError(Exception):
     """A transient failure (throttling, a lost race worth retrying); Step Functions retries on this name."""

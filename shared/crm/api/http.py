@@ -77,9 +77,13 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]:
+def _problem_json(status: int, title: str, detail: str, **extra: Any) -> str:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body, ensure_ascii=False))
+    return json.dumps(body, ensure_ascii=False)
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response[Any]:
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=_problem_json(status, title, detail, **extra))
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -104,10 +108,9 @@ class Resolver(APIGatewayRestResolver):
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         size, limit = len(event.get("body") or ""), get_settings().max_body_bytes
-        if size > limit:
-            body = {"type": "about:blank", "title": "Payload too large", "status": 413,
-                    "detail": f"The body is {size} bytes; the limit is {limit}."}
-            return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_JSON}, "body": json.dumps(body),
+        if size > limit:  # answered before any route, so as a raw proxy result
+            body = _problem_json(413, "Payload too large", f"The body is {size} bytes; the limit is {limit}.")
+            return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_JSON}, "body": body,
                     "isBase64Encoded": False}
         return super().resolve(event, context)
 

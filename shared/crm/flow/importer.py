@@ -49,7 +49,10 @@ def _events():  # type: ignore[no-untyped-def]
     return boto3.client("events")
 
 
-def import_object(buckets: Buckets, raw_key: str, metric: "Metric") -> str:
+Metric = Callable[[str, float, str], None]  # (summary field, value, distributor id)
+
+
+def import_object(buckets: Buckets, raw_key: str, metric: Metric) -> str:
     """Imports one uploaded object; returns the load's final status ('duplicate' for a repeated event)."""
     key = UploadKey.parse(raw_key)
     data = _s3().get_object(Bucket=buckets.uploads, Key=str(key))["Body"].read()
@@ -64,9 +67,6 @@ def import_object(buckets: Buckets, raw_key: str, metric: "Metric") -> str:
         loads.finish(load, "rejected", rejection={"code": "internal", "message": "The import failed on our side; "
                                                   "it has been logged. Upload the file again later."})
         return _published(buckets, load)
-
-
-Metric = Callable[[str, float, str], None]  # (summary field, value, distributor id)
 
 
 def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Metric) -> str:
