@@ -19,9 +19,11 @@ class Role(StrEnum):
     BRANCH_HEAD = "branch_head"
     HQ_ADMIN = "hq_admin"
     DISTRIBUTOR = "distributor"
+    FINANCE = "finance"  # HQ finance: the last approval step for large or over-credit orders
+    ERP = "erp"  # the ERP integration client: reports processing, shipments and stock, nothing else
 
 
-OFFICE = frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN})
+OFFICE = frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN, Role.FINANCE})
 MANAGERS = frozenset({Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN})
 
 # action -> roles allowed to perform it. Scope still limits *which* records.
@@ -40,6 +42,21 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "flow:read": OFFICE | {Role.DISTRIBUTOR},
     "flow:mapping": OFFICE,
     "flow:review": OFFICE,
+    "product:read": OFFICE | {Role.DISTRIBUTOR},
+    "product:write": frozenset({Role.HQ_ADMIN}),
+    "product:import": frozenset({Role.HQ_ADMIN}),
+    "price:read": OFFICE | {Role.DISTRIBUTOR},
+    "price:write": frozenset({Role.HQ_ADMIN, Role.FINANCE}),
+    "stock:write": frozenset({Role.ERP}),
+    "plan:read": OFFICE,
+    "plan:write": MANAGERS,
+    "order:read": OFFICE | {Role.DISTRIBUTOR},
+    "order:create": frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN, Role.DISTRIBUTOR}),
+    "order:price_override": frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN}),
+    "order:void": MANAGERS,
+    "order:erp": frozenset({Role.ERP}),
+    "approval:decide": MANAGERS | {Role.FINANCE},
+    "approval:read": OFFICE | {Role.DISTRIBUTOR},
 }
 
 
@@ -113,7 +130,7 @@ class Scope:
 
 def scope_for(principal: Principal, unit_path: str) -> Scope:
     """The widest scope among the caller's roles; `unit_path` is the path of their org unit."""
-    if principal.has(Role.HQ_ADMIN):
+    if principal.has(Role.HQ_ADMIN, Role.FINANCE, Role.ERP):  # HQ-level roles see the whole tenant
         return Scope(whole_tenant=True)
     if principal.has(Role.BRANCH_HEAD, Role.DEPT_HEAD):
         return Scope(org_path=unit_path)
