@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from crm.db.base import bind_table
 from crm.ids import stable_id
 from crm.org.directory import import_org
 from crm.products import repository as products
+from crm.products.model import PriceListBody, ProductCreate, StockUpdate
+from crm.products.service import ProductService
 
 if TYPE_CHECKING:
     from .cloud import LocalCloud
@@ -125,19 +128,46 @@ def seed_customers(admin: CustomerService) -> int:
     return created
 
 
-def seed_products() -> None:
+# Demo price lists: per product, a default for each customer type and cheaper prices for A/B levels.
+PRICE_FACTORS = {
+    ("distributor", None): "0.70", ("distributor", "A"): "0.65", ("distributor", "B"): "0.68",
+    ("terminal", None): "0.85", ("terminal", "A"): "0.80", ("terminal", "B"): "0.82",
+}
+STOCK_AS_OF = "2026-01-05T08:00:00+08:00"
+
+
+def product_rows() -> list[dict[str, str]]:
     with (DEMO / "products.csv").open(encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            products.save(TENANT, products.ProductRecord(row["sku"], row["name"], row["spec"], row["base_unit"],
-                                                         int(row["case_size"])))
+        return list(csv.DictReader(f))
+
+
+def seed_products(admin: Principal) -> int:
+    """Products (audited, through the service), a price list each and the ERP's stock; only what is missing."""
+    service = ProductService(admin)
+    erp = ProductService(Principal(tenant_id=TENANT, user_id="u-erp", org_unit_id="HQ", roles=frozenset({Role.ERP})))
+    created = 0
+    for n, row in enumerate(product_rows()):
+        if products.get(TENANT, row["sku"]) is None:
+            fields = {k: row[k] for k in ("sku", "name", "spec", "base_unit", "case_size")}
+            service.create(ProductCreate.model_validate({**fields, "category": row.get("category") or "药品"}))
+            created += 1
+        if service.prices(row["sku"]).version == 0:
+            list_price = Decimal(row.get("list_price") or 20 + 3 * n)
+            items = [{"customer_type": t, "level": level, "unit_price": str((list_price * Decimal(f)).quantize(
+                Decimal("0.01")))} for (t, level), f in PRICE_FACTORS.items()]
+            service.replace_prices(row["sku"], 0, PriceListBody.model_validate({"items": items}))
+    erp.report_stock(StockUpdate.model_validate({"items": [
+        {"sku": row["sku"], "available": 500 + 120 * n, "as_of": STOCK_AS_OF}
+        for n, row in enumerate(product_rows())]}))  # a repeat is stale, so it changes nothing
+    return created
 
 
 def seed_table(table_name: str) -> int:
     """Loads the demo tenant into a table (local or, with AWS credentials, a deployed one)."""
     bind_table(table_name)
     import_org(TENANT, ORG["org_units"], org_users())
-    seed_products()
     admin = Principal(tenant_id=TENANT, user_id="u-admin", org_unit_id="HQ", roles=frozenset({Role.HQ_ADMIN}))
+    seed_products(admin)
     return seed_customers(CustomerService(admin))
 
 

@@ -49,6 +49,27 @@ def products_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#PRODUCT"
 
 
+def product_sk(sku: str) -> str:
+    return f"SKU#{sku}"
+
+
+def price_list_sk(sku: str) -> str:
+    return f"PRICES#{sku}"
+
+
+def stock_sk(sku: str) -> str:
+    return f"STOCK#{sku}"
+
+
+def product_history_pk(tenant_id: str, sku: str) -> str:
+    """A product's audit entries, apart from the master partition so reading the master stays one small Query."""
+    return f"T#{tenant_id}#PRODUCT#{sku}"
+
+
+def product_import_pk(tenant_id: str, import_id: str) -> str:
+    return f"T#{tenant_id}#PRODUCTIMPORT#{import_id}"
+
+
 def flow_load_pk(tenant_id: str, load_id: str) -> str:
     return f"T#{tenant_id}#FLOWLOAD#{load_id}"
 

@@ -170,6 +170,57 @@ class ProductItem(VersionedItem):
     base_unit = UnicodeAttribute()
     case_size = NumberAttribute()
     status = UnicodeAttribute(default="active")
+    # Added with the product API (issue 5); null on items written before it.
+    tenant_id = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    search = UnicodeAttribute(null=True)  # casefolded "sku name spec": keyword search is contains() on it
+    created_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+
+
+class PriceListItem(VersionedItem):
+    """pk T#t#PRODUCT, sk PRICES#<sku>: one product's unit prices by customer type and level.
+
+    One item per product, replaced whole (PUT with If-Match), so a price_for lookup is one GetItem.
+    """
+
+    sku = UnicodeAttribute()
+    entries = ListAttribute(default=list)  # [{customer_type, level|None, unit_price: "12.50"}]
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class StockItem(Item):
+    """pk T#t#PRODUCT, sk STOCK#<sku>: available stock as the ERP last reported it.
+
+    Apart from the product so ERP updates never bump the product's version (its ETag); `as_of`
+    orders the writes instead: a put is conditional on the stored as_of being older.
+    """
+
+    sku = UnicodeAttribute()
+    available = NumberAttribute()
+    as_of = UnicodeAttribute()  # UTC, fixed-width ISO 8601: compares correctly as text
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class ProductImportItem(VersionedItem):
+    """pk T#t#PRODUCTIMPORT#<id>, sk META: one product master file, from upload link to result."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    source_key = UnicodeAttribute()
+    status = UnicodeAttribute()  # awaiting_upload | processing | completed | completed_with_errors | rejected
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    summary = MapAttribute(default=dict)  # rows, created, updated, unchanged, rejected
+    rejection = MapAttribute(null=True)  # {code, message}
+    report_key = UnicodeAttribute(null=True)  # the CSV report; the XLSX one sits beside it
 
 
 class FlowLoadItem(VersionedItem):
