@@ -2,6 +2,7 @@
 
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
@@ -11,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
 from crm.config import get_settings
 from crm.db.base import bind_table
+from crm.flow.aliases import FlowAliasPage
 from crm.flow.mappings import StoredMapping
 from crm.flow.model import Load, LoadPage, MappingRequest, ReportLink, ReviewDecision, UploadRequest, UploadTicket
 from crm.flow.reviews import Review, ReviewPage
@@ -93,6 +95,25 @@ def list_reviews(limit: http.Limit = 50, cursor: http.Cursor = None,
 def decide_review(review_id: Annotated[str, Path(pattern=ULID_PATTERN)],
                   body: Annotated[ReviewDecision, Body()]) -> Review:
     return flow().decide(review_id, body, _reattribute)
+
+
+@app.get("/flow-aliases/<distributor_id>", tags=["flow review"],
+         summary="Buyer names confirmed for this distributor's files, and the customer each means",
+         responses=http.documented(200, FlowAliasPage, 404))
+def list_aliases(distributor_id: DistributorId, limit: http.Limit = 50, cursor: http.Cursor = None) -> FlowAliasPage:
+    page = flow().list_aliases(distributor_id, limit, cursor)
+    return FlowAliasPage(items=page.items, next_cursor=page.cursor)
+
+
+@app.delete("/flow-aliases/<distributor_id>/<name>", tags=["flow review"],
+            summary="Undo a wrong confirmation (If-Match: the alias's version): the name goes back to review",
+            responses=http.documented(204, None, 404, 412, 428))
+def delete_alias(distributor_id: DistributorId,
+                 name: Annotated[str, Path(min_length=1, max_length=600,
+                                           description="The buyer name (as written or normalised), URL-encoded")],
+                 if_match: http.IfMatch = None) -> Response[None]:
+    flow().delete_alias(distributor_id, unquote(name), http.required_version(if_match), _reattribute)
+    return Response(status_code=204)
 
 
 def _reattribute(request: dict[str, Any]) -> None:

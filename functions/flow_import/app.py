@@ -36,7 +36,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                       event_bus=settings.event_bus_name)
     if event.get("action") == "reattribute":  # sent by the flow API when a review item is decided
         changed = reattribute(buckets, event["tenant_id"], event["load_ids"], event["normalized_name"],
-                              event["customer_id"])
+                              event["customer_id"], previous_customer_id=event.get("previous_customer_id"),
+                              distributor_id=event.get("distributor_id"), since=event.get("since"))
         return {"reattributed_rows": changed}
     results = {}
     for record in event.get("Records", []):

@@ -94,3 +94,12 @@ def flow_review_pk(tenant_id: str, review_id: str) -> str:
 def flow_reviews_pk(tenant_id: str) -> str:
     """gsi1 partition listing review items: sk <status>#<distributor>#<id>."""
     return f"T#{tenant_id}#FLOWREVIEWS"
+
+
+def flow_aliases_pk(tenant_id: str, distributor_id: str) -> str:
+    """A distributor's own confirmed buyer names: sk NAME#<normalised>, audit entries beside them."""
+    return f"T#{tenant_id}#FLOWALIAS#{distributor_id}"
+
+
+def flow_alias_sk(normalized_name: str) -> str:
+    return f"NAME#{normalized_name}"

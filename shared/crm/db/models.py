@@ -302,3 +302,21 @@ class FlowCustomerItem(Item):
     period = UnicodeAttribute()
     rows = NumberAttribute()
     products = MapAttribute()  # sku -> base quantity
+
+
+class FlowAliasItem(VersionedItem):
+    """pk T#t#FLOWALIAS#<distributor>, sk NAME#<normalised>: what a buyer name means in THIS distributor's files.
+
+    Written when a person confirms a review item (same transaction as the decision and its audit entry,
+    which sits in the same partition as AUDIT#<ulid>). The import reads the partition once per load and
+    matches these before the tenant's aliases.
+    """
+
+    tenant_id = UnicodeAttribute()
+    distributor_id = UnicodeAttribute()
+    name = UnicodeAttribute()  # as the distributor wrote it (first spelling seen)
+    normalized_name = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    review_id = UnicodeAttribute(null=True)
+    confirmed_by = UnicodeAttribute()
+    confirmed_at = UnicodeAttribute()

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -20,10 +21,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crm.db import keys as db_keys
-from crm.db.models import FlowCustomerItem, NameKeyItem
-from crm.flow import loads, mappings, reviews
+from crm.db.models import FlowCustomerItem, FlowLoadItem, NameKeyItem
+from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
-from crm.ingest.match import CustomerIndex
+from crm.ids import new_id as new_ulid
+from crm.ingest.match import CustomerIndex, match_buyers
 from crm.ingest.model import Customer, Product
 from crm.ingest.pipeline import IngestRequest, ingest_flow_file
 from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
@@ -80,7 +82,7 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
         IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id,
                       source_key=str(key), template=mappings.template_for(key.tenant_id, key.distributor_id)),
         [Product(p.sku, p.name, p.spec, p.base_unit, p.case_size) for p in products.all_active(key.tenant_id)],
-        CustomerIndex(_customers(key.tenant_id)),
+        _index(key.tenant_id, key.distributor_id),
     )
     report = _write_reports(buckets, key, result.errors) if result.errors.num_rows else None
     if result.status == "rejected":
@@ -103,31 +105,73 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
 
 
 def reattribute(buckets: Buckets, tenant_id: str, load_ids: list[str], normalized_name: str,
-                customer_id: str) -> int:
-    """After a person confirmed what a buyer name means: fill in that customer on the loads' rows."""
+                customer_id: str | None, previous_customer_id: str | None = None,
+                distributor_id: str | None = None, since: str | None = None) -> int:
+    """After a person said what a buyer name means: fill in that customer on the loads' unmatched rows.
+
+    With previous_customer_id (a confirmation undone): the rows attributed to that customer by the
+    confirmation or by the alias are matched again without it (usually: unknown again). The loads are
+    the given ones plus, with distributor_id and since, every load of that distributor imported since.
+    """
+    ids = list(dict.fromkeys([*load_ids, *(_loads_since(tenant_id, distributor_id, since)
+                                            if distributor_id and since else [])]))
     changed = 0
-    for load_id in load_ids:
+    for load_id in ids:
         load = loads.get(tenant_id, load_id)
         if load is None or load.status not in ("accepted", "accepted_with_errors") or not load.parquet_key:
             continue  # superseded or rejected loads are not read by anyone
         obj = _s3().get_object(Bucket=buckets.analytics, Key=load.parquet_key)["Body"].read()
         table = pq.read_table(io.BytesIO(obj))
-        hit = pc.and_(pc.equal(table["buyer_name_normalized"], normalized_name), pc.is_null(table["customer_id"]))
+        same_name = pc.equal(table["buyer_name_normalized"], normalized_name)
+        if previous_customer_id is None:
+            hit = pc.and_(same_name, pc.is_null(table["customer_id"]))
+            target, new_kind = customer_id, "confirmed"
+        else:
+            hit = pc.and_(pc.and_(same_name, pc.equal(table["customer_id"], previous_customer_id)),
+                          pc.is_in(table["match_kind"], pa.array(["confirmed", "alias"])))
+            target, new_kind = _rematch(tenant_id, load.distributor_id, normalized_name)
+        hit = pc.fill_null(hit, False)
         count = pc.sum(hit.cast(pa.int64())).as_py() or 0
         if not count:
             continue
         table = table.set_column(table.schema.get_field_index("customer_id"), table.schema.field("customer_id"),
-                                 pc.if_else(hit, customer_id, table["customer_id"]))
+                                 pc.if_else(hit, pa.scalar(target, pa.string()), table["customer_id"]))
         table = table.set_column(table.schema.get_field_index("match_kind"), table.schema.field("match_kind"),
-                                 pc.if_else(hit, "confirmed", table["match_kind"]))
+                                 pc.if_else(hit, new_kind, table["match_kind"]))
         _s3().put_object(Bucket=buckets.analytics, Key=load.parquet_key, Body=_parquet_bytes(table))
         summary = load.summary.as_dict()
-        summary["matched"] = int(summary.get("matched", 0)) + count
-        summary["match_rate"] = round(summary["matched"] / table.num_rows, 4)
+        matched = table.num_rows - table["customer_id"].null_count
+        summary["matched"] = matched
+        summary["match_rate"] = round(matched / table.num_rows, 4) if table.num_rows else 0.0
         load.summary = summary
         load.save()
         changed += count
     return changed
+
+
+def _loads_since(tenant_id: str, distributor_id: str, since: str) -> list[str]:
+    """Ids of the distributor's loads created since `since` (ISO time), a day's margin for slow uploads."""
+    start_ms = int((datetime.fromisoformat(since) - timedelta(days=1)).timestamp() * 1000)
+    floor = f"{distributor_id}#{new_ulid(start_ms)[:10]}"
+    query = FlowLoadItem.by_tenant.query(db_keys.flow_loads_pk(tenant_id), FlowLoadItem.gsi1sk.between(floor,
+                                         f"{distributor_id}#~"))
+    return [item.id for item in query]
+
+
+def _rematch(tenant_id: str, distributor_id: str, normalized_name: str) -> tuple[str | None, str]:
+    """What the name matches now (the alias is gone): the same rules an import applies."""
+    table, _ = match_buyers(pa.table({"buyer_name": pa.array([normalized_name], pa.string())}),
+                            _index(tenant_id, distributor_id))
+    return table["customer_id"][0].as_py(), table["match_kind"][0].as_py()
+
+
+def _index(tenant_id: str, distributor_id: str) -> CustomerIndex:
+    """The tenant's names and aliases, and this distributor's confirmed names (crm.flow.aliases), which
+    are matched before the tenant's aliases. An alias of a customer no longer in the name index is dropped."""
+    customers = _customers(tenant_id)
+    known = {c.id for c in customers}
+    mine = {name: cid for name, cid in aliases.for_matching(tenant_id, distributor_id).items() if cid in known}
+    return CustomerIndex(customers, distributor_aliases=mine)
 
 
 def _customers(tenant_id: str) -> list[Customer]:

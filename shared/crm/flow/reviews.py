@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from crm.db import keys
 from crm.db.models import FlowReviewItem
 from crm.db.paging import Page, query_page
+from crm.db.transaction import Transaction
+from crm.errors import Conflict
 from crm.ids import stable_id
 
 
@@ -79,9 +81,20 @@ def list_open(tenant_id: str, distributor_id: str | None, limit: int, cursor: st
     return Page([_model(i) for i in page.items], page.cursor)
 
 
-def resolve(item: FlowReviewItem, customer_id: str, actor: str, resolution: str) -> Review:
+def resolve(tx: Transaction, item: FlowReviewItem, customer_id: str, actor: str, resolution: str) -> None:
+    """Adds the resolution to tx; conditional on the version read: two reviewers cannot both resolve it."""
     item.status, item.resolved_customer_id, item.resolved_by, item.resolution = (
         "resolved", customer_id, actor, resolution)
     item.gsi1sk = f"resolved#{item.distributor_id}#{item.id}"
-    item.save()  # conditional on the version read: two reviewers cannot both resolve it
+    tx.put(item, on_fail=lambda: Conflict("Someone else decided this review item at the same time."))
+
+
+def reopen(tx: Transaction, item: FlowReviewItem) -> None:
+    """Back into the queue (a confirmation was undone): the next load with the name refreshes it."""
+    item.status, item.resolved_customer_id, item.resolved_by, item.resolution = "open", None, None, None
+    item.gsi1sk = f"open#{item.distributor_id}#{item.id}"
+    tx.put(item)
+
+
+def to_model(item: FlowReviewItem) -> Review:
     return _model(item)

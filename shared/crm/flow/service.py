@@ -7,8 +7,9 @@ from crm.auth import Principal, Role, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
 from crm.customers.service import CustomerService
 from crm.db.paging import Page
-from crm.errors import Conflict, InvalidInput, NotFound
-from crm.flow import loads, mappings, reviews
+from crm.db.transaction import Transaction
+from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import UploadKey, report_key
 from crm.flow.model import Load, ReportLink, ReviewDecision, UploadRequest, UploadTicket, safe_file_name
 from crm.ids import new_id
@@ -94,18 +95,55 @@ class FlowService:
         if item.status != "open":
             raise Conflict(f"Already resolved ({item.resolution}, customer {item.resolved_customer_id}).")
         customers = CustomerService(self.p)
+        tx = Transaction()
         if decision.new_terminal is not None:
             created = customers.create(CustomerCreate(
                 name=item.buyer_name, profile=TerminalProfile(kind=decision.new_terminal.kind),
                 region=Region(city=decision.new_terminal.city)), skip_duplicate_check=False)
-            customer_id, resolution = created.id, "new_terminal"
+            customer_id, resolution = created.id, "new_terminal"  # its own name matches it from now on
         else:
-            customer_id, resolution = decision.customer_id or "", "confirmed"
-            customers.add_alias(customer_id, item.buyer_name, f"confirmed from flow review {review_id}")
-        resolved = reviews.resolve(item, customer_id, self.p.user_id, resolution)
-        reattribute({"action": "reattribute", "tenant_id": self.tenant, "load_ids": resolved.load_ids,
+            target = customers.get(decision.customer_id or "")  # 404 outside the reviewer's scope
+            if target.voided:
+                raise Conflict(f"Customer {target.id} is voided; restore it or choose another.")
+            customer_id, resolution = target.id, "confirmed"
+            # What the name means in THIS distributor's files; other distributors' files are not affected.
+            aliases.confirm(tx, self.tenant, item.distributor_id, item.buyer_name, customer_id, self.p.user_id,
+                            review_id)
+        reviews.resolve(tx, item, customer_id, self.p.user_id, resolution)
+        tx.commit()
+        reattribute({"action": "reattribute", "tenant_id": self.tenant, "load_ids": list(item.load_ids),
                      "normalized_name": item.normalized_name, "customer_id": customer_id})
-        return resolved
+        return reviews.to_model(item)
+
+    # ------------------------------------------------------------------ distributor aliases
+
+    def list_aliases(self, distributor_id: str, limit: int, cursor: str | None) -> Page[aliases.FlowAlias]:
+        require(self.p, "flow:review")
+        return aliases.list_page(self.tenant, self._distributor(distributor_id), limit, cursor)
+
+    def delete_alias(self, distributor_id: str, name: str, if_match: int,
+                     reattribute: Callable[[dict], None]) -> None:
+        """Undoes a wrong confirmation: the alias goes, the review item reopens, and the rows it
+        attributed are unattributed again (the load that brought the name and every later one)."""
+        require(self.p, "flow:review")
+        distributor_id = self._distributor(distributor_id)
+        item = aliases.get(self.tenant, distributor_id, name)
+        if item is None:
+            raise NotFound(f"Distributor {distributor_id} has no alias {name!r}.")
+        if item.version != if_match:
+            raise PreconditionFailed(f"The alias is at version {item.version}, not {if_match}.")
+        tx = Transaction()
+        aliases.remove(tx, item, self.p.user_id, "confirmation undone")
+        review = reviews.get(self.tenant, item.review_id or aliases.alias_id(self.tenant, distributor_id,
+                                                                             item.normalized_name))
+        load_ids = list(review.load_ids) if review else []
+        if review is not None and review.status == "resolved" and review.resolved_customer_id == item.customer_id:
+            reviews.reopen(tx, review)
+        tx.commit()
+        reattribute({"action": "reattribute", "tenant_id": self.tenant, "load_ids": load_ids,
+                     "distributor_id": distributor_id, "since": item.confirmed_at,
+                     "normalized_name": item.normalized_name, "customer_id": None,
+                     "previous_customer_id": item.customer_id})
 
     def _distributor(self, asked: str | None) -> str:
         """A distributor user acts for itself only; anyone else names a distributor in their scope."""
