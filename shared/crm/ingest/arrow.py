@@ -6,12 +6,41 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crm.text import normalize_name
+
 STRING = pa.string()
+
+# Text where Arrow's NFKC + lower-case + RE2 give exactly what crm.text.normalize_name gives: ASCII, CJK
+# punctuation, CJK ideographs, full-width ASCII. Anything else (accents, Greek, compatibility ideographs...)
+# goes through the Python rule itself, so the two can never disagree; tests compare them code point by code point.
+ARROW_SAFE = r"^[\x00-\x7f\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff01}-\x{ff5e}]*$"
+# crm.text._DROP for that range. RE2's \s is ASCII-only and lacks \v, hence the explicit class.
+ARROW_DROP = r"[\t\n\x0b\x0c\r\x1c-\x1f ()\[\]{}<>【】〔〕〈〉《》「」·•.,，。、'\"“”‘’_\-—–\x{3000}]+"
+
+
+class Distinct:
+    """A column as its distinct values plus each row's index into them: compute on the few values, then
+    spread the results to the rows. Flow columns repeat a lot (31 dates, a few hundred products, one
+    name per buyer), so per-value work (NFKC, date parsing, regexes) shrinks by orders of magnitude."""
+
+    def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
+        encoded = pc.dictionary_encode(column)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        self.values: pa.Array = encoded.dictionary
+        self.indices: pa.Array = encoded.indices
+
+    def spread(self, per_value: pa.Array) -> pa.Array:
+        """Row i gets per_value[index of row i's value]; a null row gets null."""
+        return pc.take(per_value, self.indices)
 
 
 def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """NFKC (full-width digits and letters → ASCII) and trimmed; null stays null."""
-    return pc.utf8_trim_whitespace(pc.utf8_normalize(column, form="NFKC"))
+    if pc.all(pc.string_is_ascii(column)).as_py() is not False:  # NFKC leaves ASCII as it is
+        return pc.utf8_trim_whitespace(column)
+    distinct = Distinct(column)
+    return distinct.spread(pc.utf8_trim_whitespace(pc.utf8_normalize(distinct.values, form="NFKC")))
 
 
 def map_unique(column: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], type_: pa.DataType = STRING) -> pa.Array:
@@ -19,11 +48,8 @@ def map_unique(column: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], typ
 
     The way to reuse Python rules (normalize_name) without a loop per row: distinct values are few.
     """
-    encoded = pc.dictionary_encode(column)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    values = pa.array([None if v is None else fn(v) for v in encoded.dictionary.to_pylist()], type_)
-    return pc.take(values, encoded.indices)
+    distinct = Distinct(column)
+    return distinct.spread(pa.array([None if v is None else fn(v) for v in distinct.values.to_pylist()], type_))
 
 
 def mask_or(masks: list[pa.Array], like: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -32,3 +58,15 @@ def mask_or(masks: list[pa.Array], like: pa.Array | pa.ChunkedArray) -> pa.Array
     for mask in masks:
         result = pc.or_(result, pc.fill_null(mask, False))
     return result
+
+
+def normalize_names(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """crm.text.normalize_name for a whole column: in Arrow where that is exact, in Python elsewhere."""
+    fast = pc.utf8_lower(pc.replace_substring_regex(pc.utf8_normalize(column, form="NFKC"), ARROW_DROP, ""))
+    unsafe = pc.invert(pc.fill_null(pc.match_substring_regex(column, ARROW_SAFE), True))
+    if not pc.any(unsafe).as_py():
+        return fast
+    if isinstance(fast, pa.ChunkedArray):
+        fast, unsafe, column = fast.combine_chunks(), unsafe.combine_chunks(), column.combine_chunks()
+    slow = map_unique(column.filter(unsafe), normalize_name)
+    return pc.replace_with_mask(fast, unsafe, slow)

@@ -5,6 +5,7 @@ from functools import reduce
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
 
@@ -22,18 +23,96 @@ def build_table(body: list[tuple[int, list[str]]], header: HeaderMatch) -> pa.Ta
     return pa.table({"line": lines, **columns})
 
 
-def build_table_from_lines(lines: pa.Array, first_line: int, delimiter: str, header: HeaderMatch) -> pa.Table:
-    """build_table for unquoted text: lines[k] is physical line first_line + k; cells split in Arrow.
+def build_table_from_lines(
+    lines: pa.Array, first_line: int, delimiter: str, header: HeaderMatch, source: memoryview | None = None
+) -> pa.Table:
+    """build_table for unquoted text: lines[k] is physical line first_line + k; source, when given, is
+    the same lines as UTF-8 bytes (the file from the first body line on).
 
-    Each line gets enough trailing delimiters that every mapped index exists ('' for an absent cell).
+    Cells are parsed by Arrow's CSV reader, all columns as text. When every line has as many cells as
+    the first, the source bytes go to it as they are; otherwise the lines with the usual cell count go
+    to it as one buffer and the rest (a short totals row, a blank line among data) are split in Python
+    like the grid path, merged back in line order.
     """
-    width = max(header.columns.values(), default=-1) + 1
-    padded = pc.binary_join_element_wise(lines, pa.scalar(delimiter * width, lines.type), pa.scalar("", lines.type))
-    cells = pc.split_pattern(padded, delimiter)
-    del padded
-    numbers = pa.array(range(first_line, first_line + len(lines)), pa.int32())
-    columns = {col.value: pc.cast(pc.list_element(cells, i), pa.string()) for col, i in header.columns.items()}
-    return pa.table({"line": numbers, **columns})
+    if len(lines) == 0:
+        return build_table([], header)
+    if source is not None:
+        try:
+            parsed = parse_cells(source, delimiter, lines[0].as_py().count(delimiter) + 1, header, len(lines))
+        except pa.ArrowInvalid:  # whatever Arrow's reader objects to, the line-wise way below handles
+            parsed = None
+        if parsed is not None:
+            return parsed.add_column(0, "line", line_numbers(first_line, len(lines)))
+    numbers = line_numbers(first_line, len(lines))
+    counts = pc.count_substring(lines, delimiter)
+    tally = pa.Table.from_struct_array(pc.value_counts(counts))
+    usual = tally.sort_by([("counts", "descending"), ("values", "ascending")])["values"][0].as_py()
+    regular = pc.equal(counts, usual)
+    table = parse_cells(as_text(lines.filter(regular)), delimiter, usual + 1, header, pc.sum(regular).as_py())
+    assert table is not None  # every line given has usual + 1 cells
+    table = table.add_column(0, "line", numbers.filter(regular))
+    others = pc.invert(regular)
+    if pc.any(others).as_py():
+        rest = zip(numbers.filter(others).to_pylist(), lines.filter(others).to_pylist(), strict=True)
+        split = build_table([(n, line.split(delimiter) if line else []) for n, line in rest], header)
+        table = pa.concat_tables([table, split])
+        table = table.take(pc.sort_indices(table["line"]))
+    return table
+
+
+def line_numbers(first: int, count: int) -> pa.Array:
+    """first, first + 1, ... as int32, without a Python int per row."""
+    return pc.cast(pc.add(pc.indices_nonzero(pa.repeat(pa.scalar(True), count)), first), pa.int32())
+
+
+def as_text(lines: pa.Array) -> pa.Buffer:
+    """The lines as one LF-separated UTF-8 buffer."""
+    lf = pa.scalar("\n", lines.type)
+    joined = pc.binary_join_element_wise(lines, pa.scalar("", lines.type), lf)  # each line + LF
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    offsets = memoryview(joined.buffers()[1]).cast("q" if pa.types.is_large_string(joined.type) else "i")
+    start, end = offsets[joined.offset], offsets[joined.offset + len(joined)]
+    return joined.buffers()[2].slice(start, end - start)
+
+
+class RowsOfAnotherWidth:
+    """pyarrow.csv's invalid_row_handler: notes that some row has another cell count, and skips it."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, row: object) -> str:
+        self.seen = True
+        return "skip"
+
+
+def parse_cells(
+    source: bytes | pa.Buffer, delimiter: str, width: int, header: HeaderMatch, rows: int
+) -> pa.Table | None:
+    """The mapped columns of `rows` lines of `width` cells each; None when some line has another width."""
+    names = [f"c{i}" for i in range(width)]
+    present = {col: names[i] for col, i in header.columns.items() if i < width}
+    other_width = RowsOfAnotherWidth()
+    cells = pa_csv.read_csv(
+        pa.BufferReader(pa.py_buffer(source)),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=delimiter, quote_char=False, ignore_empty_lines=False, invalid_row_handler=other_width
+        ),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            include_columns=sorted(set(present.values())) or names[:1],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if other_width.seen or cells.num_rows != rows:
+        return None
+    empty = pa.repeat(pa.scalar(""), rows)
+    return pa.table(
+        {col.value: cells[present[col]].combine_chunks() if col in present else empty for col in header.columns}
+    )
 
 
 def drop_blank_and_totals(table: pa.Table, template: MappingTemplate) -> pa.Table:

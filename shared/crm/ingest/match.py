@@ -8,11 +8,13 @@ Fuzzy scores only rank candidates for the review queue; they never set a custome
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
+from crm.ingest.arrow import normalize_names
 from crm.ingest.model import Candidate, Customer, MatchKind, ReviewItem
 from crm.text import normalize_name
 
@@ -35,38 +37,78 @@ class Match:
     ambiguous: bool = False
 
 
+AMBIGUOUS = "\x00ambiguous"  # a lookup key that fits several customers: never a customer id
+
+
+def lookup(keys: pa.Array, ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(distinct non-empty keys, the one customer id of each or AMBIGUOUS), for pc.index_in + pc.take."""
+    pairs = pa.table({"key": keys, "id": ids}).filter(pc.not_equal(keys, ""))
+    groups = pairs.group_by("key", use_threads=False).aggregate([("id", "count_distinct"), ("id", "min")])
+    one = pc.equal(groups["id_count_distinct"], 1)
+    return groups["key"].combine_chunks(), pc.if_else(one, groups["id_min"], AMBIGUOUS).combine_chunks()
+
+
 class CustomerIndex:
-    """Lookup tables over the tenant's customers; build once per load (or cache per tenant)."""
+    """Lookup tables over the tenant's customers, as Arrow arrays; build once per load (or cache per tenant).
+
+    Matching is column-wise (index_in per rule), so a load with 100,000 distinct spellings costs a few
+    Arrow calls, not 100,000 Python lookups. The fuzzy pre-filter is built only when a name needs it.
+    """
 
     def __init__(self, customers: Iterable[Customer], distributor_aliases: Mapping[str, str] | None = None) -> None:
         self.customers = {c.id: c for c in customers}
-        self.by_name: dict[str, set[str]] = defaultdict(set)
-        self.by_norm: dict[str, set[str]] = defaultdict(set)
-        self.tenant_aliases: dict[str, set[str]] = defaultdict(set)
-        self.distributor_aliases: dict[str, set[str]] = defaultdict(set)
-        for c in self.customers.values():
-            self.by_name[c.name].add(c.id)
-            self.by_norm[normalize_name(c.name)].add(c.id)
-            for alias in c.aliases:
-                self.tenant_aliases[normalize_name(alias)].add(c.id)
-        for alias, customer_id in (distributor_aliases or {}).items():
-            self.distributor_aliases[normalize_name(alias)].add(customer_id)
-        # Fuzzy choices: every normalised name and alias, each pointing at its customer.
-        self.choices: list[tuple[str, str]] = [
-            (k, i) for table in (self.by_norm, self.tenant_aliases) for k, ids in table.items() for i in ids
+        ids = pa.array(list(self.customers), pa.string())
+        names = pa.array([c.name for c in self.customers.values()], pa.string())
+        alias_ids = pa.array([c.id for c in self.customers.values() for _ in c.aliases], pa.string())
+        alias_names = normalize_names(pa.array([a for c in self.customers.values() for a in c.aliases], pa.string()))
+        own = distributor_aliases or {}
+        norms = normalize_names(names)
+        # (kind, compares the normalised name?, keys, ids), in the order the rules apply.
+        self.rules: list[tuple[MatchKind, bool, pa.Array, pa.Array]] = [
+            ("exact", False, *lookup(names, ids)),
+            ("normalized", True, *lookup(norms, ids)),
+            ("alias", True, *lookup(normalize_names(pa.array(list(own), pa.string())), pa.array(list(own.values())))),
+            ("alias", True, *lookup(alias_names, alias_ids)),
         ]
-        self.keys: list[str] = [k for k, _ in self.choices]  # built once, not per candidates() call
-        self.postings: dict[str, list[int]] = defaultdict(list)  # bigram → positions in choices
-        if len(self.choices) > FULL_SCAN_CHOICES:
-            for pos, key in enumerate(self.keys):
-                for gram in grams(key):
-                    self.postings[gram].append(pos)
+        # Fuzzy choices: every normalised name and alias, each pointing at its customer.
+        self.keys: list[str] = norms.to_pylist() + alias_names.to_pylist()
+        self.key_ids: list[str] = ids.to_pylist() + alias_ids.to_pylist()
+
+    def resolve(self, spellings: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+        """For each spelling: (normalised name, customer id or null, match kind, ambiguous?)."""
+        norms = normalize_names(spellings)
+        found = pa.nulls(len(spellings), pa.string())
+        kind = pa.nulls(len(spellings), pa.string())
+        for rule_kind, normalised, keys, ids in self.rules:
+            hit = pc.take(ids, pc.index_in(norms if normalised else spellings, value_set=keys))
+            kind = pc.if_else(pc.and_(pc.is_null(found), pc.is_valid(hit)), rule_kind, kind)
+            found = pc.coalesce(found, hit)
+        usable = pc.fill_null(pc.not_equal(norms, ""), False)
+        ambiguous = pc.and_(usable, pc.fill_null(pc.equal(found, AMBIGUOUS), False))
+        sure = pc.and_(pc.and_(usable, pc.is_valid(found)), pc.invert(ambiguous))
+        customer_id = pc.if_else(sure, found, pa.scalar(None, pa.string()))
+        return norms, customer_id, pc.if_else(sure, kind, "unknown"), ambiguous
+
+    def match(self, name: str) -> Match:
+        """One name through the same rules (for callers with a single name at hand)."""
+        _, customer_id, kind, ambiguous = self.resolve(pa.array([name], pa.string()))
+        return Match(kind[0].as_py(), customer_id[0].as_py(), ambiguous[0].as_py())
+
+    @cached_property
+    def postings(self) -> dict[str, list[int]]:
+        """bigram → positions in keys: the fuzzy pre-filter, built the first time a name needs candidates."""
+        postings: dict[str, list[int]] = defaultdict(list)
+        for pos, key in enumerate(self.keys):
+            for gram in grams(key):
+                postings[gram].append(pos)
+        return postings
 
     def shortlist(self, norm: str) -> list[int] | None:
-        """Positions of the choices sharing the most (rarest-first) bigrams with norm; None means score all."""
-        if len(self.choices) <= FULL_SCAN_CHOICES:
+        """Positions of the keys sharing the most (rarest-first) bigrams with norm; None means score all."""
+        if len(self.keys) <= FULL_SCAN_CHOICES:
             return None
-        lists = sorted((self.postings[g] for g in grams(norm) if g in self.postings), key=len)
+        postings = self.postings
+        lists = sorted((postings[g] for g in grams(norm) if g in postings), key=len)
         counts: Counter[int] = Counter()
         budget = POSTINGS_BUDGET
         for positions in lists:
@@ -76,28 +118,10 @@ class CustomerIndex:
             budget -= len(positions)
         return sorted(pos for pos, _ in counts.most_common(SHORTLIST))
 
-    def match(self, name: str, norm: str | None = None) -> Match:
-        """norm: normalize_name(name), when the caller already has it."""
-        norm = normalize_name(name) if norm is None else norm
-        if not norm:
-            return Match("unknown", None)
-        steps: list[tuple[MatchKind, set[str]]] = [
-            ("exact", self.by_name.get(name, set())),
-            ("normalized", self.by_norm.get(norm, set())),
-            ("alias", self.distributor_aliases.get(norm, set())),
-            ("alias", self.tenant_aliases.get(norm, set())),
-        ]
-        for kind, ids in steps:
-            if len(ids) == 1:
-                return Match(kind, next(iter(ids)))
-            if len(ids) > 1:
-                return Match("unknown", None, ambiguous=True)  # never guess between two customers
-        return Match("unknown", None)
-
     def candidates(self, name: str, address: str = "", limit: int = 5) -> tuple[Candidate, ...]:
         """Top fuzzy candidates, best first, one per customer; same-city customers get a small bonus."""
         norm = normalize_name(name)
-        if not norm or not self.choices:
+        if not norm or not self.keys:
             return ()
         positions = self.shortlist(norm)
         keys = self.keys if positions is None else [self.keys[p] for p in positions]
@@ -107,7 +131,7 @@ class CustomerIndex:
         best: dict[str, Candidate] = {}
         for _, score, i in hits:
             pos = i if positions is None else positions[i]
-            customer = self.customers[self.choices[pos][1]]
+            customer = self.customers[self.key_ids[pos]]
             same_city = bool(customer.city) and (customer.city in name or customer.city in address)
             boosted = min(100.0, score + (SAME_CITY_BONUS if same_city else 0.0))
             if customer.id not in best or best[customer.id].score < boosted:
@@ -116,23 +140,18 @@ class CustomerIndex:
 
 
 def match_buyers(table: pa.Table, index: CustomerIndex) -> tuple[pa.Table, dict[str, bool]]:
-    """Adds buyer_name_normalized, customer_id, match_kind; one lookup per distinct spelling, not per row.
+    """Adds buyer_name_normalized, customer_id, match_kind; resolved once per distinct spelling, not per row.
 
     Returns the table and, per normalised unmatched name, whether it was ambiguous.
     """
     encoded = pc.dictionary_encode(table["buyer_name"]).combine_chunks()
-    spellings = encoded.dictionary.to_pylist()
-    norms = [normalize_name(s) for s in spellings]  # once per distinct spelling, shared with match()
-    matches = [index.match(s, n) for s, n in zip(spellings, norms, strict=True)]
-    spread = {
-        "buyer_name_normalized": pa.array(norms, pa.string()),
-        "customer_id": pa.array([m.customer_id for m in matches], pa.string()),
-        "match_kind": pa.array([m.kind for m in matches], pa.string()),
-    }
+    norms, customer_id, kind, ambiguous = index.resolve(encoded.dictionary)
+    spread = {"buyer_name_normalized": norms, "customer_id": customer_id, "match_kind": kind}
     for name, values in spread.items():
         table = table.append_column(name, pc.take(values, encoded.indices))
-    ambiguous = {n: m.ambiguous for n, m in zip(norms, matches, strict=True) if m.kind == "unknown"}
-    return table, ambiguous
+    unknown = pc.equal(kind, "unknown")
+    unmatched = zip(norms.filter(unknown).to_pylist(), ambiguous.filter(unknown).to_pylist(), strict=True)
+    return table, dict(unmatched)
 
 
 def review_items(table: pa.Table, index: CustomerIndex, ambiguous: dict[str, bool]) -> tuple[ReviewItem, ...]:

@@ -88,7 +88,8 @@ def body_table(sheet: Sheet, header: HeaderMatch) -> pa.Table:
     """The rows below the header as a table of text columns plus each row's physical line."""
     start = header.row_index + 1
     if sheet.lines is not None:
-        return build_table_from_lines(sheet.lines.slice(start), start + 1, sheet.delimiter, header)
+        source = sheet.source_from(start)
+        return build_table_from_lines(sheet.lines.slice(start), start + 1, sheet.delimiter, header, source)
     return build_table(sheet.rows[start:], header)
 
 

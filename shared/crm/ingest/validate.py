@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm.ingest.arrow import clean_text, map_unique, mask_or
+from crm.ingest.arrow import Distinct, clean_text, map_unique, mask_or
 from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
 from crm.ingest.model import (
     BUYER_MISSING,
@@ -102,8 +102,8 @@ def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
 
 def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period) -> pa.Array:
     raw = text(table, Col.DATE)
-    stamp = pc.coalesce(*[parse_date(raw, f) for f in template.date_formats])
-    day = pc.cast(stamp, pa.date32())
+    dates = Distinct(raw)  # a month of dates: parse each spelling once
+    day = dates.spread(pc.cast(pc.coalesce(*[parse_date(dates.values, f) for f in template.date_formats]), pa.date32()))
     missing = pc.equal(raw, "")
     checks.add(missing, Col.DATE, DATE_MISSING)
     checks.add(pc.and_(pc.invert(missing), pc.is_null(day)), Col.DATE, DATE_INVALID)
@@ -152,12 +152,13 @@ def date_regex(fmt: str) -> str | None:
 
 
 def check_quantity(table: pa.Table, checks: Checks) -> pa.Array:
-    raw = pc.replace_substring(text(table, Col.QUANTITY), ",", "")  # thousands separators
-    missing = pc.equal(raw, "")
+    quantities = Distinct(pc.replace_substring(text(table, Col.QUANTITY), ",", ""))  # thousands separators
+    raw = quantities.values
+    missing = quantities.spread(pc.equal(raw, ""))
     numeric = pc.match_substring_regex(raw, NUMBER)
     checks.add(missing, Col.QUANTITY, QTY_MISSING)
-    checks.add(pc.and_(pc.invert(missing), pc.invert(numeric)), Col.QUANTITY, QTY_NOT_NUMBER)
-    value = pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64())
+    checks.add(pc.and_(pc.invert(missing), pc.invert(quantities.spread(numeric))), Col.QUANTITY, QTY_NOT_NUMBER)
+    value = quantities.spread(pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64()))
     checks.add(pc.equal(value, 0.0), Col.QUANTITY, QTY_ZERO)
     return value
 

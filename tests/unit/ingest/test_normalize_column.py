@@ -1,0 +1,22 @@
+"""The column-wise name normalisation is the one rule (crm.text.normalize_name), code point by code point."""
+
+import sys
+
+import pyarrow as pa
+from crm.ingest.arrow import normalize_names
+from crm.text import normalize_name
+
+EVERY_CHARACTER = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+CJK_AND_ASCII = [chr(c) for r in ((0x0, 0x80), (0x3000, 0x3040), (0x4E00, 0xA000), (0xFF01, 0xFF5F)) for c in range(*r)]
+
+
+def test_every_character_alone_normalises_as_the_python_rule() -> None:
+    got = normalize_names(pa.array(EVERY_CHARACTER)).to_pylist()
+    assert [(c, g) for c, g in zip(EVERY_CHARACTER, got, strict=True) if g != normalize_name(c)] == []
+
+
+def test_characters_between_others_and_real_names() -> None:
+    texts = [f"Ａb{c} ({c})Ｃ" for c in CJK_AND_ASCII] + [f"é{c}İ" for c in CJK_AND_ASCII[:2000]]
+    texts += ["杭州市西湖区康宁诊所（西湖店）", " 南京市 鼓楼区恒安医院　", "ＡＢＣ药房【一店】", "", None]
+    got = normalize_names(pa.array(texts, pa.string())).to_pylist()
+    assert got == [None if t is None else normalize_name(t) for t in texts]
