@@ -26,7 +26,7 @@ from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
 from crm.ids import new_id as new_ulid
 from crm.ingest.match import CustomerIndex, match_buyers
-from crm.ingest.model import Customer, Product
+from crm.ingest.model import ERRORS_SCHEMA, Customer, Product
 from crm.ingest.pipeline import IngestRequest, ingest_flow_file
 from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
 from crm.products import repository as products
@@ -66,8 +66,14 @@ def import_object(buckets: Buckets, raw_key: str, metric: Metric) -> str:
         return _process(buckets, key, load, data, metric)
     except Exception:  # a bug or an outage must not leave the load 'processing' for ever
         log.exception("flow import failed")
-        loads.finish(load, "rejected", rejection={"code": "internal", "message": "The import failed on our side; "
-                                                  "it has been logged. Upload the file again later."})
+        rejection = {"code": "internal", "message": "The import failed on our side; it has been logged. "
+                                                    "Upload the file again later."}
+        try:
+            report = _write_rejection_report(buckets, key, rejection["code"], rejection["message"], {})
+        except Exception:  # the outage may be S3 itself; the status still has to say what happened
+            log.exception("flow rejection report not written")
+            report = None
+        loads.finish(load, "rejected", rejection=rejection, report_key=report)
         return _published(buckets, load)
 
 
@@ -86,9 +92,14 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
     )
     report = _write_reports(buckets, key, result.errors) if result.errors.num_rows else None
     if result.status == "rejected":
-        rejection = {"code": result.rejection.code, "message": result.rejection.message,
-                     "detail": json.loads(json.dumps(result.rejection.detail, default=str))} if result.rejection else {}
-        loads.finish(load, "rejected", rejection=rejection, report_key=report)
+        code, message = (result.rejection.code, result.rejection.message) if result.rejection else ("", "")
+        detail = json.loads(json.dumps(result.rejection.detail, default=str)) if result.rejection else {}
+        if report is None:  # a file-level rejection: the report says what is wrong with the file, in full
+            report = _write_rejection_report(buckets, key, code, message, detail)
+        # The load record holds a bounded summary: a file's own text (its headers, say) can be megabytes,
+        # and a DynamoDB item ends at 400 KB. Over that, the save failed and the reason was lost ('internal').
+        loads.finish(load, "rejected", report_key=report,
+                     rejection={"code": code, "message": _clip(message, MAX_MESSAGE), "detail": _bounded(detail)})
         return _published(buckets, load)
     summary = _summary(result)
     for name in ("accepted", "rejected", "match_rate"):
@@ -223,6 +234,40 @@ def _write_reports(buckets: Buckets, key: UploadKey, errors: pa.Table) -> str:
     for fmt, render in (("csv", errors_csv_bytes), ("xlsx", errors_xlsx_bytes)):
         _s3().put_object(Bucket=buckets.uploads, Key=report_key(key, fmt), Body=render(errors))
     return report_key(key, "csv")
+
+
+MAX_MESSAGE = 1000  # characters of a rejection message kept on the load record
+MAX_DETAIL_TEXT = 200  # characters of each text in a rejection's detail there
+MAX_DETAIL_ITEMS = 50  # items of each list in it
+MAX_REPORT_CELL = 32_000  # Excel's cell limit is 32,767 characters
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bounded(value: Any) -> Any:
+    """The detail of a rejection, cut to a size that fits on the load record (the report has it in full)."""
+    if isinstance(value, str):
+        return _clip(value, MAX_DETAIL_TEXT)
+    if isinstance(value, list):
+        more = len(value) - MAX_DETAIL_ITEMS
+        return [_bounded(v) for v in value[:MAX_DETAIL_ITEMS]] + ([f"… {more} more"] if more > 0 else [])
+    if isinstance(value, dict):
+        return {str(k)[:MAX_DETAIL_TEXT]: _bounded(v) for k, v in list(value.items())[:MAX_DETAIL_ITEMS]}
+    return value
+
+
+def _write_rejection_report(buckets: Buckets, key: UploadKey, code: str, message: str,
+                            detail: dict[str, Any]) -> str:
+    """The report of a file refused as a whole: the reason, then one row per detail (each header found...)."""
+    rows = [{"row": 0, "line": 0, "column": "", "value": code, "reason": message}]
+    for name, value in detail.items():
+        for item in value if isinstance(value, list) else [value]:
+            rows.append({"row": 0, "line": 0, "column": str(name), "value": str(item), "reason": code})
+    for row in rows:
+        row["value"], row["reason"] = _clip(row["value"], MAX_REPORT_CELL), _clip(row["reason"], MAX_REPORT_CELL)
+    return _write_reports(buckets, key, pa.Table.from_pylist(rows, schema=ERRORS_SCHEMA))
 
 
 def _retire(bucket: str, parquet: str) -> None:
