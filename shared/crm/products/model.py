@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from crm.customers.model import CustomerType, Level, Strict
+from crm.customers.model import ChangeEntry, CustomerType, HistoryPage, Level, Strict  # noqa: F401 (re-exported)
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,40}$"
 
@@ -125,20 +125,6 @@ class ProductFilters:
     q: str | None = None
     category: str | None = None
     status: str | None = None
-
-
-class ChangeEntry(BaseModel):
-    id: str
-    action: str
-    actor_id: str
-    at: datetime
-    reason: str | None = None
-    changes: dict[str, dict[str, object]] = Field(description="field -> {before, after}")
-
-
-class HistoryPage(BaseModel):
-    items: list[ChangeEntry]
-    next_cursor: str | None = None
 
 
 # ------------------------------------------------------------------ prices
