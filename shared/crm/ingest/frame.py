@@ -1,6 +1,5 @@
 """Grid below the header → a pyarrow table of canonical text columns, blank and totals rows dropped."""
 
-import re
 from functools import reduce
 
 import pyarrow as pa
@@ -122,12 +121,10 @@ def drop_blank_and_totals(table: pa.Table, template: MappingTemplate) -> pa.Tabl
     never = pc.is_null(table["line"])  # all False, the neutral start for the OR below
     blank = reduce(pc.and_, [pc.equal(column, "") for column in trimmed.values()], pc.invert(never))
     total = never
-    if template.total_markers:
-        pattern = "^(" + "|".join(re.escape(m) for m in template.total_markers) + ")"
+    for marker in template.total_markers:
         for col in TOTAL_LABEL_COLUMNS:
             if col.value in trimmed:
-                total = pc.or_(total, pc.match_substring_regex(trimmed[col.value], pattern))
-    kept = table.filter(pc.invert(pc.or_(blank, total)))
-    ones = pc.add(pc.cast(pc.is_null(kept["line"]), pa.int32()), 1)
-    rows = pc.cumulative_sum(ones)
-    return kept.add_column(0, "row", rows)
+                total = pc.or_(total, pc.starts_with(trimmed[col.value], marker))
+    dropped = pc.or_(blank, total)
+    kept = table.filter(pc.invert(dropped)) if pc.any(dropped).as_py() else table  # usually nothing to drop
+    return kept.add_column(0, "row", line_numbers(1, kept.num_rows))

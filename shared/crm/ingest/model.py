@@ -35,15 +35,19 @@ INTERNAL = "unreadable file"
 
 MatchKind = Literal["exact", "normalized", "alias", "unknown"]
 
+# The lineage columns hold one value per load: dictionary-encoded they cost 4 bytes a row in memory, not a
+# copy of the text (in Parquet they are plain strings with a one-entry dictionary either way).
+CONSTANT_TEXT = pa.dictionary(pa.int32(), pa.string())
+
 # One schema, in code; schemas/flow-lines.parquet-schema.json mirrors it (tests/unit/ingest checks).
 FLOW_LINES_SCHEMA = pa.schema(
     [
-        pa.field("load_id", pa.string(), nullable=False),
-        pa.field("source_key", pa.string(), nullable=False),
+        pa.field("load_id", CONSTANT_TEXT, nullable=False),
+        pa.field("source_key", CONSTANT_TEXT, nullable=False),
         pa.field("source_row", pa.int32(), nullable=False),  # n-th data row of the file, 1-based
         pa.field("source_line", pa.int32(), nullable=False),  # physical line/row in the file, 1-based
-        pa.field("mapping_version", pa.string(), nullable=False),
-        pa.field("period", pa.string(), nullable=False),
+        pa.field("mapping_version", CONSTANT_TEXT, nullable=False),
+        pa.field("period", CONSTANT_TEXT, nullable=False),
         pa.field("sale_date", pa.date32(), nullable=False),
         pa.field("sku", pa.string(), nullable=False),
         pa.field("product_name", pa.string()),

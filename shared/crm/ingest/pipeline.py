@@ -136,17 +136,21 @@ def optional(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
     return pa.nulls(table.num_rows, pa.string())
 
 
+def constant(text: str, n: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([text], pa.string()))
+
+
 def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
     n = table.num_rows
     amount_text = pc.replace_substring(pc.utf8_trim_whitespace(optional(table, Col.AMOUNT)), ",", "")
     amount_text = pc.if_else(pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), amount_text, None)
     columns = {
-        "load_id": pa.repeat(pa.scalar(request.load_id), n),
-        "source_key": pa.repeat(pa.scalar(request.source_key), n),
+        "load_id": constant(request.load_id, n),
+        "source_key": constant(request.source_key, n),
         "source_row": table["row"],
         "source_line": table["line"],
-        "mapping_version": pa.repeat(pa.scalar(request.template.version), n),
-        "period": pa.repeat(pa.scalar(period.key), n),
+        "mapping_version": constant(request.template.version, n),
+        "period": constant(period.key, n),
         "sale_date": table["sale_date"],
         "sku": table["sku"],
         "product_name": optional(table, Col.PRODUCT_NAME),

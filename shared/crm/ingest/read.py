@@ -138,6 +138,19 @@ def decode_as(data: bytes, encoding: str) -> tuple[str, str]:
     raise IngestRejected(BAD_ENCODING, "The text is neither UTF-8 nor GBK/GB18030.")
 
 
+def unquoted_utf8(data: bytes, encoding: str) -> memoryview | None:
+    """The file as UTF-8 without BOM, when it may be UTF-8 text without quote characters; else None.
+
+    Arrow's CSV reader checks the UTF-8 as it splits the lines (and raises if it is not), which saves
+    decoding a large file into a Python str first.
+    """
+    if encoding not in ("auto", "utf-8") or b'"' in data or b"\x00" in data[:65536]:
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
+        return None
+    return memoryview(data)[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else memoryview(data)
+
+
 def looks_binary(text: str) -> bool:
     """Control characters other than tab/CR/LF: random bytes that happened to decode."""
     sample = text[:65536]
@@ -154,6 +167,15 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_text_sheet(data: bytes, template: MappingTemplate, limits: Limits) -> Sheet:
+    unquoted = unquoted_utf8(data, template.encoding)
+    if unquoted is not None:  # the common case, without decoding the whole file into a Python str
+        sample = bytes(unquoted[:65536]).decode("utf-8", errors="ignore")
+        if looks_binary(sample):
+            raise IngestRejected(BINARY, "The file holds binary data, not text, CSV or XLSX.")
+        try:
+            return text_lines_sheet(unquoted, template.delimiter or sniff_delimiter(sample), limits)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass  # not UTF-8 after all: the strict decoding below finds out what it is
     text, utf8 = decode(data, template.encoding)
     if looks_binary(text):
         raise IngestRejected(BINARY, "The file holds binary data, not text, CSV or XLSX.")

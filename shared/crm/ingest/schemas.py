@@ -21,8 +21,19 @@ def flow_lines_schema_json(schema: pa.Schema = FLOW_LINES_SCHEMA) -> dict[str, A
     return {
         "title": "Flow lines (Parquet)",
         "description": "One accepted row of a distributor flow file; mirrors crm.ingest.model.FLOW_LINES_SCHEMA.",
-        "fields": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema],
+        "fields": [field_json(f) for f in schema],
     }
+
+
+def field_json(field: pa.Field) -> dict[str, Any]:
+    if pa.types.is_dictionary(field.type):  # an encoding, not another type: readers see the value type
+        return {
+            "name": field.name,
+            "type": str(field.type.value_type),
+            "nullable": field.nullable,
+            "encoding": "dictionary",
+        }
+    return {"name": field.name, "type": str(field.type), "nullable": field.nullable}
 
 
 def rendered() -> dict[str, str]:
