@@ -103,3 +103,35 @@ def flow_aliases_pk(tenant_id: str, distributor_id: str) -> str:
 
 def flow_alias_sk(normalized_name: str) -> str:
     return f"NAME#{normalized_name}"
+
+
+# ----------------------------------------------------------------------------- orders and returns
+
+def order_pk(tenant_id: str, order_id: str) -> str:
+    """An order (sk META) with its history (HIST#<ulid>) and audit entries (AUDIT#<ulid>) beside it."""
+    return f"T#{tenant_id}#ORDER#{order_id}"
+
+
+def orders_scope_pk(tenant_id: str) -> str:
+    """gsi1 partition listing a tenant's orders by the customer's org path: sk <org path>#<order id>."""
+    return f"T#{tenant_id}#ORDERS"
+
+
+def order_owner_pk(tenant_id: str, owner_id: str) -> str:
+    """gsi2 partition of the orders of one rep's customers: sk <yyyy-mm>#<order id>."""
+    return f"T#{tenant_id}#ORDEROWNER#{owner_id}"
+
+
+def customer_orders_pk(tenant_id: str, customer_id: str) -> str:
+    """gsi4 partition of one customer's orders: sk <yyyy-mm>#<order id>."""
+    return f"T#{tenant_id}#CUSTORDERS#{customer_id}"
+
+
+def return_pk(tenant_id: str, return_id: str) -> str:
+    """A return request (sk META) with its history and audit entries beside it."""
+    return f"T#{tenant_id}#RETURN#{return_id}"
+
+
+def order_returns_pk(tenant_id: str, order_id: str) -> str:
+    """gsi1 partition of one order's return requests: sk <return id>."""
+    return f"T#{tenant_id}#ORDERRETURNS#{order_id}"

@@ -320,3 +320,56 @@ class FlowAliasItem(VersionedItem):
     review_id = UnicodeAttribute(null=True)
     confirmed_by = UnicodeAttribute()
     confirmed_at = UnicodeAttribute()
+
+
+class OrderItem(VersionedItem):
+    """pk T#t#ORDER#<id>, sk META: an order (订货单). Lines, shipments and quantities live in `doc`.
+
+    gsi1 (T#t#ORDERS, <org path>#<id>): a unit's orders; gsi2 (T#t#ORDEROWNER#<owner>, <yyyy-mm>#<id>):
+    a rep's; gsi4 (T#t#CUSTORDERS#<customer>, <yyyy-mm>#<id>): a customer's. Owner and org path are the
+    customer's when the order was made.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute()
+    gsi4sk = UnicodeAttribute()
+    by_scope = _Gsi1()
+    by_owner = _Gsi2()
+    by_customer = _Gsi4()
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute(null=True)
+    org_path = UnicodeAttribute()
+    created_month = UnicodeAttribute()  # yyyy-mm (UTC), for the month filter on gsi1
+    doc = MapAttribute()
+
+
+class ReturnItem(VersionedItem):
+    """pk T#t#RETURN#<id>, sk META: a return request (退货申请). gsi1 (T#t#ORDERRETURNS#<order>, <id>)."""
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_order = _Gsi1()
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    doc = MapAttribute()
+
+
+class TransitionItem(Item):
+    """pk = the order's or return's pk, sk HIST#<ulid>: one state change, in the same transaction as the record."""
+
+    action = UnicodeAttribute()
+    from_state = UnicodeAttribute(null=True)
+    to_state = UnicodeAttribute()
+    by = UnicodeAttribute()
+    at = UnicodeAttribute()
+    comment = UnicodeAttribute(null=True)
