@@ -15,8 +15,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm import clock
 from crm.api import http
+from crm.approvals.model import Approval
 from crm.config import get_settings
+from crm.customers import approvals as customer_approvals
 from crm.customers.model import (
+    ActivationRequest,
     Customer,
     CustomerCreate,
     CustomerFlow,
@@ -166,6 +169,22 @@ def customer_flow(customer_id: CustomerIdPath,
 def downstream(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> CustomerPage:
     page = customers().downstream(customer_id, limit, cursor)
     return CustomerPage(items=page.items, next_cursor=page.cursor)
+
+
+@app.post("/customers/<customer_id>/activation-requests", tags=["customers"],
+          summary="Ask for a prospect to become active; approved through the approval flow",
+          responses=http.documented(202, Approval, 404, 409))
+def request_activation(customer_id: CustomerIdPath, body: Annotated[ActivationRequest, Body()]) -> Response[Approval]:
+    approval = customer_approvals.request_activation(http.principal(app), customer_id, body.comment)
+    return http.reply(approval, 202, approval.version, {"Location": f"/approvals/{approval.id}"})
+
+
+@app.post("/customers/<customer_id>/level-requests", tags=["customers"],
+          summary="Ask for a level change; it takes effect when the approval flow approves it",
+          responses=http.documented(202, Approval, 404, 409))
+def request_level_change(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()]) -> Response[Approval]:
+    approval = customer_approvals.request_level_change(http.principal(app), customer_id, body)
+    return http.reply(approval, 202, approval.version, {"Location": f"/approvals/{approval.id}"})
 
 
 @app.post("/handovers", tags=["hand-over"], summary="Move all of a leaving rep's customers to another rep",

@@ -36,6 +36,9 @@ class Client:
     def post(self, path: str, json: Any = None, **kw: Any) -> requests.Response:
         return self.request("POST", path, json=json, **kw)
 
+    def put(self, path: str, json: Any = None, **kw: Any) -> requests.Response:
+        return self.request("PUT", path, json=json, **kw)
+
     def patch(self, path: str, json: Any = None, **kw: Any) -> requests.Response:
         return self.request("PATCH", path, json=json, **kw)
 

@@ -93,7 +93,7 @@ def test_out_of_scope_customer_is_404_and_roles_without_permission_403(world: Wo
 
 
 def test_price_override_needs_a_reason_and_the_permission(world: World):
-    zhang, c, a, b = setup(world)
+    zhang, c, a, _b = setup(world)
     body = {"customer_id": c["id"], "lines": [{"sku": a, "quantity": 2, "unit_price": "11.00"}]}
     p = problem(zhang.post("/orders", body), 422)
     assert p["errors"][0]["field"] == "lines.0.price_override_reason"

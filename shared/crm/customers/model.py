@@ -169,6 +169,10 @@ class LevelChange(Strict):
     effective_from: date
 
 
+class ActivationRequest(Strict):
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
 class VoidRequest(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 

@@ -135,3 +135,20 @@ def return_pk(tenant_id: str, return_id: str) -> str:
 def order_returns_pk(tenant_id: str, order_id: str) -> str:
     """gsi1 partition of one order's return requests: sk <return id>."""
     return f"T#{tenant_id}#ORDERRETURNS#{order_id}"
+
+
+def approval_pk(tenant_id: str, approval_id: str) -> str:
+    return f"T#{tenant_id}#APPROVAL#{approval_id}"
+
+
+def approvals_of_subject(tenant_id: str, kind: str, subject_id: str) -> str:
+    return f"T#{tenant_id}#APPROVALS#{kind}#{subject_id}"
+
+
+def inbox_pk(tenant_id: str, user_id: str) -> str:
+    return f"T#{tenant_id}#INBOX#{user_id}"
+
+
+def approval_policy_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#APPROVALPOLICY"
+

@@ -373,3 +373,55 @@ class TransitionItem(Item):
     by = UnicodeAttribute()
     at = UnicodeAttribute()
     comment = UnicodeAttribute(null=True)
+
+
+class ApprovalItem(VersionedItem):
+    """pk T#t#APPROVAL#<id>, sk META: one approval run and its steps (JSON, a handful).
+
+    gsi2 (T#t#APPROVALS#<kind>#<subject>, <created>#<id>) finds a subject's approvals, newest last.
+    """
+
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_subject = _Gsi2()
+    tenant_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    subject_label = UnicodeAttribute()
+    org_unit_id = UnicodeAttribute()
+    payload = UnicodeAttribute(null=True)  # JSON: what is asked, when the subject alone does not say (a new level)
+    amount = UnicodeAttribute(null=True)  # Decimal as text
+    status = UnicodeAttribute()  # pending | approved | rejected | withdrawn
+    submitted_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    current = NumberAttribute(default=0)
+    steps = UnicodeAttribute()  # JSON list of steps
+    task_token = UnicodeAttribute(null=True)  # the waiting state machine task of the current step
+    awaiting_step = NumberAttribute(null=True)  # which step the token belongs to
+    execution_arn = UnicodeAttribute(null=True)
+    reminder_seconds = NumberAttribute()
+    escalation_seconds = NumberAttribute()
+
+
+class InboxItem(Item):
+    """pk T#t#INBOX#<user>, sk <created>#<approval id>: what waits for this approver's decision."""
+
+    approval_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    subject_label = UnicodeAttribute()
+    amount = UnicodeAttribute(null=True)
+    submitted_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    step = NumberAttribute()
+    role = UnicodeAttribute()
+
+
+class ApprovalPolicyItem(VersionedItem):
+    """pk T#t#APPROVALPOLICY, sk <kind>: a tenant's approval policy (JSON), edited by HQ."""
+
+    policy = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+

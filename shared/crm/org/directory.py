@@ -65,6 +65,16 @@ def find_user(tenant_id: str, user_id: str) -> User | None:
     return _cached((tenant_id, f"USER#{user_id}"), load)
 
 
+def users(tenant_id: str) -> list[User]:
+    """Every user of the tenant (one small partition), e.g. to find who holds a role in a unit."""
+
+    def load() -> list[User]:
+        items = UserItem.query(org_pk(tenant_id), UserItem.sk.startswith("USER#"))
+        return [User(i.sk.removeprefix("USER#"), i.name, i.org_unit_id, frozenset(i.roles or ()), i.active) for i in items]
+
+    return _cached((tenant_id, "USERS"), load)
+
+
 def caller_unit(tenant_id: str, unit_id: str) -> OrgUnit:
     """The caller's own unit; a token naming a unit that does not exist grants nothing."""
     unit = find_unit(tenant_id, unit_id) if unit_id else None

@@ -1,0 +1,83 @@
+"""Which steps an approval needs and who approves each: tenant policy data applied to the org tree."""
+
+import json
+from decimal import Decimal
+
+from crm.approvals.model import ApproverRole, Kind, Policy, PolicyStep, Step
+from crm.db.keys import approval_policy_pk
+from crm.db.models import ApprovalPolicyItem
+from crm.errors import InvalidInput
+from crm.org import directory
+
+# Until HQ sets its own: the department head always; the branch head from 10,000 or when credit is
+# exceeded; HQ finance from 50,000 or when credit is exceeded.
+DEFAULT_POLICIES: dict[Kind, Policy] = {
+    Kind.ORDER: Policy(steps=[
+        PolicyStep(role="dept_head"),
+        PolicyStep(role="branch_head", min_amount=Decimal("10000"), when_over_credit=True),
+        PolicyStep(role="finance", min_amount=Decimal("50000"), when_over_credit=True),
+    ]),
+    Kind.RETURN: Policy(steps=[
+        PolicyStep(role="dept_head"),
+        PolicyStep(role="finance", min_amount=Decimal("10000")),
+    ]),
+    Kind.CUSTOMER_ACTIVATION: Policy(steps=[PolicyStep(role="dept_head")]),
+    Kind.LEVEL_CHANGE: Policy(steps=[PolicyStep(role="dept_head"), PolicyStep(role="branch_head")]),
+}
+
+# Who takes over when an approver does not act in time (or the role is vacant in that part of the tree).
+NEXT_LEVEL: dict[str, ApproverRole | None] = {
+    "dept_head": "branch_head", "branch_head": "hq_admin", "finance": "hq_admin", "hq_admin": None,
+}
+
+
+def policy_for(tenant_id: str, kind: Kind) -> Policy:
+    try:
+        item = ApprovalPolicyItem.get(approval_policy_pk(tenant_id), kind.value)
+    except ApprovalPolicyItem.DoesNotExist:
+        return DEFAULT_POLICIES[kind]
+    return Policy.model_validate(json.loads(item.policy))
+
+
+def applicable(policy: Policy, amount: Decimal | None, over_credit: bool) -> list[PolicyStep]:
+    def applies(step: PolicyStep) -> bool:
+        if step.min_amount is None and not step.when_over_credit:
+            return True
+        by_amount = step.min_amount is not None and amount is not None and amount >= step.min_amount
+        return by_amount or (step.when_over_credit and over_credit)
+
+    return [s for s in policy.steps if applies(s)]
+
+
+def approver(tenant_id: str, role: ApproverRole, org_unit_id: str, exclude: set[str]) -> tuple[ApproverRole, str]:
+    """The nearest holder of the role above org_unit_id (HQ roles: anyone holding it); when the role is
+    vacant there, or held only by someone excluded (the submitter never approves their own request),
+    the next level up."""
+    people = [u for u in directory.users(tenant_id) if u.active and u.id not in exclude]
+    current: ApproverRole | None = role
+    while current is not None:
+        holders = [u for u in people if current in u.roles]
+        if current in ("finance", "hq_admin"):
+            if holders:
+                return current, sorted(holders, key=lambda u: u.id)[0].id
+        else:
+            unit = directory.find_unit(tenant_id, org_unit_id)
+            while unit is not None:
+                here = sorted((u for u in holders if u.org_unit_id == unit.id), key=lambda u: u.id)
+                if here:
+                    return current, here[0].id
+                unit = directory.find_unit(tenant_id, unit.parent_id) if unit.parent_id else None
+        current = NEXT_LEVEL[current]
+    raise InvalidInput("Nobody can approve this: the tenant has no approver above this org unit.")
+
+
+def plan_steps(tenant_id: str, kind: Kind, org_unit_id: str, amount: Decimal | None, over_credit: bool,
+               submitter: str) -> tuple[Policy, list[Step]]:
+    policy = policy_for(tenant_id, kind)
+    steps: list[Step] = []
+    for wanted in applicable(policy, amount, over_credit):
+        role, user = approver(tenant_id, wanted.role, org_unit_id, exclude={submitter})
+        if steps and steps[-1].approvers == [user]:
+            continue  # one person does not approve the same thing twice in a row
+        steps.append(Step(role=role, approvers=[user]))
+    return policy, steps

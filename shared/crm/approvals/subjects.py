@@ -1,0 +1,38 @@
+"""What an approval's outcome does to its subject. Imported lazily: orders and customers call into
+approvals when they submit, and approvals calls back here when a run ends."""
+
+from typing import Any
+
+from crm.approvals.model import Kind
+
+
+def approved(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str | None,
+             payload: dict[str, Any] | None) -> None:
+    if kind is Kind.ORDER:
+        from crm.orders.service import mark_approved
+
+        mark_approved(tenant_id, subject_id, by, comment)
+    elif kind is Kind.RETURN:
+        from crm.orders.service import mark_return_approved
+
+        mark_return_approved(tenant_id, subject_id, by, comment)
+    else:
+        from crm.customers.approvals import apply_approved
+
+        apply_approved(kind.value, tenant_id, subject_id, by, comment, payload)
+
+
+def rejected(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str | None,
+             payload: dict[str, Any] | None) -> None:
+    if kind is Kind.ORDER:
+        from crm.orders.service import mark_rejected
+
+        mark_rejected(tenant_id, subject_id, by, comment)
+    elif kind is Kind.RETURN:
+        from crm.orders.service import mark_return_rejected
+
+        mark_return_rejected(tenant_id, subject_id, by, comment)
+    else:
+        from crm.customers.approvals import apply_rejected
+
+        apply_rejected(kind.value, tenant_id, subject_id, by, comment, payload)
