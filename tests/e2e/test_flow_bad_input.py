@@ -109,7 +109,7 @@ BAD_FILES = {
                  "formulas not allowed", ["formula"]),
     # 150 headers of 1,000 characters (450 KB): nothing maps, and saying so must still fit the load record
     "wide nonsense header": ("流向.csv", lambda: wide_header(1000), "missing columns", ["Columns not found"]),
-    # a header line over 1 MB: any clear file-level code will do here (see the xfail test below)
+    # a header line over 1 MB: any clear file-level code will do here (and see the test below)
     "header line over 1 MB": ("流向.csv", lambda: wide_header(5000), None, []),
 }
 
@@ -179,9 +179,6 @@ def test_a_good_file_after_the_bad_ones_supersedes_as_usual(flow_cloud, accepted
     assert api(flow_cloud, "GET", f"/flow-loads/{accepted['id']}").json()["superseded_by"] == load["id"]
 
 
-@pytest.mark.xfail(reason="since the Arrow line splitter (d73bd8e) a line over Arrow's 1 MB block ends as "
-                          "'unreadable file (ArrowInvalid)' instead of naming the problem; crm.ingest.read owns it",
-                   strict=False)
 def test_a_header_line_over_1_mb_is_named_for_what_it_is(flow_cloud, accepted):
     bad = upload(flow_cloud, "流向.csv", wide_header(5000) + b"\n")
     assert bad["status"] == "rejected"

@@ -217,19 +217,24 @@ def split_lines(utf8: bytes | memoryview) -> pa.Array:
     """
     if not utf8:
         return pa.array([], pa.string())
-    if re.search(NOT_A_DELIMITER.encode(), utf8):
-        text = bytes(utf8).decode()
-        lines = pc.list_flatten(pc.split_pattern_regex(pa.array([text], pa.large_string()), NEWLINE))
-        return lines.slice(0, len(lines) - 1) if len(lines) and lines[len(lines) - 1].as_py() == "" else lines
-    table = pa_csv.read_csv(
-        pa.BufferReader(pa.py_buffer(utf8)),
-        read_options=pa_csv.ReadOptions(column_names=["line"]),
-        parse_options=pa_csv.ParseOptions(delimiter=NOT_A_DELIMITER, quote_char=False, ignore_empty_lines=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={"line": pa.string()}, strings_can_be_null=False, quoted_strings_can_be_null=False
-        ),
-    )
-    return table["line"] if table.num_rows else pa.array([], pa.string())  # chunked: combining would copy it all
+    if not re.search(NOT_A_DELIMITER.encode(), utf8):
+        try:
+            table = pa_csv.read_csv(
+                pa.BufferReader(pa.py_buffer(utf8)),
+                read_options=pa_csv.ReadOptions(column_names=["line"]),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=NOT_A_DELIMITER, quote_char=False, ignore_empty_lines=False
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={"line": pa.string()}, strings_can_be_null=False, quoted_strings_can_be_null=False
+                ),
+            )
+            return table["line"] if table.num_rows else pa.array([], pa.string())  # chunked: combining copies
+        except pa.ArrowInvalid:
+            pass  # not UTF-8 (the decode below says so), or a line longer than Arrow's block (the regex copes)
+    text = bytes(utf8).decode()
+    lines = pc.list_flatten(pc.split_pattern_regex(pa.array([text], pa.large_string()), NEWLINE))
+    return lines.slice(0, len(lines) - 1) if len(lines) and lines[len(lines) - 1].as_py() == "" else lines
 
 
 def read_text(text: str, delimiter: str, limits: Limits) -> list[tuple[int, list[str]]]:
