@@ -152,3 +152,22 @@ def inbox_pk(tenant_id: str, user_id: str) -> str:
 def approval_policy_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#APPROVALPOLICY"
 
+
+# ----------------------------------------------------------------------------- order plans (订货计划)
+
+def plans_pk(tenant_id: str, month: str) -> str:
+    """One small partition per month: sk UNIT#<org unit id>, one plan per unit."""
+    return f"T#{tenant_id}#PLAN#{month}"
+
+
+def plan_sk(org_unit_id: str) -> str:
+    return f"UNIT#{org_unit_id}"
+
+
+def plan_history_pk(tenant_id: str, month: str, org_unit_id: str) -> str:
+    """A plan's audit entries, apart from the month partition so listing a month stays one small Query."""
+    return f"T#{tenant_id}#PLAN#{month}#{org_unit_id}"
+
+
+def plan_import_pk(tenant_id: str, import_id: str) -> str:
+    return f"T#{tenant_id}#PLANIMPORT#{import_id}"

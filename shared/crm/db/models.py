@@ -425,3 +425,37 @@ class ApprovalPolicyItem(VersionedItem):
     updated_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
+
+class PlanItem(VersionedItem):
+    """pk T#t#PLAN#<yyyy-mm>, sk UNIT#<org unit>: one org unit's order plan (订货计划) for a month.
+
+    Lines are replaced whole (PUT with If-Match, or a file import); audit entries sit under
+    T#t#PLAN#<yyyy-mm>#<org unit>. `org_path` (the unit's path when written) is the scope filter.
+    """
+
+    tenant_id = UnicodeAttribute()
+    month = UnicodeAttribute()
+    org_unit_id = UnicodeAttribute()
+    org_path = UnicodeAttribute()
+    lines = ListAttribute(default=list)  # [{sku, customer_id|None, quantity}]
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+class PlanImportItem(VersionedItem):
+    """pk T#t#PLANIMPORT#<id>, sk META: one plan template file, from upload link to result."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    org_unit_id = UnicodeAttribute()
+    month = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    source_key = UnicodeAttribute()
+    status = UnicodeAttribute()  # awaiting_upload | processing | completed | rejected
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    summary = MapAttribute(default=dict)  # rows, rejected, plan_version
+    rejection = MapAttribute(null=True)  # {code, message}
+    report_key = UnicodeAttribute(null=True)  # the CSV report; the XLSX one sits beside it

@@ -1,0 +1,196 @@
+"""The S3-triggered import of one filled-in plan template (XLSX, or CSV): read, validate, replace the plan.
+
+All or nothing: a template upload is the planner's whole plan for the unit and month, so a file with
+any bad row is rejected as a whole, the plan stays as it was, and the error report lists every bad
+row (a plan silently missing the rows that failed would be worse than no change). A valid file
+replaces the plan's lines with the API's own write: versioned and audited.
+
+The hostile-file checks (size, encodings, zip bombs) are the flow ingest's reader's
+(crm.ingest.read); the error report is its writer's (formula cells neutralised).
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from crm.errors import DomainError
+from crm.ingest.mapping import MappingTemplate
+from crm.ingest.model import ERRORS_SCHEMA, NO_DATA, NO_HEADER, IngestRejected, Limits
+from crm.ingest.read import Sheet, read_sheets
+from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
+from crm.org import directory
+from crm.plans import imports
+from crm.plans import repository as repo
+from crm.plans.imports import ImportKey
+from crm.plans.model import MAX_LINES, PlanLineIn
+from crm.plans.service import check_lines, write_lines
+from crm.text import normalize_name
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_LINES + 50, max_columns=30)
+HEADER_SCAN = 20
+BAD_ROWS = "bad rows"
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "sku": ("商品编码/SKU", "商品编码", "产品编码", "货品编码", "物料编码", "sku", "product code"),
+    "customer_id": ("客户编码(optional)", "客户编码", "客户ID", "客户编号", "customer id", "customer"),
+    "quantity": ("数量", "计划数量", "订货数量", "quantity", "qty"),
+}
+REQUIRED = ("sku", "quantity")
+_LOOKUP = {normalize_name(s): f for f, names in SYNONYMS.items() for s in names}
+_WHOLE = re.compile(r"^\s*(\d+)(\.0+)?\s*$")
+
+
+@dataclass
+class Outcome:
+    lines: list[PlanLineIn] = field(default_factory=list)
+    lines_at: list[tuple[int, int]] = field(default_factory=list)  # (data row, file line) of each valid line
+    rows: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # ERRORS_SCHEMA rows
+
+    @property
+    def rejected(self) -> int:
+        return len({e["row"] for e in self.errors})
+
+
+@dataclass(frozen=True)
+class Header:
+    index: int
+    columns: dict[str, int]
+    texts: list[str]
+
+    def missing(self) -> list[str]:
+        return [f for f in REQUIRED if f not in self.columns]
+
+    def text(self, name: str) -> str:
+        return self.texts[self.columns[name]] if name in self.columns else name
+
+
+def import_object(uploads_bucket: str, raw_key: str) -> str:
+    """Imports one uploaded object; returns the import's final status ('ignored' for a repeated event)."""
+    key = ImportKey.parse(raw_key)
+    record = imports.start(key)
+    if record is None:
+        return "ignored"  # S3 delivers at least once; the first delivery does the work
+    try:
+        data = imports.s3().get_object(Bucket=uploads_bucket, Key=str(key))["Body"].read()
+        return _process(uploads_bucket, key, record, data)
+    except Exception:  # a bug or an outage must not leave the import 'processing' for ever
+        log.exception("plan import failed")
+        imports.finish(record, "rejected", rejection={"code": "internal", "message": "The import failed on our "
+                                                      "side; it has been logged. Upload the file again later."})
+        return "rejected"
+
+
+def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
+    unit = directory.find_unit(key.tenant_id, record.org_unit_id)
+    if unit is None:
+        imports.finish(record, "rejected", rejection={"code": "unknown org unit", "message": "The org unit is gone."})
+        return "rejected"
+    try:
+        outcome = read(key.tenant_id, unit, data, key.file_name)
+    except IngestRejected as exc:
+        imports.finish(record, "rejected", rejection={"code": exc.rejection.code, "message": exc.rejection.message})
+        return "rejected"
+    summary = {"rows": outcome.rows, "rejected": outcome.rejected}
+    if outcome.errors:
+        imports.finish(record, "rejected", summary=summary, report_key=_write_reports(bucket, key, outcome.errors),
+                       rejection={"code": BAD_ROWS, "message": f"{outcome.rejected} of {outcome.rows} rows are not "
+                                  "valid; the plan was not changed. Fix them (see the report) and upload again."})
+        return "rejected"
+    before = repo.get(key.tenant_id, record.month, unit.id)
+    try:
+        plan = write_lines(key.tenant_id, record.requested_by, unit, record.month, before, outcome.lines, "import",
+                           f"plan import {key.import_id}")
+    except DomainError as exc:  # the plan changed between our read and the write
+        imports.finish(record, "rejected", summary=summary, rejection={"code": "conflict", "message": exc.detail})
+        return "rejected"
+    imports.finish(record, "completed", summary={**summary, "plan_version": plan.version})
+    return "completed"
+
+
+def read(tenant_id: str, unit: Any, data: bytes, file_name: str) -> Outcome:
+    """Every row parsed and checked; raises IngestRejected when the file as a whole cannot be used."""
+    sheet, header = _find_header(data, file_name)
+    outcome = Outcome()
+    for index in range(header.index + 1, sheet.count()):
+        cells = sheet.cells_at(index)
+        if not any(c.strip() for c in cells):
+            continue
+        outcome.rows += 1
+        values = {f: (cells[i].strip() if i < len(cells) else "") for f, i in header.columns.items()}
+        line = _parse(values, header, outcome, sheet.line_at(index))
+        if line is not None:
+            outcome.lines.append(line)
+            outcome.lines_at.append((outcome.rows, sheet.line_at(index)))
+    if outcome.rows == 0:
+        raise IngestRejected(NO_DATA, "The file has a header but no plan lines.")
+    for problem in check_lines(tenant_id, unit, outcome.lines, lambda i, f: f"{i}|{f or ''}"):
+        index, name = problem["field"].split("|")
+        row, line = outcome.lines_at[int(index)]
+        value = getattr(outcome.lines[int(index)], name or "sku") or ""
+        outcome.errors.append({"row": row, "line": line, "column": header.text(name or "sku"), "value": str(value),
+                               "reason": _row_message(problem["message"], outcome.lines_at)})
+    outcome.errors.sort(key=lambda e: (e["row"], e["column"]))
+    return outcome
+
+
+def _row_message(message: str, lines_at: list[tuple[int, int]]) -> str:
+    """check_lines names a repeated line by its index among valid lines; the planner knows file lines."""
+    found = re.search(r"repeats line (\d+)\|$", message)
+    if found:
+        return message[:found.start()] + f"repeats file line {lines_at[int(found.group(1))][1]}"
+    return message
+
+
+def _find_header(data: bytes, file_name: str) -> tuple[Sheet, Header]:
+    best: Header | None = None
+    for sheet in read_sheets(data, file_name, MappingTemplate(), LIMITS):
+        for index in range(min(HEADER_SCAN, sheet.count())):
+            header = _match(index, sheet.cells_at(index))
+            if not header.missing():
+                return sheet, header
+            if best is None or len(header.columns) > len(best.columns):
+                best = header
+    missing = best.missing() if best else list(REQUIRED)
+    raise IngestRejected(NO_HEADER, "No header row with the template's columns; missing: "
+                         + ", ".join(SYNONYMS[f][0] for f in missing) + ". Start from GET /plans/template.xlsx.")
+
+
+def _match(index: int, cells: list[str]) -> Header:
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = _LOOKUP.get(normalize_name(cell))
+        if name is not None and name not in columns:
+            columns[name] = i
+    return Header(index, columns, [c.strip() for c in cells])
+
+
+def _parse(values: dict[str, str], header: Header, outcome: Outcome, line: int) -> PlanLineIn | None:
+    data: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
+    quantity = data.get("quantity")
+    if quantity is not None:
+        whole = _WHOLE.match(quantity)  # "60.0" from a spreadsheet is 60; "-1", "1.5", "十" are not quantities
+        data["quantity"] = int(whole.group(1)) if whole else quantity
+    try:
+        return PlanLineIn.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err.get("loc") else "sku"
+            message = "required" if err["type"] == "missing" else (
+                "a whole number >= 0" if name == "quantity" else err["msg"])
+            outcome.errors.append({"row": outcome.rows, "line": line, "column": header.text(name),
+                                   "value": values.get(name, ""), "reason": message})
+        return None
+
+
+def _write_reports(bucket: str, key: ImportKey, errors: list[dict[str, Any]]) -> str:
+    table = pa.Table.from_pylist(errors, schema=ERRORS_SCHEMA)
+    for fmt, render in (("csv", errors_csv_bytes), ("xlsx", errors_xlsx_bytes)):
+        imports.s3().put_object(Bucket=bucket, Key=imports.report_key(key.tenant_id, key.import_id, fmt),
+                                Body=render(table))
+    return imports.report_key(key.tenant_id, key.import_id, "csv")
