@@ -5,7 +5,7 @@ import time
 import uuid
 from typing import Any
 
-from tests.e2e.conftest import Client, World, terminal
+from tests.e2e.conftest import ORG, Client, World, terminal
 
 
 def prospect(world: World) -> dict[str, Any]:
@@ -33,6 +33,35 @@ def eventually(check: Any, timeout: float = 15.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
+
+
+USERNAMES = {u["id"]: u["username"] for u in ORG["users"]}
+APPROVER_ROLES = {"dept_head", "branch_head", "finance", "hq_admin"}
+
+
+def decide_every_step(world: World, subject_id: str, decision: str = "approve", comment: str = "ok") -> dict[str, Any]:
+    """Each step's first approver decides in their inbox, until the run is no longer pending."""
+    admin = world.as_user("admin")
+    approval_id = first_inbox_entry(world, subject_id)["approval_id"]
+    while (approval := admin.get(f"/approvals/{approval_id}").json())["status"] == "pending":
+        approver = world.as_user(USERNAMES[approval["steps"][approval["current"]]["approvers"][0]])
+        entry = inbox_of(approver, subject_id)
+        r = approver.post(f"/approvals/{approval_id}/decision", {"decision": decision, "comment": comment})
+        assert r.status_code == 200, (entry, r.text)
+    return approval
+
+
+def first_inbox_entry(world: World, subject_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    """Whichever approver the run opened its first step for."""
+    approvers = [world.as_user(u["username"]) for u in ORG["users"] if set(u["roles"]) & APPROVER_ROLES]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for client in approvers:
+            found = [i for i in client.get("/approvals/inbox").json()["items"] if i["subject_id"] == subject_id]
+            if found:
+                return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"nothing for {subject_id} in any inbox")
 
 
 def test_activation_waits_for_the_department_head_then_applies(world: World):

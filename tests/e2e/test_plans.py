@@ -2,8 +2,7 @@
 
 Plans are set and read over HTTP; template imports go the whole real path (presigned PUT, S3 event,
 import function, error report through its link); the plan vs actual report counts orders made over
-HTTP. Approval is the approvals module's job: here an order is approved with the orders service's own
-`mark_approved` (what crm.approvals calls), in-process against the same table.
+HTTP and approved in the approvers' inboxes (a real approval run).
 """
 
 import csv
@@ -16,9 +15,9 @@ import openpyxl
 import requests
 from crm.db import keys
 from crm.db.models import AuditItem
-from crm.orders.service import OrderService
 
 from tests.e2e.conftest import Client, World, terminal
+from tests.e2e.test_approvals import decide_every_step
 
 MONTH = "2026-03"
 
@@ -199,7 +198,11 @@ def order(client: Client, customer_id: str, lines: list[tuple[str, int]]) -> str
 
 def approved(world: World, client: Client, order_id: str) -> None:
     assert client.post(f"/orders/{order_id}/submit", {}).status_code == 200
-    OrderService.mark_approved(world.tenant_id, order_id, "u-eastrx-head", publish=lambda o, by: None)
+    decide_every_step(world, order_id)
+    deadline = time.monotonic() + 15
+    while client.get(f"/orders/{order_id}").json()["state"] != "approved":
+        assert time.monotonic() < deadline, "the order was not approved"
+        time.sleep(0.1)
 
 
 def test_plan_vs_actual_by_product_customer_and_org_unit_with_xlsx_export(world: World):

@@ -9,13 +9,13 @@ from crm.approvals.model import Kind
 def approved(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str | None,
              payload: dict[str, Any] | None) -> None:
     if kind is Kind.ORDER:
-        from crm.orders.service import mark_approved
+        from crm.orders.service import OrderService
 
-        mark_approved(tenant_id, subject_id, by, comment)
+        OrderService.mark_approved(tenant_id, subject_id, by, comment)
     elif kind is Kind.RETURN:
-        from crm.orders.service import mark_return_approved
+        from crm.orders.returns import ReturnService
 
-        mark_return_approved(tenant_id, subject_id, by, comment)
+        ReturnService.mark_approved(tenant_id, subject_id, by, comment)
     else:
         from crm.customers.approvals import apply_approved
 
@@ -25,13 +25,13 @@ def approved(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str 
 def rejected(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str | None,
              payload: dict[str, Any] | None) -> None:
     if kind is Kind.ORDER:
-        from crm.orders.service import mark_rejected
+        from crm.orders.service import OrderService
 
-        mark_rejected(tenant_id, subject_id, by, comment)
+        OrderService.mark_rejected(tenant_id, subject_id, by, comment)
     elif kind is Kind.RETURN:
-        from crm.orders.service import mark_return_rejected
+        from crm.orders.returns import ReturnService
 
-        mark_return_rejected(tenant_id, subject_id, by, comment)
+        ReturnService.mark_rejected(tenant_id, subject_id, by, comment)
     else:
         from crm.customers.approvals import apply_rejected
 

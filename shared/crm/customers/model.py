@@ -65,6 +65,7 @@ class DistributorProfile(Strict):
     warehouse_address: ShortText | None = None
     warehouse_area_m2: Area | None = None
     annual_sales: Amount | None = None
+    credit_limit: Amount | None = None  # orders beyond it (with those approved, not yet closed) need more approval
     is_pharmaceutical: bool | None = None
     hospital_sales_share: Percent | None = None
     license_no: ShortText | None = None
@@ -78,6 +79,7 @@ class TerminalProfile(Strict):
     beds: Annotated[int, Field(ge=0, le=100_000)] | None = None
     medical_insurance: bool | None = None
     license_no: ShortText | None = None
+    credit_limit: Amount | None = None  # orders beyond it (with those approved, not yet closed) need more approval
 
 
 class PersonProfile(Strict):

@@ -8,6 +8,8 @@ fails on the order's version. A rejection gives the quantities back, again in on
 from decimal import Decimal
 
 from crm import clock
+from crm.approvals import service as approvals
+from crm.approvals.model import ApprovalRequest, Kind
 from crm.audit import diff
 from crm.auth import Principal, require
 from crm.db import keys
@@ -48,12 +50,11 @@ class ReturnExceedsShipped(DomainError):
                          errors=errors, remaining=[r.model_dump() for r in remaining])
 
 
-def request_approval(ret: ReturnRequest) -> None:
-    """Called once a return request is made (after its transaction committed).
-
-    # wired by crm.approvals: starts the approval state machine; until then approval is done through
-    # ReturnService.mark_approved / mark_rejected.
-    """
+def request_approval(principal: Principal, ret: ReturnRequest, order: Order) -> None:
+    """Starts the approval run of a return request (after its transaction committed)."""
+    approvals.request(principal, ApprovalRequest(
+        kind=Kind.RETURN, subject_id=ret.id, subject_label=f"{order.customer_name} · return {ret.total}",
+        org_unit_id=order.org_unit_id, amount=ret.total))
 
 
 def _change(before: ReturnRequest | None, after: ReturnRequest, action: ReturnAction, by: str,
@@ -116,7 +117,7 @@ class ReturnService:
         order_transition(order, OrderAction.RETURN, self.p.user_id, f"return {ret.id}: {body.reason}",
                          {"returned": returned}, tx)
         ret = ret.model_copy(update={"version": 1})
-        request_approval(ret)
+        request_approval(self.p, ret, order)
         return ret
 
     def get(self, return_id: str) -> ReturnRequest:

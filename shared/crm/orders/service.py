@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from crm import clock
+from crm.approvals import service as approvals
+from crm.approvals.model import ApprovalRequest, Kind
 from crm.audit import diff
 from crm.auth import Principal, Scope, require, scope_for
 from crm.customers import repository as customers_repo
@@ -45,12 +47,30 @@ _AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", 
 Publisher = Callable[[Order, str], None]
 
 
-def request_approval(order: Order) -> None:
-    """Called once an order is submitted (after its transaction committed).
+def request_approval(principal: Principal, order: Order) -> None:
+    """Starts the approval run of a submitted order (after its transaction committed): the tenant's
+    policy picks the steps from the total and from the customer's credit."""
+    approvals.request(principal, ApprovalRequest(
+        kind=Kind.ORDER, subject_id=order.id, subject_label=f"{order.customer_name} · {order.total}",
+        org_unit_id=order.org_unit_id, amount=order.total, over_credit=over_credit(order)))
 
-    # wired by crm.approvals: starts the approval state machine; until then approval is done through
-    # OrderService.mark_approved / mark_rejected.
-    """
+
+OUTSTANDING = frozenset({OrderState.APPROVED, OrderState.PROCESSED, OrderState.SHIPPED})
+
+
+def over_credit(order: Order) -> bool:
+    """Would this order take the customer past its credit limit (orders approved but not yet closed)?"""
+    customer = customers_repo.get(order.tenant_id, order.customer_id)
+    limit = getattr(customer.profile, "credit_limit", None) if customer else None
+    if limit is None:
+        return False
+    outstanding, cursor = Decimal("0"), None
+    while True:
+        page = repo.list_by_customer(order.tenant_id, order.customer_id, OrderFilters(), 100, cursor)
+        outstanding += sum((o.total for o in page.items if o.state in OUTSTANDING), Decimal("0"))
+        if not (cursor := page.cursor):
+            break
+    return outstanding + order.total > limit
 
 
 def transition(before: Order, action: OrderAction, by: str, comment: str | None = None,
@@ -174,7 +194,7 @@ class OrderService:
         _check_version(before, if_match)
         submitted = transition(before, OrderAction.SUBMIT, self.p.user_id, comment,
                                {"submitted_by": self.p.user_id, "submitted_at": clock.now()})
-        request_approval(submitted)
+        request_approval(self.p, submitted)
         return submitted
 
     def withdraw(self, order_id: str, comment: str | None, if_match: int | None = None) -> Order:
@@ -183,7 +203,9 @@ class OrderService:
         _check_version(before, if_match)
         if before.state == OrderState.SUBMITTED and before.submitted_by != self.p.user_id:
             raise Forbidden("Only the person who submitted the order may withdraw it.")
-        return transition(before, OrderAction.WITHDRAW, self.p.user_id, comment)
+        withdrawn = transition(before, OrderAction.WITHDRAW, self.p.user_id, comment)
+        approvals.withdraw(self.p, Kind.ORDER, order_id)  # the waiting approval run ends as withdrawn
+        return withdrawn
 
     def void(self, order_id: str, reason: str, if_match: int | None = None) -> Order:
         require(self.p, "order:void")

@@ -70,7 +70,9 @@ def users(tenant_id: str) -> list[User]:
 
     def load() -> list[User]:
         items = UserItem.query(org_pk(tenant_id), UserItem.sk.startswith("USER#"))
-        return [User(i.sk.removeprefix("USER#"), i.name, i.org_unit_id, frozenset(i.roles or ()), i.active) for i in items]
+        return [
+            User(i.sk.removeprefix("USER#"), i.name, i.org_unit_id, frozenset(i.roles or ()), i.active) for i in items
+        ]
 
     return _cached((tenant_id, "USERS"), load)
 

@@ -1,13 +1,10 @@
-"""The approved half of an order's life over HTTP: OrderApproved on the event bus, the ERP's reports,
-shipments, returns within what was shipped, rejections.
-
-TEMPORARY: approvals are made by calling OrderService.mark_approved / mark_rejected (and the return
-equivalents) directly, as crm.approvals will, until the approval state machine is wired to orders;
-then `approve` / `reject` below become HTTP calls and this file moves to tests/e2e.
-This module runs on the local runtime (tests/conftest.py `cloud`), not on the data-layer backends.
+"""The approved half of an order's life over HTTP: approvals decided in the approver's inbox (a real
+state-machine run), OrderApproved on the event bus, the ERP's reports, shipments, returns within what
+was shipped, rejections. A few direct service calls check what a retried state-machine task does.
 """
 
 import json
+import time
 import uuid
 
 import pytest
@@ -16,15 +13,24 @@ from crm.orders.model import IllegalTransition
 from crm.orders.returns import ReturnService
 from crm.orders.service import OrderService
 
-from tests.e2e.conftest import World, new_tenant
+from tests.e2e.conftest import Client, World, new_tenant
+from tests.e2e.test_approvals import decide_every_step, inbox_of
 from tests.e2e.test_orders import customer, problem, product
 
 APPROVER = "u-eastrx-head"
 
 
-@pytest.fixture
-def db(cloud):  # overrides tests/data's per-backend table: this module talks to the local runtime
-    yield None
+def decided(world: World, reader: Client, path: str, subject_id: str, decision: str, comment: str) -> dict:
+    """Decides every step of the subject's approval in the approvers' inboxes; the subject once it moved."""
+    decide_every_step(world, subject_id, decision, comment)
+    return moved_on(reader, path)
+
+
+def moved_on(reader: Client, path: str) -> dict:
+    deadline = time.monotonic() + 15
+    while (found := reader.get(path).json())["state"] == "submitted" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
 
 
 @pytest.fixture
@@ -76,8 +82,8 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     oid = order["id"]
 
     # approval (temporary: direct service call) publishes OrderApproved with lines and totals
-    approved = OrderService.mark_approved(world.tenant_id, oid, APPROVER, "同意")
-    assert approved.state == "approved"
+    approved = decided(world, zhang, f"/orders/{oid}", oid, "approve", "同意")
+    assert approved["state"] == "approved"
     [event] = approved_events()
     assert (event["source"], event["detail-type"]) == ("crm.orders", "OrderApproved")
     detail = event["detail"]
@@ -86,7 +92,7 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     assert [(x["sku"], x["quantity"], x["unit_price"], x["amount"]) for x in detail["lines"]] == [
         (a, 3, "12.35", "37.05"), (b, 7, "0.10", "0.70")]
     # a retried approval task changes nothing and publishes again (the ERP keys on order_id)
-    assert OrderService.mark_approved(world.tenant_id, oid, APPROVER).version == approved.version
+    assert OrderService.mark_approved(world.tenant_id, oid, APPROVER).version == approved["version"]
     assert len(approved_events()) == 1
 
     # the ERP takes it over; the same report again is harmless, another number is a conflict
@@ -132,15 +138,15 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
         "lines": [{"sku": a, "batch": "B2", "quantity": 1}], "reason": "x"}), 404)
 
     # a rejected return gives its quantity back
-    rejected = ReturnService.mark_rejected(world.tenant_id, ret["id"], APPROVER, "不符合退货政策")
-    assert rejected.state == "rejected"
+    rejected = decided(world, zhang, f"/returns/{ret['id']}", ret["id"], "reject", "不符合退货政策")
+    assert rejected["state"] == "rejected"
     assert zhang.get(f"/orders/{oid}").json()["returned"] == []
     r = zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": 2}], "reason": "破损"})
     assert r.status_code == 201, r.text
     again = r.json()
     with pytest.raises(IllegalTransition):  # a decided return cannot be decided again
         ReturnService.mark_approved(world.tenant_id, ret["id"], APPROVER)
-    assert ReturnService.mark_approved(world.tenant_id, again["id"], APPROVER, "同意").state == "approved"
+    assert decided(world, zhang, f"/returns/{again['id']}", again["id"], "approve", "同意")["state"] == "approved"
     problem(zhang.post(f"/returns/{ret['id']}/close", {}), 409)
     r = zhang.post(f"/returns/{again['id']}/close", {"comment": "已入库"})
     assert r.status_code == 200 and r.json()["state"] == "closed"
@@ -164,14 +170,14 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
 def test_a_rejection_returns_the_order_to_saved(world: World, approved_events):
     zhang = world.as_user("rep.zhang")
     order, a, _ = submitted_order(world)
-    rejected = OrderService.mark_rejected(world.tenant_id, order["id"], APPROVER, "价格太低")
-    assert rejected.state == "saved"
+    rejected = decided(world, zhang, f"/orders/{order['id']}", order["id"], "reject", "价格太低")
+    assert rejected["state"] == "saved"
     assert approved_events() == []
     history = zhang.get(f"/orders/{order['id']}/history").json()["items"]
     assert (history[-1]["action"], history[-1]["by"], history[-1]["comment"]) == ("reject", APPROVER, "价格太低")
     # the rep changes it and submits again; a second rejection of a saved order is illegal
     r = zhang.patch(f"/orders/{order['id']}", {"lines": [{"sku": a, "quantity": 4}]},
-                    headers={"If-Match": f'"{rejected.version}"'})
+                    headers={"If-Match": f'"{rejected["version"]}"'})
     assert r.status_code == 200 and r.json()["total"] == "49.40"
     with pytest.raises(IllegalTransition, match="saved"):
         OrderService.mark_rejected(world.tenant_id, order["id"], APPROVER)
@@ -183,3 +189,58 @@ def test_other_tenants_cannot_reach_orders_or_returns(world: World, cloud):
     problem(other.as_user("admin").get(f"/orders/{order['id']}"), 404)
     problem(other.as_user("erp").post(f"/integration/orders/{order['id']}/processed", {"erp_order_no": "X"}), 404)
     assert other.as_user("admin").get("/orders").json()["items"] == []
+
+
+def test_a_large_order_walks_three_steps_and_a_late_approver_is_escalated(world: World, approved_events):
+    admin, zhang = world.as_user("admin"), world.as_user("rep.zhang")
+    policy = {"steps": [{"role": "dept_head"},
+                        {"role": "branch_head", "min_amount": "10000.00", "when_over_credit": True},
+                        {"role": "finance", "min_amount": "50000.00", "when_over_credit": True}],
+              "reminder_after_seconds": 1, "escalate_after_seconds": 3}
+    assert admin.put("/approval-policies/order", policy).status_code == 200
+    c = customer(zhang, level="B")
+    sku = product(world, [{"customer_type": "terminal", "level": None, "unit_price": "1250.00"}])
+    r = zhang.post("/orders", {"customer_id": c["id"], "lines": [{"sku": sku, "quantity": 48}]})
+    order = r.json()
+    assert order["total"] == "60000.00"
+    assert zhang.post(f"/orders/{order['id']}/submit", {}).json()["state"] == "submitted"
+
+    # nobody acts on step 1: a reminder, then the branch head may decide it too
+    east = world.as_user("east.head")
+    entry = inbox_of(east, order["id"], timeout=20)
+    approval = admin.get(f"/approvals/{entry['approval_id']}").json()
+    assert [s["role"] for s in approval["steps"]] == ["dept_head", "branch_head", "finance"]
+    assert approval["steps"][0]["approvers"] == ["u-eastrx-head", "u-east-head"]
+    assert approval["steps"][0]["reminded_at"] and approval["steps"][0]["escalated_at"]
+
+    decide_every_step(world, order["id"])
+    done = moved_on(zhang, f"/orders/{order['id']}")
+    assert done["state"] == "approved"
+    steps = admin.get(f"/approvals/{entry['approval_id']}").json()["steps"]
+    assert [(s["status"], s["decided_by"]) for s in steps] == [
+        ("approved", "u-eastrx-head"), ("approved", "u-east-head"), ("approved", "u-finance")]
+    [event] = approved_events()
+    assert event["detail"]["approved_by"] == "u-finance" and event["detail"]["total"] == "60000.00"
+
+
+def test_a_small_order_over_the_customers_credit_needs_the_higher_steps(world: World):
+    zhang = world.as_user("rep.zhang")
+    c = customer(zhang, level="B")
+    head = world.as_user("eastrx.head")
+    profile = {"type": "terminal", "kind": "pharmacy", "credit_limit": "100.00"}
+    r = head.patch(f"/customers/{c['id']}", {"profile": profile}, headers={"If-Match": f'"{c["version"]}"'})
+    assert r.status_code == 200, r.text
+    sku = product(world, [{"customer_type": "terminal", "level": None, "unit_price": "60.00"}])
+    order = zhang.post("/orders", {"customer_id": c["id"], "lines": [{"sku": sku, "quantity": 2}]}).json()
+    zhang.post(f"/orders/{order['id']}/submit", {})
+    entry = inbox_of(head, order["id"])
+    steps = world.as_user("admin").get(f"/approvals/{entry['approval_id']}").json()["steps"]
+    assert [s["role"] for s in steps] == ["dept_head", "branch_head", "finance"]  # 120.00 > 100.00 of credit
+
+    # the submitter withdraws: the run ends, the inbox empties, the order is back in saved
+    assert zhang.post(f"/orders/{order['id']}/withdraw", {}).json()["state"] == "saved"
+    deadline = time.monotonic() + 10
+    while any(i["subject_id"] == order["id"] for i in head.get("/approvals/inbox").json()["items"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert world.as_user("admin").get(f"/approvals/{entry['approval_id']}").json()["status"] == "withdrawn"
