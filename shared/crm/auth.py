@@ -34,7 +34,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customer:assign": MANAGERS,  # choose an owner or org unit other than oneself
     "customer:void": MANAGERS,
     "customer:restore": MANAGERS,
-    "customer:change_level": OFFICE,
+    "customer:change_level": MANAGERS,  # a rep asks through the approval flow (level-requests)
+    "customer:request_level": OFFICE,
+    "customer:activate": MANAGERS,  # a rep asks through the approval flow (activation-requests)
     "customer:skip_duplicate_check": MANAGERS,
     "handover:start": MANAGERS,
     "handover:read": MANAGERS,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.ddblocal
 def test_level_on_a_past_date_is_the_level_then_in_force(world):
     # Given a customer whose level history was back-filled: B from 2024-01-01, A from 2025-06-01
     customer = world.create(name="康宁诊所")
-    service = world.service(world.rep)
+    service = world.service(world.east_head)  # managers change levels; reps ask through approval
     service.change_level(customer.id, LevelChange(level="B", reason="年度评级", effective_from=date(2024, 1, 1)), None)
     service.change_level(customer.id, LevelChange(level="A", reason="升级", effective_from=date(2025, 6, 1)), None)
 
@@ -36,7 +36,7 @@ def test_level_on_a_past_date_is_the_level_then_in_force(world):
 def test_a_backdated_change_does_not_override_a_later_level(world):
     # Given a customer created today at level C
     customer = world.create(name="康宁诊所", level="C")
-    service = world.service(world.rep)
+    service = world.service(world.east_head)
 
     # When a level is recorded for last year
     last_year = clock.today() - timedelta(days=365)

@@ -73,6 +73,8 @@ def test_activation_waits_for_the_department_head_then_applies(world: World):
     assert [s["role"] for s in approval["steps"]] == ["dept_head"]
     assert approval["steps"][0]["approvers"] == ["u-eastrx-head"]
     assert zhang.post(f"/customers/{customer['id']}/activation-requests", {}).status_code == 409  # one at a time
+    r = zhang.patch(f"/customers/{customer['id']}", {"status": "active"}, headers={"If-Match": '"1"'})
+    assert r.status_code == 403  # no way around the approval for a rep
 
     entry = inbox_of(head, customer["id"])
     assert entry["kind"] == "customer_activation" and entry["role"] == "dept_head"

@@ -145,21 +145,23 @@ def test_aliases_are_unique_per_tenant_after_normalisation_and_searchable(world:
 # ------------------------------------------------------------------ levels and hierarchy
 
 def test_level_history_answers_the_level_on_a_past_date(world: World):
-    zhang = world.as_user("rep.zhang")
+    zhang, head = world.as_user("rep.zhang"), world.as_user("eastrx.head")
     c = created(zhang, terminal(unique("等级药店")))
+    change = {"level": "C", "reason": "annual review", "effective_from": "2025-01-01"}
+    assert zhang.post(f"/customers/{c['id']}/levels", change).status_code == 403  # a rep asks via level-requests
     for level, day in (("C", "2025-01-01"), ("B", "2025-07-01"), ("A", "2026-01-01")):
         change = {"level": level, "reason": "annual review", "effective_from": day}
-        r = zhang.post(f"/customers/{c['id']}/levels", change)
+        r = head.post(f"/customers/{c['id']}/levels", change)
         assert r.status_code == 201, r.text
     assert zhang.get(f"/customers/{c['id']}/level", params={"on": "2025-03-15"}).json()["level"] == "C"
     assert zhang.get(f"/customers/{c['id']}/level", params={"on": "2025-07-01"}).json()["level"] == "B"
     assert zhang.get(f"/customers/{c['id']}/level", params={"on": "2024-12-31"}).json()["level"] is None
     assert zhang.get(f"/customers/{c['id']}").json()["level"] == "A"
     history = zhang.get(f"/customers/{c['id']}/levels").json()["items"]
-    assert [(h["level"], h["changed_by"]) for h in history] == [("A", "u-rep-zhang"), ("B", "u-rep-zhang"),
-                                                                ("C", "u-rep-zhang")]
+    assert [(h["level"], h["changed_by"]) for h in history] == [("A", "u-eastrx-head"), ("B", "u-eastrx-head"),
+                                                                ("C", "u-eastrx-head")]
     # a change scheduled for the future does not change today's level
-    zhang.post(f"/customers/{c['id']}/levels", {"level": "D", "reason": "planned", "effective_from": "2099-01-01"})
+    head.post(f"/customers/{c['id']}/levels", {"level": "D", "reason": "planned", "effective_from": "2099-01-01"})
     got = zhang.get(f"/customers/{c['id']}").json()
     assert got["level"] == "A" and got["next_level_change"] == {"level": "D", "effective_from": "2099-01-01"}
 

@@ -27,7 +27,7 @@ def request_activation(principal: Principal, customer_id: str, comment: str | No
 
 
 def request_level_change(principal: Principal, customer_id: str, change: LevelChange) -> Approval:
-    require(principal, "customer:change_level")
+    require(principal, "customer:request_level")
     customer = CustomerService(principal).get(customer_id)
     _no_pending(principal, Kind.LEVEL_CHANGE, customer_id)
     return approvals.request(principal, ApprovalRequest(

@@ -8,7 +8,7 @@ from typing import Any
 
 from crm import clock
 from crm.audit import diff
-from crm.auth import Principal, Scope, require, scope_for
+from crm.auth import PERMISSIONS, Principal, Scope, require, scope_for
 from crm.customers import repository as repo
 from crm.customers.model import (
     ChangeEntry,
@@ -22,10 +22,11 @@ from crm.customers.model import (
     LevelEntry,
     LevelOnDate,
     ScheduledLevel,
+    Status,
 )
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from crm.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from crm.ids import new_id
 from crm.org import directory
 from crm.text import normalize_name
@@ -168,6 +169,9 @@ class CustomerService:
         if {"owner_id", "org_unit_id"} & changes.keys():
             require(self.p, "customer:assign")
         before = self._editable(customer_id, if_match)
+        activating = "status" in changes and before.status == Status.PROSPECT and patch.status == Status.ACTIVE
+        if activating and not self.p.roles & PERMISSIONS["customer:activate"]:
+            raise Forbidden("A prospect becomes active through approval: POST /customers/{id}/activation-requests.")
         if patch.profile is not None and patch.profile.type != before.type:
             raise InvalidInput("A customer's type cannot change; create a new customer instead.",
                                [{"field": "profile.type", "message": f"must stay {before.type.value!r}"}])
