@@ -16,7 +16,7 @@ import boto3
 from crm import clock
 from crm.approvals import subjects
 from crm.approvals.model import Approval, ApprovalRequest, Decision, InboxEntry, InboxPage, Kind, Policy, Step
-from crm.approvals.policy import NEXT_LEVEL, approver, plan_steps
+from crm.approvals.policy import NEXT_LEVEL, approver, plan_steps, policy_for
 from crm.auth import Principal, Role, require
 from crm.config import get_settings
 from crm.db import keys
@@ -152,8 +152,6 @@ class ApprovalService:
 
     def get_policy(self, kind: Kind) -> Policy:
         require(self.p, "approval:read")
-        from crm.approvals.policy import policy_for
-
         return policy_for(self.p.tenant_id, kind)
 
     def put_policy(self, kind: Kind, policy: Policy) -> Policy:
@@ -264,10 +262,14 @@ def _publish(detail_type: str, item: ApprovalItem, extra: dict[str, Any]) -> Non
     bus = get_settings().event_bus_name
     if not bus:
         return
-    detail = {"tenant_id": item.tenant_id, "approval_id": item.pk.rsplit("#", 1)[-1],
+    detail = {"tenant_id": item.tenant_id, "approval_id": _id(item),
               "kind": item.kind, "subject_id": item.subject_id, **extra}
     _events().put_events(Entries=[{"Source": "crm.approvals", "DetailType": detail_type,
                                    "Detail": json.dumps(detail), "EventBusName": bus}])
+
+
+def _id(item: ApprovalItem) -> str:
+    return item.pk.rsplit("#", 1)[-1]  # pk T#<tenant>#APPROVAL#<id>
 
 
 def _load(tenant_id: str, approval_id: str) -> ApprovalItem:
@@ -286,7 +288,7 @@ def _dump(steps: list[Step]) -> str:
 
 
 def _inbox_item(item: ApprovalItem, user: str, step: Step) -> InboxItem:
-    approval_id = item.pk.rsplit("#", 1)[-1]
+    approval_id = _id(item)
     return InboxItem(keys.inbox_pk(item.tenant_id, user), f"{item.created_at}#{approval_id}",
                      approval_id=approval_id, kind=item.kind, subject_id=item.subject_id,
                      subject_label=item.subject_label, amount=item.amount, submitted_by=item.submitted_by,
@@ -295,7 +297,7 @@ def _inbox_item(item: ApprovalItem, user: str, step: Step) -> InboxItem:
 
 def _stage_inbox_clear(tx: Transaction, item: ApprovalItem, step: Step | None = None) -> None:
     steps = [step] if step is not None else _load_steps(item)
-    approval_id = item.pk.rsplit("#", 1)[-1]
+    approval_id = _id(item)
     for user in {a for s in steps for a in s.approvers}:
         tx.delete(InboxItem(keys.inbox_pk(item.tenant_id, user), f"{item.created_at}#{approval_id}"))
 
@@ -315,7 +317,7 @@ def _inbox_entry(i: InboxItem) -> InboxEntry:
 
 def to_model(item: ApprovalItem) -> Approval:
     return Approval(
-        id=item.pk.rsplit("#", 1)[-1], kind=Kind(item.kind), subject_id=item.subject_id,
+        id=_id(item), kind=Kind(item.kind), subject_id=item.subject_id,
         subject_label=item.subject_label, org_unit_id=item.org_unit_id,
         payload=json.loads(item.payload) if item.payload else None,
         amount=None if item.amount is None else Decimal(item.amount), status=item.status,
