@@ -124,9 +124,24 @@ GLUE_TYPES = {"string": "string", "int32": "int", "int64": "bigint", "float64": 
               "date32[day]": "date", "decimal128(18, 2)": "decimal(18,2)", "bool": "boolean"}
 
 
-def test_glue_table_mirrors_the_published_parquet_schema():
-    schema = json.loads((REPO / "schemas" / "flow-lines.parquet-schema.json").read_text())
-    table = RESOURCES["FlowLinesGlueTable"]["Properties"]["TableInput"]
+GLUE_TABLES = {  # Glue table resource → (its S3 prefix, the published schema of its rows)
+    "FlowLinesGlueTable": ("flow-lines", "flow-lines.parquet-schema.json"),
+    "SellOutLinesGlueTable": ("sellout-lines", "flow-lines.parquet-schema.json"),
+    "StockLinesGlueTable": ("stock-lines", "stock-lines.parquet-schema.json"),
+    "OpeningLinesGlueTable": ("opening-lines", "stock-lines.parquet-schema.json"),
+    "ShipmentLinesGlueTable": ("shipment-lines", "shipment-lines.parquet-schema.json"),
+}
+
+
+@pytest.mark.parametrize("resource", GLUE_TABLES)
+def test_glue_table_mirrors_the_published_parquet_schema(resource: str):
+    from crm.flow.keys import LINES_TABLE  # the prefixes the import writes to
+
+    prefix, schema_file = GLUE_TABLES[resource]
+    schema = json.loads((REPO / "schemas" / schema_file).read_text())
+    table = RESOURCES[resource]["Properties"]["TableInput"]
+    assert table["StorageDescriptor"]["Location"]["Fn::Sub"].endswith(f"/{prefix}/")
+    assert prefix in LINES_TABLE.values()
     partitions = [k["Name"] for k in table["PartitionKeys"]]
     assert partitions == ["tenant", "period", "distributor"]  # as crm.flow.keys.parquet_key writes them
     expected = [{"Name": f["name"], "Type": GLUE_TYPES[f["type"]]} for f in schema["fields"]

@@ -1,4 +1,5 @@
-"""Distributor flow (流向) API: upload links, load status, error reports, mapping templates, review queue."""
+"""Distributor files API: upload links for every kind of file (flow 流向, sell-out, stock, opening balances,
+our shipments), load status, error reports, mapping templates per kind, the buyer-name review queue."""
 
 import json
 from typing import Annotated, Any, Literal
@@ -13,12 +14,13 @@ from crm.api import http
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.flow.aliases import FlowAliasPage
+from crm.flow.keys import SHIPMENTS_PARTY
 from crm.flow.mappings import StoredMapping
 from crm.flow.model import Load, LoadPage, MappingRequest, ReportLink, ReviewDecision, UploadRequest, UploadTicket
 from crm.flow.reviews import Review, ReviewPage
 from crm.flow.service import FlowService
 from crm.ids import ULID_PATTERN
-from crm.ingest.mapping import MappingTemplate
+from crm.ingest.mapping import FileKind, MappingTemplate
 
 logger = Logger()
 metrics = Metrics()
@@ -26,14 +28,15 @@ app = http.make_resolver()
 
 DistributorId = Annotated[str, Path(pattern=ULID_PATTERN, description="The distributor's customer id")]
 LoadId = Annotated[str, Path(pattern=ULID_PATTERN, description="Load id (ULID)")]
+Kind = Annotated[FileKind, Query(description="The kind of file")]
 
 
 def flow() -> FlowService:
     return FlowService(http.principal(app), get_settings().uploads_bucket or "")
 
 
-@app.post("/flow-uploads", tags=["flow"], summary="A presigned URL to PUT one flow file for a period",
-          responses=http.documented(201, UploadTicket, 404))
+@app.post("/flow-uploads", tags=["flow"], summary="A presigned URL to PUT one file (flow, stock, ...) for a period",
+          responses=http.documented(201, UploadTicket, 404, 409))
 def request_upload(body: Annotated[UploadRequest, Body()]) -> Response[UploadTicket]:
     return http.reply(flow().request_upload(body), 201)
 
@@ -41,8 +44,10 @@ def request_upload(body: Annotated[UploadRequest, Body()]) -> Response[UploadTic
 @app.get("/flow-loads", tags=["flow"], summary="Loads, newest first; office users name a distributor",
          responses=http.documented(200, LoadPage, 404))
 def list_loads(limit: http.Limit = 50, cursor: http.Cursor = None,
-               distributor_id: Annotated[str | None, Query(pattern=ULID_PATTERN)] = None) -> LoadPage:
-    page = flow().list(distributor_id, limit, cursor)
+               distributor_id: Annotated[str | None, Query(pattern=f"{ULID_PATTERN}|^{SHIPMENTS_PARTY}$")] = None,
+               kind: Annotated[FileKind | None, Query(description="Only loads of this kind of file")] = None,
+               ) -> LoadPage:
+    page = flow().list(distributor_id, limit, cursor, kind)
     return LoadPage(items=page.items, next_cursor=page.cursor)
 
 
@@ -62,22 +67,23 @@ def error_report(load_id: LoadId, format: Annotated[Literal["csv", "xlsx"], Quer
 @app.post("/flow-mappings", tags=["flow mapping"], summary="Create a distributor's mapping template",
           responses=http.documented(201, StoredMapping, 404, 409))
 def create_mapping(body: Annotated[MappingRequest, Body()]) -> Response[StoredMapping]:
-    stored = flow().save_mapping(body.distributor_id, body.template, None)
-    return http.reply(stored, 201, stored.version, {"Location": f"/flow-mappings/{stored.distributor_id}"})
+    stored = flow().save_mapping(body.distributor_id, body.kind, body.template, None)
+    location = f"/flow-mappings/{stored.distributor_id}?kind={stored.kind}"
+    return http.reply(stored, 201, stored.version, {"Location": location})
 
 
 @app.get("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="A distributor's mapping template",
          responses=http.documented(200, StoredMapping, 404))
-def get_mapping(distributor_id: DistributorId) -> Response[StoredMapping]:
-    stored = flow().mapping(distributor_id)
+def get_mapping(distributor_id: DistributorId, kind: Kind = FileKind.FLOW) -> Response[StoredMapping]:
+    stored = flow().mapping(distributor_id, kind)
     return http.reply(stored, version=stored.version)
 
 
 @app.put("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="Replace a mapping template (If-Match)",
          responses=http.documented(200, StoredMapping, 404, 412, 428))
 def replace_mapping(distributor_id: DistributorId, body: Annotated[MappingTemplate, Body()],
-                    if_match: http.IfMatch = None) -> Response[StoredMapping]:
-    stored = flow().save_mapping(distributor_id, body, http.required_version(if_match))
+                    if_match: http.IfMatch = None, kind: Kind = FileKind.FLOW) -> Response[StoredMapping]:
+    stored = flow().save_mapping(distributor_id, kind, body, http.required_version(if_match))
     return http.reply(stored, version=stored.version)
 
 

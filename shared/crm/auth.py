@@ -44,6 +44,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "flow:read": OFFICE | {Role.DISTRIBUTOR},
     "flow:mapping": OFFICE,
     "flow:review": OFFICE,
+    "inventory:read": OFFICE | {Role.DISTRIBUTOR},
+    "inventory:initialize": frozenset({Role.HQ_ADMIN, Role.FINANCE}),  # opening balances (期初), by file or hand
+    "inventory:shipments": frozenset({Role.HQ_ADMIN, Role.FINANCE, Role.ERP}),  # our shipments, as a history file
+    "inventory:adjust": OFFICE,  # asks for an adjustment (调整单); the approval flow decides
+    "inventory:policy": frozenset({Role.HQ_ADMIN, Role.FINANCE}),
+    "period:close": frozenset({Role.HQ_ADMIN, Role.FINANCE}),
+    "period:reopen": frozenset({Role.HQ_ADMIN}),
     "product:read": OFFICE | {Role.DISTRIBUTOR},
     "product:write": frozenset({Role.HQ_ADMIN}),
     "product:import": frozenset({Role.HQ_ADMIN}),
@@ -94,8 +101,12 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     )
 
 
+def allowed(principal: Principal, action: str) -> bool:
+    return bool(principal.roles & PERMISSIONS[action])
+
+
 def require(principal: Principal, action: str) -> None:
-    if not principal.roles & PERMISSIONS[action]:
+    if not allowed(principal, action):
         raise Forbidden(f"Your role may not {action.replace(':', ' ').replace('_', ' ')}.")
 
 

@@ -19,7 +19,7 @@ from crm.customers.model import (
     LevelEntry,
 )
 from crm.db import keys
-from crm.db.models import AuditItem, CustomerItem, FlowCustomerItem, FlowPeriodItem, LevelItem, NameKeyItem
+from crm.db.models import AuditItem, CodeKeyItem, CustomerItem, FlowCustomerItem, FlowPeriodItem, LevelItem, NameKeyItem
 from crm.db.paging import Page, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
@@ -105,6 +105,22 @@ def stage_names(tx: Transaction, before: Customer | None, after: Customer) -> No
     for n in new_alias.keys() - old_alias.keys():
         tx.put(_name_key(t, cid, n, new_alias[n], "alias"), condition=NameKeyItem.pk.does_not_exist(),
                on_fail=_alias_taken(new_alias[n]))
+    old_code, new_code = (before.code if before else None), after.code
+    if old_code and old_code != new_code:
+        tx.delete(CodeKeyItem(keys.code_pk(t, old_code), f"CUST#{cid}"))
+    if new_code and (old_code != new_code or before is None or before.type != after.type):
+        tx.put(CodeKeyItem(keys.code_pk(t, new_code), f"CUST#{cid}", customer_id=cid, customer_type=str(after.type)))
+
+
+def ids_by_code(tenant_id: str, codes: Iterable[str], customer_type: str) -> dict[str, str]:
+    """ERP code → customer id, for the codes held by exactly one customer of that type (one Query a code)."""
+    found: dict[str, str] = {}
+    for code in dict.fromkeys(codes):
+        holders = [k.customer_id for k in CodeKeyItem.query(keys.code_pk(tenant_id, code))
+                   if k.customer_type == customer_type]
+        if len(holders) == 1:
+            found[code] = holders[0]
+    return found
 
 
 def search_names(tenant_id: str, prefix: str, limit: int, cursor: str | None) -> Page[NameKeyItem]:

@@ -29,6 +29,10 @@ def name_pk(tenant_id: str, norm: str) -> str:
     return f"T#{tenant_id}#NAME#{norm}"
 
 
+def code_pk(tenant_id: str, code: str) -> str:
+    return f"T#{tenant_id}#CODE#{code}"
+
+
 def names_index_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#NAMES"
 
@@ -79,12 +83,18 @@ def flow_loads_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#FLOWLOADS"
 
 
-def flow_period_pk(tenant_id: str, distributor_id: str, period: str) -> str:
-    return f"T#{tenant_id}#FLOWPERIOD#{distributor_id}#{period}"
+def flow_period_pk(tenant_id: str, distributor_id: str, period: str, kind: str = "flow") -> str:
+    """The pointer to the current load of one kind of file for a distributor and period."""
+    return f"T#{tenant_id}#FLOWPERIOD#{kind}#{distributor_id}#{period}"
 
 
 def flow_mappings_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#FLOWMAP"
+
+
+def flow_mapping_sk(distributor_id: str, kind: str) -> str:
+    """A distributor's stock report has another layout than its flow file: one template per kind."""
+    return f"DIST#{distributor_id}#{kind}"
 
 
 def flow_review_pk(tenant_id: str, review_id: str) -> str:
@@ -103,6 +113,32 @@ def flow_aliases_pk(tenant_id: str, distributor_id: str) -> str:
 
 def flow_alias_sk(normalized_name: str) -> str:
     return f"NAME#{normalized_name}"
+
+
+# ----------------------------------------------------------------------------- channel inventory
+
+def inventory_periods_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#INVPERIODS"
+
+
+def inventory_policy_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#INVPOLICY"
+
+
+def opening_pk(tenant_id: str, period: str) -> str:
+    return f"T#{tenant_id}#OPENING#{period}"
+
+
+def adjustment_pk(tenant_id: str, adjustment_id: str) -> str:
+    return f"T#{tenant_id}#INVADJ#{adjustment_id}"
+
+
+def adjustments_pk(tenant_id: str, period: str) -> str:
+    return f"T#{tenant_id}#INVADJS#{period}"
+
+
+def shipped_pk(tenant_id: str, period: str) -> str:
+    return f"T#{tenant_id}#SHIPPED#{period}"
 
 
 # ----------------------------------------------------------------------------- orders and returns

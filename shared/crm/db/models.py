@@ -224,7 +224,7 @@ class ProductImportItem(VersionedItem):
 
 
 class FlowLoadItem(VersionedItem):
-    """pk T#t#FLOWLOAD#<id>, sk META: one uploaded flow file and what became of it.
+    """pk T#t#FLOWLOAD#<id>, sk META: one uploaded file (of any kind: flow, stock, ...) and what became of it.
 
     gsi1 (T#t#FLOWLOADS, <distributor>#<id>) lists a tenant's loads, per distributor.
     """
@@ -236,6 +236,7 @@ class FlowLoadItem(VersionedItem):
     id = UnicodeAttribute()
     distributor_id = UnicodeAttribute()
     period = UnicodeAttribute()
+    kind = UnicodeAttribute(default="flow")  # crm.ingest.mapping.FileKind
     file_name = UnicodeAttribute()
     source_key = UnicodeAttribute()
     sha256 = UnicodeAttribute(null=True)
@@ -251,16 +252,17 @@ class FlowLoadItem(VersionedItem):
 
 
 class FlowPeriodItem(VersionedItem):
-    """pk T#t#FLOWPERIOD#<distributor>#<period>, sk CURRENT: which load readers see for that period."""
+    """pk T#t#FLOWPERIOD#<kind>#<distributor>#<period>, sk CURRENT: which load readers see for that period."""
 
     load_id = UnicodeAttribute()
     sha256 = UnicodeAttribute()
 
 
 class FlowMappingItem(VersionedItem):
-    """pk T#t#FLOWMAP, sk DIST#<distributor>: a distributor's mapping template (crm.ingest.mapping)."""
+    """pk T#t#FLOWMAP, sk DIST#<distributor>#<kind>: a distributor's mapping template for one kind of file."""
 
     distributor_id = UnicodeAttribute()
+    kind = UnicodeAttribute(default="flow")
     template = MapAttribute()
     updated_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -320,6 +322,84 @@ class FlowAliasItem(VersionedItem):
     review_id = UnicodeAttribute(null=True)
     confirmed_by = UnicodeAttribute()
     confirmed_at = UnicodeAttribute()
+
+
+class CodeKeyItem(Item):
+    """pk T#t#CODE#<code>, sk CUST#<id>: a customer's ERP code pointing at it (files name distributors by code).
+
+    Not unique: two holders of one code make the code ambiguous, and a file naming it is told so.
+    """
+
+    customer_id = UnicodeAttribute()
+    customer_type = UnicodeAttribute()
+
+
+class InventoryPeriodItem(VersionedItem):
+    """pk T#t#INVPERIODS, sk <yyyy-mm>: a month of channel inventory (渠道库存期间). No item: open.
+
+    Closing freezes the month's figures (a snapshot in the analytics bucket) and carries its closing into
+    the next month's opening; reopening (a narrower role) is audited under the same partition.
+    """
+
+    tenant_id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | closed
+    closed_at = UnicodeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    carried = UnicodeAttribute(null=True)  # which closing was carried forward: reported | computed
+    snapshot_key = UnicodeAttribute(null=True)
+
+
+class InventoryPolicyItem(VersionedItem):
+    """pk T#t#INVPOLICY, sk META: the tenant's variance threshold and carry-forward rule (JSON)."""
+
+    policy = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class OpeningBalanceItem(Item):
+    """pk T#t#OPENING#<yyyy-mm>, sk <distributor>#<sku>: a distributor's stock of a product when the month
+    opened, set by hand (期初 initialization) or carried from the closed month before."""
+
+    distributor_id = UnicodeAttribute()
+    sku = UnicodeAttribute()
+    quantity = NumberAttribute()  # base units
+    source = UnicodeAttribute()  # manual | carried
+    set_by = UnicodeAttribute()
+    set_at = UnicodeAttribute()
+
+
+class AdjustmentItem(VersionedItem):
+    """pk T#t#INVADJ#<id>, sk META: an inventory adjustment (调整单), decided through the approval flow.
+
+    gsi1 (T#t#INVADJS#<yyyy-mm>, <distributor>#<id>) lists a month's adjustments; only approved ones count.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_period = _Gsi1()
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    period = UnicodeAttribute()
+    distributor_id = UnicodeAttribute()
+    sku = UnicodeAttribute()
+    quantity = NumberAttribute()  # base units, signed: + adds stock, - removes it
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | approved | rejected | withdrawn
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    decided_at = UnicodeAttribute(null=True)
+
+
+class ShipmentItem(Item):
+    """pk T#t#SHIPPED#<yyyy-mm>, sk <distributor>#<order>#<shipment>: what the ERP reported we shipped to a
+    distributor (the "in" of its channel inventory), written with the order's shipment."""
+
+    distributor_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    shipped_on = UnicodeAttribute()  # yyyy-mm-dd
+    lines = ListAttribute(default=list)  # [{sku, batch, quantity}] in base units
 
 
 class OrderItem(VersionedItem):

@@ -1,4 +1,5 @@
-"""The S3-triggered import of one flow file: fingerprint, parse, write Parquet, then accept.
+"""The S3-triggered import of one uploaded file (any kind: flow, sell-out, stock, opening, shipments):
+fingerprint, parse, write Parquet, then accept.
 
 Order matters: the Parquet object is written before the load is accepted, and the period's
 pointer moves to the new load in the same transaction that marks the old one superseded.
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import boto3
@@ -20,15 +21,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from crm.customers import repository as customer_repo
+from crm.customers.model import CustomerType
 from crm.db import keys as db_keys
 from crm.db.models import FlowCustomerItem, FlowLoadItem, NameKeyItem
 from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
 from crm.ids import new_id as new_ulid
+from crm.ingest.mapping import KIND_RULES, FileKind
 from crm.ingest.match import CustomerIndex, match_buyers
 from crm.ingest.model import ERRORS_SCHEMA, Customer, Product
-from crm.ingest.pipeline import IngestRequest, ingest_flow_file
+from crm.ingest.pipeline import IngestRequest, ingest_file
 from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
+from crm.inventory import periods
 from crm.products import repository as products
 
 log = logging.getLogger(__name__)
@@ -79,16 +84,23 @@ def import_object(buckets: Buckets, raw_key: str, metric: Metric) -> str:
 
 def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Metric) -> str:
     sha256 = load.sha256
-    previous = loads.current(key.tenant_id, key.distributor_id, key.period)
+    previous = loads.current(key.tenant_id, key.distributor_id, key.period, key.kind)
     if previous is not None and previous.sha256 == sha256:
         loads.finish(load, "held", summary={"reason": f"same content as load {previous.load_id}"})
         return _published(buckets, load)
+    if periods.is_closed(key.tenant_id, key.period):  # closed between the upload link and the upload
+        message = f"Period {key.period} is closed; its figures are frozen. Ask for it to be reopened."
+        report = _write_rejection_report(buckets, key, "period closed", message, {})
+        loads.finish(load, "rejected", report_key=report, rejection={"code": "period closed", "message": message})
+        return _published(buckets, load)
     loads.finish(load, "processing")
-    result = ingest_flow_file(
-        IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id,
-                      source_key=str(key), template=mappings.template_for(key.tenant_id, key.distributor_id)),
+    matches_buyers = KIND_RULES[key.kind].match_buyers
+    result = ingest_file(
+        IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id, kind=key.kind,
+                      source_key=str(key), template=mappings.template_for(key.tenant_id, key.distributor_id, key.kind)),
         [Product(p.sku, p.name, p.spec, p.base_unit, p.case_size) for p in products.all_active(key.tenant_id)],
-        _index(key.tenant_id, key.distributor_id),
+        _index(key.tenant_id, key.distributor_id) if matches_buyers else None,
+        partial(_distributors_among, key.tenant_id),
     )
     report = _write_reports(buckets, key, result.errors) if result.errors.num_rows else None
     if result.status == "rejected":
@@ -101,15 +113,18 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
         loads.finish(load, "rejected", report_key=report,
                      rejection={"code": code, "message": _clip(message, MAX_MESSAGE), "detail": _bounded(detail)})
         return _published(buckets, load)
-    summary = _summary(result)
+    summary = _summary(result, matches_buyers)
     for name in ("accepted", "rejected", "match_rate"):
-        metric(name, summary[name], key.distributor_id)
+        if name in summary:
+            metric(name, summary[name], key.distributor_id)
     parquet = parquet_key(key)
     _s3().put_object(Bucket=buckets.analytics, Key=parquet, Body=_parquet_bytes(result.lines))
-    _write_customer_summaries(key, result.lines)  # before the pointer moves, so readers never see half
+    if key.kind == FileKind.FLOW:  # what a terminal bought from whom, for the customer page
+        _write_customer_summaries(key, result.lines)  # before the pointer moves, so readers never see half
     status = "accepted_with_errors" if summary["rejected"] else "accepted"
     old = loads.accept(load, status, previous, summary=summary, parquet_key=parquet, report_key=report)
-    reviews.record(key.tenant_id, key.distributor_id, key.load_id, result.review)
+    if matches_buyers:
+        reviews.record(key.tenant_id, key.distributor_id, key.load_id, result.review)
     if old is not None and old.parquet_key:
         _retire(buckets.analytics, old.parquet_key)
     return _published(buckets, load)
@@ -197,16 +212,26 @@ def _customers(tenant_id: str) -> list[Customer]:
     return [Customer(id=cid, name=name, aliases=tuple(aliases.get(cid, ()))) for cid, name in names.items()]
 
 
-def _summary(result: Any) -> dict[str, Any]:
+def _summary(result: Any, matches_buyers: bool) -> dict[str, Any]:
     lines = result.lines
-    matched = lines.num_rows - lines["customer_id"].null_count
     by_sku = lines.group_by("sku").aggregate([("base_quantity", "sum")]).to_pylist() if lines.num_rows else []
-    return {
+    summary = {
         "rows": result.data_rows, "accepted": result.valid_rows, "rejected": result.data_rows - result.valid_rows,
-        "matched": matched, "match_rate": round(matched / lines.num_rows, 4) if lines.num_rows else 0.0,
-        "review_names": len(result.review), "mapping_version": result.mapping_version,
+        "mapping_version": result.mapping_version,
         "base_qty_by_sku": {r["sku"]: r["base_quantity_sum"] for r in by_sku},
     }
+    if matches_buyers:
+        matched = lines.num_rows - lines["customer_id"].null_count
+        summary.update(matched=matched, match_rate=round(matched / lines.num_rows, 4) if lines.num_rows else 0.0,
+                       review_names=len(result.review))
+    return summary
+
+
+def _distributors_among(tenant_id: str, codes: list[str]) -> dict[str, str]:
+    """The distributor each code in a shipments file stands for: its ERP code (or our customer id)."""
+    by_code = customer_repo.ids_by_code(tenant_id, codes, CustomerType.DISTRIBUTOR)
+    by_id = customer_repo.get_many(tenant_id, [c for c in codes if c not in by_code]).values()
+    return by_code | {c.id: c.id for c in by_id if c.type == CustomerType.DISTRIBUTOR}
 
 
 def _write_customer_summaries(key: UploadKey, lines: pa.Table) -> None:

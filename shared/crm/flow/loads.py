@@ -14,7 +14,8 @@ from crm.flow.model import Load
 
 def to_model(item: FlowLoadItem) -> Load:
     return Load(
-        id=item.id, distributor_id=item.distributor_id, period=item.period, file_name=item.file_name,
+        id=item.id, distributor_id=item.distributor_id, period=item.period, kind=item.kind,
+        file_name=item.file_name,
         status=item.status, sha256=item.sha256, size=int(item.size) if item.size is not None else None,
         received_at=item.received_at, finished_at=item.finished_at, summary=item.summary.as_dict(),
         rejection=item.rejection.as_dict() if item.rejection else None, superseded_by=item.superseded_by,
@@ -35,7 +36,8 @@ def receive(key: UploadKey, source_key: str, sha256: str, size: int) -> FlowLoad
         keys.flow_load_pk(key.tenant_id, key.load_id), keys.META,
         gsi1pk=keys.flow_loads_pk(key.tenant_id), gsi1sk=f"{key.distributor_id}#{key.load_id}",
         tenant_id=key.tenant_id, id=key.load_id, distributor_id=key.distributor_id, period=key.period,
-        file_name=key.file_name, source_key=source_key, sha256=sha256, size=size, status="received",
+        kind=key.kind.value, file_name=key.file_name, source_key=source_key, sha256=sha256, size=size,
+        status="received",
         received_at=clock.now_iso(), summary={},
     )
     tx = Transaction()
@@ -48,9 +50,10 @@ def receive(key: UploadKey, source_key: str, sha256: str, size: int) -> FlowLoad
     return item
 
 
-def current(tenant_id: str, distributor_id: str, period: str) -> FlowPeriodItem | None:
+def current(tenant_id: str, distributor_id: str, period: str, kind: str = "flow") -> FlowPeriodItem | None:
+    """The period's accepted load of that kind of file from that distributor, if any."""
     try:
-        return FlowPeriodItem.get(keys.flow_period_pk(tenant_id, distributor_id, period), "CURRENT")
+        return FlowPeriodItem.get(keys.flow_period_pk(tenant_id, distributor_id, period, kind), "CURRENT")
     except FlowPeriodItem.DoesNotExist:
         return None
 
@@ -71,8 +74,8 @@ def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **f
         setattr(item, name, value)
     item.status, item.finished_at = status, clock.now_iso()
     tx.put(item)
-    pointer = previous or FlowPeriodItem(keys.flow_period_pk(item.tenant_id, item.distributor_id, item.period),
-                                         "CURRENT")
+    pointer = previous or FlowPeriodItem(
+        keys.flow_period_pk(item.tenant_id, item.distributor_id, item.period, item.kind), "CURRENT")
     pointer.load_id, pointer.sha256 = item.id, item.sha256 or ""
     tx.put(pointer)  # conditional on the version read: two loads finishing at once cannot both win
     if old is not None:
@@ -82,9 +85,11 @@ def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **f
     return old
 
 
-def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None) -> Page[Load]:
+def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None,
+               kind: str | None = None) -> Page[Load]:
     prefix = f"{distributor_id}#" if distributor_id else ""
     page = query_page(FlowLoadItem, "gsi1pk", keys.flow_loads_pk(tenant_id), limit=limit, cursor=cursor,
                       range_condition=FlowLoadItem.gsi1sk.startswith(prefix) if prefix else None,
+                      filter_condition=(FlowLoadItem.kind == kind) if kind else None,
                       index_name="gsi1", forward=False)
     return Page([to_model(i) for i in page.items], page.cursor)

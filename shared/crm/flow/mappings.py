@@ -1,4 +1,4 @@
-"""Mapping templates per distributor: how its files' headers, dates and units map to ours."""
+"""Mapping templates per distributor and kind of file: how its headers, dates and units map to ours."""
 
 from pydantic import BaseModel
 
@@ -8,56 +8,59 @@ from crm.db.models import AuditItem, FlowMappingItem
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, NotFound, PreconditionFailed
 from crm.ids import new_id
-from crm.ingest.mapping import MappingTemplate
+from crm.ingest.mapping import FileKind, MappingTemplate
 
 
 class StoredMapping(BaseModel):
     distributor_id: str
+    kind: FileKind
     template: MappingTemplate
     updated_by: str
     updated_at: str
     version: int
 
 
-def _item(tenant_id: str, distributor_id: str) -> FlowMappingItem | None:
+def _item(tenant_id: str, distributor_id: str, kind: FileKind) -> FlowMappingItem | None:
     try:
-        return FlowMappingItem.get(keys.flow_mappings_pk(tenant_id), f"DIST#{distributor_id}")
+        return FlowMappingItem.get(keys.flow_mappings_pk(tenant_id), keys.flow_mapping_sk(distributor_id, kind))
     except FlowMappingItem.DoesNotExist:
         return None
 
 
 def _model(item: FlowMappingItem) -> StoredMapping:
-    return StoredMapping(distributor_id=item.distributor_id, template=MappingTemplate.model_validate(
+    return StoredMapping(distributor_id=item.distributor_id, kind=FileKind(item.kind),
+                         template=MappingTemplate.model_validate(
         item.template.as_dict()), updated_by=item.updated_by, updated_at=item.updated_at, version=item.version or 0)
 
 
-def find(tenant_id: str, distributor_id: str) -> StoredMapping | None:
-    item = _item(tenant_id, distributor_id)
+def find(tenant_id: str, distributor_id: str, kind: FileKind = FileKind.FLOW) -> StoredMapping | None:
+    item = _item(tenant_id, distributor_id, kind)
     return _model(item) if item else None
 
 
-def template_for(tenant_id: str, distributor_id: str) -> MappingTemplate:
-    """The distributor's template, or the built-in Chinese headers when it has none."""
-    stored = find(tenant_id, distributor_id)
+def template_for(tenant_id: str, distributor_id: str, kind: FileKind = FileKind.FLOW) -> MappingTemplate:
+    """The distributor's template for that kind of file, or the built-in Chinese headers when it has none."""
+    stored = find(tenant_id, distributor_id, kind)
     return stored.template if stored else MappingTemplate()
 
 
-def save(tenant_id: str, distributor_id: str, template: MappingTemplate, actor: str,
+def save(tenant_id: str, distributor_id: str, kind: FileKind, template: MappingTemplate, actor: str,
          if_match: int | None) -> StoredMapping:
     """Creates (if_match None: must not exist yet) or replaces (must still be at if_match)."""
-    item = _item(tenant_id, distributor_id)
+    item = _item(tenant_id, distributor_id, kind)
     if if_match is None and item is not None:
-        raise Conflict("This distributor already has a mapping template; replace it with PUT and If-Match.")
+        raise Conflict(f"This distributor already has a {kind} mapping template; replace it with PUT and If-Match.")
     if if_match is not None:
         if item is None:
-            raise NotFound("This distributor has no mapping template yet.")
+            raise NotFound(f"This distributor has no {kind} mapping template yet.")
         if item.version != if_match:
             raise PreconditionFailed(f"The template is at version {item.version}, not {if_match}.")
-    item = item or FlowMappingItem(keys.flow_mappings_pk(tenant_id), f"DIST#{distributor_id}")
+    item = item or FlowMappingItem(keys.flow_mappings_pk(tenant_id), keys.flow_mapping_sk(distributor_id, kind))
     version = (item.version or 0) + 1
     # The version every imported line records as its lineage: which template, which revision.
-    stamped = template.model_copy(update={"version": f"{distributor_id[-6:]}-v{version}"})
-    item.distributor_id, item.template = distributor_id, stamped.model_dump(mode="json")
+    suffix = "" if kind == FileKind.FLOW else f"-{kind}"
+    stamped = template.model_copy(update={"version": f"{distributor_id[-6:]}{suffix}-v{version}"})
+    item.distributor_id, item.kind, item.template = distributor_id, kind.value, stamped.model_dump(mode="json")
     item.updated_by, item.updated_at = actor, clock.now_iso()
     tx = Transaction()
     tx.put(item)
@@ -65,6 +68,7 @@ def save(tenant_id: str, distributor_id: str, template: MappingTemplate, actor: 
                      action="save_mapping", actor_id=actor, at=item.updated_at,
                      changes={"template": {"before": None, "after": item.template.as_dict()
                                            if hasattr(item.template, "as_dict") else item.template},
-                              "distributor_id": {"before": None, "after": distributor_id}}))
+                              "distributor_id": {"before": None, "after": distributor_id},
+                              "kind": {"before": None, "after": kind.value}}))
     tx.commit()
     return _model(item)

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from crm.customers.model import CustomerId, Strict
-from crm.ingest.mapping import MappingTemplate
+from crm.ingest.mapping import FileKind, MappingTemplate
 
 Period = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 LoadStatus = Literal["received", "processing", "accepted", "accepted_with_errors", "rejected", "held", "superseded"]
@@ -13,10 +13,17 @@ FINISHED = ("accepted", "accepted_with_errors", "rejected", "held")
 
 
 class UploadRequest(Strict):
-    period: Period = Field(description="The month the file reports, YYYY-MM")
+    kind: FileKind = Field(
+        default=FileKind.FLOW,
+        description="flow (流向), sellout (终端销货), inventory (closing stock, 库存), opening (opening balance, 期初: "
+        "the stock when the period opened), shipments (our shipments to distributors, history)",
+    )
+    period: Period = Field(description="The month the file reports, YYYY-MM (an opening balance: the month it opens)")
     file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     distributor_id: CustomerId | None = Field(
-        default=None, description="Office users upload on behalf of a distributor in scope; distributor users omit it"
+        default=None,
+        description="Office users upload on behalf of a distributor in scope; distributor users omit it; "
+        "a shipments file names no one (its rows name the distributors)",
     )
 
 
@@ -31,6 +38,7 @@ class Load(BaseModel):
     id: str
     distributor_id: str
     period: str
+    kind: FileKind
     file_name: str
     status: LoadStatus
     sha256: str | None = None
@@ -77,4 +85,5 @@ class ReviewDecision(Strict):
 
 class MappingRequest(Strict):
     distributor_id: CustomerId
+    kind: FileKind = FileKind.FLOW
     template: MappingTemplate = Field(description="How this distributor's files map (schemas/flow-mapping.schema.json)")

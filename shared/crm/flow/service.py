@@ -1,21 +1,33 @@
-"""Flow uploads and loads as the API offers them. Authorization first, then scope, as everywhere."""
+"""Distributor files (flow, sell-out, stock, opening balances, our shipments) as the API offers them:
+upload links, loads, mapping templates, the review queue. Authorization first, then scope, as everywhere."""
 
 from collections.abc import Callable
 from functools import lru_cache
 
-from crm.auth import Principal, Role, require
+from crm.auth import Principal, Role, allowed, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
 from crm.customers.service import CustomerService
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from crm.flow import aliases, loads, mappings, reviews
-from crm.flow.keys import UploadKey, report_key
+from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, report_key
 from crm.flow.model import Load, ReportLink, ReviewDecision, UploadRequest, UploadTicket, safe_file_name
 from crm.ids import new_id
-from crm.ingest.mapping import MappingTemplate
+from crm.ingest.mapping import FileKind, MappingTemplate
+from crm.inventory import periods
 
 URL_SECONDS = 15 * 60
+
+# Who may send which kind of file. Stock reports come from distributors like their flow; an opening
+# balance sets figures every later period builds on; our shipments are our own books.
+UPLOAD_PERMISSION: dict[FileKind, str] = {
+    FileKind.FLOW: "flow:upload",
+    FileKind.SELLOUT: "flow:upload",
+    FileKind.INVENTORY: "flow:upload",
+    FileKind.OPENING: "inventory:initialize",
+    FileKind.SHIPMENTS: "inventory:shipments",
+}
 
 
 @lru_cache(maxsize=1)
@@ -32,18 +44,22 @@ class FlowService:
         self.bucket = uploads_bucket
 
     def request_upload(self, request: UploadRequest) -> UploadTicket:
-        require(self.p, "flow:upload")
-        distributor_id = self._distributor(request.distributor_id)
-        key = UploadKey(self.tenant, distributor_id, request.period, new_id(), safe_file_name(request.file_name))
+        require(self.p, UPLOAD_PERMISSION[request.kind])
+        party = self._party(request.kind, request.distributor_id)
+        periods.ensure_open(self.tenant, request.period)
+        key = UploadKey(self.tenant, party, request.period, new_id(), safe_file_name(request.file_name), request.kind)
         url = _s3().generate_presigned_url("put_object", Params={"Bucket": self.bucket, "Key": str(key)},
                                            ExpiresIn=URL_SECONDS)
         return UploadTicket(load_id=key.load_id, key=str(key), url=url, expires_in=URL_SECONDS)
 
-    def list(self, distributor_id: str | None, limit: int, cursor: str | None) -> Page[Load]:
+    def list(self, distributor_id: str | None, limit: int, cursor: str | None,
+             kind: FileKind | None = None) -> Page[Load]:
         require(self.p, "flow:read")
-        if distributor_id or not self.p.has(Role.HQ_ADMIN):
+        if distributor_id == SHIPMENTS_PARTY:
+            require(self.p, "inventory:shipments")
+        elif distributor_id or not self.p.has(Role.HQ_ADMIN):
             distributor_id = self._distributor(distributor_id)
-        return loads.list_loads(self.tenant, distributor_id, limit, cursor)
+        return loads.list_loads(self.tenant, distributor_id, limit, cursor, kind)
 
     def get(self, load_id: str) -> Load:
         require(self.p, "flow:read")
@@ -56,24 +72,26 @@ class FlowService:
         load = self.get(load_id)
         if not load.has_error_report:
             raise NotFound("This load has no error report.")
-        key = report_key(UploadKey(self.tenant, load.distributor_id, load.period, load.id, load.file_name), fmt)
+        key = report_key(UploadKey(self.tenant, load.distributor_id, load.period, load.id, load.file_name, load.kind),
+                         fmt)
         url = _s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
                                            ExpiresIn=URL_SECONDS)
         return ReportLink(url=url, expires_in=URL_SECONDS, format=fmt)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ mapping templates
 
-    def mapping(self, distributor_id: str) -> mappings.StoredMapping:
+    def mapping(self, distributor_id: str, kind: FileKind = FileKind.FLOW) -> mappings.StoredMapping:
         require(self.p, "flow:read")
-        stored = mappings.find(self.tenant, self._distributor(distributor_id))
+        stored = mappings.find(self.tenant, self._party(kind, distributor_id, mapping=True), kind)
         if stored is None:
-            raise NotFound("This distributor has no mapping template; the built-in headers apply.")
+            raise NotFound(f"This distributor has no {kind} mapping template; the built-in headers apply.")
         return stored
 
-    def save_mapping(self, distributor_id: str, template: MappingTemplate,
+    def save_mapping(self, distributor_id: str, kind: FileKind, template: MappingTemplate,
                      if_match: int | None) -> mappings.StoredMapping:
         require(self.p, "flow:mapping")
-        return mappings.save(self.tenant, self._distributor(distributor_id), template, self.p.user_id, if_match)
+        party = self._party(kind, distributor_id, mapping=True)
+        return mappings.save(self.tenant, party, kind, template, self.p.user_id, if_match)
 
     # ------------------------------------------------------------------ review queue
 
@@ -145,7 +163,21 @@ class FlowService:
                      "normalized_name": item.normalized_name, "customer_id": None,
                      "previous_customer_id": item.customer_id})
 
-    def _distributor(self, asked: str | None) -> str:
+    def _party(self, kind: FileKind, asked: str | None, mapping: bool = False) -> str:
+        """Whose file it is. Our shipments file is nobody's (its rows name the distributors); sell-out may
+        come from a terminal as well as a distributor; every other kind from a distributor."""
+        if kind == FileKind.SHIPMENTS:
+            if asked not in (None, SHIPMENTS_PARTY):
+                raise InvalidInput("A shipments file names the distributors in its rows, not in the request.",
+                                   [{"field": "distributor_id", "message": "omit it for kind shipments"}])
+            if mapping:
+                require(self.p, "inventory:shipments")
+            return SHIPMENTS_PARTY
+        types = (CustomerType.DISTRIBUTOR,) if kind != FileKind.SELLOUT else tuple(CustomerType)
+        return self._distributor(asked, types)
+
+    def _distributor(self, asked: str | None,
+                     types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
         """A distributor user acts for itself only; anyone else names a distributor in their scope."""
         if self.p.has(Role.DISTRIBUTOR) and not self.p.roles - {Role.DISTRIBUTOR}:
             if asked and asked != self.p.distributor_id:
@@ -156,14 +188,16 @@ class FlowService:
         if not asked:
             raise InvalidInput("Name the distributor.", [{"field": "distributor_id", "message": "required"}])
         customer = CustomerService(self.p).get(asked)  # 404 outside the caller's scope
-        if customer.type != CustomerType.DISTRIBUTOR:
-            raise InvalidInput("Flow files come from distributors.",
+        if customer.type not in types:
+            raise InvalidInput("These files come from distributors.",
                                [{"field": "distributor_id", "message": "not a distributor"}])
         return customer.id
 
     def _may_see(self, distributor_id: str) -> bool:
         if self.p.has(Role.HQ_ADMIN):
             return True
+        if distributor_id == SHIPMENTS_PARTY:
+            return allowed(self.p, "inventory:shipments")
         try:
             return self._distributor(distributor_id) == distributor_id
         except (NotFound, InvalidInput):

@@ -1,8 +1,10 @@
-"""Mapping templates: which header in a distributor's file means which canonical column.
+"""Mapping templates: which header in a distributor's file means which canonical column, and the kinds
+of file the one ingest pipeline reads (flow, terminal sell-out, stock counts, opening balances, shipments).
 
 Pure pydantic and stdlib on purpose (no pyarrow): the HTTP API validates templates with this model.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -27,12 +29,15 @@ class Col(StrEnum):
     DOCUMENT_NO = "document_no"
     LINE_NO = "line_no"
     TXN_TYPE = "txn_type"
+    DISTRIBUTOR = "distributor"  # shipments files: which distributor we shipped to (its customer id)
 
 
 # Common Chinese (and a few English) headers; most files map with these alone, no template needed.
 BUILTIN_HEADERS: dict[Col, tuple[str, ...]] = {
     Col.DATE: ("销售日期", "单据日期", "日期", "出库日期", "开票日期", "业务日期", "发货日期", "date"),
-    Col.PRODUCT_CODE: ("商品编码", "货品编号", "产品编码", "商品编号", "产品编号", "货品编码", "物料编码", "sku"),
+    Col.PRODUCT_CODE: (
+        "商品编码", "货品编号", "产品编码", "商品编号", "产品编号", "货品编码", "物料编码", "商品ID", "sku",
+    ),
     Col.PRODUCT_NAME: ("商品名称", "品名", "产品名称", "货品名称", "药品名称", "通用名"),
     Col.SPEC: ("规格", "规格型号", "商品规格", "产品规格", "包装规格"),
     Col.BATCH: ("批号", "生产批号", "批次", "批次号"),
@@ -44,11 +49,55 @@ BUILTIN_HEADERS: dict[Col, tuple[str, ...]] = {
     Col.DOCUMENT_NO: ("单据编号", "单据号", "单号", "出库单号", "销售单号"),
     Col.LINE_NO: ("行号", "明细行号", "序号"),
     Col.TXN_TYPE: ("业务类型", "单据类型", "交易类型", "销售类型"),
+    Col.DISTRIBUTOR: ("经销商编码", "经销商代码", "经销商", "distributor"),
 }
 
-# Without these no line can be stored; product needs a code or a name (name then also uses the spec).
-REQUIRED: tuple[Col, ...] = (Col.DATE, Col.QUANTITY, Col.BUYER_NAME)
+# Every kind needs a product: a code or a name (a name then also uses the spec).
 PRODUCT_KEYS: tuple[Col, ...] = (Col.PRODUCT_CODE, Col.PRODUCT_NAME)
+
+
+class FileKind(StrEnum):
+    """What a file reports. Each kind has its own rules, mapping template and Parquet table."""
+
+    FLOW = "flow"  # 流向: what a distributor sold, to which buyer
+    SELLOUT = "sellout"  # 终端销货: what terminals sold to consumers, per store
+    INVENTORY = "inventory"  # 库存: the stock a distributor counted at the end of the period
+    OPENING = "opening"  # 期初: the stock a distributor held when the period opened
+    SHIPMENTS = "shipments"  # our own shipments to distributors (history; the ERP reports the current ones)
+
+
+DateRule = Literal["in_period", "optional", "ignored"]
+
+
+@dataclass(frozen=True)
+class KindRules:
+    required: tuple[Col, ...]  # besides a product key
+    headers: dict[Col, tuple[str, ...]]  # this kind's own header synonyms, tried before the built-in ones
+    dates: DateRule  # in_period: required, inside the period; optional: when given, inside; ignored
+    quantity: Literal["non_zero", "non_negative"]  # movements are signed (returns < 0); stock counts are not
+    match_buyers: bool  # buyer names are matched to customers (review queue, aliases)
+
+
+STOCK_QUANTITY = ("库存数量", "结存数量", "期末库存", "期末数量", "库存", "结存", "现存数量", "实盘数量")
+KIND_RULES: dict[FileKind, KindRules] = {
+    FileKind.FLOW: KindRules((Col.DATE, Col.QUANTITY, Col.BUYER_NAME), {}, "in_period", "non_zero", True),
+    FileKind.SELLOUT: KindRules(
+        (Col.DATE, Col.QUANTITY, Col.BUYER_NAME),
+        {Col.BUYER_NAME: ("门店名称", "门店", "药店名称", "终端名称"), Col.QUANTITY: ("零售数量", "销售数量")},
+        "in_period", "non_zero", True,
+    ),
+    FileKind.INVENTORY: KindRules(
+        (Col.QUANTITY,), {Col.QUANTITY: STOCK_QUANTITY, Col.DATE: ("盘点日期", "库存日期", "统计日期")},
+        "optional", "non_negative", False,
+    ),
+    FileKind.OPENING: KindRules(
+        (Col.QUANTITY,), {Col.QUANTITY: ("期初数量", "期初库存", *STOCK_QUANTITY)}, "ignored", "non_negative", False
+    ),
+    FileKind.SHIPMENTS: KindRules(
+        (Col.DATE, Col.QUANTITY, Col.DISTRIBUTOR), {Col.QUANTITY: ("发货数量", "出库数量", "qty")},
+        "in_period", "non_zero", False,
+    ),
+}
 
 UnitRule = Literal["base", "case"] | Annotated[float, Field(gt=0)]
 
@@ -81,10 +130,12 @@ class MappingTemplate(BaseModel):
     blank_unit_is_base: bool = Field(True, description="An empty unit cell means the product's base unit")
     total_markers: list[str] = Field(default_factory=lambda: ["合计", "总计", "小计"])
 
-    def synonyms(self) -> dict[str, Col]:
-        """Normalised header text → canonical column; the template's own synonyms win over built-ins."""
+    def synonyms(self, kind: FileKind = FileKind.FLOW) -> dict[str, Col]:
+        """Normalised header text → canonical column: the template's own synonyms, then the kind's, then
+        the built-in ones (a stock file's 库存数量 is its quantity; a flow file's 数量 is)."""
         table: dict[str, Col] = {}
-        sources = [self.headers, BUILTIN_HEADERS] if self.use_builtin_headers else [self.headers]
+        builtin = [KIND_RULES[kind].headers, BUILTIN_HEADERS] if self.use_builtin_headers else []
+        sources = [self.headers, *builtin]
         for source in sources:
             for col, names in source.items():
                 for name in names:
@@ -98,9 +149,10 @@ class HeaderMatch(BaseModel):
     row_index: int  # index into the grid given to locate_header
     columns: dict[Col, int]
     headers: list[str]
+    required: tuple[Col, ...] = KIND_RULES[FileKind.FLOW].required
 
     def missing(self) -> list[Col]:
-        missing = [c for c in REQUIRED if c not in self.columns]
+        missing = [c for c in self.required if c not in self.columns]
         if not any(c in self.columns for c in PRODUCT_KEYS):
             missing.append(Col.PRODUCT_CODE)
         return missing
@@ -109,22 +161,25 @@ class HeaderMatch(BaseModel):
         return self.headers[self.columns[col]] if col in self.columns else col.value
 
 
-def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int) -> HeaderMatch:
+def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int,
+                 kind: FileKind = FileKind.FLOW) -> HeaderMatch:
     columns: dict[Col, int] = {}
     for i, cell in enumerate(cells):
         col = synonyms.get(normalize_name(cell))
         if col is not None and col not in columns:  # first occurrence wins, a repeated header is ignored
             columns[col] = i
-    return HeaderMatch(row_index=row_index, columns=columns, headers=[c.strip() for c in cells])
+    return HeaderMatch(row_index=row_index, columns=columns, headers=[c.strip() for c in cells],
+                       required=KIND_RULES[kind].required)
 
 
-def locate_header(rows: list[list[str]], template: MappingTemplate, scan: int = 30) -> HeaderMatch | None:
+def locate_header(rows: list[list[str]], template: MappingTemplate, scan: int = 30,
+                  kind: FileKind = FileKind.FLOW) -> HeaderMatch | None:
     """The first row among the first `scan` that maps every required column, else the best-mapping row.
 
     Title rows above the header map nothing, so they lose; returns None only for an empty grid.
     """
-    synonyms = template.synonyms()
-    candidates = [match_header(r, synonyms, i) for i, r in enumerate(rows[:scan]) if any(c.strip() for c in r)]
+    synonyms = template.synonyms(kind)
+    candidates = [match_header(r, synonyms, i, kind) for i, r in enumerate(rows[:scan]) if any(c.strip() for c in r)]
     for candidate in candidates:
         if not candidate.missing():
             return candidate

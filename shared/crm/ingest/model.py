@@ -13,9 +13,11 @@ DATE_OUTSIDE = "date outside period"
 QTY_MISSING = "quantity missing"
 QTY_NOT_NUMBER = "quantity not a number"
 QTY_ZERO = "quantity is zero"
+QTY_NEGATIVE = "negative stock"
 UNIT_UNKNOWN = "unknown unit"
 PRODUCT_UNKNOWN = "unknown product"
 BUYER_MISSING = "buyer name missing"
+DISTRIBUTOR_UNKNOWN = "unknown distributor"
 
 # File-level rejection codes: the whole file is refused, nothing is loaded.
 EMPTY_FILE = "empty file"
@@ -67,6 +69,43 @@ FLOW_LINES_SCHEMA = pa.schema(
         pa.field("line_no", pa.string()),
         pa.field("txn_type", pa.string()),
     ]
+)
+
+
+def _lineage() -> list[pa.Field]:
+    return [
+        pa.field("load_id", CONSTANT_TEXT, nullable=False),
+        pa.field("source_key", CONSTANT_TEXT, nullable=False),
+        pa.field("source_row", pa.int32(), nullable=False),
+        pa.field("source_line", pa.int32(), nullable=False),
+        pa.field("mapping_version", CONSTANT_TEXT, nullable=False),
+        pa.field("period", CONSTANT_TEXT, nullable=False),
+    ]
+
+
+def _product_quantity() -> list[pa.Field]:
+    return [
+        pa.field("sku", pa.string(), nullable=False),
+        pa.field("product_name", pa.string()),
+        pa.field("spec", pa.string()),
+        pa.field("batch", pa.string()),
+        pa.field("quantity", pa.float64(), nullable=False),
+        pa.field("unit", pa.string()),
+        pa.field("base_quantity", pa.float64(), nullable=False),
+        pa.field("base_unit", pa.string(), nullable=False),
+    ]
+
+
+# Stock counts (closing, and opening balances): what a distributor holds of a product (and batch).
+STOCK_LINES_SCHEMA = pa.schema(
+    [*_lineage(), pa.field("stock_date", pa.date32()), *_product_quantity()]  # date: the count's, when given
+)
+
+# Our shipments to distributors (the history file; the ERP reports current ones through the API).
+SHIPMENT_LINES_SCHEMA = pa.schema(
+    [*_lineage(), pa.field("ship_date", pa.date32(), nullable=False), pa.field("distributor_id", pa.string(),
+                                                                             nullable=False),
+     *_product_quantity(), pa.field("document_no", pa.string())]
 )
 
 # Error report rows: one per failed check, so a row may appear more than once.

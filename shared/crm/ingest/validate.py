@@ -5,21 +5,24 @@ is valid when no check failed. Valid rows get typed values: date, sku, quantity 
 """
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm.ingest.arrow import Distinct, clean_text, map_unique, mask_or
-from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
+from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, KindRules, MappingTemplate
 from crm.ingest.model import (
     BUYER_MISSING,
     DATE_INVALID,
     DATE_MISSING,
     DATE_OUTSIDE,
+    DISTRIBUTOR_UNKNOWN,
     ERRORS_SCHEMA,
     PRODUCT_UNKNOWN,
     QTY_MISSING,
+    QTY_NEGATIVE,
     QTY_NOT_NUMBER,
     QTY_ZERO,
     UNIT_UNKNOWN,
@@ -100,12 +103,14 @@ def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
     return pc.cast(pc.if_else(pc.is_null(table["row"]), "x", ""), pa.string())
 
 
-def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period) -> pa.Array:
+def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period,
+                required: bool = True) -> pa.Array:
     raw = text(table, Col.DATE)
     dates = Distinct(raw)  # a month of dates: parse each spelling once
     day = dates.spread(pc.cast(pc.coalesce(*[parse_date(dates.values, f) for f in template.date_formats]), pa.date32()))
     missing = pc.equal(raw, "")
-    checks.add(missing, Col.DATE, DATE_MISSING)
+    if required:
+        checks.add(missing, Col.DATE, DATE_MISSING)
     checks.add(pc.and_(pc.invert(missing), pc.is_null(day)), Col.DATE, DATE_INVALID)
     start, end = pa.scalar(period.start, pa.date32()), pa.scalar(period.end, pa.date32())
     checks.add(pc.or_(pc.less(day, start), pc.greater_equal(day, end)), Col.DATE, DATE_OUTSIDE)
@@ -151,7 +156,7 @@ def date_regex(fmt: str) -> str | None:
     return "^" + "".join(out) + "$" if "%d" in fmt else None
 
 
-def check_quantity(table: pa.Table, checks: Checks) -> pa.Array:
+def check_quantity(table: pa.Table, checks: Checks, rules: KindRules) -> pa.Array:
     quantities = Distinct(pc.replace_substring(text(table, Col.QUANTITY), ",", ""))  # thousands separators
     raw = quantities.values
     missing = quantities.spread(pc.equal(raw, ""))
@@ -159,7 +164,10 @@ def check_quantity(table: pa.Table, checks: Checks) -> pa.Array:
     checks.add(missing, Col.QUANTITY, QTY_MISSING)
     checks.add(pc.and_(pc.invert(missing), pc.invert(quantities.spread(numeric))), Col.QUANTITY, QTY_NOT_NUMBER)
     value = quantities.spread(pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64()))
-    checks.add(pc.equal(value, 0.0), Col.QUANTITY, QTY_ZERO)
+    if rules.quantity == "non_zero":  # a movement of nothing is a mistake; a count of nothing is a count
+        checks.add(pc.equal(value, 0.0), Col.QUANTITY, QTY_ZERO)
+    else:
+        checks.add(pc.less(value, 0.0), Col.QUANTITY, QTY_NEGATIVE)
     return value
 
 
@@ -190,11 +198,23 @@ def unit_factor(unit: pa.Array, base_unit: pa.Array, case_size: pa.Array, templa
 
 
 def validate(
-    table: pa.Table, header: HeaderMatch, template: MappingTemplate, period: Period, catalog: ProductCatalog
+    table: pa.Table,
+    header: HeaderMatch,
+    template: MappingTemplate,
+    period: Period,
+    catalog: ProductCatalog,
+    kind: FileKind = FileKind.FLOW,
+    distributors: Callable[[list[str]], Mapping[str, str]] | None = None,
 ) -> Checked:
+    """The kind's rules decide which checks apply (crm.ingest.mapping.KIND_RULES); distributors: the
+    distributor (customer id) each code a shipments file names stands for (asked once, distinct codes)."""
+    rules = KIND_RULES[kind]
     checks = Checks(table, header)
-    day = check_dates(table, checks, template, period)
-    quantity = check_quantity(table, checks)
+    if rules.dates == "ignored":
+        day = pa.nulls(table.num_rows, pa.date32())
+    else:
+        day = check_dates(table, checks, template, period, required=rules.dates == "in_period")
+    quantity = check_quantity(table, checks, rules)
     idx = product_index(table, catalog)
     known = pc.is_valid(idx)
     unit = text(table, Col.UNIT)
@@ -203,7 +223,8 @@ def validate(
     checks.add(pc.and_(known, pc.is_null(factor)), Col.UNIT, UNIT_UNKNOWN)
     checks.add(pc.invert(known), product_column(table), PRODUCT_UNKNOWN)
     buyer = text(table, Col.BUYER_NAME)
-    checks.add(pc.equal(buyer, ""), Col.BUYER_NAME, BUYER_MISSING)
+    if rules.match_buyers:
+        checks.add(pc.equal(buyer, ""), Col.BUYER_NAME, BUYER_MISSING)
     typed = {
         "sale_date": day,
         "sku": pc.take(catalog.skus, idx),
@@ -215,6 +236,13 @@ def validate(
         "base_unit": base_unit,
         "buyer_clean": buyer,
     }
+    if Col.DISTRIBUTOR in rules.required:
+        written = text(table, Col.DISTRIBUTOR)
+        resolved = distributors([d for d in pc.unique(written).to_pylist() if d]) if distributors else {}
+        codes, ids = pa.array(list(resolved), pa.string()), pa.array(list(resolved.values()), pa.string())
+        distributor = pc.take(ids, pc.index_in(written, value_set=codes))
+        checks.add(pc.is_null(distributor), Col.DISTRIBUTOR, DISTRIBUTOR_UNKNOWN)
+        typed["distributor_id"] = distributor
     for name, column in typed.items():
         table = table.append_column(name, column)
     return Checked(table=table, valid=checks.valid(), errors=checks.errors())
