@@ -66,6 +66,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order:erp": frozenset({Role.ERP}),
     "approval:decide": MANAGERS | {Role.FINANCE},
     "approval:read": OFFICE | {Role.DISTRIBUTOR},
+    "visit:read": OFFICE,
+    "visit:write": frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN}),  # who visits customers
+    "visit:policy": frozenset({Role.HQ_ADMIN}),  # geofence and visit frequencies
 }
 
 

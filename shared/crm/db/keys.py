@@ -207,3 +207,34 @@ def plan_history_pk(tenant_id: str, month: str, org_unit_id: str) -> str:
 
 def plan_import_pk(tenant_id: str, import_id: str) -> str:
     return f"T#{tenant_id}#PLANIMPORT#{import_id}"
+
+
+# ----------------------------------------------------------------------------- field visits (拜访)
+
+def visit_pk(tenant_id: str, visit_id: str) -> str:
+    """A visit (sk META) with its audit entries (AUDIT#<ulid>) beside it."""
+    return f"T#{tenant_id}#VISIT#{visit_id}"
+
+
+def visits_month_pk(tenant_id: str, month: str) -> str:
+    """gsi1 partition of a month's visits (by their day), sk <rep's org path>#<visit id>: a manager's scope."""
+    return f"T#{tenant_id}#VISITS#{month}"
+
+
+def rep_visits_pk(tenant_id: str, rep_id: str) -> str:
+    """gsi2 partition of one rep's visits, sk <day>#<visit id>: the route of a day, the plan of a week."""
+    return f"T#{tenant_id}#VISITREP#{rep_id}"
+
+
+def customer_visits_pk(tenant_id: str, customer_id: str) -> str:
+    """gsi4 partition of one customer's visits, sk <day>#<visit id>: the customer's page."""
+    return f"T#{tenant_id}#CUSTVISITS#{customer_id}"
+
+
+def visit_receipts_pk(tenant_id: str, user_id: str) -> str:
+    """One user's applied offline actions, sk ACT#<client action id>: what makes a re-sent action a no-op."""
+    return f"T#{tenant_id}#VISITSYNC#{user_id}"
+
+
+def visit_policy_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#VISITPOLICY"

@@ -539,3 +539,55 @@ class PlanImportItem(VersionedItem):
     summary = MapAttribute(default=dict)  # rows, rejected, plan_version
     rejection = MapAttribute(null=True)  # {code, message}
     report_key = UnicodeAttribute(null=True)  # the CSV report; the XLSX one sits beside it
+
+
+class VisitItem(VersionedItem):
+    """pk T#t#VISIT#<id>, sk META: a field visit (拜访) with its notes, tasks and photos in `doc`.
+
+    gsi1 (T#t#VISITS#<yyyy-mm of day>, <rep's org path>#<id>): a unit's visits in a month;
+    gsi2 (T#t#VISITREP#<rep>, <day>#<id>): a rep's route and plans; gsi4 (T#t#CUSTVISITS#<customer>, <day>#<id>).
+    `day` is the check-in day once checked in, else the planned day.
+    """
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    gsi4pk = UnicodeAttribute()
+    gsi4sk = UnicodeAttribute()
+    by_month = _Gsi1()
+    by_rep = _Gsi2()
+    by_customer = _Gsi4()
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    rep_id = UnicodeAttribute()
+    org_path = UnicodeAttribute()
+    day = UnicodeAttribute()  # yyyy-mm-dd
+    flagged = BooleanAttribute(default=False)
+    doc = MapAttribute()
+
+
+class VisitReceiptItem(Item):
+    """pk T#t#VISITSYNC#<user>, sk ACT#<client action id>: an offline action that was applied, and what it gave.
+
+    Written in the same transaction as the change it made, so an action applies once however often the
+    phone sends it. Refused actions leave no receipt (the phone may send them again once they can apply).
+    """
+
+    type = UnicodeAttribute()
+    visit_id = UnicodeAttribute()
+    digest = UnicodeAttribute()  # sha256 of the action as sent: the same id with other content is refused
+    applied_at = UnicodeAttribute()
+    result = MapAttribute(default=dict)
+    expiration = NumberAttribute()  # DynamoDB TTL: a phone does not re-send a queue older than this
+
+
+class VisitPolicyItem(VersionedItem):
+    """pk T#t#VISITPOLICY, sk META: the tenant's geofence and visit frequencies (JSON), edited by HQ."""
+
+    policy = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
