@@ -99,6 +99,8 @@ def _body(row: dict[str, str]) -> dict[str, Any]:
         )
         owner = OWNER_BY_CITY.get(city, "u-rep-zhang")
     body["owner_id"] = owner
+    if row.get("lat") and row.get("lng"):  # where the rep checks in (visits' geofence)
+        body["location"] = {"lat": float(row["lat"]), "lng": float(row["lng"])}
     return body
 
 

@@ -423,3 +423,20 @@ def test_the_coverage_report_for_a_month_matches_the_visits_made(world: World, m
     earlier = ok(world.as_user("admin").get("/visits/coverage", params={"month": "2020-01"}))
     assert earlier["total"]["planned"] == 0 and earlier["total"]["done"] == 0
     problem(world.as_user("admin").get("/visits/coverage", params={"month": "2026-13"}), 422)
+
+
+# ------------------------------------------------------------------ the demo
+
+
+def test_demo_terminals_have_coordinates_to_check_in_against(cloud: Any):
+    from localcloud import demo
+    from localcloud.tokens import token_for_demo_user
+
+    demo.seed(cloud)
+    row = next(r for r in demo.customer_rows() if r["city"] == "苏州" and r["type"] != "distributor" and r["lat"])
+    zhang = Client(cloud.api_url, token_for_demo_user("rep.zhang"))
+    got = ok(zhang.get(f"/customers/{demo.stable_id(demo.TENANT, row['id'])}"))
+    assert got["location"] == {"lat": float(row["lat"]), "lng": float(row["lng"])}
+    visit = ok(check_in(zhang, new_id(), {"lat": float(row["lat"]) + 0.0005, "lng": float(row["lng"])},
+                        customer_id=got["id"]), 201)
+    assert visit["flagged"] is False and 50 < visit["check_in"]["distance_m"] < 60

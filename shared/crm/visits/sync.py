@@ -75,6 +75,11 @@ def _apply(service: VisitService, action: Action, receipt: Receipt) -> Applied:
     raise AssertionError(f"unhandled action {action!r}")
 
 
+def in_dependency_order[T](parsed: list[tuple[int, Action, T]]) -> list[tuple[int, Action, T]]:
+    """Check-ins, then what is added to visits, then check-outs; within a phase by the phone's time, then as sent."""
+    return sorted(parsed, key=lambda x: (PHASE[x[1].type], x[1].at, x[0]))
+
+
 _WAITING = {"planned"}  # an action refused in these states waits for the visit's check-in
 _CODES: list[tuple[type[DomainError], str]] = [
     (OutsideGeofence, "outside_geofence"), (NotFound, "not_found"), (Forbidden, "forbidden"),
@@ -108,7 +113,7 @@ class SyncService:
                 continue
             seen.add(action.id)
             parsed.append((index, action, digest(raw)))
-        for index, action, sent in sorted(parsed, key=lambda x: (PHASE[x[1].type], x[1].at, x[0])):
+        for index, action, sent in in_dependency_order(parsed):
             results[index] = self._one(index, action, sent)
         ordered = [results[i] for i in range(len(raw_actions))]
         count: Callable[[str], int] = lambda status: sum(r.status == status for r in ordered)  # noqa: E731
