@@ -141,6 +141,7 @@ def test_a_rep_cannot_check_in_at_a_customer_outside_their_scope(world: World):
         {"id": f"a-{uuid.uuid4().hex}", "type": "check_in", "visit_id": new_id(), "customer_id": theirs["id"],
          "at": ago(5), **HOME}]}))
     assert reply["results"][0]["status"] == "refused" and reply["results"][0]["code"] == "not_found"
+    problem(world.as_user("finance.wu").post("/visits/sync", {"actions": [{"id": "whatever-1", "type": "note"}]}), 403)
 
 
 # ------------------------------------------------------------------ validation

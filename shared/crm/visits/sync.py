@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from crm.auth import Principal
+from crm.auth import Principal, require
 from crm.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from crm.visits import repository as repo
 from crm.visits.model import (
@@ -99,6 +99,7 @@ class SyncService:
         self.visits = VisitService(principal, uploads_bucket)
 
     def apply(self, raw_actions: list[Any]) -> SyncReply:
+        require(self.p, "visit:write")  # a role that never visits is refused as a whole (403), not per action
         results: dict[int, ActionResult] = {}
         parsed: list[tuple[int, Action, str]] = []
         seen: set[str] = set()
