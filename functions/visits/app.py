@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
 from crm.config import get_settings
+from crm.customers.model import HistoryPage
 from crm.db.base import bind_table
 from crm.ids import ULID_PATTERN
 from crm.visits import photos
@@ -159,6 +160,13 @@ def customer_visits(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor:
 @app.get("/visits/<visit_id>", tags=["visits"], summary="Read one visit", responses=http.documented(200, Visit, 404))
 def get_visit(visit_id: VisitIdPath) -> Response[Visit]:
     return _visit(visits().get(visit_id))
+
+
+@app.get("/visits/<visit_id>/history", tags=["visits"], summary="Every change of the visit: who, when, before, after",
+         responses=http.documented(200, HistoryPage, 404))
+def visit_history(visit_id: VisitIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> HistoryPage:
+    page = visits().history(visit_id, limit, cursor)
+    return HistoryPage(items=page.items, next_cursor=page.cursor)
 
 
 @app.post("/visits/<visit_id>/check-in", tags=["visits"],

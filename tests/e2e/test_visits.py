@@ -247,6 +247,12 @@ def test_notes_tasks_order_request_and_check_out_belong_to_the_visit(world: Worl
     assert out["state"] == "checked_out" and 1490 <= out["duration_seconds"] <= 1520
     assert [n["text"] for n in out["notes"]] == ["带样品和价目表", "店长对新品有兴趣"]
     problem(zhang.post(f"/visits/{visit['id']}/check-out", {}), 409)
+    history = ok(world.as_user("eastrx.head").get(f"/visits/{visit['id']}/history"))["items"]
+    assert [h["action"] for h in history] == ["plan", "note", "check_in", "note", "task", "order_request",
+                                              "task_done", "check_out"]
+    assert {h["actor_id"] for h in history} == {"u-rep-zhang"} and history[2]["changes"]["state"] == {
+        "before": "planned", "after": "checked_in"}
+    problem(world.as_user("rep.liu").get(f"/visits/{visit['id']}/history"), 404)
 
     # the customer's page shows it, to whoever sees the customer
     page = ok(world.as_user("eastrx.head").get(f"/customers/{c['id']}/visits"))

@@ -10,6 +10,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from crm.customers.model import ChangeEntry
 from crm.db import keys
 from crm.db.models import AuditItem, VisitItem, VisitReceiptItem
 from crm.db.paging import Page, query_page
@@ -60,6 +61,14 @@ def stage_audit(tx: Transaction, visit: Visit, audit_id: str, action: str, actor
                 changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
     tx.put(AuditItem(keys.visit_pk(visit.tenant_id, visit.id), f"AUDIT#{audit_id}", tenant_id=visit.tenant_id,
                      action=action, actor_id=actor_id, at=at, reason=reason, changes=changes))
+
+
+def list_history(tenant_id: str, visit_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
+    """The visit's audit entries, oldest first: the visit as it happened."""
+    page = query_page(AuditItem, "pk", keys.visit_pk(tenant_id, visit_id), limit=limit, cursor=cursor,
+                      range_condition=AuditItem.sk.startswith("AUDIT#"))
+    return Page([ChangeEntry(id=a.sk.removeprefix("AUDIT#"), action=a.action, actor_id=a.actor_id, at=a.at,
+                             reason=a.reason, changes=a.changes.as_dict()) for a in page.items], page.cursor)
 
 
 # ----------------------------------------------------------------------------- lists

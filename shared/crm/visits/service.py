@@ -13,7 +13,7 @@ from typing import Any
 from crm import clock
 from crm.audit import diff
 from crm.auth import Principal, Scope, require, scope_for
-from crm.customers.model import Customer
+from crm.customers.model import ChangeEntry, Customer
 from crm.customers.service import CustomerService
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
@@ -151,6 +151,11 @@ class VisitService:
                                       limit, cursor)
         items = sorted(page.items, key=lambda v: (v.day, v.sequence or 1000, v.id))  # a day reads as its route
         return Page(items, page.cursor)
+
+    def history(self, visit_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
+        require(self.p, "visit:read")
+        self.visible(visit_id)
+        return repo.list_history(self.tenant, visit_id, limit, cursor)
 
     def rep_in_scope(self, scope: Scope, rep_id: str) -> None:
         if scope.whole_tenant or rep_id == scope.owner_id:
