@@ -13,6 +13,7 @@ class Kind(StrEnum):
     RETURN = "return"
     CUSTOMER_ACTIVATION = "customer_activation"
     LEVEL_CHANGE = "level_change"
+    INVENTORY_ADJUSTMENT = "inventory_adjustment"
 
 
 ApproverRole = Literal["dept_head", "branch_head", "finance", "hq_admin"]

@@ -23,6 +23,8 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
     ]),
     Kind.CUSTOMER_ACTIVATION: Policy(steps=[PolicyStep(role="dept_head")]),
     Kind.LEVEL_CHANGE: Policy(steps=[PolicyStep(role="dept_head"), PolicyStep(role="branch_head")]),
+    # A change to what a distributor holds moves money on paper: its branch, then HQ finance.
+    Kind.INVENTORY_ADJUSTMENT: Policy(steps=[PolicyStep(role="branch_head"), PolicyStep(role="finance")]),
 }
 
 # Who takes over when an approver does not act in time (or the role is vacant in that part of the tree).

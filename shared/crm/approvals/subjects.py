@@ -16,6 +16,10 @@ def approved(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str 
         from crm.orders.returns import ReturnService
 
         ReturnService.mark_approved(tenant_id, subject_id, by, comment)
+    elif kind is Kind.INVENTORY_ADJUSTMENT:
+        from crm.inventory import adjustments
+
+        adjustments.decided(tenant_id, subject_id, "approved", by, comment)
     else:
         from crm.customers.approvals import apply_approved
 
@@ -32,6 +36,10 @@ def rejected(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str 
         from crm.orders.returns import ReturnService
 
         ReturnService.mark_rejected(tenant_id, subject_id, by, comment)
+    elif kind is Kind.INVENTORY_ADJUSTMENT:
+        from crm.inventory import adjustments
+
+        adjustments.decided(tenant_id, subject_id, "rejected", by, comment)
     else:
         from crm.customers.approvals import apply_rejected
 

@@ -114,6 +114,11 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
                      rejection={"code": code, "message": _clip(message, MAX_MESSAGE), "detail": _bounded(detail)})
         return _published(buckets, load)
     summary = _summary(result, matches_buyers)
+    if result.valid_rows == 0:  # every row refused: replacing the period's figures with nothing would lose them
+        loads.finish(load, "rejected", report_key=report, summary=summary,
+                     rejection={"code": "no valid rows", "message": f"None of the {result.data_rows} rows can be "
+                                "used; see the error report. The period's earlier file still counts."})
+        return _published(buckets, load)
     for name in ("accepted", "rejected", "match_rate"):
         if name in summary:
             metric(name, summary[name], key.distributor_id)

@@ -55,12 +55,19 @@ def summed(table: pa.Table, name: str) -> pa.Table:
 
 def reconcile(inputs: Inputs, threshold_pct: float) -> pa.Table:
     """One row per distributor × product that has any figure, sorted by distributor then product."""
-    parts = {name: summed(getattr(inputs, name), name) for name in MOVEMENTS}
-    parts["reported_closing"] = summed(inputs.reported, "reported_closing")
-    table = None
-    for part in parts.values():
-        table = part if table is None else table.join(part, KEYS, join_type="full outer", use_threads=False)
-    assert table is not None
+    # Each input summed on its own, then the sums stacked (a column per figure, null in the other inputs' rows)
+    # and grouped once more: a key an input lacks stays null, as in a full outer join, and one group-by over
+    # the stacked sums costs about half of four successive joins on string keys (bench/inventory_period.py).
+    figures = [*MOVEMENTS, "reported_closing"]
+    stacked = []
+    for name, source in zip(figures, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True):
+        part = summed(source, name)
+        none = pa.nulls(part.num_rows, pa.float64())
+        stacked.append(pa.Table.from_arrays([part["distributor_id"], part["sku"],
+                                             *(part[name] if f == name else none for f in figures)],
+                                            names=[*KEYS, *figures]))
+    table = pa.concat_tables(stacked).group_by(KEYS, use_threads=False).aggregate([(f, "sum") for f in figures])
+    table = table.rename_columns({f"{f}_sum": f for f in figures})
     zero = pa.scalar(0.0)
     opening, inbound, outbound, adjustments = (pc.fill_null(table[n], zero) for n in MOVEMENTS)
     expected = pc.add(pc.subtract(pc.add(opening, inbound), outbound), adjustments)

@@ -15,13 +15,14 @@ from crm.approvals.model import ApprovalRequest, Kind
 from crm.audit import diff
 from crm.auth import Principal, Scope, require, scope_for
 from crm.customers import repository as customers_repo
-from crm.customers.model import Customer
+from crm.customers.model import Customer, CustomerType
 from crm.customers.service import CustomerService
 from crm.db import keys
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from crm.ids import new_id
+from crm.inventory import shipments as inventory_shipments
 from crm.orders import events, pricing
 from crm.orders import repository as repo
 from crm.orders.model import (
@@ -270,9 +271,12 @@ class OrderService:
         shipped = _check_shipment(before, lines)
         shipment = Shipment(delivery_no=report.delivery_no, outbound_no=report.outbound_no, lines=lines,
                             reported_at=clock.now(), reported_by=self.p.user_id)
+        tx = Transaction()
+        if before.customer_type == CustomerType.DISTRIBUTOR:  # the "in" of its channel inventory, same commit
+            inventory_shipments.stage(tx, before.tenant_id, before.customer_id, before.id, shipment)
         return transition(before, OrderAction.SHIP, self.p.user_id,
                           f"delivery {report.delivery_no}, outbound {report.outbound_no}",
-                          {"shipments": [*before.shipments, shipment], "shipped": shipped})
+                          {"shipments": [*before.shipments, shipment], "shipped": shipped}, tx)
 
     # ------------------------------------------------------------------ helpers
 

@@ -1,0 +1,66 @@
+"""Inventory adjustments (调整单): asked for with a reason, decided by the approval machinery, audited.
+
+Only approved adjustments count in the month's calculation; the approval's end calls decided().
+"""
+
+from crm import clock
+from crm.db import keys
+from crm.db.models import AdjustmentItem, AuditItem
+from crm.db.transaction import Transaction
+from crm.ids import new_id
+from crm.inventory.model import Adjustment, AdjustmentIn
+
+
+def to_model(item: AdjustmentItem, approval_id: str | None = None) -> Adjustment:
+    return Adjustment(id=item.id, period=item.period, distributor_id=item.distributor_id, sku=item.sku,
+                      quantity=float(item.quantity), reason=item.reason, status=item.status,
+                      requested_by=item.requested_by, requested_at=item.requested_at, decided_at=item.decided_at,
+                      approval_id=approval_id, version=item.version or 0)
+
+
+def create(tenant_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
+    adjustment_id = new_id()
+    now = clock.now_iso()
+    item = AdjustmentItem(keys.adjustment_pk(tenant_id, adjustment_id), keys.META,
+                          gsi1pk=keys.adjustments_pk(tenant_id, body.period),
+                          gsi1sk=f"{body.distributor_id}#{adjustment_id}", tenant_id=tenant_id, id=adjustment_id,
+                          period=body.period, distributor_id=body.distributor_id, sku=body.sku,
+                          quantity=body.quantity, reason=body.reason, status="pending", requested_by=actor,
+                          requested_at=now)
+    tx = Transaction()
+    tx.put(item)
+    tx.put(_audit(item, "adjustment.requested", actor, body.reason))
+    tx.commit()
+    item.version = 1
+    return item
+
+
+def get(tenant_id: str, adjustment_id: str) -> AdjustmentItem | None:
+    try:
+        return AdjustmentItem.get(keys.adjustment_pk(tenant_id, adjustment_id), keys.META)
+    except AdjustmentItem.DoesNotExist:
+        return None
+
+
+def decided(tenant_id: str, adjustment_id: str, outcome: str, by: str, comment: str | None) -> None:
+    """Called when the approval run ends (crm.approvals.subjects)."""
+    item = get(tenant_id, adjustment_id)
+    if item is None or item.status != "pending":
+        return
+    item.status, item.decided_at = outcome, clock.now_iso()
+    tx = Transaction()
+    tx.put(item)
+    tx.put(_audit(item, f"adjustment.{outcome}", by, comment))
+    tx.commit()
+
+
+def of_period(tenant_id: str, period: str, distributor_id: str | None = None) -> list[AdjustmentItem]:
+    condition = AdjustmentItem.gsi1sk.startswith(f"{distributor_id}#") if distributor_id else None
+    return list(AdjustmentItem.by_period.query(keys.adjustments_pk(tenant_id, period), condition))
+
+
+def _audit(item: AdjustmentItem, action: str, actor: str, reason: str | None) -> AuditItem:
+    return AuditItem(item.pk, f"AUDIT#{new_id()}", tenant_id=item.tenant_id, action=action, actor_id=actor,
+                     at=clock.now_iso(), reason=reason,
+                     changes={"status": {"before": None, "after": item.status},
+                              "quantity": {"before": None, "after": float(item.quantity)}})

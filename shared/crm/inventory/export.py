@@ -1,0 +1,28 @@
+"""The month's channel inventory as an XLSX download (openpyxl imported here only)."""
+
+import io
+
+from crm.inventory.model import InventoryReport
+from crm.text import neutralise
+
+HEADER = ("经销商 distributor", "商品 sku", "期初 opening", "入库 in", "出库(流向) out", "调整 adjustments",
+          "计算期末 expected closing", "上报期末 reported closing", "差异 variance", "差异% variance %",
+          "动销率% sell-through %", "标记 flags")
+
+
+def report_xlsx(report: InventoryReport) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(f"渠道库存 {report.period}")
+    state = "已关账 closed (frozen)" if report.source == "frozen" else "未关账 open (computed now)"
+    sheet.append([f"渠道库存计算单 channel inventory {report.period}", state,
+                  f"差异阈值 threshold {report.variance_threshold_pct}%"])
+    sheet.append(list(HEADER))
+    for line in report.lines:
+        sheet.append([neutralise(line.distributor_id), neutralise(line.sku), line.opening, line.inbound,
+                      line.outbound, line.adjustments, line.expected_closing, line.reported_closing, line.variance,
+                      line.variance_pct, line.sell_through_pct, ", ".join(line.flags)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

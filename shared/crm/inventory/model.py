@@ -1,0 +1,113 @@
+"""Request and reply shapes of the channel inventory API. Quantities are in the product's base unit."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from crm.customers.model import CustomerId, Strict
+from crm.flow.model import Period
+from crm.products.model import SKU_PATTERN
+
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
+Flag = Literal["negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound"]
+MAX_OPENING_LINES = 5000  # a distributor's product range, far more than any real one
+
+
+class InventoryPolicy(Strict):
+    variance_threshold_pct: float = Field(5.0, ge=0, le=1000, description="A variance beyond this % of the "
+                                          "expected closing is flagged")
+    carry_forward: Literal["reported", "computed"] = Field(
+        "reported", description="Closing a month carries this into the next month's opening: the closing the "
+        "distributor reported (the computed one where it sent no report) or the computed one")
+
+
+class StoredPolicy(InventoryPolicy):
+    version: int = Field(0, description="0: the default policy (send If-Match: \"0\" to set it the first time)")
+
+
+class InventoryLine(BaseModel):
+    distributor_id: str
+    sku: str
+    opening: float
+    inbound: float = Field(description="Our shipments to it in the month (ERP reports and shipments files)")
+    outbound: float = Field(description="Its accepted flow in the month; returns reduce it")
+    adjustments: float = Field(description="Approved adjustments (调整单)")
+    expected_closing: float = Field(description="opening + inbound − outbound + adjustments")
+    reported_closing: float | None = Field(description="From its stock report; null: no report for the month")
+    variance: float | None = Field(description="reported − expected")
+    variance_pct: float | None = Field(description="variance as % of |expected| (null when expected is 0)")
+    flags: list[Flag]
+    sell_through_pct: float | None = Field(
+        None, description="outbound as % of what it could sell (opening + inbound + adjustments)")
+
+
+class InventoryReport(BaseModel):
+    period: str
+    status: Literal["open", "closed"]
+    source: Literal["computed", "frozen"] = Field(description="frozen: the figures stored when the month closed")
+    variance_threshold_pct: float
+    lines: list[InventoryLine]
+
+
+class PeriodState(BaseModel):
+    period: str
+    status: Literal["open", "closed"]
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    carried: Literal["reported", "computed"] | None = None
+    version: int = 0
+
+
+class PeriodPage(BaseModel):
+    items: list[PeriodState]
+
+
+class OpeningLineIn(Strict):
+    sku: Sku
+    quantity: float = Field(ge=0, le=1e12)
+
+
+class OpeningBody(Strict):
+    """A distributor's whole opening stock for the month (期初), set by hand: it replaces earlier hand entries."""
+
+    lines: list[OpeningLineIn] = Field(min_length=1, max_length=MAX_OPENING_LINES)
+
+
+class OpeningLine(BaseModel):
+    distributor_id: str
+    sku: str
+    quantity: float
+    source: Literal["manual", "file", "carried"]
+
+
+class OpeningPage(BaseModel):
+    period: str
+    items: list[OpeningLine]
+
+
+class AdjustmentIn(Strict):
+    period: Period
+    distributor_id: CustomerId
+    sku: Sku
+    quantity: float = Field(description="Signed, base units: + adds to what the distributor holds, − removes")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+
+
+class Adjustment(BaseModel):
+    id: str
+    period: str
+    distributor_id: str
+    sku: str
+    quantity: float
+    reason: str
+    status: Literal["pending", "approved", "rejected", "withdrawn"]
+    requested_by: str
+    requested_at: datetime
+    decided_at: datetime | None = None
+    approval_id: str | None = None
+    version: int = 0
+
+
+class AdjustmentPage(BaseModel):
+    items: list[Adjustment]

@@ -1,0 +1,308 @@
+"""Channel inventory as the API offers it: the month's calculation, variances, export, periods (close,
+carry forward, reopen), opening balances, adjustments, policy. Authorization first, then scope.
+
+An open month is computed from what is stored now (Parquet lines of the files, the ERP's shipments,
+openings, approved adjustments); closing freezes the result in the analytics bucket and every later
+read of that month returns the frozen figures.
+"""
+
+import io
+import json
+from functools import lru_cache
+
+import boto3
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from crm import clock
+from crm.approvals import service as approvals
+from crm.approvals.model import ApprovalRequest, Kind
+from crm.auth import Principal, Role, require
+from crm.customers.model import CustomerType
+from crm.customers.service import CustomerService
+from crm.db import keys
+from crm.db.models import AuditItem, InventoryPeriodItem, InventoryPolicyItem
+from crm.db.transaction import Transaction
+from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from crm.flow.keys import SHIPMENTS_PARTY
+from crm.ids import new_id
+from crm.ingest.mapping import FileKind
+from crm.inventory import adjustments, openings, periods, shipments
+from crm.inventory.lines import current_objects, read_lines
+from crm.inventory.model import (
+    Adjustment,
+    AdjustmentIn,
+    InventoryLine,
+    InventoryPolicy,
+    InventoryReport,
+    OpeningBody,
+    OpeningLine,
+    PeriodState,
+    StoredPolicy,
+)
+from crm.inventory.reconcile import FLAGS, RESULT_SCHEMA, Inputs, flagged, quantities, reconcile
+
+HQ_ROLES = (Role.HQ_ADMIN, Role.FINANCE)
+
+
+@lru_cache(maxsize=1)
+def _s3():  # type: ignore[no-untyped-def]
+    return boto3.client("s3")
+
+
+def snapshot_key(tenant_id: str, period: str) -> str:
+    return f"inventory-snapshots/tenant={tenant_id}/period={period}/inventory.parquet"
+
+
+class InventoryService:
+    def __init__(self, principal: Principal, analytics_bucket: str) -> None:
+        self.p = principal
+        self.tenant = principal.tenant_id
+        self.bucket = analytics_bucket
+
+    # ------------------------------------------------------------------ the calculation
+
+    def report(self, period: str, distributor_id: str | None, only_flagged: bool = False) -> InventoryReport:
+        require(self.p, "inventory:read")
+        distributors = self._distributors(distributor_id)
+        state = periods.get(self.tenant, period)
+        policy = self.policy_now()
+        if state is not None and state.status == "closed" and state.snapshot_key:
+            table, source = self._frozen(state.snapshot_key, distributors), "frozen"
+        else:
+            table, source = self.compute(period, distributors, policy), "computed"
+        if only_flagged:
+            table = flagged(table)
+        return InventoryReport(period=period, status="closed" if source == "frozen" else "open", source=source,
+                               variance_threshold_pct=policy.variance_threshold_pct, lines=as_lines(table))
+
+    def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> pa.Table:
+        """The month's calculation from what is stored now (see crm.inventory.reconcile)."""
+        opening = openings.resolved(self.bucket, self.tenant, period, distributors)
+        flow = read_lines(self.bucket, FileKind.FLOW, self.tenant, period, ["sku", "base_quantity"], distributors)
+        stock = read_lines(self.bucket, FileKind.INVENTORY, self.tenant, period, ["sku", "base_quantity"],
+                           distributors)
+        inputs = Inputs(
+            opening=opening.select(["distributor_id", "sku", "quantity"]),
+            inbound=self._inbound(period, distributors),
+            outbound=quantities(flow["party"], flow["sku"], flow["base_quantity"]),
+            adjustments=self._approved_adjustments(period, distributors),
+            reported=quantities(stock["party"], stock["sku"], stock["base_quantity"]),
+            reporters=frozenset(d for d in current_objects(self.bucket, FileKind.INVENTORY, self.tenant, period)
+                                if distributors is None or d in distributors),
+        )
+        return reconcile(inputs, policy.variance_threshold_pct)
+
+    def _inbound(self, period: str, distributors: set[str] | None) -> pa.Table:
+        """Shipments files (history) plus what the ERP reported; a file row naming an order the ERP already
+        reported (document no = order id) is not counted twice."""
+        filed = read_lines(self.bucket, FileKind.SHIPMENTS, self.tenant, period,
+                           ["distributor_id", "sku", "base_quantity", "document_no"], None)
+        reported = shipments.of_period(self.tenant, period)
+        orders = pa.array(sorted({s.order_id for s in reported}), pa.string())
+        filed = filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))
+        erp = [(s.distributor_id, line) for s in reported for line in s.lines]
+        table = pa.concat_tables([
+            quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"]),
+            quantities(pa.array([d for d, _ in erp], pa.string()), pa.array([ln["sku"] for _, ln in erp], pa.string()),
+                       pa.array([float(ln["quantity"]) for _, ln in erp], pa.float64())),
+        ])
+        if distributors is not None:
+            table = table.filter(pc.is_in(table["distributor_id"], value_set=pa.array(sorted(distributors))))
+        return table
+
+    def _approved_adjustments(self, period: str, distributors: set[str] | None) -> pa.Table:
+        approved = [a for a in adjustments.of_period(self.tenant, period)
+                    if a.status == "approved" and (distributors is None or a.distributor_id in distributors)]
+        return quantities(pa.array([a.distributor_id for a in approved], pa.string()),
+                          pa.array([a.sku for a in approved], pa.string()),
+                          pa.array([float(a.quantity) for a in approved], pa.float64()))
+
+    def _frozen(self, key: str, distributors: set[str] | None) -> pa.Table:
+        table = pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()))
+        if distributors is not None:
+            table = table.filter(pc.is_in(table["distributor_id"], value_set=pa.array(sorted(distributors))))
+        return table
+
+    def export_xlsx(self, period: str, distributor_id: str | None) -> bytes:
+        from crm.inventory.export import report_xlsx  # openpyxl only for this route
+
+        return report_xlsx(self.report(period, distributor_id))
+
+    # ------------------------------------------------------------------ periods
+
+    def list_periods(self) -> list[PeriodState]:
+        require(self.p, "inventory:read")
+        found = InventoryPeriodItem.query(keys.inventory_periods_pk(self.tenant), scan_index_forward=False)
+        return [period_state(i) for i in found]
+
+    def period(self, period: str) -> PeriodState:
+        require(self.p, "inventory:read")
+        item = periods.get(self.tenant, period)
+        return period_state(item) if item else PeriodState(period=period, status="open")
+
+    def close(self, period: str) -> PeriodState:
+        """Freezes the month (the calculation stored as Parquet) and carries its closing into the next."""
+        require(self.p, "period:close")
+        item = periods.get(self.tenant, period) or InventoryPeriodItem(
+            keys.inventory_periods_pk(self.tenant), period, tenant_id=self.tenant, period=period, status="open")
+        if item.status == "closed":
+            raise Conflict(f"Period {period} is already closed.")
+        policy = self.policy_now()
+        table = self.compute(period, None, policy)
+        key = snapshot_key(self.tenant, period)
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression="zstd")
+        _s3().put_object(Bucket=self.bucket, Key=key, Body=sink.getvalue())
+        carried = carry_forward(table, policy.carry_forward)
+        openings.carry(self.tenant, periods.following(period), carried, self.p.user_id)
+        item.status, item.closed_at, item.closed_by = "closed", clock.now_iso(), self.p.user_id
+        item.carried, item.snapshot_key = policy.carry_forward, key
+        self._save_period(item, "period.closed", f"carried {carried.num_rows} openings ({policy.carry_forward})")
+        return period_state(item)
+
+    def reopen(self, period: str, reason: str) -> PeriodState:
+        require(self.p, "period:reopen")
+        item = periods.get(self.tenant, period)
+        if item is None or item.status != "closed":
+            raise Conflict(f"Period {period} is not closed.")
+        if periods.is_closed(self.tenant, periods.following(period)):
+            raise Conflict(f"Reopen {periods.following(period)} first: it opened with this month's closing.")
+        item.status, item.snapshot_key = "open", None
+        self._save_period(item, "period.reopened", reason)
+        return period_state(item)
+
+    def _save_period(self, item: InventoryPeriodItem, action: str, reason: str) -> None:
+        tx = Transaction()
+        tx.put(item, on_fail=lambda: Conflict("The period changed meanwhile; read it again."))
+        tx.put(AuditItem(keys.inventory_periods_pk(self.tenant), f"AUDIT#{new_id()}", tenant_id=self.tenant,
+                         action=action, actor_id=self.p.user_id, at=clock.now_iso(), reason=reason,
+                         changes={"period": {"before": None, "after": item.period},
+                                  "status": {"before": None, "after": item.status}}))
+        tx.commit()
+
+    # ------------------------------------------------------------------ openings
+
+    def openings(self, period: str, distributor_id: str | None) -> list[OpeningLine]:
+        require(self.p, "inventory:read")
+        return openings.as_models(openings.resolved(self.bucket, self.tenant, period,
+                                                    self._distributors(distributor_id)))
+
+    def set_opening(self, period: str, distributor_id: str, body: OpeningBody) -> list[OpeningLine]:
+        require(self.p, "inventory:initialize")
+        distributors = self._distributors(distributor_id)
+        periods.ensure_open(self.tenant, period)
+        if len({line.sku for line in body.lines}) != len(body.lines):
+            raise InvalidInput("Each product once.", [{"field": "lines", "message": "a sku appears twice"}])
+        openings.set_manual(self.tenant, period, distributor_id, body.lines, self.p.user_id)
+        return openings.as_models(openings.resolved(self.bucket, self.tenant, period, distributors))
+
+    # ------------------------------------------------------------------ adjustments
+
+    def request_adjustment(self, body: AdjustmentIn) -> Adjustment:
+        require(self.p, "inventory:adjust")
+        distributor = CustomerService(self.p).get(body.distributor_id)  # 404 outside the caller's scope
+        if distributor.type != CustomerType.DISTRIBUTOR:
+            raise InvalidInput("Adjustments are to a distributor's stock.",
+                               [{"field": "distributor_id", "message": "not a distributor"}])
+        if body.quantity == 0:
+            raise InvalidInput("An adjustment of nothing.", [{"field": "quantity", "message": "must not be 0"}])
+        periods.ensure_open(self.tenant, body.period)
+        item = adjustments.create(self.tenant, body, self.p.user_id)
+        approval = approvals.request(self.p, ApprovalRequest(
+            kind=Kind.INVENTORY_ADJUSTMENT, subject_id=item.id, org_unit_id=distributor.org_unit_id,
+            subject_label=f"{distributor.name} {body.sku} {body.quantity:+g} ({body.period}): {body.reason}",
+            payload={"period": body.period, "distributor_id": body.distributor_id, "sku": body.sku,
+                     "quantity": body.quantity}))
+        return adjustments.to_model(item, approval.id)
+
+    def list_adjustments(self, period: str, distributor_id: str | None) -> list[Adjustment]:
+        require(self.p, "inventory:read")
+        distributors = self._distributors(distributor_id)
+        found = adjustments.of_period(self.tenant, period)
+        return [adjustments.to_model(a) for a in found if distributors is None or a.distributor_id in distributors]
+
+    # ------------------------------------------------------------------ policy
+
+    def policy_now(self) -> StoredPolicy:
+        try:
+            item = InventoryPolicyItem.get(keys.inventory_policy_pk(self.tenant), keys.META)
+        except InventoryPolicyItem.DoesNotExist:
+            return StoredPolicy()
+        return StoredPolicy(**json.loads(item.policy), version=item.version or 0)
+
+    def get_policy(self) -> StoredPolicy:
+        require(self.p, "inventory:read")
+        return self.policy_now()
+
+    def put_policy(self, policy: InventoryPolicy, if_match: int) -> StoredPolicy:
+        require(self.p, "inventory:policy")
+        current = self.policy_now()
+        if current.version != if_match:
+            raise PreconditionFailed(f"The policy is at version {current.version}, not {if_match}.")
+        item = InventoryPolicyItem(keys.inventory_policy_pk(self.tenant), keys.META,
+                                   policy=policy.model_dump_json(), updated_by=self.p.user_id,
+                                   updated_at=clock.now_iso())
+        if if_match:
+            item.version = if_match
+        tx = Transaction()
+        tx.put(item, on_fail=lambda: PreconditionFailed("The policy changed meanwhile; read it again."))
+        tx.put(AuditItem(keys.inventory_policy_pk(self.tenant), f"AUDIT#{new_id()}", tenant_id=self.tenant,
+                         action="inventory_policy.set", actor_id=self.p.user_id, at=item.updated_at, reason=None,
+                         changes={"policy": {"before": current.model_dump(exclude={"version"}),
+                                             "after": policy.model_dump()}}))
+        tx.commit()
+        return StoredPolicy(**policy.model_dump(), version=if_match + 1)
+
+    # ------------------------------------------------------------------ scope
+
+    def _distributors(self, asked: str | None) -> set[str] | None:
+        """None: every distributor (HQ roles only). A distributor user sees itself; anyone else names a
+        distributor in their scope."""
+        if self.p.has(Role.DISTRIBUTOR) and not self.p.roles - {Role.DISTRIBUTOR}:
+            if (asked and asked != self.p.distributor_id) or not self.p.distributor_id:
+                raise NotFound(f"No customer {asked}.")
+            return {self.p.distributor_id}
+        if asked is None:
+            if self.p.has(*HQ_ROLES):
+                return None
+            raise InvalidInput("Name the distributor.", [{"field": "distributor_id", "message": "required"}])
+        if asked == SHIPMENTS_PARTY:
+            raise NotFound(f"No customer {asked}.")
+        customer = CustomerService(self.p).get(asked)  # 404 outside the caller's scope
+        if customer.type != CustomerType.DISTRIBUTOR:
+            raise InvalidInput("Channel inventory is kept for distributors.",
+                               [{"field": "distributor_id", "message": "not a distributor"}])
+        return {customer.id}
+
+
+def carry_forward(result: pa.Table, rule: str) -> pa.Table:
+    """The closing each distributor × product carries into the next month: the reported one (the computed
+    one where nothing was reported), or the computed one; never below zero (a negative expected closing is
+    a flagged error in the figures, not stock)."""
+    closing = result["expected_closing"]
+    if rule == "reported":
+        closing = pc.coalesce(result["reported_closing"], closing)
+    return quantities(result["distributor_id"], result["sku"], pc.max_element_wise(closing, 0.0))
+
+
+def as_lines(table: pa.Table) -> list[InventoryLine]:
+    rows = table.select(RESULT_SCHEMA.names).to_pylist()
+    out = []
+    for row in rows:
+        could_sell = row["opening"] + row["inbound"] + row["adjustments"]
+        pct = row["variance_pct"]
+        out.append(InventoryLine(
+            **{k: row[k] for k in ("distributor_id", "sku", "opening", "inbound", "outbound", "adjustments",
+                                   "expected_closing", "reported_closing", "variance")},
+            variance_pct=None if pct is None else round(pct, 1),
+            flags=[f for f in FLAGS if row[f]],
+            sell_through_pct=round(row["outbound"] / could_sell * 100, 1) if could_sell > 0 else None,
+        ))
+    return out
+
+
+def period_state(item: InventoryPeriodItem) -> PeriodState:
+    return PeriodState(period=item.period, status=item.status, closed_at=item.closed_at, closed_by=item.closed_by,
+                       carried=item.carried, version=item.version or 0)
