@@ -18,15 +18,21 @@ ARROW_SAFE = r"^[\x00-\x7f\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff01}-\x{ff5e}]*$
 ARROW_DROP = r"[\t\n\x0b\x0c\r\x1c-\x1f ()\[\]{}<>【】〔〕〈〉《》「」·•.,，。、'\"“”‘’_\-—–\x{3000}]+"
 
 
+def as_dictionary(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """A text column as one dictionary array: as it is when it is one (the ingest reads text that way),
+    else dictionary-encoded. Its dictionary may repeat a value (text cleaned per value, say)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+
+
 class Distinct:
     """A column as its distinct values plus each row's index into them: compute on the few values, then
     spread the results to the rows. Flow columns repeat a lot (31 dates, a few hundred products, one
     name per buyer), so per-value work (NFKC, date parsing, regexes) shrinks by orders of magnitude."""
 
     def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
-        encoded = pc.dictionary_encode(column)
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
+        encoded = as_dictionary(column)
         self.values: pa.Array = encoded.dictionary
         self.indices: pa.Array = encoded.indices
 
@@ -34,13 +40,28 @@ class Distinct:
         """Row i gets per_value[index of row i's value]; a null row gets null."""
         return pc.take(per_value, self.indices)
 
+    def rows(self, per_value: pa.Array) -> pa.DictionaryArray:
+        """per_value for the rows without copying it per row: the rows' indices over it as the dictionary."""
+        return pa.DictionaryArray.from_arrays(self.indices, per_value)
 
-def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """NFKC (full-width digits and letters → ASCII) and trimmed; null stays null."""
-    if pc.all(pc.string_is_ascii(column)).as_py() is not False:  # NFKC leaves ASCII as it is
-        return pc.utf8_trim_whitespace(column)
+
+def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """NFKC (full-width digits and letters → ASCII) and trimmed; null stays null. Per distinct value: the
+    result is dictionary-encoded (rows keep their indices; two spellings may clean to one text)."""
     distinct = Distinct(column)
-    return distinct.spread(pc.utf8_trim_whitespace(pc.utf8_normalize(distinct.values, form="NFKC")))
+    values = distinct.values
+    if pc.all(pc.string_is_ascii(values)).as_py() is False:  # NFKC leaves ASCII as it is
+        values = pc.utf8_normalize(values, form="NFKC")
+    return distinct.rows(pc.utf8_trim_whitespace(values))
+
+
+def unique_values(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """The same text with each value once in the dictionary (for output: readers may group by it)."""
+    encoded = as_dictionary(column)
+    values = pc.dictionary_encode(encoded.dictionary)
+    if len(values.dictionary) == len(encoded.dictionary):
+        return encoded
+    return pa.DictionaryArray.from_arrays(pc.take(values.indices, encoded.indices), values.dictionary)
 
 
 def map_unique(column: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], type_: pa.DataType = STRING) -> pa.Array:

@@ -1,5 +1,6 @@
 """Grid below the header → a pyarrow table of canonical text columns, blank and totals rows dropped."""
 
+from collections.abc import Callable
 from functools import reduce
 
 import pyarrow as pa
@@ -12,14 +13,39 @@ from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
 TOTAL_LABEL_COLUMNS = (Col.DATE, Col.PRODUCT_CODE, Col.PRODUCT_NAME, Col.BUYER_NAME)
 
 
+TEXT = pa.dictionary(pa.int32(), pa.string())  # every text column: distinct values + an index per row
+
+
 def build_table(body: list[tuple[int, list[str]]], header: HeaderMatch) -> pa.Table:
     """All cells as strings ('' for absent): typing and checking happen column-wise in validate."""
     lines = pa.array([line for line, _ in body], pa.int32())
     columns = {
-        col.value: pa.array([cells[i] if i < len(cells) else "" for _, cells in body], pa.string())
+        col.value: pc.dictionary_encode(pa.array([c[i] if i < len(c) else "" for _, c in body], pa.string()))
         for col, i in header.columns.items()
     }
     return pa.table({"line": lines, **columns})
+
+
+def build_table_from_cells(
+    head: list[tuple[int, list[str]]], cells: pa.Table, cells_from: int, start: int, header: HeaderMatch
+) -> pa.Table:
+    """build_table for a sheet whose lines cells_from.. are parsed already (read.regular_sheet): the rows from
+    index start on, those before cells_from from the head's Python cells."""
+    rest = cells.slice(max(0, start - cells_from))
+    n = rest.num_rows
+    columns = {
+        col.value: rest.column(i) if i < rest.num_columns else empty_text(n) for col, i in header.columns.items()
+    }
+    table = pa.table({"line": line_numbers(max(start, cells_from) + 1, n), **columns})
+    if start < cells_from:  # a few rows between the header and the parsed lines (a title, a blank line...)
+        table = pa.concat_tables([build_table(head[start:cells_from], header), table])
+        table = table.unify_dictionaries().combine_chunks()
+    return table
+
+
+def empty_text(n: int) -> pa.DictionaryArray:
+    """'' n times, as a text column."""
+    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([""], pa.string()))
 
 
 def build_table_from_lines(
@@ -54,7 +80,7 @@ def build_table_from_lines(
     if pc.any(others).as_py():
         rest = zip(numbers.filter(others).to_pylist(), lines.filter(others).to_pylist(), strict=True)
         split = build_table([(n, line.split(delimiter) if line else []) for n, line in rest], header)
-        table = pa.concat_tables([table, split])
+        table = pa.concat_tables([table, split]).unify_dictionaries().combine_chunks()
         table = table.take(pc.sort_indices(table["line"]))
     return table
 
@@ -100,7 +126,7 @@ def parse_cells(
             delimiter=delimiter, quote_char=False, ignore_empty_lines=False, invalid_row_handler=other_width
         ),
         convert_options=pa_csv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
+            column_types={n: TEXT for n in names},
             include_columns=sorted(set(present.values())) or names[:1],
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
@@ -108,23 +134,43 @@ def parse_cells(
     )
     if other_width.seen or cells.num_rows != rows:
         return None
-    empty = pa.repeat(pa.scalar(""), rows)
+    cells = cells.unify_dictionaries().combine_chunks()
     return pa.table(
-        {col.value: cells[present[col]].combine_chunks() if col in present else empty for col in header.columns}
+        {col.value: cells[present[col]] if col in present else empty_text(rows) for col in header.columns}
     )
 
 
 def drop_blank_and_totals(table: pa.Table, template: MappingTemplate) -> pa.Table:
-    """Keep data rows only, then number them 1..n: the row numbers the distributor's data rows have."""
-    text_cols = [c for c in table.column_names if c != "line"]
-    trimmed = {c: pc.utf8_trim_whitespace(table[c]) for c in text_cols}
-    never = pc.is_null(table["line"])  # all False, the neutral start for the OR below
-    blank = reduce(pc.and_, [pc.equal(column, "") for column in trimmed.values()], pc.invert(never))
-    total = never
+    """Keep data rows only, then number them 1..n: the row numbers the distributor's data rows have.
+
+    Decided per distinct value (trimmed blank? starts with a totals marker?) and spread to the rows only
+    when some value is: usually none is, and no row is looked at.
+    """
+    trimmed = {c: per_value(table[c], pc.utf8_trim_whitespace) for c in table.column_names if c != "line"}
+    blank = [spread_if_any(pc.equal(values, ""), column) for column, values in trimmed.values()]
+    dropped = None if not blank or any(b is None for b in blank) else reduce(pc.and_, blank)  # all text blank
     for marker in template.total_markers:
         for col in TOTAL_LABEL_COLUMNS:
             if col.value in trimmed:
-                total = pc.or_(total, pc.starts_with(trimmed[col.value], marker))
-    dropped = pc.or_(blank, total)
-    kept = table.filter(pc.invert(dropped)) if pc.any(dropped).as_py() else table  # usually nothing to drop
-    return kept.add_column(0, "row", line_numbers(1, kept.num_rows))
+                column, values = trimmed[col.value]
+                total = spread_if_any(pc.starts_with(values, marker), column)
+                if total is not None:
+                    dropped = total if dropped is None else pc.or_(dropped, total)
+    if dropped is not None and pc.any(dropped).as_py():
+        table = table.filter(pc.invert(dropped))
+    return table.add_column(0, "row", line_numbers(1, table.num_rows))
+
+
+def per_value(column: pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]) -> tuple[pa.DictionaryArray, pa.Array]:
+    """A text column as one dictionary array, and fn of its dictionary."""
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if not pa.types.is_dictionary(array.type):
+        array = pc.dictionary_encode(array)
+    return array, fn(array.dictionary)
+
+
+def spread_if_any(per_value_mask: pa.Array, column: pa.DictionaryArray) -> pa.Array | None:
+    """The mask for the rows, or None when no value (so no row) is True."""
+    if not pc.any(per_value_mask).as_py():
+        return None
+    return pc.fill_null(pc.take(per_value_mask, column.indices), False)

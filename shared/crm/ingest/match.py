@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from crm.ingest.arrow import normalize_names
+from crm.ingest.arrow import as_dictionary, normalize_names
 from crm.ingest.model import Candidate, Customer, MatchKind, ReviewItem
 from crm.text import normalize_name
 
@@ -142,14 +142,22 @@ class CustomerIndex:
 def match_buyers(table: pa.Table, index: CustomerIndex) -> tuple[pa.Table, dict[str, bool]]:
     """Adds buyer_name_normalized, customer_id, match_kind; resolved once per distinct spelling, not per row.
 
+    buyer_name_normalized stays dictionary-encoded (each normalised name once, the rows' indices into them).
     Returns the table and, per normalised unmatched name, whether it was ambiguous.
     """
-    encoded = pc.dictionary_encode(table["buyer_name"]).combine_chunks()
-    norms, customer_id, kind, ambiguous = index.resolve(encoded.dictionary)
-    spread = {"buyer_name_normalized": norms, "customer_id": customer_id, "match_kind": kind}
+    spellings = as_dictionary(table["buyer_name"])
+    norms, customer_id, kind, ambiguous = index.resolve(spellings.dictionary)
+    names = pc.dictionary_encode(norms)  # spellings that normalise alike share one entry
+    spread = {
+        "buyer_name_normalized": pa.DictionaryArray.from_arrays(
+            pc.take(names.indices, spellings.indices), names.dictionary
+        ),
+        "customer_id": pc.take(customer_id, spellings.indices),
+        "match_kind": pc.take(kind, spellings.indices),
+    }
     for name, values in spread.items():
-        table = table.append_column(name, pc.take(values, encoded.indices))
-    unknown = pc.equal(kind, "unknown")
+        table = table.append_column(name, values)
+    unknown = pc.equal(kind, "unknown")  # (spellings no row has any more, too: review_items asks by name)
     unmatched = zip(norms.filter(unknown).to_pylist(), ambiguous.filter(unknown).to_pylist(), strict=True)
     return table, dict(unmatched)
 
@@ -160,6 +168,8 @@ def review_items(table: pa.Table, index: CustomerIndex, ambiguous: dict[str, boo
     if unknown.num_rows == 0:
         return ()
     address = "buyer_address" if "buyer_address" in unknown.column_names else "buyer_name"
+    columns = {"buyer_name_normalized", "buyer_name", address, "base_quantity"}  # as plain values: few rows
+    unknown = pa.table({c: unknown[c].cast(pa.string()) if c != "base_quantity" else unknown[c] for c in columns})
     groups = unknown.group_by("buyer_name_normalized", use_threads=False).aggregate(
         [("buyer_name", "first"), (address, "first"), ("base_quantity", "sum"), ("base_quantity", "count")]
     )

@@ -40,6 +40,9 @@ MatchKind = Literal["exact", "normalized", "alias", "unknown"]
 # The lineage columns hold one value per load: dictionary-encoded they cost 4 bytes a row in memory, not a
 # copy of the text (in Parquet they are plain strings with a one-entry dictionary either way).
 CONSTANT_TEXT = pa.dictionary(pa.int32(), pa.string())
+# Text from the file (names, specs, units...) repeats a lot: dictionary-encoded, each distinct value is held
+# (and written to Parquet) once, each row is an index. Readers see plain strings.
+TEXT = pa.dictionary(pa.int32(), pa.string())
 
 # One schema, in code; schemas/flow-lines.parquet-schema.json mirrors it (tests/unit/ingest checks).
 FLOW_LINES_SCHEMA = pa.schema(
@@ -52,22 +55,22 @@ FLOW_LINES_SCHEMA = pa.schema(
         pa.field("period", CONSTANT_TEXT, nullable=False),
         pa.field("sale_date", pa.date32(), nullable=False),
         pa.field("sku", pa.string(), nullable=False),
-        pa.field("product_name", pa.string()),
-        pa.field("spec", pa.string()),
-        pa.field("batch", pa.string()),
+        pa.field("product_name", TEXT),
+        pa.field("spec", TEXT),
+        pa.field("batch", TEXT),
         pa.field("quantity", pa.float64(), nullable=False),  # as written, negative for returns
-        pa.field("unit", pa.string()),  # as written
+        pa.field("unit", TEXT),  # as written
         pa.field("base_quantity", pa.float64(), nullable=False),  # in the product's base unit
         pa.field("base_unit", pa.string(), nullable=False),
-        pa.field("buyer_name", pa.string(), nullable=False),  # as written
-        pa.field("buyer_name_normalized", pa.string(), nullable=False),
-        pa.field("buyer_address", pa.string()),
+        pa.field("buyer_name", TEXT, nullable=False),  # as written
+        pa.field("buyer_name_normalized", TEXT, nullable=False),
+        pa.field("buyer_address", TEXT),
         pa.field("customer_id", pa.string()),  # null unless matched for sure
         pa.field("match_kind", pa.string(), nullable=False),
         pa.field("amount", pa.decimal128(18, 2)),
-        pa.field("document_no", pa.string()),
-        pa.field("line_no", pa.string()),
-        pa.field("txn_type", pa.string()),
+        pa.field("document_no", TEXT),
+        pa.field("line_no", TEXT),
+        pa.field("txn_type", TEXT),
     ]
 )
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm.ingest.frame import build_table, build_table_from_lines, drop_blank_and_totals
+from crm.ingest.arrow import Distinct, unique_values
+from crm.ingest.frame import build_table, build_table_from_cells, build_table_from_lines, drop_blank_and_totals
 from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, MappingTemplate, locate_header
 from crm.ingest.match import CustomerIndex, match_buyers, review_items
 from crm.ingest.model import (
@@ -112,6 +113,8 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
 def body_table(sheet: Sheet, header: HeaderMatch) -> pa.Table:
     """The rows below the header as a table of text columns plus each row's physical line."""
     start = header.row_index + 1
+    if sheet.cells is not None:  # a regular text file: parsed once, while reading
+        return build_table_from_cells(sheet.rows, sheet.cells, sheet.cells_from, start, header)
     if sheet.lines is not None:
         source = sheet.source_from(start)
         return build_table_from_lines(sheet.lines.slice(start), start + 1, sheet.delimiter, header, source)
@@ -165,7 +168,8 @@ def constant(text: str, n: int) -> pa.DictionaryArray:
 
 def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
     n = table.num_rows
-    amount_text = pc.replace_substring(pc.utf8_trim_whitespace(optional(table, Col.AMOUNT)), ",", "")
+    amounts = Distinct(optional(table, Col.AMOUNT))  # text columns are dictionary-encoded: parse each value once
+    amount_text = pc.replace_substring(pc.utf8_trim_whitespace(amounts.values), ",", "")
     amount_text = pc.if_else(pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), amount_text, None)
     columns = {
         "load_id": constant(request.load_id, n),
@@ -180,7 +184,7 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
         "spec": optional(table, Col.SPEC),
         "batch": optional(table, Col.BATCH),
         "quantity": table["quantity_value"],
-        "unit": table["unit_clean"],
+        "unit": unique_values(table["unit_clean"]),  # cleaned per value: two spellings may have become one
         "base_quantity": table["base_quantity"],
         "base_unit": table["base_unit"],
         "buyer_name": table["buyer_name_raw"],
@@ -188,7 +192,7 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
         "buyer_address": optional(table, Col.BUYER_ADDRESS),
         "customer_id": table["customer_id"],
         "match_kind": table["match_kind"],
-        "amount": pc.cast(amount_text, pa.decimal128(18, 2)),
+        "amount": amounts.spread(pc.cast(amount_text, pa.decimal128(18, 2))),
         "document_no": optional(table, Col.DOCUMENT_NO),
         "line_no": optional(table, Col.LINE_NO),
         "txn_type": optional(table, Col.TXN_TYPE),

@@ -40,13 +40,20 @@ DELIMITERS = ("\t", ",", ";", "|")
 HEAD_ROWS = 64  # rows parsed up front on the text fast path: more than locate_header scans
 NOT_A_DELIMITER = "\x1e"  # ASCII record separator: splitting lines with Arrow needs a "delimiter" absent from the text
 NEWLINE = r"\r\n|\r|\n"  # what csv.reader over StringIO(newline="") ends a row on
+TEXT = pa.dictionary(pa.int32(), pa.string())  # text cells: each distinct value once, rows point at it
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """A grid of text cells. rows holds (physical line, cells) for every row, except on the text fast path
-    (no quote character anywhere, so one row is one physical line): there `lines` holds every line as
-    Arrow text, line n at index n - 1, and rows only the first HEAD_ROWS of them, parsed."""
+    """A grid of text cells. rows holds (physical line, cells) for every row, except on the text fast paths
+    (no quote character anywhere, so one row is one physical line), where rows holds only the first
+    HEAD_ROWS lines, parsed, and the rest is in Arrow:
+
+    - `cells` (the common case: every line past the head has the same number of cells): the lines from
+      cells_from on (the head's trailing lines of that width too) as a table of dictionary-encoded text
+      columns c0, c1, ..., line n at row n - 1 - cells_from;
+    - `lines` (any other unquoted text): every line as Arrow text, line n at index n - 1.
+    """
 
     name: str
     rows: list[tuple[int, list[str]]]  # (physical line, cells)
@@ -54,14 +61,20 @@ class Sheet:
     delimiter: str = ","
     max_columns: int = 0
     utf8: bytes | memoryview | None = None  # fast path: the whole text, handed to Arrow's CSV reader as it is
+    cells: pa.Table | None = None  # lines cells_from.. as text columns, when they all have as many cells
+    cells_from: int = 0
 
     def count(self) -> int:
+        if self.cells is not None:
+            return self.cells_from + self.cells.num_rows
         return len(self.rows) if self.lines is None else len(self.lines)
 
     def line_at(self, index: int) -> int:
-        return self.rows[index][0] if self.lines is None else index + 1
+        return self.rows[index][0] if self.lines is None and self.cells is None else index + 1
 
     def cells_at(self, index: int) -> list[str]:
+        if self.cells is not None and index >= len(self.rows):
+            return [column[index - self.cells_from].as_py() for column in self.cells.columns]
         if self.lines is None:
             return self.rows[index][1]
         return split_line(self.lines[index].as_py(), self.delimiter, self.max_columns)
@@ -70,17 +83,21 @@ class Sheet:
         """The UTF-8 bytes from line index on (fast path only): the offset found by counting line breaks."""
         if self.utf8 is None:
             return None
-        offset = 0
-        if index:
-            breaks = re.finditer(NEWLINE.encode(), self.utf8)
-            found = next(itertools.islice(breaks, index - 1, None), None)
-            offset = len(self.utf8) if found is None else found.end()
-        return memoryview(self.utf8)[offset:]
+        return memoryview(self.utf8)[line_offset(self.utf8, index) :]
 
     def index_of_line(self, line: int) -> int | None:
-        if self.lines is None:
+        if self.lines is None and self.cells is None:
             return next((i for i, (n, _) in enumerate(self.rows) if n == line), None)
-        return line - 1 if line <= len(self.lines) else None
+        return line - 1 if line <= self.count() else None
+
+
+def line_offset(utf8: bytes | memoryview, index: int) -> int:
+    """Where line index (0-based) starts in the text: after `index` line breaks, or the end."""
+    if not index:
+        return 0
+    breaks = re.finditer(NEWLINE.encode(), utf8)
+    found = next(itertools.islice(breaks, index - 1, None), None)
+    return len(utf8) if found is None else found.end()
 
 
 def split_line(line: str, delimiter: str, max_columns: int) -> list[str]:
@@ -187,7 +204,89 @@ def read_text_sheet(data: bytes, template: MappingTemplate, limits: Limits) -> S
 
 
 def text_lines_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> Sheet:
-    """The fast path, with read_text's checks in read_text's order: row limit at the row past it, long cells."""
+    """The fast path, with read_text's checks in read_text's order: long cells before the row limit.
+
+    A file whose lines past the head all have as many cells is parsed once, by Arrow's CSV reader, into
+    columns; any other goes through the line splitter.
+    """
+    regular = regular_sheet(utf8, delimiter, limits)
+    return regular if regular is not None else lines_sheet(utf8, delimiter, limits)
+
+
+def regular_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> Sheet | None:
+    """The head parsed in Python; the lines from where they all have one width on, by Arrow's CSV reader as
+    text cells. None when that does not fit the file (a short file, lines of another width, a cell that may be
+    too long, not UTF-8...): the line splitter then decides."""
+    utf8 = memoryview(utf8)
+    head_end = line_offset(utf8, HEAD_ROWS)
+    if head_end >= len(utf8):
+        return None  # HEAD_ROWS lines or fewer: nothing worth parsing apart
+    lines = re.split(NEWLINE, bytes(utf8[:head_end]).decode())[:HEAD_ROWS]  # strict: not UTF-8 raises
+    window = utf8[head_end : head_end + limits.max_columns * (limits.max_field_chars + 1)]
+    found = re.search(NEWLINE.encode(), window)
+    if found is None and head_end + len(window) < len(utf8):
+        return None  # a first line that long: the line splitter copes
+    width = bytes(window[: found.start()] if found else window).count(delimiter.encode()) + 1
+    if not 2 <= width <= limits.max_columns:
+        return None
+    first = len(lines)  # the parsed part starts at the head's trailing lines of that width
+    while first and lines[first - 1].count(delimiter) + 1 == width:
+        first -= 1
+    source = utf8[line_offset(utf8, first) :]
+    try:
+        cells = read_cells(source, delimiter, width)
+    except pa.ArrowException:  # another width somewhere, a line longer than Arrow's block, not UTF-8...
+        return None
+    if blank_line_in(cells, source, width):  # Arrow reads a blank line as a row of empty cells; csv.reader as no cells
+        return None
+    dictionaries = [chunk.dictionary for column in cells.columns for chunk in column.chunks]
+    longest = max((pc.max(pc.binary_length(d)).as_py() or 0 for d in dictionaries), default=0)
+    if longest > limits.max_field_chars:  # in bytes: a cell may be too long (in characters)
+        return None  # the line splitter says on which line, in read_text's order
+    for index, line in enumerate(lines[: limits.max_rows]):
+        if any(len(c) > limits.max_field_chars for c in line.split(delimiter)):
+            raise IngestRejected(BAD_CSV, f"A cell on line {index + 1} is longer than {limits.max_field_chars}.")
+    if first + cells.num_rows > limits.max_rows:
+        raise IngestRejected(TOO_MANY_ROWS, f"The file has more than {limits.max_rows} rows.")
+    head = [(i + 1, split_line(line, delimiter, limits.max_columns)) for i, line in enumerate(lines)]
+    return Sheet("", head, None, delimiter, limits.max_columns, utf8, cells, first)
+
+
+def blank_line_in(cells: pa.Table, source: memoryview, width: int) -> bool:
+    """Whether the parsed text holds an empty line (Arrow reads one as a row of empty cells, csv.reader as
+    no cells). Every byte is a cell's, a delimiter (width - 1 on each other line) or a line break's, so the
+    bytes tell; and only when every column has an empty cell somewhere can a row be a blank line at all."""
+    columns = [column.chunk(0) for column in cells.columns if column.num_chunks == 1]
+    if len(columns) != cells.num_columns or cells.num_rows == 0:
+        return True  # (not what read_cells gives): let the line splitter decide
+    if not all(pc.any(pc.equal(c.dictionary, "")).as_py() for c in sorted(columns, key=lambda c: len(c.dictionary))):
+        return False
+    cell_bytes = sum(pc.sum(pc.take(pc.binary_length(c.dictionary), c.indices)).as_py() or 0 for c in columns)
+    text = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.array([0, len(source)], pa.int64()).buffers()[1],
+                                                      pa.py_buffer(source)])
+    if pc.any(pc.match_substring(text, "\r")).as_py():
+        break_bytes = sum(pc.sum(pc.count_substring(text, b)).as_py() for b in ("\r", "\n"))
+    else:  # LF only: one a line, but the last line may have none
+        break_bytes = cells.num_rows - (0 if bytes(source[-1:]) == b"\n" else 1)
+    return cell_bytes + (width - 1) * cells.num_rows + break_bytes != len(source)
+
+
+def read_cells(source: memoryview, delimiter: str, width: int) -> pa.Table:
+    """Lines of `width` cells each as dictionary-encoded text columns c0..; ArrowInvalid on any other width."""
+    names = [f"c{i}" for i in range(width)]
+    table = pa_csv.read_csv(
+        pa.BufferReader(pa.py_buffer(source)),
+        read_options=pa_csv.ReadOptions(column_names=names),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={n: TEXT for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+    return table.unify_dictionaries().combine_chunks()
+
+
+def lines_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> Sheet:
+    """Every line split apart (any unquoted text): checks as read_text, cells parsed when the body is read."""
     lines = split_lines(utf8)
     first_long = None
     maybe_long = pc.indices_nonzero(pc.greater(pc.utf8_length(lines), limits.max_field_chars))

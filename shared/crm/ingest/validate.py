@@ -59,7 +59,8 @@ class Checked:
 
 
 class Checks:
-    """Collects (mask, column, reason) per check, then turns them into the error table."""
+    """Collects (mask, column, reason) per check, then turns them into the error table. A check no row
+    fails is not kept: it adds no error row and takes no row out."""
 
     def __init__(self, table: pa.Table, header: HeaderMatch) -> None:
         self.table = table
@@ -67,7 +68,15 @@ class Checks:
         self.failed: list[tuple[pa.Array, Col, str]] = []
 
     def add(self, mask: pa.Array, col: Col, reason: str) -> None:
-        self.failed.append((pc.fill_null(mask, False), col, reason))
+        mask = pc.fill_null(mask, False)
+        if pc.any(mask).as_py():
+            self.failed.append((mask, col, reason))
+
+    def add_per_value(self, per_value: pa.Array, values: Distinct, col: Col, reason: str) -> None:
+        """add() for a check decided per distinct value: spread to the rows only when some value fails."""
+        per_value = pc.fill_null(per_value, False)
+        if pc.any(per_value).as_py():
+            self.failed.append((values.spread(per_value), col, reason))
 
     def valid(self) -> pa.Array:
         return pc.invert(mask_or([m for m, _, _ in self.failed], self.table["row"]))
@@ -81,9 +90,10 @@ class Checks:
         return errors.take(pc.sort_indices(errors, [("row", "ascending")]))
 
     def error_rows(self, mask: pa.Array, col: Col, reason: str) -> pa.Table:
-        rows = self.table.filter(mask)
-        values = rows[col.value] if col.value in rows.column_names else pa.nulls(rows.num_rows, pa.string())
+        present = col.value in self.table.column_names
+        rows = self.table.select(["row", "line", *([col.value] if present else [])]).filter(mask)
         n = rows.num_rows
+        values = rows[col.value].cast(pa.string()) if present else pa.nulls(n, pa.string())
         return pa.table(
             {
                 "row": rows["row"],
@@ -96,25 +106,25 @@ class Checks:
         )
 
 
-def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
-    """The column cleaned, or '' everywhere when the file has no such column."""
+def text(table: pa.Table, col: Col) -> pa.DictionaryArray:
+    """The column cleaned (dictionary-encoded: cleaned per distinct value), or '' everywhere when the file
+    has no such column."""
     if col.value in table.column_names:
         return clean_text(table[col.value])
-    return pc.cast(pc.if_else(pc.is_null(table["row"]), "x", ""), pa.string())
+    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), table.num_rows), pa.array([""]))
 
 
 def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period,
                 required: bool = True) -> pa.Array:
-    raw = text(table, Col.DATE)
-    dates = Distinct(raw)  # a month of dates: parse each spelling once
-    day = dates.spread(pc.cast(pc.coalesce(*[parse_date(dates.values, f) for f in template.date_formats]), pa.date32()))
-    missing = pc.equal(raw, "")
+    dates = Distinct(text(table, Col.DATE))  # a month of dates: parse and check each spelling once
+    day = pc.cast(pc.coalesce(*[parse_date(dates.values, f) for f in template.date_formats]), pa.date32())
+    missing = pc.equal(dates.values, "")
     if required:
-        checks.add(missing, Col.DATE, DATE_MISSING)
-    checks.add(pc.and_(pc.invert(missing), pc.is_null(day)), Col.DATE, DATE_INVALID)
+        checks.add_per_value(missing, dates, Col.DATE, DATE_MISSING)
+    checks.add_per_value(pc.and_(pc.invert(missing), pc.is_null(day)), dates, Col.DATE, DATE_INVALID)
     start, end = pa.scalar(period.start, pa.date32()), pa.scalar(period.end, pa.date32())
-    checks.add(pc.or_(pc.less(day, start), pc.greater_equal(day, end)), Col.DATE, DATE_OUTSIDE)
-    return day
+    checks.add_per_value(pc.or_(pc.less(day, start), pc.greater_equal(day, end)), dates, Col.DATE, DATE_OUTSIDE)
+    return dates.spread(day)
 
 
 def parse_date(raw: pa.Array, fmt: str) -> pa.Array:
@@ -157,30 +167,34 @@ def date_regex(fmt: str) -> str | None:
 
 
 def check_quantity(table: pa.Table, checks: Checks, rules: KindRules) -> pa.Array:
-    quantities = Distinct(pc.replace_substring(text(table, Col.QUANTITY), ",", ""))  # thousands separators
-    raw = quantities.values
-    missing = quantities.spread(pc.equal(raw, ""))
+    quantities = Distinct(text(table, Col.QUANTITY))
+    raw = pc.replace_substring(quantities.values, ",", "")  # thousands separators
+    missing = pc.equal(raw, "")
     numeric = pc.match_substring_regex(raw, NUMBER)
-    checks.add(missing, Col.QUANTITY, QTY_MISSING)
-    checks.add(pc.and_(pc.invert(missing), pc.invert(quantities.spread(numeric))), Col.QUANTITY, QTY_NOT_NUMBER)
-    value = quantities.spread(pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64()))
+    checks.add_per_value(missing, quantities, Col.QUANTITY, QTY_MISSING)
+    checks.add_per_value(pc.and_(pc.invert(missing), pc.invert(numeric)), quantities, Col.QUANTITY, QTY_NOT_NUMBER)
+    value = pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64())
     if rules.quantity == "non_zero":  # a movement of nothing is a mistake; a count of nothing is a count
-        checks.add(pc.equal(value, 0.0), Col.QUANTITY, QTY_ZERO)
+        checks.add_per_value(pc.equal(value, 0.0), quantities, Col.QUANTITY, QTY_ZERO)
     else:
-        checks.add(pc.less(value, 0.0), Col.QUANTITY, QTY_NEGATIVE)
-    return value
+        checks.add_per_value(pc.less(value, 0.0), quantities, Col.QUANTITY, QTY_NEGATIVE)
+    return quantities.spread(value)
 
 
 def product_index(table: pa.Table, catalog: ProductCatalog) -> pa.Array:
     """Index into the catalog, null when unknown. A code given wins; name + spec only when no code."""
-    code = text(table, Col.PRODUCT_CODE)
-    by_code = pc.index_in(code, value_set=catalog.skus)
-    if Col.PRODUCT_NAME.value not in table.column_names:
+    codes = Distinct(text(table, Col.PRODUCT_CODE))
+    by_code = codes.spread(pc.index_in(codes.values, value_set=catalog.skus))
+    no_code = pc.equal(codes.values, "")
+    if Col.PRODUCT_NAME.value not in table.column_names or not pc.any(no_code).as_py():
         return by_code
-    joined = pc.binary_join_element_wise(text(table, Col.PRODUCT_NAME), text(table, Col.SPEC), KEY_SEP)
+    rows = pc.indices_nonzero(codes.spread(no_code))  # name + spec only where needed
+    names, specs = Distinct(text(table, Col.PRODUCT_NAME)), Distinct(text(table, Col.SPEC))
+    name, spec = (pc.take(d.values, pc.take(d.indices, rows)) for d in (names, specs))
+    joined = pc.binary_join_element_wise(name, spec, KEY_SEP)
     keys = map_unique(joined, lambda k: name_spec_key(*k.split(KEY_SEP, 1)))
     by_name = pc.index_in(keys, value_set=catalog.keys)
-    return pc.if_else(pc.equal(code, ""), by_name, by_code)
+    return pc.replace_with_mask(by_code, codes.spread(no_code), by_name)
 
 
 def unit_factor(unit: pa.Array, base_unit: pa.Array, case_size: pa.Array, template: MappingTemplate) -> pa.Array:

@@ -4,7 +4,10 @@ import pytest
 from crm.ingest.frame import build_table, build_table_from_lines
 from crm.ingest.mapping import Col, HeaderMatch
 from crm.ingest.model import IngestRejected, Limits
-from crm.ingest.read import read_text, text_lines_sheet
+from crm.ingest.pipeline import body_table
+from crm.ingest.read import HEAD_ROWS, read_text, text_lines_sheet
+
+from .conftest import Ingest
 
 TEXTS = [
     "title\r\n\r\nA,B,C\r\n1,2,3\r\n\r\n4,5\r\n6\r\n,,\r\n 7 ,8,9,10\r\n",
@@ -51,3 +54,74 @@ def test_same_rejection_as_csv_reader(text: str, limits: Limits) -> None:
     with pytest.raises(IngestRejected) as fast:
         text_lines_sheet(text.encode(), ",", limits)
     assert fast.value.rejection == slow.value.rejection
+
+
+def long_text(rows: int = 150, extra: str = "", newline: str = "\n") -> str:
+    """A title, a blank line, a header and `rows` data rows of three cells: past HEAD_ROWS, so the regular path."""
+    body = (f"2026-10-{i % 28 + 1:02d},{' ' if i % 7 == 0 else ''}x{i % 9},{i}" for i in range(rows))
+    lines = ["出货明细", "", "A,B,C", *body]
+    return newline.join(lines) + newline + extra
+
+
+REGULAR = [long_text(), long_text(newline="\r\n"), long_text(rows=HEAD_ROWS + 1), long_text(extra="1,2,3"),
+           long_text(extra=",,\n"), long_text(newline="\r\n", extra=",,\r\n"), long_text(extra="a\x1eb,c,d\n")]
+IRREGULAR = [long_text(extra="\n"), long_text(extra=",,\n\r\n"), long_text(newline="\r", extra="\r"),
+             long_text(extra="1,2\n"), long_text(extra="合计,,\n4,5,6,7\n")]
+
+
+@pytest.mark.parametrize("text", REGULAR + IRREGULAR)
+def test_long_files_same_table_as_csv_reader(text: str) -> None:
+    """Past HEAD_ROWS lines, a file whose lines all have one width is parsed once into columns (sheet.cells);
+    any other goes through the line splitter (sheet.lines). Both give what csv.reader gives."""
+    limits = Limits()
+    grid = read_text(text, ",", limits)
+    sheet = text_lines_sheet(text.encode(), ",", limits)
+    assert (sheet.cells is not None) == (text in REGULAR)
+    assert sheet.count() == len(grid)
+    assert sheet.rows == grid[: len(sheet.rows)]
+    assert [sheet.cells_at(i) for i in range(sheet.count())] == [c for _, c in grid]
+    assert [sheet.line_at(i) for i in range(sheet.count())] == [n for n, _ in grid]
+    header = HeaderMatch(row_index=2, columns={Col.DATE: 0, Col.QUANTITY: 2, Col.UNIT: 1, Col.BATCH: 5}, headers=[])
+    for start in (3, 1, HEAD_ROWS + 5):  # below the header; above the parsed lines; inside them
+        expected = build_table(grid[start:], header)
+        assert body_table(sheet, header.model_copy(update={"row_index": start - 1})).to_pylist() == expected.to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        (long_text(), Limits(max_rows=100)),
+        (long_text(), Limits(max_rows=40)),
+        (long_text().replace(",x5,", ",xxxxxx,", 1), Limits(max_field_chars=5)),
+        (long_text().replace(",x5,", ",xxxxxx,", 1), Limits(max_rows=20, max_field_chars=5)),
+        (long_text(rows=300).replace(",x5,", ",xxxxxx,").replace("明细", "明细xxxxxx"), Limits(max_field_chars=5)),
+    ],
+)
+def test_long_files_same_rejection_as_csv_reader(text: str, limits: Limits) -> None:
+    with pytest.raises(IngestRejected) as slow:
+        read_text(text, ",", limits)
+    with pytest.raises(IngestRejected) as fast:
+        text_lines_sheet(text.encode(), ",", limits)
+    assert fast.value.rejection == slow.value.rejection
+
+
+def flow_file(rows: int) -> str:
+    buyers = ["南京市鼓楼区恒安医院", " 南京市 鼓楼区恒安医院　", "杭州康宁诊所", "南京鼓楼恒安医院", ""]
+    body = [
+        f"2026-{10 if i % 50 else 9}-{i % 28 + 1:02d},{'P1001' if i % 40 else 'X9'},{['2', '', '十', '1,200'][i % 4]},"
+        f"{['盒', '件', '瓶'][i % 3]},{buyers[i % 5]},南京市"
+        for i in range(rows)
+    ]
+    return "\n".join(["销售日期,商品编码,数量,单位,客户名称,客户地址", *body]) + "\n"
+
+
+def test_regular_and_irregular_files_ingest_alike(ingest: Ingest) -> None:
+    """The same rows through the one-parse path and, with a blank line at the end, through the line splitter."""
+    text = flow_file(300)
+    regular, irregular = ingest(text.encode()), ingest((text + "\n").encode())
+    assert regular.status == irregular.status == "accepted"
+    assert (regular.data_rows, regular.valid_rows) == (irregular.data_rows, irregular.valid_rows)
+    assert regular.lines.to_pylist() == irregular.lines.to_pylist()
+    assert regular.lines.schema == irregular.lines.schema
+    assert regular.errors.to_pylist() == irregular.errors.to_pylist()
+    assert regular.review == irregular.review
