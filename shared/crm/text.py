@@ -15,3 +15,14 @@ def normalize_name(name: str) -> str:
     """Full-width → half-width (NFKC), then brackets, spaces and punctuation dropped, lower case."""
     text = unicodedata.normalize("NFKC", name)
     return _DROP.sub("", text).casefold()
+
+
+# Cells of a report a spreadsheet would run as a formula (OWASP CSV injection) start with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would evaluate becomes inert text; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

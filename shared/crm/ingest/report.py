@@ -12,8 +12,8 @@ from typing import IO, Any
 import pyarrow as pa
 
 from crm.ingest.model import ERRORS_SCHEMA
+from crm.text import neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = {
     "row": "数据行 row",
     "line": "文件行 line",
@@ -21,13 +21,6 @@ HEADERS = {
     "value": "值 value",
     "reason": "原因 reason",
 }
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would evaluate becomes inert text; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def report_rows(errors: pa.Table) -> Iterator[list[Any]]:

@@ -9,25 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from crm.plans.model import PlanReport, ReportRow
+from crm.text import neutralise
 
 CENT = Decimal("0.01")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_HEADER = ("商品编码/SKU", "客户编码(optional)", "数量")
-# Same rule as crm.ingest.report.neutralise (OWASP CSV injection); that module imports pyarrow, which the
-# plans API must not load, so the rule is repeated here rather than imported.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 REPORT_HEADER = {
     "product": ("商品编码 sku", "商品名称 product"),
     "customer": ("客户编码 customer id", "客户名称 customer"),
     "org_unit": ("组织编码 org unit id", "组织名称 org unit"),
 }
 FIGURES = ("计划数量 plan qty", "实际数量 actual qty", "实际金额 actual amount", "达成率% attainment")
-
-
-def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _save(workbook: Any) -> bytes:
