@@ -47,6 +47,11 @@ DISTRIBUTORS = {
     "D003": ("u-rep-liu", "南京", "江苏"),
 }
 SUPPLIER_BY_CITY = {"苏州": "D001", "六安": "D002", "合肥": "D002", "南京": "D003"}
+# Each distributor's agreement territory (the cities it supplies, and their province): 窜货 checks use it.
+TERRITORIES = {
+    code: {"provinces": [DISTRIBUTORS[code][2]], "cities": [c for c, d in SUPPLIER_BY_CITY.items() if d == code]}
+    for code in DISTRIBUTORS
+}
 TERMINAL_KIND = {"pharmacy": "pharmacy", "retail": "retail_store"}
 PERSONS = [
     ("张主任", "key_person", "心内科主任", "T00002"),
@@ -83,7 +88,8 @@ def _body(row: dict[str, str]) -> dict[str, Any]:
     if row["type"] == "distributor":
         owner, city, province = DISTRIBUTORS[code]
         body.update(
-            profile={"type": "distributor", "tier": "tier1", "is_pharmaceutical": True},
+            profile={"type": "distributor", "tier": "tier1", "is_pharmaceutical": True,
+                     "territory": TERRITORIES[code]},
             trade="direct",
             region={"province": province, "city": city},
             level="A",

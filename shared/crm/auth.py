@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "inventory:policy": frozenset({Role.HQ_ADMIN, Role.FINANCE}),
     "period:close": frozenset({Role.HQ_ADMIN, Role.FINANCE}),
     "period:reopen": frozenset({Role.HQ_ADMIN}),
+    "sellout:read": OFFICE | {Role.DISTRIBUTOR},  # terminal sell-out (终端销货); a distributor: its own files
+    "diversion:read": MANAGERS | {Role.FINANCE},  # diversion signals (窜货) with their evidence rows
     "product:read": OFFICE | {Role.DISTRIBUTOR},
     "product:write": frozenset({Role.HQ_ADMIN}),
     "product:import": frozenset({Role.HQ_ADMIN}),

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm.channel.model import EVIDENCE_LIMIT, BatchCrossing, Evidence, OutOfTerritory, Skipped, Unjudged
+from crm.channel.tables import plain
 from crm.customers.model import Region, Territory
 from crm.db import keys
 from crm.db.models import ShipmentItem
@@ -56,8 +57,8 @@ def shipped_lines(bucket: str, tenant_id: str, periods: list[str]) -> pa.Table:
     """Our shipments of these months: the shipments files' current lines and the ERP's reports together."""
     parts = [shipped_batches(tenant_id, periods)]
     for period in periods:
-        lines = read_lines(bucket, FileKind.SHIPMENTS, tenant_id, period, ["distributor_id", "sku", "batch",
-                                                                            "base_quantity"])
+        lines = plain(read_lines(bucket, FileKind.SHIPMENTS, tenant_id, period, ["distributor_id", "sku", "batch",
+                                                                                  "base_quantity"]))
         parts.append(pa.Table.from_arrays([pc.cast(lines[c], t) for c, t in zip(
             ["distributor_id", "sku", "batch", "base_quantity"], SHIPPED_SCHEMA.types, strict=True)],
             schema=SHIPPED_SCHEMA))
@@ -65,9 +66,8 @@ def shipped_lines(bucket: str, tenant_id: str, periods: list[str]) -> pa.Table:
 
 
 def flow_lines(bucket: str, tenant_id: str, period: str) -> pa.Table:
-    """The month's current flow lines of every distributor, with `party` (whose file) and load_id as text."""
-    lines = read_lines(bucket, FileKind.FLOW, tenant_id, period, FLOW_COLUMNS)
-    return lines.set_column(0, "load_id", pc.cast(lines["load_id"], pa.string()))
+    """The month's current flow lines of every distributor, with `party` (whose file), plain-typed."""
+    return plain(read_lines(bucket, FileKind.FLOW, tenant_id, period, FLOW_COLUMNS))
 
 
 # ----------------------------------------------------------------------------- territory
@@ -125,7 +125,7 @@ def _key(*columns: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     return pc.binary_join_element_wise(*columns, SEP)
 
 
-def _text(values: Iterable[str]) -> pa.Array:
+def text_array(values: Iterable[str]) -> pa.Array:
     return pa.array(sorted(set(values)), pa.string())
 
 
@@ -203,7 +203,7 @@ def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mappi
                        else NO_TERRITORY) for p in present if p not in parties or parties[p].territory is None
                or not parties[p].is_distributor]
     judged = [p for p in present if p not in {s.distributor_id for s in skipped}]
-    flow = flow.filter(pc.is_in(flow["party"], value_set=_text(judged)))
+    flow = flow.filter(pc.is_in(flow["party"], value_set=text_array(judged)))
     unmatched = {r["party"]: r["party_count"] for r in flow.filter(pc.is_null(flow["customer_id"]))
                  .group_by(["party"], use_threads=False).aggregate([("party", "count")]).to_pylist()}
     matched = flow.filter(pc.is_valid(flow["customer_id"]))
@@ -222,7 +222,7 @@ def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mappi
     if not outside:
         return [], skipped, unjudged
     lines = matched.filter(pc.is_in(_key(matched["party"], matched["customer_id"]),
-                                    value_set=_text(SEP.join(pair) for pair in outside)))
+                                    value_set=text_array(SEP.join(pair) for pair in outside)))
     by_sku: dict[tuple[str, str], dict[str, float]] = {}
     for row in lines.group_by(["party", "customer_id", "sku"], use_threads=False).aggregate(
             [("base_quantity", "sum")]).sort_by([("sku", "ascending")]).to_pylist():

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from crm.customers.model import Region, Territory
 
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 GroupBy = Literal["terminal", "product", "terminal_product"]
 EVIDENCE_LIMIT = 20  # evidence rows per signal; `evidence_total` says how many there are
 
@@ -20,7 +21,7 @@ class SellOutRow(BaseModel):
         None, description="The matched customer; null: a store name nobody matched (shown to HQ roles only)")
     store_name: str | None = Field(None, description="The store name as a file wrote it (the first spelling)")
     sku: str | None = Field(None, description="null when grouped by terminal")
-    product_name: str | None = None
+    product_name: str | None = Field(None, description="As a file wrote it, if it did")
     base_unit: str | None = Field(None, description="null when grouped by terminal (products differ)")
     base_quantity: float = Field(description="Sum in base units; by terminal, over all its products")
     base_qty_by_sku: dict[str, float] | None = Field(None, description="Grouped by terminal: per product")

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm.channel.model import GroupBy, SellOutMonth, SellOutRow
+from crm.channel.tables import plain
 from crm.ingest.mapping import FileKind
 from crm.inventory.lines import read_lines
 
@@ -27,7 +28,7 @@ _NAMES = {"base_quantity_sum": "base_quantity", "base_quantity_count": "rows", "
 
 def read_month(bucket: str, tenant_id: str, period: str, parties: set[str] | None = None) -> pa.Table:
     """The month's current sell-out lines (every reporter's, or only `parties`' files)."""
-    return read_lines(bucket, FileKind.SELLOUT, tenant_id, period, COLUMNS, parties)
+    return plain(read_lines(bucket, FileKind.SELLOUT, tenant_id, period, COLUMNS, parties))
 
 
 def restrict(lines: pa.Table, terminal_ids: Iterable[str] | None = None, sku: str | None = None,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
 
 from crm.ids import ULID_PATTERN
 
@@ -59,9 +59,33 @@ class Trade(StrEnum):
     INDIRECT = "indirect"
 
 
+PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class Territory(Strict):
+    """Where a distributor may sell under its agreement (its 区域). Cities, when listed, are the territory
+    (the provinces then say where those cities are); provinces alone mean the whole provinces. A buyer is
+    judged by the most precise level both sides know (crm.channel.diversion.judge)."""
+
+    provinces: list[PlaceName] = Field(default_factory=list, max_length=50, description="e.g. [\"江苏\"]")
+    cities: list[PlaceName] = Field(default_factory=list, max_length=200, description="e.g. [\"苏州\", \"无锡\"]")
+
+    @field_validator("provinces", "cities")
+    @classmethod
+    def _distinct(cls, names: list[str]) -> list[str]:
+        return list(dict.fromkeys(names))
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Territory":
+        if not self.provinces and not self.cities:
+            raise ValueError("name at least one province or city (or send null for no territory)")
+        return self
+
+
 class DistributorProfile(Strict):
     type: Literal["distributor"] = "distributor"
     tier: Literal["tier1", "tier2", "chain_hq"]
+    territory: Territory | None = Field(default=None, description="Its agreement's territory (窜货 checks use it)")
     warehouse_address: ShortText | None = None
     warehouse_area_m2: Area | None = None
     annual_sales: Amount | None = None
