@@ -151,6 +151,30 @@ def test_a_bad_closing_file_is_reported_and_the_earlier_one_kept(world: World, i
     assert line["reported_closing"] == TRUTH["D001"]["P1001"]["reported_closing"]
 
 
+def test_an_adjustment_counts_once_approved(world: World, ids, october) -> None:
+    from tests.e2e.test_approvals import decide_every_step
+
+    finance, admin = world.as_user("finance.wu"), world.as_user("admin")
+    body = {"period": "2026-10", "distributor_id": ids["D002"], "sku": "P1005", "quantity": 8,
+            "reason": "盘点差异: 8 盒 found in a second warehouse"}
+    assert finance.post("/inventory/adjustments", {**body, "reason": ""}).status_code == 422  # a reason is required
+    asked = finance.post("/inventory/adjustments", body)
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "pending" and asked.json()["approval_id"]
+
+    def p1005() -> dict[str, Any]:
+        return lines_by_code(admin.get("/inventory", params={"period": "2026-10"}).json(), ids)[("D002", "P1005")]
+
+    assert p1005()["adjustments"] == 0  # pending does not count
+    decide_every_step(world, asked.json()["id"])
+    listed = admin.get("/inventory/adjustments", params={"period": "2026-10"}).json()["items"]
+    assert [(a["id"], a["status"]) for a in listed] == [(asked.json()["id"], "approved")]
+    line = p1005()
+    want = TRUTH["D002"]["P1005"]
+    assert (line["adjustments"], line["expected_closing"], line["variance"]) == (
+        8, want["expected_closing"] + 8, want["variance"] - 8)
+
+
 def test_re_uploaded_closing_replaces_the_earlier_and_october_carries_into_november(world: World, ids,
                                                                                       october) -> None:
     admin = world.as_user("admin")
