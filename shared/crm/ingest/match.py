@@ -5,7 +5,7 @@ aliases, then the tenant's (alias). A key that fits several customers is not a s
 Fuzzy scores only rank candidates for the review queue; they never set a customer id.
 """
 
-from collections import Counter, defaultdict
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,9 +25,77 @@ SHORTLIST = 400  # choices scored per name after the pre-filter (those sharing t
 POSTINGS_BUDGET = 20000  # bigram postings counted per name; the rarest bigrams are counted first
 
 
+NO_CHAR = 0x1FFFFF  # above every code point: the second half of a one-character text's gram
+
+
 def grams(text: str) -> set[str]:
     """Character bigrams (a one-character text is its own gram): the pre-filter's unit of overlap."""
     return {text[i : i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
+
+
+def gram_code(gram: str) -> int:
+    """A gram as one integer: its two code points side by side (21 bits each)."""
+    return (ord(gram[0]) << 21 | (ord(gram[1]) if len(gram) > 1 else NO_CHAR)) if gram else NO_CHAR << 21 | NO_CHAR
+
+
+@dataclass(frozen=True)
+class Postings:
+    """bigram → positions in keys, for every gram at once: `positions` grouped by gram, each group in key
+    order, and per gram code its (start, end) in them."""
+
+    positions: pa.Array
+    spans: dict[int, tuple[int, int]]
+
+    @classmethod
+    def build(cls, keys: list[str]) -> "Postings":
+        """Column-wise: every key's code points in one array, a gram per pair of neighbours in one key."""
+        lengths = [len(k) for k in keys]
+        points = "".join(keys).encode("utf-32-le")
+        chars = pa.Array.from_buffers(pa.uint32(), len(points) // 4, [None, pa.py_buffer(points)])
+        ends = pa.array([0, *itertools.accumulate(lengths)], pa.int64())
+        owner = pc.cast(pc.list_parent_indices(pa.LargeListArray.from_arrays(ends, chars)), pa.int32())
+        n = len(chars)
+        pair = pc.equal(owner.slice(0, n - 1), owner.slice(1)) if n > 1 else pa.array([], pa.bool_())
+        first, second = (pc.cast(chars.slice(i, n - 1 if n else 0), pa.int64()) for i in (0, 1 if n else 0))
+        codes = pc.bit_wise_or(pc.shift_left(first, 21), second).filter(pair)
+        owners = owner.slice(0, max(n - 1, 0)).filter(pair)
+        short = [(pos, key) for pos, key in enumerate(keys) if len(key) < 2]  # their own gram
+        if short:
+            codes = pa.concat_arrays([codes, pa.array([gram_code(k) for _, k in short], pa.int64())])
+            owners = pa.concat_arrays([owners, pa.array([pos for pos, _ in short], pa.int32())])
+        grams_ = pc.dictionary_encode(codes)  # few distinct grams: small ids, sorted by counting
+        order = pc.sort_indices(grams_.indices)  # stable: each gram's positions stay in key order
+        ids, owners = pc.take(grams_.indices, order), pc.take(owners, order)
+        if len(ids) > 1:  # a gram twice in one key counts once (grams() is a set)
+            again = pc.and_(pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1)),
+                            pc.equal(owners.slice(1), owners.slice(0, len(ids) - 1)))
+            keep = pa.concat_arrays([pa.array([True]), pc.invert(again)])
+            ids, owners = ids.filter(keep), owners.filter(keep)
+        runs = pc.run_end_encode(ids)
+        run_ends, run_ids = runs.run_ends.to_pylist(), runs.values.to_pylist()
+        code_of = grams_.dictionary.to_pylist()
+        starts = [0, *run_ends][: len(run_ends)]
+        spans = {code_of[g]: (start, end) for g, start, end in zip(run_ids, starts, run_ends, strict=True)}
+        return cls(owners, spans)
+
+    def shortlist(self, norm: str) -> list[int]:
+        """Positions of the keys sharing the most bigrams with norm: the rarest bigrams' postings are counted
+        first (equally rare ones by code), while they fit POSTINGS_BUDGET (at least one); ties go to the key
+        counted first."""
+        found = [(code, self.spans[code]) for code in map(gram_code, grams(norm)) if code in self.spans]
+        chosen, budget = [], POSTINGS_BUDGET
+        for _, (start, end) in sorted(found, key=lambda f: (f[1][1] - f[1][0], f[0])):
+            if budget < end - start and chosen:
+                break
+            chosen.append(self.positions.slice(start, end - start))
+            budget -= end - start
+        if not chosen:
+            return []
+        counted = pc.value_counts(pa.concat_arrays(chosen))  # in order of first appearance
+        positions, counts = counted.field("values"), counted.field("counts")
+        if len(positions) > SHORTLIST:  # the SHORTLIST most shared; the stable sort keeps ties in first-seen order
+            positions = pc.take(positions, pc.array_sort_indices(counts, order="descending").slice(0, SHORTLIST))
+        return sorted(positions.to_pylist())
 
 
 @dataclass(frozen=True)
@@ -43,6 +111,8 @@ AMBIGUOUS = "\x00ambiguous"  # a lookup key that fits several customers: never a
 def lookup(keys: pa.Array, ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(distinct non-empty keys, the one customer id of each or AMBIGUOUS), for pc.index_in + pc.take."""
     pairs = pa.table({"key": keys, "id": ids}).filter(pc.not_equal(keys, ""))
+    if pc.count_distinct(pairs["key"]).as_py() == pairs.num_rows:  # usually: every key is one customer's
+        return pairs["key"].combine_chunks(), pairs["id"].combine_chunks().cast(pa.string())
     groups = pairs.group_by("key", use_threads=False).aggregate([("id", "count_distinct"), ("id", "min")])
     one = pc.equal(groups["id_count_distinct"], 1)
     return groups["key"].combine_chunks(), pc.if_else(one, groups["id_min"], AMBIGUOUS).combine_chunks()
@@ -95,28 +165,15 @@ class CustomerIndex:
         return Match(kind[0].as_py(), customer_id[0].as_py(), ambiguous[0].as_py())
 
     @cached_property
-    def postings(self) -> dict[str, list[int]]:
-        """bigram → positions in keys: the fuzzy pre-filter, built the first time a name needs candidates."""
-        postings: dict[str, list[int]] = defaultdict(list)
-        for pos, key in enumerate(self.keys):
-            for gram in grams(key):
-                postings[gram].append(pos)
-        return postings
+    def postings(self) -> Postings:
+        """The fuzzy pre-filter, built the first time a name needs candidates."""
+        return Postings.build(self.keys)
 
     def shortlist(self, norm: str) -> list[int] | None:
         """Positions of the keys sharing the most (rarest-first) bigrams with norm; None means score all."""
         if len(self.keys) <= FULL_SCAN_CHOICES:
             return None
-        postings = self.postings
-        lists = sorted((postings[g] for g in grams(norm) if g in postings), key=len)
-        counts: Counter[int] = Counter()
-        budget = POSTINGS_BUDGET
-        for positions in lists:
-            if budget < len(positions) and counts:
-                break
-            counts.update(positions)  # C-speed counting
-            budget -= len(positions)
-        return sorted(pos for pos, _ in counts.most_common(SHORTLIST))
+        return self.postings.shortlist(norm)
 
     def candidates(self, name: str, address: str = "", limit: int = 5) -> tuple[Candidate, ...]:
         """Top fuzzy candidates, best first, one per customer; same-city customers get a small bonus."""

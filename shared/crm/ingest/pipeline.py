@@ -168,9 +168,18 @@ def constant(text: str, n: int) -> pa.DictionaryArray:
 
 def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
     n = table.num_rows
-    amounts = Distinct(optional(table, Col.AMOUNT))  # text columns are dictionary-encoded: parse each value once
-    amount_text = pc.replace_substring(pc.utf8_trim_whitespace(amounts.values), ",", "")
-    amount_text = pc.if_else(pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$"), amount_text, None)
+
+    def text(col: Col) -> pa.ChunkedArray | pa.Array:  # dictionary-encoded, as the file's text columns are
+        if col.value in table.column_names:
+            return table[col.value]
+        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
+
+    amount = pa.nulls(n, pa.decimal128(18, 2))
+    if Col.AMOUNT.value in table.column_names:
+        amounts = Distinct(table[Col.AMOUNT.value])  # parse each distinct spelling once
+        amount_text = pc.replace_substring(pc.utf8_trim_whitespace(amounts.values), ",", "")
+        number = pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+        amount = amounts.spread(pc.cast(pc.if_else(number, amount_text, None), pa.decimal128(18, 2)))
     columns = {
         "load_id": constant(request.load_id, n),
         "source_key": constant(request.source_key, n),
@@ -180,22 +189,22 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
         "period": constant(period.key, n),
         "sale_date": table["sale_date"],
         "sku": table["sku"],
-        "product_name": optional(table, Col.PRODUCT_NAME),
-        "spec": optional(table, Col.SPEC),
-        "batch": optional(table, Col.BATCH),
+        "product_name": text(Col.PRODUCT_NAME),
+        "spec": text(Col.SPEC),
+        "batch": text(Col.BATCH),
         "quantity": table["quantity_value"],
         "unit": unique_values(table["unit_clean"]),  # cleaned per value: two spellings may have become one
         "base_quantity": table["base_quantity"],
         "base_unit": table["base_unit"],
         "buyer_name": table["buyer_name_raw"],
         "buyer_name_normalized": table["buyer_name_normalized"],
-        "buyer_address": optional(table, Col.BUYER_ADDRESS),
+        "buyer_address": text(Col.BUYER_ADDRESS),
         "customer_id": table["customer_id"],
         "match_kind": table["match_kind"],
-        "amount": amounts.spread(pc.cast(amount_text, pa.decimal128(18, 2))),
-        "document_no": optional(table, Col.DOCUMENT_NO),
-        "line_no": optional(table, Col.LINE_NO),
-        "txn_type": optional(table, Col.TXN_TYPE),
+        "amount": amount,
+        "document_no": text(Col.DOCUMENT_NO),
+        "line_no": text(Col.LINE_NO),
+        "txn_type": text(Col.TXN_TYPE),
     }
     return pa.table(columns).cast(FLOW_LINES_SCHEMA)
 
