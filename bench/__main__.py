@@ -1,9 +1,10 @@
-"""`python -m bench`: cold import of every API function, the warm customers API on DynamoDB Local, flow ingest."""
+"""`python -m bench`: cold import of every API function, the warm customers API on DynamoDB Local, flow ingest,
+an inventory period."""
 
 import platform
 import sys
 
-from bench import cold_import, flow_ingest, warm_api
+from bench import cold_import, flow_ingest, inventory_period, warm_api
 
 
 def main() -> None:
@@ -14,6 +15,8 @@ def main() -> None:
     warm_api.run()
     print()
     flow_ingest.run()
+    print()
+    inventory_period.run()
     sys.stdout.flush()
 
 
