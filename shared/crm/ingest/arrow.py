@@ -14,6 +14,8 @@ STRING = pa.string()
 # punctuation, CJK ideographs, full-width ASCII. Anything else (accents, Greek, compatibility ideographs...)
 # goes through the Python rule itself, so the two can never disagree; tests compare them code point by code point.
 ARROW_SAFE = r"^[\x00-\x7f\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff01}-\x{ff5e}]*$"
+# Text NFKC leaves as it is: ASCII, CJK unified ideographs (no decompositions, nothing composes with them).
+ARROW_PLAIN = r"^[\x00-\x7f\x{4e00}-\x{9fff}]*$"
 # crm.text._DROP for that range. RE2's \s is ASCII-only and lacks \v, hence the explicit class.
 ARROW_DROP = r"[\t\n\x0b\x0c\r\x1c-\x1f ()\[\]{}<>【】〔〕〈〉《》「」·•.,，。、'\"“”‘’_\-—–\x{3000}]+"
 
@@ -49,10 +51,7 @@ def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     """NFKC (full-width digits and letters → ASCII) and trimmed; null stays null. Per distinct value: the
     result is dictionary-encoded (rows keep their indices; two spellings may clean to one text)."""
     distinct = Distinct(column)
-    values = distinct.values
-    if pc.all(pc.string_is_ascii(values)).as_py() is False:  # NFKC leaves ASCII as it is
-        values = pc.utf8_normalize(values, form="NFKC")
-    return distinct.rows(pc.utf8_trim_whitespace(values))
+    return distinct.rows(pc.utf8_trim_whitespace(nfkc(distinct.values)))
 
 
 def unique_values(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
@@ -81,13 +80,36 @@ def mask_or(masks: list[pa.Array], like: pa.Array | pa.ChunkedArray) -> pa.Array
     return result
 
 
-def normalize_names(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """crm.text.normalize_name for a whole column: in Arrow where that is exact, in Python elsewhere."""
-    fast = pc.utf8_lower(pc.replace_substring_regex(pc.utf8_normalize(column, form="NFKC"), ARROW_DROP, ""))
-    unsafe = pc.invert(pc.fill_null(pc.match_substring_regex(column, ARROW_SAFE), True))
-    if not pc.any(unsafe).as_py():
-        return fast
-    if isinstance(fast, pa.ChunkedArray):
-        fast, unsafe, column = fast.combine_chunks(), unsafe.combine_chunks(), column.combine_chunks()
-    slow = map_unique(column.filter(unsafe), normalize_name)
-    return pc.replace_with_mask(fast, unsafe, slow)
+def normalize_names(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """crm.text.normalize_name for a whole column: in Arrow where that is exact, in Python elsewhere.
+
+    Text of ASCII and CJK ideographs only (most names) is what NFKC makes of it: only the rest is normalised.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    plain = nfkc_invariant(column)
+    names = pc.ascii_lower(pc.replace_substring_regex(column, ARROW_DROP, ""))  # right for the plain ones
+    if pc.all(plain).as_py() is not False:
+        return names
+    rest = column.filter(pc.invert(plain))
+    fast = pc.utf8_lower(pc.replace_substring_regex(pc.utf8_normalize(rest, form="NFKC"), ARROW_DROP, ""))
+    unsafe = pc.invert(pc.fill_null(pc.match_substring_regex(rest, ARROW_SAFE), True))
+    if pc.any(unsafe).as_py():
+        fast = pc.replace_with_mask(fast, unsafe, map_unique(rest.filter(unsafe), normalize_name))
+    return pc.replace_with_mask(names, pc.invert(plain), fast)
+
+
+def nfkc_invariant(values: pa.Array) -> pa.Array:
+    """True where NFKC changes nothing for sure: ASCII and CJK unified ideographs only (null counts as True)."""
+    return pc.fill_null(pc.match_substring_regex(values, ARROW_PLAIN), True)
+
+
+def nfkc(values: pa.Array) -> pa.Array:
+    """utf8_normalize NFKC, run on the values that need it only."""
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:  # the cheapest check first
+        return values
+    plain = nfkc_invariant(values)
+    if pc.all(plain).as_py() is not False:
+        return values
+    changed = pc.utf8_normalize(values.filter(pc.invert(plain)), form="NFKC")
+    return pc.replace_with_mask(values, pc.invert(plain), changed)

@@ -140,19 +140,33 @@ class CustomerIndex:
             ("alias", True, *lookup(normalize_names(pa.array(list(own), pa.string())), pa.array(list(own.values())))),
             ("alias", True, *lookup(alias_names, alias_ids)),
         ]
+        # The normalised name of each exact key: a spelling that is a registered name needs no normalising.
+        self.exact_norms = pc.take(norms, pc.index_in(self.rules[0][2], value_set=names))
         # Fuzzy choices: every normalised name and alias, each pointing at its customer.
         self.keys: list[str] = norms.to_pylist() + alias_names.to_pylist()
         self.key_ids: list[str] = ids.to_pylist() + alias_ids.to_pylist()
 
     def resolve(self, spellings: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
-        """For each spelling: (normalised name, customer id or null, match kind, ambiguous?)."""
-        norms = normalize_names(spellings)
-        found = pa.nulls(len(spellings), pa.string())
-        kind = pa.nulls(len(spellings), pa.string())
-        for rule_kind, normalised, keys, ids in self.rules:
-            hit = pc.take(ids, pc.index_in(norms if normalised else spellings, value_set=keys))
-            kind = pc.if_else(pc.and_(pc.is_null(found), pc.is_valid(hit)), rule_kind, kind)
-            found = pc.coalesce(found, hit)
+        """For each spelling: (normalised name, customer id or null, match kind, ambiguous?).
+
+        Each rule looks up only the spellings no earlier rule found; only spellings that are not a registered
+        name as written are normalised (a registered name's normalised form is known)."""
+        (rule_kind, _, keys, ids), *rules = self.rules  # the first: exact, the spelling as written
+        position = pc.index_in(spellings, value_set=keys)
+        exact = pc.is_valid(position)
+        norms = pc.take(self.exact_norms, position)
+        if pc.any(pc.invert(exact)).as_py():
+            norms = pc.replace_with_mask(norms, pc.invert(exact), normalize_names(spellings.filter(pc.invert(exact))))
+        found = pc.take(ids, position)
+        none = pa.scalar(None, pa.string())
+        kind = pc.if_else(exact, rule_kind, none)
+        for rule_kind, normalised, keys, ids in rules:
+            todo = pc.is_null(found)
+            if not pc.any(todo).as_py():
+                break
+            hit = pc.take(ids, pc.index_in((norms if normalised else spellings).filter(todo), value_set=keys))
+            found = pc.replace_with_mask(found, todo, hit)
+            kind = pc.replace_with_mask(kind, todo, pc.if_else(pc.is_valid(hit), rule_kind, none))
         usable = pc.fill_null(pc.not_equal(norms, ""), False)
         ambiguous = pc.and_(usable, pc.fill_null(pc.equal(found, AMBIGUOUS), False))
         sure = pc.and_(pc.and_(usable, pc.is_valid(found)), pc.invert(ambiguous))

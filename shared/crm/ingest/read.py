@@ -234,7 +234,7 @@ def regular_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> S
         first -= 1
     source = utf8[line_offset(utf8, first) :]
     try:
-        cells = read_cells(source, delimiter, width)
+        cells = read_cells(source, delimiter, width, mostly_distinct([line.split(delimiter) for line in lines[first:]]))
     except pa.ArrowException:  # another width somewhere, a line longer than Arrow's block, not UTF-8...
         return None
     if blank_line_in(cells, source, width):  # Arrow reads a blank line as a row of empty cells; csv.reader as no cells
@@ -271,18 +271,34 @@ def blank_line_in(cells: pa.Table, source: memoryview, width: int) -> bool:
     return cell_bytes + (width - 1) * cells.num_rows + break_bytes != len(source)
 
 
-def read_cells(source: memoryview, delimiter: str, width: int) -> pa.Table:
-    """Lines of `width` cells each as dictionary-encoded text columns c0..; ArrowInvalid on any other width."""
+def mostly_distinct(rows: list[list[str]]) -> set[int]:
+    """Columns whose cells in these rows (a sample) are mostly different: names, document numbers..."""
+    if len(rows) < 16:
+        return set()
+    return {i for i, column in enumerate(zip(*rows, strict=True)) if len(set(column)) > 0.8 * len(rows)}
+
+
+def read_cells(source: memoryview, delimiter: str, width: int, distinct: set[int] = frozenset()) -> pa.Table:
+    """Lines of `width` cells each as dictionary-encoded text columns c0..; ArrowInvalid on any other width.
+
+    The reader encodes each block apart, so a column with many distinct values (`distinct`: a guess, either
+    way the result is the same) is read as plain text and encoded in one pass: cheaper than unifying the
+    blocks' dictionaries.
+    """
     names = [f"c{i}" for i in range(width)]
     table = pa_csv.read_csv(
         pa.BufferReader(pa.py_buffer(source)),
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(
-            column_types={n: TEXT for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            column_types={n: pa.string() if i in distinct else TEXT for i, n in enumerate(names)},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
         ),
     )
-    return table.unify_dictionaries().combine_chunks()
+    encoded = {names[i]: pc.dictionary_encode(table[names[i]]).combine_chunks() for i in distinct}
+    table = table.drop_columns(list(encoded)).unify_dictionaries().combine_chunks()
+    return pa.table({n: encoded[n] if n in encoded else table[n] for n in names})
 
 
 def lines_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> Sheet:

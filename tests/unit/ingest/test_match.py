@@ -1,7 +1,9 @@
 """Buyer matching: only sure hits set a customer; fuzzy look-alikes become review items."""
 
-from crm.ingest.match import CustomerIndex
+import pyarrow as pa
+from crm.ingest.match import AMBIGUOUS, CustomerIndex
 from crm.ingest.model import Customer
+from crm.text import normalize_name
 
 from .conftest import CUSTOMERS, Ingest
 
@@ -45,3 +47,35 @@ def test_ambiguous_alias_is_never_guessed(ingest: Ingest) -> None:
     result = ingest(flow("康宁"), customers=CustomerIndex(customers))
     assert result.lines.column("customer_id").to_pylist() == [None]
     assert result.review[0].ambiguous
+
+
+def test_resolve_is_the_rules_in_order() -> None:
+    """Column-wise resolution (each rule on what earlier ones left) gives what applying every rule to every
+    spelling and taking the first hit gives, ambiguous keys included."""
+    customers = [
+        *CUSTOMERS,
+        Customer("T3", "杭州市康宁大药房", "杭州", ("康宁", "恒安")),
+        Customer("T4", "杭州市康宁大药房", "杭州"),  # the same registered name twice: ambiguous as written
+        Customer("T5", "乙诊所", "南京", ("康宁",)),  # an alias two customers share
+        Customer("T6", "（丙）诊所", "南京", ("丁诊所",)),
+    ]
+    index = CustomerIndex(customers, distributor_aliases={"恒安": "T2", "丙诊所": "T5"})
+    written = [" 南京市 鼓楼区恒安医院　", "杭州市康宁大药房 ", "恒安", "丙诊所", "(丙)诊所"]
+    written += ["ＡＢＣ", "", "　", "无名"]
+    spellings = [c.name for c in customers] + [a for c in customers for a in c.aliases] + written
+    norms, customer_id, kind, ambiguous = index.resolve(pa.array(spellings, pa.string()))
+    expected = []
+    for spelling in spellings:
+        norm = normalize_name(spelling)
+        found, how = None, "unknown"
+        for rule_kind, normalised, keys, ids in index.rules:
+            table = dict(zip(keys.to_pylist(), ids.to_pylist(), strict=True))
+            key = norm if normalised else spelling
+            if key in table:
+                found, how = table[key], rule_kind
+                break
+        unsure = norm == "" or found is None or found == AMBIGUOUS
+        ambiguous_ = norm != "" and found == AMBIGUOUS
+        expected.append((norm, None if unsure else found, "unknown" if unsure else how, ambiguous_))
+    got = zip(norms.to_pylist(), customer_id.to_pylist(), kind.to_pylist(), ambiguous.to_pylist(), strict=True)
+    assert list(got) == expected
