@@ -235,11 +235,11 @@ def match_buyers(table: pa.Table, index: CustomerIndex) -> tuple[pa.Table, dict[
 
 def review_items(table: pa.Table, index: CustomerIndex, ambiguous: dict[str, bool]) -> tuple[ReviewItem, ...]:
     """One item per unmatched normalised name: rows, base quantity and candidates for the reviewer."""
-    unknown = table.filter(pc.equal(table["match_kind"], "unknown"))
+    address = "buyer_address" if "buyer_address" in table.column_names else "buyer_name"
+    columns = {"buyer_name_normalized", "buyer_name", address, "base_quantity"}
+    unknown = table.select(list(columns)).filter(pc.equal(table["match_kind"], "unknown"))  # only what is needed
     if unknown.num_rows == 0:
         return ()
-    address = "buyer_address" if "buyer_address" in unknown.column_names else "buyer_name"
-    columns = {"buyer_name_normalized", "buyer_name", address, "base_quantity"}  # as plain values: few rows
     unknown = pa.table({c: unknown[c].cast(pa.string()) if c != "base_quantity" else unknown[c] for c in columns})
     groups = unknown.group_by("buyer_name_normalized", use_threads=False).aggregate(
         [("buyer_name", "first"), (address, "first"), ("base_quantity", "sum"), ("base_quantity", "count")]

@@ -169,10 +169,10 @@ def constant(text: str, n: int) -> pa.DictionaryArray:
 def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
     n = table.num_rows
 
+    absent = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
+
     def text(col: Col) -> pa.ChunkedArray | pa.Array:  # dictionary-encoded, as the file's text columns are
-        if col.value in table.column_names:
-            return table[col.value]
-        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
+        return table[col.value] if col.value in table.column_names else absent
 
     amount = pa.nulls(n, pa.decimal128(18, 2))
     if Col.AMOUNT.value in table.column_names:
