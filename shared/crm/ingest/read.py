@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import reduce
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -63,6 +64,7 @@ class Sheet:
     utf8: bytes | memoryview | None = None  # fast path: the whole text, handed to Arrow's CSV reader as it is
     cells: pa.Table | None = None  # lines cells_from.. as text columns, when they all have as many cells
     cells_from: int = 0
+    blank: frozenset[int] = frozenset()  # rows of cells that are empty lines: no cells at all, as csv.reader says
 
     def count(self) -> int:
         if self.cells is not None:
@@ -74,7 +76,8 @@ class Sheet:
 
     def cells_at(self, index: int) -> list[str]:
         if self.cells is not None and index >= len(self.rows):
-            return [column[index - self.cells_from].as_py() for column in self.cells.columns]
+            row = index - self.cells_from
+            return [] if row in self.blank else [column[row].as_py() for column in self.cells.columns]
         if self.lines is None:
             return self.rows[index][1]
         return split_line(self.lines[index].as_py(), self.delimiter, self.max_columns)
@@ -237,7 +240,8 @@ def regular_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> S
         cells = read_cells(source, delimiter, width, mostly_distinct([line.split(delimiter) for line in lines[first:]]))
     except pa.ArrowException:  # another width somewhere, a line longer than Arrow's block, not UTF-8...
         return None
-    if blank_line_in(cells, source, width):  # Arrow reads a blank line as a row of empty cells; csv.reader as no cells
+    blank = blank_lines(cells, source, width)
+    if blank is None:
         return None
     dictionaries = [chunk.dictionary for column in cells.columns for chunk in column.chunks]
     longest = max((pc.max(pc.binary_length(d)).as_py() or 0 for d in dictionaries), default=0)
@@ -249,26 +253,38 @@ def regular_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> S
     if first + cells.num_rows > limits.max_rows:
         raise IngestRejected(TOO_MANY_ROWS, f"The file has more than {limits.max_rows} rows.")
     head = [(i + 1, split_line(line, delimiter, limits.max_columns)) for i, line in enumerate(lines)]
-    return Sheet("", head, None, delimiter, limits.max_columns, utf8, cells, first)
+    return Sheet("", head, None, delimiter, limits.max_columns, utf8, cells, first, blank)
 
 
-def blank_line_in(cells: pa.Table, source: memoryview, width: int) -> bool:
-    """Whether the parsed text holds an empty line (Arrow reads one as a row of empty cells, csv.reader as
-    no cells). Every byte is a cell's, a delimiter (width - 1 on each other line) or a line break's, so the
-    bytes tell; and only when every column has an empty cell somewhere can a row be a blank line at all."""
+def blank_lines(cells: pa.Table, source: memoryview, width: int) -> frozenset[int] | None:
+    """The rows of cells that are empty lines (Arrow reads one as a row of empty cells, csv.reader as no cells);
+    None when that cannot be told apart from lines of empty cells (",,,").
+
+    Every byte is a cell's, a delimiter (width - 1 on every line but an empty one) or a line break's: the bytes
+    say how many empty lines there are. Only when that is the number of rows of empty cells are they those."""
     columns = [column.chunk(0) for column in cells.columns if column.num_chunks == 1]
     if len(columns) != cells.num_columns or cells.num_rows == 0:
-        return True  # (not what read_cells gives): let the line splitter decide
-    if not all(pc.any(pc.equal(c.dictionary, "")).as_py() for c in sorted(columns, key=lambda c: len(c.dictionary))):
-        return False
+        return None  # (not what read_cells gives): let the line splitter decide
+    columns.sort(key=lambda c: len(c.dictionary))
+    if not all(pc.any(pc.equal(c.dictionary, "")).as_py() for c in columns):
+        return frozenset()  # some column has no empty cell: no row is all empty
     cell_bytes = sum(pc.sum(pc.take(pc.binary_length(c.dictionary), c.indices)).as_py() or 0 for c in columns)
-    text = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.array([0, len(source)], pa.int64()).buffers()[1],
-                                                      pa.py_buffer(source)])
-    if pc.any(pc.match_substring(text, "\r")).as_py():
-        break_bytes = sum(pc.sum(pc.count_substring(text, b)).as_py() for b in ("\r", "\n"))
-    else:  # LF only: one a line, but the last line may have none
-        break_bytes = cells.num_rows - (0 if bytes(source[-1:]) == b"\n" else 1)
-    return cell_bytes + (width - 1) * cells.num_rows + break_bytes != len(source)
+    break_bytes = count_bytes(source, b"\r") + count_bytes(source, b"\n")
+    blank, rest = divmod(cell_bytes + (width - 1) * cells.num_rows + break_bytes - len(source), width - 1)
+    if blank == 0 and rest == 0:
+        return frozenset()
+    empty = reduce(pc.and_, [pc.take(pc.equal(c.dictionary, ""), c.indices) for c in columns])
+    rows = pc.indices_nonzero(empty)
+    return frozenset(rows.to_pylist()) if rest == 0 and len(rows) == blank else None
+
+
+def count_bytes(view: memoryview, byte: bytes) -> int:
+    """view.count(byte) without copying the view (bytes.count over the part of the object it shows)."""
+    base = view.obj
+    if isinstance(base, bytes) and view.contiguous:
+        start = pa.py_buffer(view).address - pa.py_buffer(base).address
+        return base.count(byte, start, start + view.nbytes)
+    return bytes(view).count(byte)
 
 
 def mostly_distinct(rows: list[list[str]]) -> set[int]:

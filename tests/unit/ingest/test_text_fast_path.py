@@ -64,9 +64,11 @@ def long_text(rows: int = 150, extra: str = "", newline: str = "\n") -> str:
 
 
 REGULAR = [long_text(), long_text(newline="\r\n"), long_text(rows=HEAD_ROWS + 1), long_text(extra="1,2,3"),
-           long_text(extra=",,\n"), long_text(newline="\r\n", extra=",,\r\n"), long_text(extra="a\x1eb,c,d\n")]
-IRREGULAR = [long_text(extra="\n"), long_text(extra=",,\n\r\n"), long_text(newline="\r", extra="\r"),
-             long_text(extra="1,2\n"), long_text(extra="合计,,\n4,5,6,7\n")]
+           long_text(extra=",,\n"), long_text(newline="\r\n", extra=",,\r\n"), long_text(extra="a\x1eb,c,d\n"),
+           long_text(extra="\n"), long_text(extra="\n\n4,5,6\n\n"), long_text(newline="\r", extra="\r"),
+           long_text(newline="\r\n", extra="\r\n7,8,9")]  # blank lines: told from ",," by the bytes
+IRREGULAR = [long_text(extra=",,\n\r\n"), long_text(extra="\n,,\n"), long_text(extra="1,2\n"),
+             long_text(extra="合计,,\n4,5,6,7\n")]
 
 
 @pytest.mark.parametrize("text", REGULAR + IRREGULAR)
@@ -106,22 +108,42 @@ def test_long_files_same_rejection_as_csv_reader(text: str, limits: Limits) -> N
 
 
 def flow_file(rows: int) -> str:
+    """Every check failing somewhere, products by code and by name + spec, buyers matched every way and not."""
     buyers = ["南京市鼓楼区恒安医院", " 南京市 鼓楼区恒安医院　", "杭州康宁诊所", "南京鼓楼恒安医院", ""]
+    buyers += ["杭州市西湖区康宁诊所（西湖店）", "杭州市西湖区康宁诊所(西湖店)"]
+    codes, quantities, units = ["P1001", "X9", "", "P1003"], ["2", "", "十", "1200", "0"], ["盒", "件", "瓶", "打"]
     body = [
-        f"2026-{10 if i % 50 else 9}-{i % 28 + 1:02d},{'P1001' if i % 40 else 'X9'},{['2', '', '十', '1,200'][i % 4]},"
-        f"{['盒', '件', '瓶'][i % 3]},{buyers[i % 5]},南京市"
+        f"2026-{10 if i % 50 else 9}-{i % 28 + 1:02d},{codes[i % 4]},复方甘草片,100片,{quantities[i % 5]},"
+        f"{units[i % 3 if i % 11 else 3]},{buyers[i % 7]},南京市"
         for i in range(rows)
     ]
-    return "\n".join(["销售日期,商品编码,数量,单位,客户名称,客户地址", *body]) + "\n"
+    return "\n".join(["销售日期,商品编码,商品名称,规格,数量,单位,客户名称,客户地址", *body]) + "\n"
 
 
-def test_regular_and_irregular_files_ingest_alike(ingest: Ingest) -> None:
-    """The same rows through the one-parse path and, with a blank line at the end, through the line splitter."""
+@pytest.mark.parametrize("tail", ["合计\n", "\n,,,,,,,\n"])  # a short totals row; a blank line and one of empty cells
+def test_regular_and_irregular_files_ingest_alike(ingest: Ingest, tail: str) -> None:
+    """The same rows through the one-parse path and, with a line of another width at the end, through the line
+    splitter (the totals and blank rows dropped either way)."""
     text = flow_file(300)
-    regular, irregular = ingest(text.encode()), ingest((text + "\n").encode())
+    assert text_lines_sheet(text.encode(), ",", Limits()).cells is not None
+    assert text_lines_sheet((text + tail).encode(), ",", Limits()).cells is None
+    regular, irregular = ingest(text.encode()), ingest((text + tail).encode())
     assert regular.status == irregular.status == "accepted"
+    assert regular.valid_rows and regular.errors.num_rows and regular.review
     assert (regular.data_rows, regular.valid_rows) == (irregular.data_rows, irregular.valid_rows)
     assert regular.lines.to_pylist() == irregular.lines.to_pylist()
     assert regular.lines.schema == irregular.lines.schema
     assert regular.errors.to_pylist() == irregular.errors.to_pylist()
     assert regular.review == irregular.review
+
+
+def test_blank_lines_keep_the_one_parse_path(ingest: Ingest) -> None:
+    lines = flow_file(300).splitlines(keepends=True)
+    with_blanks = "".join([*lines[:100], "\n", *lines[100:200], "\n", "\n", *lines[200:]])
+    sheet = text_lines_sheet(with_blanks.encode(), ",", Limits())
+    assert sheet.cells is not None and len(sheet.blank) == 3
+    plain, blank = ingest(flow_file(300).encode()), ingest(with_blanks.encode())
+    assert blank.data_rows == plain.data_rows
+    moved = [{**x, "source_line": x["source_line"] - (x["source_line"] > 101) - 2 * (x["source_line"] > 203)}
+             for x in blank.lines.to_pylist()]
+    assert moved == plain.lines.to_pylist()
