@@ -28,39 +28,69 @@ def as_dictionary(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     return column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
 
 
+def dictionary_parts(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array | pa.ChunkedArray]:
+    """(dictionary, indices) of a text column; a chunked column whose chunks share one dictionary (slices of
+    one array, as the ingest's tables are) keeps its chunks: the indices are chunked alike."""
+    if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1 and pa.types.is_dictionary(column.type):
+        first = column.chunk(0).dictionary
+        shared = first.buffers()
+        if all(c.dictionary.offset == first.offset and len(c.dictionary) == len(first)
+               and [b and b.address for b in c.dictionary.buffers()] == [b and b.address for b in shared]
+               for c in column.chunks):
+            return first, pa.chunked_array([c.indices for c in column.chunks], column.type.index_type)
+    encoded = as_dictionary(column)
+    return encoded.dictionary, encoded.indices
+
+
+def dictionary_rows(indices: pa.Array | pa.ChunkedArray, values: pa.Array) -> pa.DictionaryArray | pa.ChunkedArray:
+    """Rows pointing into values, chunked as the indices are."""
+    if isinstance(indices, pa.ChunkedArray):
+        chunks = [pa.DictionaryArray.from_arrays(i, values) for i in indices.chunks]
+        return pa.chunked_array(chunks, pa.dictionary(indices.type, values.type))
+    return pa.DictionaryArray.from_arrays(indices, values)
+
+
 class Distinct:
     """A column as its distinct values plus each row's index into them: compute on the few values, then
     spread the results to the rows. Flow columns repeat a lot (31 dates, a few hundred products, one
     name per buyer), so per-value work (NFKC, date parsing, regexes) shrinks by orders of magnitude."""
 
     def __init__(self, column: pa.Array | pa.ChunkedArray) -> None:
-        encoded = as_dictionary(column)
-        self.values: pa.Array = encoded.dictionary
-        self.indices: pa.Array = encoded.indices
+        self.values, self.indices = dictionary_parts(column)
 
-    def spread(self, per_value: pa.Array) -> pa.Array:
+    def spread(self, per_value: pa.Array) -> pa.Array | pa.ChunkedArray:
         """Row i gets per_value[index of row i's value]; a null row gets null."""
         return pc.take(per_value, self.indices)
 
-    def rows(self, per_value: pa.Array) -> pa.DictionaryArray:
+    def rows(self, per_value: pa.Array) -> pa.DictionaryArray | pa.ChunkedArray:
         """per_value for the rows without copying it per row: the rows' indices over it as the dictionary."""
-        return pa.DictionaryArray.from_arrays(self.indices, per_value)
+        return dictionary_rows(self.indices, per_value)
 
 
-def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+def clean_text(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray | pa.ChunkedArray:
     """NFKC (full-width digits and letters → ASCII) and trimmed; null stays null. Per distinct value: the
     result is dictionary-encoded (rows keep their indices; two spellings may clean to one text)."""
     distinct = Distinct(column)
     return distinct.rows(pc.utf8_trim_whitespace(nfkc(distinct.values)))
 
 
-def unique_values(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+CHUNK_ROWS = 1 << 18
+
+
+def in_chunks(table: pa.Table) -> pa.Table:
+    """The table as zero-copy slices of CHUNK_ROWS rows: what a kernel makes of a column (a filter, a take,
+    a comparison decoding a dictionary) is then allocated a slice at a time, in memory the allocator reuses,
+    not a whole fresh column at once."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=CHUNK_ROWS), table.schema)
+
+
+def unique_values(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray | pa.ChunkedArray:
     """The same text with each value once in the dictionary (for output: readers may group by it)."""
-    encoded = as_dictionary(column)
-    values = pc.dictionary_encode(encoded.dictionary)
-    if len(values.dictionary) == len(encoded.dictionary):
-        return encoded
-    return pa.DictionaryArray.from_arrays(pc.take(values.indices, encoded.indices), values.dictionary)
+    dictionary, indices = dictionary_parts(column)
+    values = pc.dictionary_encode(dictionary)
+    if len(values.dictionary) == len(dictionary):
+        return dictionary_rows(indices, dictionary)
+    return dictionary_rows(pc.take(values.indices, indices), values.dictionary)
 
 
 def map_unique(column: pa.Array | pa.ChunkedArray, fn: Callable[[str], Any], type_: pa.DataType = STRING) -> pa.Array:

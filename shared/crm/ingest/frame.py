@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from crm.ingest.arrow import in_chunks
 from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
 
 # Where a totals row says so: the first text columns, not the numbers.
@@ -158,7 +159,7 @@ def drop_blank_and_totals(table: pa.Table, template: MappingTemplate) -> pa.Tabl
                     dropped = total if dropped is None else pc.or_(dropped, total)
     if dropped is not None and pc.any(dropped).as_py():
         table = table.filter(pc.invert(dropped))
-    return table.add_column(0, "row", line_numbers(1, table.num_rows))
+    return in_chunks(table.add_column(0, "row", line_numbers(1, table.num_rows)))
 
 
 def per_value(column: pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]) -> tuple[pa.DictionaryArray, pa.Array]:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from crm.ingest.arrow import as_dictionary, normalize_names
+from crm.ingest.arrow import dictionary_parts, dictionary_rows, normalize_names
 from crm.ingest.model import Candidate, Customer, MatchKind, ReviewItem
 from crm.text import normalize_name
 
@@ -216,15 +216,13 @@ def match_buyers(table: pa.Table, index: CustomerIndex) -> tuple[pa.Table, dict[
     buyer_name_normalized stays dictionary-encoded (each normalised name once, the rows' indices into them).
     Returns the table and, per normalised unmatched name, whether it was ambiguous.
     """
-    spellings = as_dictionary(table["buyer_name"])
-    norms, customer_id, kind, ambiguous = index.resolve(spellings.dictionary)
+    spellings, rows = dictionary_parts(table["buyer_name"])
+    norms, customer_id, kind, ambiguous = index.resolve(spellings)
     names = pc.dictionary_encode(norms)  # spellings that normalise alike share one entry
     spread = {
-        "buyer_name_normalized": pa.DictionaryArray.from_arrays(
-            pc.take(names.indices, spellings.indices), names.dictionary
-        ),
-        "customer_id": pc.take(customer_id, spellings.indices),
-        "match_kind": pc.take(kind, spellings.indices),
+        "buyer_name_normalized": dictionary_rows(pc.take(names.indices, rows), names.dictionary),
+        "customer_id": pc.take(customer_id, rows),
+        "match_kind": pc.take(kind, rows),
     }
     for name, values in spread.items():
         table = table.append_column(name, values)

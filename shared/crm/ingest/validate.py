@@ -106,7 +106,7 @@ class Checks:
         )
 
 
-def text(table: pa.Table, col: Col) -> pa.DictionaryArray:
+def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.DictionaryArray:
     """The column cleaned (dictionary-encoded: cleaned per distinct value), or '' everywhere when the file
     has no such column."""
     if col.value in table.column_names:
@@ -194,7 +194,8 @@ def product_index(table: pa.Table, catalog: ProductCatalog) -> pa.Array:
     joined = pc.binary_join_element_wise(name, spec, KEY_SEP)
     keys = map_unique(joined, lambda k: name_spec_key(*k.split(KEY_SEP, 1)))
     by_name = pc.index_in(keys, value_set=catalog.keys)
-    return pc.replace_with_mask(by_code, codes.spread(no_code), by_name)
+    whole = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in (by_code, codes.spread(no_code))]
+    return pc.replace_with_mask(*whole, by_name)  # (takes no chunked mask)
 
 
 def unit_factor(unit: pa.Array, base_unit: pa.Array, case_size: pa.Array, template: MappingTemplate) -> pa.Array:

@@ -1,6 +1,7 @@
 """The unquoted-text fast path (Arrow, no Python grid) gives what csv.reader gives: cells, lines, errors."""
 
 import pytest
+from crm.ingest import arrow
 from crm.ingest.frame import build_table, build_table_from_lines
 from crm.ingest.mapping import Col, HeaderMatch
 from crm.ingest.model import IngestRejected, Limits
@@ -147,3 +148,19 @@ def test_blank_lines_keep_the_one_parse_path(ingest: Ingest) -> None:
     moved = [{**x, "source_line": x["source_line"] - (x["source_line"] > 101) - 2 * (x["source_line"] > 203)}
              for x in blank.lines.to_pylist()]
     assert moved == plain.lines.to_pylist()
+
+
+@pytest.mark.parametrize("irregular", [False, True])
+def test_chunked_columns_change_nothing(ingest: Ingest, monkeypatch: pytest.MonkeyPatch, irregular: bool) -> None:
+    """Tables are cut into slices of CHUNK_ROWS rows (for the allocator's sake): many small slices give the
+    same lines, errors and review items as one."""
+    data = (flow_file(300) + ("合计\n" if irregular else "")).encode()
+    whole = ingest(data)
+    monkeypatch.setattr(arrow, "CHUNK_ROWS", 7)
+    sliced = ingest(data)
+    assert sliced.status == whole.status == "accepted"
+    assert sliced.lines.column("buyer_name").num_chunks > 10
+    assert sliced.lines.to_pylist() == whole.lines.to_pylist()
+    assert sliced.lines.schema == whole.lines.schema
+    assert sliced.errors.to_pylist() == whole.errors.to_pylist()
+    assert sliced.review == whole.review
