@@ -62,7 +62,9 @@ def build_table_from_lines(
     """
     if len(lines) == 0:
         return build_table([], header)
-    if source is not None:
+    counts = pc.count_substring(lines, delimiter)
+    widths = pc.min_max(counts)
+    if source is not None and widths["min"] == widths["max"]:  # else Arrow's reader would stop at the first odd line
         try:
             parsed = parse_cells(source, delimiter, lines[0].as_py().count(delimiter) + 1, header, len(lines))
         except pa.ArrowInvalid:  # whatever Arrow's reader objects to, the line-wise way below handles
@@ -70,7 +72,6 @@ def build_table_from_lines(
         if parsed is not None:
             return parsed.add_column(0, "line", line_numbers(first_line, len(lines)))
     numbers = line_numbers(first_line, len(lines))
-    counts = pc.count_substring(lines, delimiter)
     tally = pa.Table.from_struct_array(pc.value_counts(counts))
     usual = tally.sort_by([("counts", "descending"), ("values", "ascending")])["values"][0].as_py()
     regular = pc.equal(counts, usual)
@@ -81,8 +82,10 @@ def build_table_from_lines(
     if pc.any(others).as_py():
         rest = zip(numbers.filter(others).to_pylist(), lines.filter(others).to_pylist(), strict=True)
         split = build_table([(n, line.split(delimiter) if line else []) for n, line in rest], header)
+        in_order = pc.min(split["line"]).as_py() > pc.max(table["line"]).as_py()  # odd lines at the end (totals)
         table = pa.concat_tables([table, split]).unify_dictionaries().combine_chunks()
-        table = table.take(pc.sort_indices(table["line"]))
+        if not in_order:
+            table = table.take(pc.sort_indices(table["line"]))
     return table
 
 
