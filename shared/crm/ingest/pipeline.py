@@ -170,6 +170,10 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
     n = table.num_rows
 
     absent = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
+    zeros = pa.repeat(pa.scalar(0, pa.int32()), n)  # one per load: every constant column points at it
+
+    def one(text: str) -> pa.DictionaryArray:  # constant(), sharing the indices
+        return pa.DictionaryArray.from_arrays(zeros, pa.array([text], pa.string()))
 
     def text(col: Col) -> pa.ChunkedArray | pa.Array:  # dictionary-encoded, as the file's text columns are
         return table[col.value] if col.value in table.column_names else absent
@@ -181,12 +185,12 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
         number = pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
         amount = amounts.spread(pc.cast(pc.if_else(number, amount_text, None), pa.decimal128(18, 2)))
     columns = {
-        "load_id": constant(request.load_id, n),
-        "source_key": constant(request.source_key, n),
+        "load_id": one(request.load_id),
+        "source_key": one(request.source_key),
         "source_row": table["row"],
         "source_line": table["line"],
-        "mapping_version": constant(request.template.version, n),
-        "period": constant(period.key, n),
+        "mapping_version": one(request.template.version),
+        "period": one(period.key),
         "sale_date": table["sale_date"],
         "sku": table["sku"],
         "product_name": text(Col.PRODUCT_NAME),
