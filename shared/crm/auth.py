@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from crm.errors import Forbidden
+from crm.errors import Forbidden, InvalidInput
 
 
 class Role(StrEnum):
@@ -104,6 +104,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         distributor_id=str(claims.get("custom:distributor_id") or "") or None,
         name=str(claims.get("name") or claims.get("cognito:username") or user),
     )
+
+
+def own_distributor(principal: Principal) -> str | None:
+    """A distributor user's own customer id (it acts for itself only); None for everyone else."""
+    if not principal.has(Role.DISTRIBUTOR) or principal.roles - {Role.DISTRIBUTOR}:
+        return None
+    if not principal.distributor_id:
+        raise InvalidInput("Your user is not bound to a distributor.")
+    return principal.distributor_id
 
 
 def allowed(principal: Principal, action: str) -> bool:

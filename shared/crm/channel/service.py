@@ -9,7 +9,7 @@ their subtree. pyarrow is imported on first use (the API function's cold start s
 
 from typing import TYPE_CHECKING
 
-from crm.auth import Principal, Role, Scope, require
+from crm.auth import Principal, Role, Scope, own_distributor, require
 from crm.channel.model import CustomerSellOut, DiversionReport, GroupBy, SellOutReport
 from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType, DistributorProfile
@@ -42,7 +42,7 @@ class ChannelService:
 
         identity = list_identity("sellout", self.tenant, self.p.user_id, period, terminal_id, sku, group_by)
         offset = _offset(cursor, identity)
-        own = self._own_distributor()
+        own = own_distributor(self.p)
         terminals: set[str] | None = None
         if terminal_id:
             if own is None:
@@ -62,7 +62,7 @@ class ChannelService:
         """A terminal's sell-out per month and product. A distributor user reads its own files' lines only."""
         require(self.p, "sellout:read")
         months = _months(from_period, to_period)
-        own = self._own_distributor()
+        own = own_distributor(self.p)
         if own is None:
             CustomerService(self.p).get(customer_id)  # 404 outside the caller's scope
         from crm.channel import sellout
@@ -119,14 +119,6 @@ class ChannelService:
 
     def _hq(self) -> bool:
         return self.p.has(Role.HQ_ADMIN, Role.FINANCE)
-
-    def _own_distributor(self) -> str | None:
-        """A distributor user's own customer id; None for everyone else."""
-        if not self.p.has(Role.DISTRIBUTOR) or self.p.roles - {Role.DISTRIBUTOR}:
-            return None
-        if not self.p.distributor_id:
-            raise InvalidInput("Your user is not bound to a distributor.")
-        return self.p.distributor_id
 
     def _scope_ids(self, scope: Scope) -> set[str]:
         """The ids of every customer in a rep's or a head's scope, from the owner or org-path index."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from crm import clock
 from crm.audit import diff
-from crm.auth import PERMISSIONS, Principal, Scope, require, scope_for
+from crm.auth import PERMISSIONS, Principal, Scope, own_distributor, require, scope_for
 from crm.customers import repository as repo
 from crm.customers.model import (
     ChangeEntry,
@@ -16,6 +16,7 @@ from crm.customers.model import (
     CustomerCreate,
     CustomerFlow,
     CustomerPatch,
+    CustomerType,
     DuplicateCandidate,
     Filters,
     LevelChange,
@@ -343,3 +344,20 @@ def _matches(c: Customer, f: Filters) -> bool:
         not f.city or c.region.city == f.city,
         f.include_voided or not c.voided,
     ))
+
+
+def distributor_in_scope(principal: Principal, asked: str | None,
+                         types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
+    """Whose files or figures: a distributor user acts for itself only; anyone else names a customer of
+    those types (a distributor, unless said otherwise) in their scope (404 outside it)."""
+    own = own_distributor(principal)
+    if own is not None:
+        if asked and asked != own:
+            raise NotFound(f"No customer {asked}.")
+        return own
+    if not asked:
+        raise InvalidInput("Name the distributor.", [{"field": "distributor_id", "message": "required"}])
+    customer = CustomerService(principal).get(asked)
+    if customer.type not in types:
+        raise InvalidInput("Name a distributor.", [{"field": "distributor_id", "message": "not a distributor"}])
+    return customer.id

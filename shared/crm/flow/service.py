@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from crm.auth import Principal, Role, allowed, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
-from crm.customers.service import CustomerService
+from crm.customers.service import CustomerService, distributor_in_scope
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -178,20 +178,7 @@ class FlowService:
 
     def _distributor(self, asked: str | None,
                      types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
-        """A distributor user acts for itself only; anyone else names a distributor in their scope."""
-        if self.p.has(Role.DISTRIBUTOR) and not self.p.roles - {Role.DISTRIBUTOR}:
-            if asked and asked != self.p.distributor_id:
-                raise NotFound(f"No customer {asked}.")
-            if not self.p.distributor_id:
-                raise InvalidInput("Your user is not bound to a distributor.")
-            return self.p.distributor_id
-        if not asked:
-            raise InvalidInput("Name the distributor.", [{"field": "distributor_id", "message": "required"}])
-        customer = CustomerService(self.p).get(asked)  # 404 outside the caller's scope
-        if customer.type not in types:
-            raise InvalidInput("These files come from distributors.",
-                               [{"field": "distributor_id", "message": "not a distributor"}])
-        return customer.id
+        return distributor_in_scope(self.p, asked, types)
 
     def _may_see(self, distributor_id: str) -> bool:
         if self.p.has(Role.HQ_ADMIN):

@@ -18,14 +18,13 @@ import pyarrow.parquet as pq
 from crm import clock
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
-from crm.auth import Principal, Role, require
+from crm.auth import Principal, Role, own_distributor, require
 from crm.customers.model import CustomerType
-from crm.customers.service import CustomerService
+from crm.customers.service import CustomerService, distributor_in_scope
 from crm.db import keys
 from crm.db.models import AuditItem, InventoryPeriodItem, InventoryPolicyItem
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from crm.flow.keys import SHIPMENTS_PARTY
+from crm.errors import Conflict, InvalidInput, PreconditionFailed
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory import adjustments, openings, periods, shipments
@@ -260,22 +259,9 @@ class InventoryService:
     def _distributors(self, asked: str | None) -> set[str] | None:
         """None: every distributor (HQ roles only). A distributor user sees itself; anyone else names a
         distributor in their scope."""
-        if self.p.has(Role.DISTRIBUTOR) and not self.p.roles - {Role.DISTRIBUTOR}:
-            if (asked and asked != self.p.distributor_id) or not self.p.distributor_id:
-                raise NotFound(f"No customer {asked}.")
-            return {self.p.distributor_id}
-        if asked is None:
-            if self.p.has(*HQ_ROLES):
-                return None
-            raise InvalidInput("Name the distributor.", [{"field": "distributor_id", "message": "required"}])
-        if asked == SHIPMENTS_PARTY:
-            raise NotFound(f"No customer {asked}.")
-        customer = CustomerService(self.p).get(asked)  # 404 outside the caller's scope
-        if customer.type != CustomerType.DISTRIBUTOR:
-            raise InvalidInput("Channel inventory is kept for distributors.",
-                               [{"field": "distributor_id", "message": "not a distributor"}])
-        return {customer.id}
-
+        if asked is None and own_distributor(self.p) is None and self.p.has(*HQ_ROLES):
+            return None
+        return {distributor_in_scope(self.p, asked)}
 
 def carry_forward(result: pa.Table, rule: str) -> pa.Table:
     """The closing each distributor × product carries into the next month: the reported one (the computed
