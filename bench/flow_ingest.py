@@ -155,7 +155,7 @@ def run_ingest(data: bytes, master: Path, products: Path, rows: int) -> dict[str
     import pyarrow.compute as pc
     from crm.ingest.match import CustomerIndex
     from crm.ingest.model import Customer, Limits, Product
-    from crm.ingest.pipeline import IngestRequest, ingest_flow_file
+    from crm.ingest.pipeline import IngestRequest, ingest_file
 
     customers = [Customer(c["id"], c["name"], c["city"], tuple(a for a in c["aliases"].split("|") if a))
                  for c in load_master(master)]
@@ -180,7 +180,7 @@ def run_ingest(data: bytes, master: Path, products: Path, rows: int) -> dict[str
             fuzzy.append(time.perf_counter() - start)
 
     index.candidates = timed_candidates  # type: ignore[method-assign]
-    result = ingest_flow_file(request, catalog, index)
+    result = ingest_file(request, catalog, index)
     done = time.perf_counter()
     if result.status != "accepted":
         raise SystemExit(f"ingest rejected the file: {result.rejection}")

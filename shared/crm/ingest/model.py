@@ -44,15 +44,23 @@ CONSTANT_TEXT = pa.dictionary(pa.int32(), pa.string())
 # (and written to Parquet) once, each row is an index. Readers see plain strings.
 TEXT = pa.dictionary(pa.int32(), pa.string())
 
-# One schema, in code; schemas/flow-lines.parquet-schema.json mirrors it (tests/unit/ingest checks).
-FLOW_LINES_SCHEMA = pa.schema(
-    [
+
+def _lineage() -> list[pa.Field]:
+    """Which load, file, row and template a line came from, and its period: on every kind's lines."""
+    return [
         pa.field("load_id", CONSTANT_TEXT, nullable=False),
         pa.field("source_key", CONSTANT_TEXT, nullable=False),
         pa.field("source_row", pa.int32(), nullable=False),  # n-th data row of the file, 1-based
         pa.field("source_line", pa.int32(), nullable=False),  # physical line/row in the file, 1-based
         pa.field("mapping_version", CONSTANT_TEXT, nullable=False),
         pa.field("period", CONSTANT_TEXT, nullable=False),
+    ]
+
+
+# One schema, in code; schemas/flow-lines.parquet-schema.json mirrors it (tests/unit/ingest checks).
+FLOW_LINES_SCHEMA = pa.schema(
+    [
+        *_lineage(),
         pa.field("sale_date", pa.date32(), nullable=False),
         pa.field("sku", pa.string(), nullable=False),
         pa.field("product_name", TEXT),
@@ -73,17 +81,6 @@ FLOW_LINES_SCHEMA = pa.schema(
         pa.field("txn_type", TEXT),
     ]
 )
-
-
-def _lineage() -> list[pa.Field]:
-    return [
-        pa.field("load_id", CONSTANT_TEXT, nullable=False),
-        pa.field("source_key", CONSTANT_TEXT, nullable=False),
-        pa.field("source_row", pa.int32(), nullable=False),
-        pa.field("source_line", pa.int32(), nullable=False),
-        pa.field("mapping_version", CONSTANT_TEXT, nullable=False),
-        pa.field("period", CONSTANT_TEXT, nullable=False),
-    ]
 
 
 def _product_quantity() -> list[pa.Field]:

@@ -73,9 +73,6 @@ def ingest_file(
         return IngestResult.rejected(Rejection(INTERNAL, message), template.version)
 
 
-ingest_flow_file = ingest_file  # the name the flow tests and the benchmark know
-
-
 def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerIndex,
         distributors: Callable[[list[str]], Mapping[str, str]] | None = None) -> IngestResult:
     template, kind = request.template, request.kind
@@ -162,18 +159,9 @@ def optional(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:
     return pa.nulls(table.num_rows, pa.string())
 
 
-def constant(text: str, n: int) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([text], pa.string()))
-
-
 def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
     n = table.num_rows
-
     absent = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
-    zeros = pa.repeat(pa.scalar(0, pa.int32()), n)  # one per load: every constant column points at it
-
-    def one(text: str) -> pa.DictionaryArray:  # constant(), sharing the indices
-        return pa.DictionaryArray.from_arrays(zeros, pa.array([text], pa.string()))
 
     def text(col: Col) -> pa.ChunkedArray | pa.Array:  # dictionary-encoded, as the file's text columns are
         return table[col.value] if col.value in table.column_names else absent
@@ -185,12 +173,7 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
         number = pc.match_substring_regex(amount_text, r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
         amount = amounts.spread(pc.cast(pc.if_else(number, amount_text, None), pa.decimal128(18, 2)))
     columns = {
-        "load_id": one(request.load_id),
-        "source_key": one(request.source_key),
-        "source_row": table["row"],
-        "source_line": table["line"],
-        "mapping_version": one(request.template.version),
-        "period": one(period.key),
+        **lineage(table, request, period),
         "sale_date": table["sale_date"],
         "sku": table["sku"],
         "product_name": text(Col.PRODUCT_NAME),
@@ -214,14 +197,19 @@ def flow_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Ta
 
 
 def lineage(table: pa.Table, request: IngestRequest, period: Period) -> dict[str, pa.Array]:
-    n = table.num_rows
+    """The columns every kind's lines carry: which load, file, row and template, and the period."""
+    zeros = pa.repeat(pa.scalar(0, pa.int32()), table.num_rows)  # one array: every constant column points at it
+
+    def one(text: str) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(zeros, pa.array([text], pa.string()))
+
     return {
-        "load_id": constant(request.load_id, n),
-        "source_key": constant(request.source_key, n),
+        "load_id": one(request.load_id),
+        "source_key": one(request.source_key),
         "source_row": table["row"],
         "source_line": table["line"],
-        "mapping_version": constant(request.template.version, n),
-        "period": constant(period.key, n),
+        "mapping_version": one(request.template.version),
+        "period": one(period.key),
     }
 
 

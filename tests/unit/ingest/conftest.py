@@ -12,7 +12,7 @@ import pytest
 from crm.ingest.mapping import MappingTemplate
 from crm.ingest.match import CustomerIndex
 from crm.ingest.model import Customer, IngestResult, Limits, Product
-from crm.ingest.pipeline import IngestRequest, ingest_flow_file
+from crm.ingest.pipeline import IngestRequest, ingest_file
 from crm.ingest.validate import ProductCatalog
 
 REPO = Path(__file__).resolve().parents[3]
@@ -97,6 +97,6 @@ def ingest() -> Ingest:
             template=template or MappingTemplate(),
             limits=limits or Limits(),
         )
-        return ingest_flow_file(request, PRODUCTS, customers or CustomerIndex(CUSTOMERS))
+        return ingest_file(request, PRODUCTS, customers or CustomerIndex(CUSTOMERS))
 
     return run

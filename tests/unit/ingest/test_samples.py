@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from crm.ingest.match import CustomerIndex
 from crm.ingest.model import FLOW_LINES_SCHEMA, IngestResult
-from crm.ingest.pipeline import IngestRequest, ingest_flow_file
+from crm.ingest.pipeline import IngestRequest, ingest_file
 from crm.ingest.validate import ProductCatalog
 
 FILES = [
@@ -34,7 +34,7 @@ def results(samples: Path, catalog: ProductCatalog, index: CustomerIndex) -> dic
             load_id="L1",
             source_key=key,
         )
-        out[key] = ingest_flow_file(request, catalog, index)
+        out[key] = ingest_file(request, catalog, index)
     return out
 
 
