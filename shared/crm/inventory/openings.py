@@ -65,7 +65,7 @@ def resolved(bucket: str, tenant_id: str, period: str, distributors: set[str] | 
     from_file = quantities(file_lines["party"], file_lines["sku"], file_lines["base_quantity"])
     from_file = from_file.group_by(["distributor_id", "sku"]).aggregate([("quantity", "sum")]).rename_columns(
         ["distributor_id", "sku", "quantity"])
-    with_file = pa.array(sorted(set(file_lines["party"].to_pylist())), pa.string())
+    with_file = pc.unique(file_lines["party"])
     carried_t = _table(carried)
     carried_t = carried_t.filter(pc.invert(pc.is_in(carried_t["distributor_id"], value_set=with_file)))
     manual_keys = pa.array([f"{i.distributor_id}{SEP}{i.sku}" for i in manual], pa.string())

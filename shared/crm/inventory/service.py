@@ -107,9 +107,7 @@ class InventoryService:
             quantities(pa.array([d for d, _ in erp], pa.string()), pa.array([ln["sku"] for _, ln in erp], pa.string()),
                        pa.array([float(ln["quantity"]) for _, ln in erp], pa.float64())),
         ])
-        if distributors is not None:
-            table = table.filter(pc.is_in(table["distributor_id"], value_set=pa.array(sorted(distributors))))
-        return table
+        return only(table, distributors)
 
     def _approved_adjustments(self, period: str, distributors: set[str] | None) -> pa.Table:
         approved = [a for a in adjustments.of_period(self.tenant, period)
@@ -120,9 +118,7 @@ class InventoryService:
 
     def _frozen(self, key: str, distributors: set[str] | None) -> pa.Table:
         table = pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()))
-        if distributors is not None:
-            table = table.filter(pc.is_in(table["distributor_id"], value_set=pa.array(sorted(distributors))))
-        return table
+        return only(table, distributors)
 
     def export_xlsx(self, period: str, distributor_id: str | None) -> bytes:
         from crm.inventory.export import report_xlsx  # openpyxl only for this route
@@ -262,6 +258,13 @@ class InventoryService:
         if asked is None and own_distributor(self.p) is None and self.p.has(*HQ_ROLES):
             return None
         return {distributor_in_scope(self.p, asked)}
+
+def only(table: pa.Table, distributors: set[str] | None) -> pa.Table:
+    """The rows of those distributors (None: every one)."""
+    if distributors is None:
+        return table
+    return table.filter(pc.is_in(table["distributor_id"], value_set=pa.array(sorted(distributors), pa.string())))
+
 
 def carry_forward(result: pa.Table, rule: str) -> pa.Table:
     """The closing each distributor × product carries into the next month: the reported one (the computed
