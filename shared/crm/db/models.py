@@ -350,14 +350,6 @@ class InventoryPeriodItem(VersionedItem):
     snapshot_key = UnicodeAttribute(null=True)
 
 
-class InventoryPolicyItem(VersionedItem):
-    """pk T#t#INVPOLICY, sk META: the tenant's variance threshold and carry-forward rule (JSON)."""
-
-    policy = UnicodeAttribute()
-    updated_by = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
 class OpeningBalanceItem(Item):
     """pk T#t#OPENING#<yyyy-mm>, sk <distributor>#<sku>: a distributor's stock of a product when the month
     opened, set by hand (期初 initialization) or carried from the closed month before."""
@@ -585,8 +577,8 @@ class VisitReceiptItem(Item):
     expiration = NumberAttribute()  # DynamoDB TTL: a phone does not re-send a queue older than this
 
 
-class VisitPolicyItem(VersionedItem):
-    """pk T#t#VISITPOLICY, sk META: the tenant's geofence and visit frequencies (JSON), edited by HQ."""
+class PolicyItem(VersionedItem):
+    """pk T#t#VISITPOLICY or T#t#INVPOLICY, sk META: a tenant policy document (JSON), edited by HQ (crm.policies)."""
 
     policy = UnicodeAttribute()
     updated_by = UnicodeAttribute()

@@ -7,7 +7,6 @@ read of that month returns the frozen figures.
 """
 
 import io
-import json
 from functools import lru_cache
 
 import boto3
@@ -15,16 +14,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crm import clock
+from crm import clock, policies
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, Role, own_distributor, require
 from crm.customers.model import CustomerType
 from crm.customers.service import CustomerService, distributor_in_scope
 from crm.db import keys
-from crm.db.models import AuditItem, InventoryPeriodItem, InventoryPolicyItem
+from crm.db.models import AuditItem, InventoryPeriodItem
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, InvalidInput, PreconditionFailed
+from crm.errors import Conflict, InvalidInput
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory import adjustments, openings, periods, shipments
@@ -221,11 +220,8 @@ class InventoryService:
     # ------------------------------------------------------------------ policy
 
     def policy_now(self) -> StoredPolicy:
-        try:
-            item = InventoryPolicyItem.get(keys.inventory_policy_pk(self.tenant), keys.META)
-        except InventoryPolicyItem.DoesNotExist:
-            return StoredPolicy()
-        return StoredPolicy(**json.loads(item.policy), version=item.version or 0)
+        policy, version = policies.read(keys.inventory_policy_pk(self.tenant), InventoryPolicy)
+        return StoredPolicy(**policy.model_dump(), version=version)
 
     def get_policy(self) -> StoredPolicy:
         require(self.p, "inventory:read")
@@ -233,22 +229,9 @@ class InventoryService:
 
     def put_policy(self, policy: InventoryPolicy, if_match: int) -> StoredPolicy:
         require(self.p, "inventory:policy")
-        current = self.policy_now()
-        if current.version != if_match:
-            raise PreconditionFailed(f"The policy is at version {current.version}, not {if_match}.")
-        item = InventoryPolicyItem(keys.inventory_policy_pk(self.tenant), keys.META,
-                                   policy=policy.model_dump_json(), updated_by=self.p.user_id,
-                                   updated_at=clock.now_iso())
-        if if_match:
-            item.version = if_match
-        tx = Transaction()
-        tx.put(item, on_fail=lambda: PreconditionFailed("The policy changed meanwhile; read it again."))
-        tx.put(AuditItem(keys.inventory_policy_pk(self.tenant), f"AUDIT#{new_id()}", tenant_id=self.tenant,
-                         action="inventory_policy.set", actor_id=self.p.user_id, at=item.updated_at, reason=None,
-                         changes={"policy": {"before": current.model_dump(exclude={"version"}),
-                                             "after": policy.model_dump()}}))
-        tx.commit()
-        return StoredPolicy(**policy.model_dump(), version=if_match + 1)
+        version = policies.replace(self.tenant, keys.inventory_policy_pk(self.tenant), policy, self.p.user_id,
+                                   if_match, "inventory policy")
+        return StoredPolicy(**policy.model_dump(), version=version)
 
     # ------------------------------------------------------------------ scope
 
