@@ -127,6 +127,23 @@ def test_variances_list_only_flagged_lines_and_a_distributor_sees_its_own(world:
     assert p1002["sell_through_pct"] == round(678 / (124 + 600) * 100, 1)
 
 
+def test_the_variance_threshold_is_tenant_policy(world: World, ids, october) -> None:
+    admin, rep = world.as_user("admin"), world.as_user("rep.zhang")
+
+    def p1009() -> dict[str, Any]:  # reported 184 against 238 expected: 22.7 % under
+        return lines_by_code(admin.get("/inventory", params={"period": "2026-10"}).json(), ids)[("D001", "P1009")]
+
+    assert "over_threshold" in p1009()["flags"] and p1009()["variance_pct"] == -22.7  # the default: 5 %
+    policy = {"variance_threshold_pct": 25, "carry_forward": "reported"}
+    assert rep.put("/inventory/policy", json=policy, headers={"If-Match": '"0"'}).status_code == 403
+    assert admin.put("/inventory/policy", json=policy).status_code == 428
+    stored = admin.put("/inventory/policy", json=policy, headers={"If-Match": '"0"'})
+    assert stored.status_code == 200, stored.text
+    assert admin.put("/inventory/policy", json=policy, headers={"If-Match": '"0"'}).status_code == 412
+    assert admin.get("/inventory/policy").json() == {**policy, "version": 1}
+    assert "over_threshold" not in p1009()["flags"]
+
+
 def test_export_is_an_xlsx_with_every_line(world: World, ids, october) -> None:
     import openpyxl
 
