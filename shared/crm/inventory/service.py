@@ -27,7 +27,7 @@ from crm.errors import Conflict, InvalidInput
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory import adjustments, openings, periods, shipments
-from crm.inventory.lines import current_objects, read_lines
+from crm.inventory.lines import read_lines
 from crm.inventory.model import (
     Adjustment,
     AdjustmentIn,
@@ -87,8 +87,7 @@ class InventoryService:
             outbound=quantities(flow["party"], flow["sku"], flow["base_quantity"]),
             adjustments=self._approved_adjustments(period, distributors),
             reported=quantities(stock["party"], stock["sku"], stock["base_quantity"]),
-            reporters=frozenset(d for d in current_objects(self.bucket, FileKind.INVENTORY, self.tenant, period)
-                                if distributors is None or d in distributors),
+            reporters=frozenset(pc.unique(stock["party"]).to_pylist()),  # a stock report has rows, or is rejected
         )
         return reconcile(inputs, policy.variance_threshold_pct)
 
