@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm.ingest.arrow import Distinct, clean_text, map_unique, mask_or
+from crm.ingest.arrow import Distinct, clean_text, dictionary_rows, map_unique, mask_or, unique_values
 from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, KindRules, MappingTemplate
 from crm.ingest.model import (
     BUYER_MISSING,
@@ -40,8 +40,6 @@ class ProductCatalog:
 
     def __init__(self, products: list[Product]) -> None:
         self.skus = pa.array([p.sku for p in products], pa.string())
-        self.names = pa.array([p.name for p in products], pa.string())
-        self.specs = pa.array([p.spec for p in products], pa.string())
         self.keys = pa.array([name_spec_key(p.name, p.spec) for p in products], pa.string())
         self.base_units = pa.array([p.base_unit for p in products], pa.string())
         self.case_sizes = pa.array([float(p.case_size) for p in products], pa.float64())
@@ -198,17 +196,22 @@ def product_index(table: pa.Table, catalog: ProductCatalog) -> pa.Array:
     return pc.replace_with_mask(*whole, by_name)  # (takes no chunked mask)
 
 
-def unit_factor(unit: pa.Array, base_unit: pa.Array, case_size: pa.Array, template: MappingTemplate) -> pa.Array:
-    """Base units per written unit: 1 for the base unit, the case size for 件/箱, a template's fixed factor."""
+def unit_factor(unit: pa.Array | pa.ChunkedArray, idx: pa.Array | pa.ChunkedArray, catalog: ProductCatalog,
+                template: MappingTemplate) -> pa.Array | pa.ChunkedArray:
+    """Base units per written unit: 1 for the product's base unit, the case size for 件/箱, a template's fixed
+    factor. The rules are looked up per distinct unit; the rows only compare and pick numbers."""
+    units = Distinct(unique_values(unit))  # each text once: the same unit is the same index
     rules = template.units
     keys = pa.array(list(rules), pa.string())
     fixed = pa.array([1.0 if r == "base" else None if r == "case" else float(r) for r in rules.values()], pa.float64())
     is_case = pa.array([r == "case" for r in rules.values()], pa.bool_())
-    idx = pc.index_in(unit, value_set=keys)
-    by_rule = pc.if_else(pc.fill_null(pc.take(is_case, idx), False), case_size, pc.take(fixed, idx))
-    is_base = pc.fill_null(pc.equal(unit, base_unit), False)
+    rule = pc.index_in(units.values, value_set=keys)
+    case = units.spread(pc.fill_null(pc.take(is_case, rule), False))
+    by_rule = pc.if_else(case, pc.take(catalog.case_sizes, idx), units.spread(pc.take(fixed, rule)))
+    base = pc.index_in(catalog.base_units, value_set=units.values)  # each product's base unit among the units
+    is_base = pc.fill_null(pc.equal(pc.take(base, idx), units.indices), False)
     if template.blank_unit_is_base:
-        is_base = pc.or_(is_base, pc.equal(unit, ""))
+        is_base = pc.or_(is_base, units.spread(pc.equal(units.values, "")))
     return pc.if_else(is_base, pa.scalar(1.0), by_rule)
 
 
@@ -233,23 +236,19 @@ def validate(
     idx = product_index(table, catalog)
     known = pc.is_valid(idx)
     unit = text(table, Col.UNIT)
-    base_unit, case_size = pc.take(catalog.base_units, idx), pc.take(catalog.case_sizes, idx)
-    factor = unit_factor(unit, base_unit, case_size, template)
+    factor = unit_factor(unit, idx, catalog, template)
     checks.add(pc.and_(known, pc.is_null(factor)), Col.UNIT, UNIT_UNKNOWN)
     checks.add(pc.invert(known), product_column(table), PRODUCT_UNKNOWN)
-    buyer = text(table, Col.BUYER_NAME)
     if rules.match_buyers:
-        checks.add(pc.equal(buyer, ""), Col.BUYER_NAME, BUYER_MISSING)
+        buyers = Distinct(text(table, Col.BUYER_NAME))  # blank once cleaned: decided per spelling
+        checks.add_per_value(pc.equal(buyers.values, ""), buyers, Col.BUYER_NAME, BUYER_MISSING)
     typed = {
         "sale_date": day,
-        "sku": pc.take(catalog.skus, idx),
-        "product_name_master": pc.take(catalog.names, idx),
-        "spec_master": pc.take(catalog.specs, idx),
+        "sku": dictionary_rows(idx, catalog.skus),  # rows point into the catalog: no text copied per row
         "quantity_value": quantity,
         "unit_clean": unit,
         "base_quantity": pc.multiply(quantity, factor),
-        "base_unit": base_unit,
-        "buyer_clean": buyer,
+        "base_unit": dictionary_rows(idx, catalog.base_units),
     }
     if Col.DISTRIBUTOR in rules.required:
         written = text(table, Col.DISTRIBUTOR)
