@@ -339,10 +339,10 @@ def service_stubs(root: str, stages: dict[str, float]) -> Any:
     from crm.inventory import lines, openings, service, shipments
 
     local_reads(root)
-    service.current_objects = lines.current_objects  # the stock reporters: a listing of the same objects
     openings.items = lambda tenant_id, period, distributors=None: []
     shipments.of_period = lambda tenant_id, period, distributor_id=None: []
-    approved = [SimpleNamespace(status="approved", distributor_id=d, sku=k, quantity=q) for d, k, q in adjustments()]
+    approved = [SimpleNamespace(status="approved", distributor_id=d, sku=k, batch=None, quantity=q)
+                for d, k, q in adjustments()]
     adjusted.of_period = lambda tenant_id, period, distributor_id=None: approved
 
     def timed(fn: Any, name: Any) -> Any:
@@ -381,64 +381,41 @@ def run_period(root: str) -> dict[str, Any]:
     t = time.perf_counter()
     result = inventory.compute(PERIOD, None, policy)
     computed = time.perf_counter()
-    attention = flagged(result)
+    attention = flagged(result.products)
     done = time.perf_counter()
     stages["rest of compute"] = computed - t - sum(stages.values())
     stages["flagged"] = done - computed
-    return {"seconds": done - t, "stages": stages, "groups": result.num_rows,
-            "with_flow": pc.sum(pc.not_equal(result["outbound"], 0.0)).as_py(),
-            "outbound": pc.sum(result["outbound"]).as_py(), "flagged": attention.num_rows,
+    products = result.products
+    return {"seconds": done - t, "stages": stages, "groups": products.num_rows, "batch_rows": result.batches.num_rows,
+            "with_flow": pc.sum(pc.not_equal(products["outbound"], 0.0)).as_py(),
+            "outbound": pc.sum(products["outbound"]).as_py(), "flagged": attention.num_rows,
             "flags": {f: pc.sum(attention[f]).as_py() for f in FLAGS}}
 
 
 def run_probe(root: str) -> dict[str, Any]:
-    """Where the period's time goes beyond the floor, each step timed RUNS× (interleaved), medians.
-
-    read: the 1,000 opening objects (500 lines each) read whole as read_lines does, with pq.read_table, and
-    with pq.ParquetFile(...).read; the whole compute() both ways. reconcile: on the Inputs the service built, the
-    whole call against the group-by of the flow alone (the floor's own work) and of the other inputs."""
-    import io
-    from types import SimpleNamespace
-
-    import pyarrow.parquet as pq
-    from crm.flow.keys import lines_prefix
-    from crm.ingest.mapping import FileKind
+    """Where reconcile()'s time goes, each step timed RUNS× (interleaved), medians: the whole call on the Inputs
+    the service built, against the group-by of the flow alone (the floor's own work, by product and by batch)
+    and of the other inputs."""
     from crm.inventory.model import StoredPolicy
-    from crm.inventory.reconcile import reconcile
+    from crm.inventory.reconcile import BATCH_KEYS, KEYS, reconcile
 
     captured: dict[str, Any] = {}
     inventory = period_service(root, {})
     service = sys.modules["crm.inventory.service"]
 
     def keep(inputs: Any, threshold_pct: float) -> Any:
-        captured["inputs"] = inputs
-        return inputs.opening
+        captured["inputs"] = inputs  # compute() returns what reconcile() does: nothing is done with it
 
     timed_reconcile, service.reconcile = service.reconcile, keep
-    policy = StoredPolicy(variance_threshold_pct=THRESHOLD_PCT)
-    inventory.compute(PERIOD, None, policy)
-    inputs = captured["inputs"]
+    inventory.compute(PERIOD, None, StoredPolicy(variance_threshold_pct=THRESHOLD_PCT))
     service.reconcile = timed_reconcile
-    lines = sys.modules["crm.inventory.lines"]
-    parquet_file = SimpleNamespace(read_table=lambda source, columns: pq.ParquetFile(source).read(columns=columns))
-
-    def compute_with_parquet_file() -> Any:
-        lines.pq = parquet_file
-        try:
-            return inventory.compute(PERIOD, None, policy)
-        finally:
-            lines.pq = pq
-    opening = sorted((Path(root) / lines_prefix(FileKind.OPENING, TENANT, PERIOD)).glob("distributor=*/*.parquet"))
-    columns = ["sku", "base_quantity"]
+    inputs = captured["inputs"]
     steps: dict[str, Any] = {
-        "read_table": lambda: [pq.read_table(io.BytesIO(p.read_bytes()), columns=columns) for p in opening],
-        "parquet_file": lambda: [pq.ParquetFile(io.BytesIO(p.read_bytes())).read(columns=columns) for p in opening],
-        "compute": lambda: inventory.compute(PERIOD, None, policy),
-        "compute_parquet_file": compute_with_parquet_file,
         "reconcile": lambda: reconcile(inputs, THRESHOLD_PCT),
-        "group_flow": lambda: _group(inputs.outbound),
-        "group_others": lambda: [_group(t) for t in (inputs.opening, inputs.inbound, inputs.adjustments,
-                                                     inputs.reported)],
+        "group_flow": lambda: _group(inputs.outbound, KEYS),
+        "group_flow_batch": lambda: _group(inputs.outbound, BATCH_KEYS),
+        "group_others": lambda: [_group(t, BATCH_KEYS) for t in (inputs.opening, inputs.inbound,
+                                                                 inputs.adjustments, inputs.reported)],
     }
     times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(RUNS):
@@ -446,11 +423,11 @@ def run_probe(root: str) -> dict[str, Any]:
             t = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - t)
-    return {"objects": len(opening), **{name: statistics.median(ts) for name, ts in times.items()}}
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def _group(table: Any) -> Any:
-    return table.group_by(["distributor_id", "sku"], use_threads=False).aggregate([("quantity", "sum")])
+def _group(table: Any, keys: list[str]) -> Any:
+    return table.group_by(keys, use_threads=False).aggregate([("quantity", "sum")])
 
 
 CONTENDERS = {"groupby": run_groupby, "period": run_period}
@@ -526,8 +503,8 @@ def run(rows: int | None = None) -> dict[str, Any]:
         parts = ", ".join(f"{s} {v:.2f}" for s, v in r["stages"].items())
         print(f"  {kind}: runs {' / '.join(f'{s:.2f}' for s in r['all_seconds'])} s; median stages (s): {parts}")
     period = results["period"]
-    print(f"  period: {period['groups']:,} distributor × product rows, {period['flagged']:,} flagged "
-          f"({', '.join(f'{k} {v:,}' for k, v in period['flags'].items())})")
+    print(f"  period: {period['groups']:,} distributor × product rows ({period['batch_rows']:,} batch rows), "
+          f"{period['flagged']:,} flagged ({', '.join(f'{k} {v:,}' for k, v in period['flags'].items())})")
     agree = floor["groups"] == gen.keys and floor["with_flow"] == period["with_flow"] and \
         abs(floor["outbound"] - period["outbound"]) < 1e-6 * max(1.0, abs(gen.outbound)) and \
         abs(gen.outbound - period["outbound"]) < 1e-6 * max(1.0, abs(gen.outbound))
@@ -535,19 +512,11 @@ def run(rows: int | None = None) -> dict[str, Any]:
           f"{'yes' if agree else 'NO'} (group-by {floor['groups']:,} pairs, {floor['with_flow']:,} with a sum ≠ 0, "
           f"{floor['outbound']:,.0f}; period {period['with_flow']:,} with outbound ≠ 0, {period['outbound']:,.0f})")
     time_ratio, rss_ratio = period["seconds"] / floor["seconds"], period["rss_mb"] / floor["rss_mb"]
-    objects = gen.files + DISTRIBUTORS + gen.report_objects + 1
-    per, per_file = probe["read_table"] / probe["objects"], probe["parquet_file"] / probe["objects"]
-    print(f"  where the period's time goes (one more interpreter, medians of {RUNS}):")
-    print(f"    reconcile() {probe['reconcile']:.2f} s: group-by of the flow {probe['group_flow']:.2f} s (the floor's "
-          f"own work), of the other inputs {probe['group_others']:.2f} s, the rest (combining the sums, figures, "
-          f"flags, sort) {probe['reconcile'] - probe['group_flow'] - probe['group_others']:.2f} s")
-    print(f"    compute() {probe['compute']:.2f} s; with read_lines reading each object through "
-          f"pq.ParquetFile(...).read instead of pq.read_table {probe['compute_parquet_file']:.2f} s "
-          f"(about {probe['compute_parquet_file'] / probe['compute'] * time_ratio:.1f}× the floor)")
-    print(f"    read_lines reads each object with pq.read_table: {per * 1e3:.2f} ms an object (the "
-          f"{probe['objects']:,} opening objects, 500 lines each) against {per_file * 1e3:.2f} ms with "
-          f"pq.ParquetFile(...).read; the period reads {objects:,} objects, about {objects * per:.1f} s at that "
-          f"rate, {objects * (per - per_file):.1f} s of it avoidable (crm/inventory/lines.py)")
+    print(f"  where reconcile()'s time goes (one more interpreter, medians of {RUNS}): {probe['reconcile']:.2f} s; "
+          f"group-by of the flow {probe['group_flow']:.2f} s by product (the floor's own work), "
+          f"{probe['group_flow_batch']:.2f} s by batch; of the other inputs by batch {probe['group_others']:.2f} s; "
+          f"the rest (combining the sums, the product roll-up, figures, flags, sort) "
+          f"{probe['reconcile'] - probe['group_flow_batch'] - probe['group_others']:.2f} s")
     above = (period["rss_mb"] - period["rss_imports_mb"]) / max(1.0, floor["rss_mb"] - floor["rss_imports_mb"])
     for goal, ok in (
         (f"period ≤ {GOAL_TIME:g}× the bare group-by's time: {time_ratio:.2f}×", time_ratio <= GOAL_TIME),

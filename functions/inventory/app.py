@@ -41,8 +41,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 PeriodQuery = Annotated[str, Query(pattern=MONTH, description="yyyy-mm")]
 PeriodPath = Annotated[str, Path(pattern=MONTH, description="yyyy-mm")]
-DistributorQuery = Annotated[str | None, Query(pattern=ULID_PATTERN, description="One distributor (office users "
-                                                                                 "outside HQ must name one)")]
+DistributorQuery = Annotated[str | None, Query(pattern=ULID_PATTERN, description="One distributor (default: "
+                                                                                 "every one in the caller's scope)")]
 DistributorPath = Annotated[str, Path(pattern=ULID_PATTERN, description="The distributor's customer id")]
 
 
@@ -56,7 +56,7 @@ def inventory() -> "InventoryService":
     return InventoryService(http.principal(app), get_settings().analytics_bucket or "")
 
 
-@app.get("/inventory", tags=["inventory"], summary="The month's channel inventory per distributor × product",
+@app.get("/inventory", tags=["inventory"], summary="The month's channel inventory per distributor × product (× batch when known)",
          responses=http.documented(200, InventoryReport, 404))
 def get_inventory(period: PeriodQuery, distributor_id: DistributorQuery = None) -> InventoryReport:
     return inventory().report(period, distributor_id)

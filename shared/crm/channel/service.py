@@ -9,13 +9,11 @@ their subtree. pyarrow is imported on first use (the API function's cold start s
 
 from typing import TYPE_CHECKING
 
-from crm.auth import Principal, Role, Scope, own_distributor, require
+from crm.auth import Principal, Role, own_distributor, require
 from crm.channel.model import CustomerSellOut, DiversionReport, GroupBy, SellOutReport
 from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType, DistributorProfile
 from crm.customers.service import CustomerService
-from crm.db import keys
-from crm.db.models import CustomerItem
 from crm.db.paging import decode_cursor, encode_cursor, list_identity
 from crm.errors import InvalidInput
 from crm.inventory.periods import following, previous
@@ -49,7 +47,7 @@ class ChannelService:
                 CustomerService(self.p).get(terminal_id)  # 404 outside the caller's scope
             terminals = {terminal_id}
         elif own is None and not self._hq():
-            terminals = self._scope_ids(CustomerService(self.p).scope)
+            terminals = customers_repo.ids_in_scope(self.tenant, CustomerService(self.p).scope)
         lines = sellout.read_month(self.bucket, self.tenant, period, {own} if own else None)
         lines = sellout.restrict(lines, terminals, sku, include_unmatched=self._hq())
         grouped = sellout.summarize(lines, group_by)
@@ -119,20 +117,6 @@ class ChannelService:
 
     def _hq(self) -> bool:
         return self.p.has(Role.HQ_ADMIN, Role.FINANCE)
-
-    def _scope_ids(self, scope: Scope) -> set[str]:
-        """The ids of every customer in a rep's or a head's scope, from the owner or org-path index."""
-        if scope.whole_tenant:
-            raise AssertionError("HQ reads every line; no id list needed")
-        if scope.owner_id is not None:
-            items = CustomerItem.by_owner.query(keys.owner_pk(self.tenant, scope.owner_id), attributes_to_get=["id"])
-        elif scope.org_path is not None:
-            items = CustomerItem.by_scope.query(keys.customers_scope_pk(self.tenant),
-                                                CustomerItem.gsi1sk.startswith(scope.org_path),
-                                                attributes_to_get=["id"])
-        else:
-            return {scope.customer_id} if scope.customer_id else set()
-        return {item.id for item in items}
 
 
 def _party(customer: Customer) -> "Party":

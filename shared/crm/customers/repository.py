@@ -179,6 +179,24 @@ def customer_filter(scope: Scope, f: Filters) -> Condition | None:
     return result
 
 
+def ids_in_scope(tenant_id: str, scope: Scope, customer_type: str | None = None) -> set[str]:
+    """The ids of every customer (of that type) in a rep's or a head's scope, voided ones too, read from the
+    owner or org-path index. Not for the whole tenant: its readers read everything instead."""
+    if scope.whole_tenant:
+        raise AssertionError("the whole tenant is not listed id by id")
+    where = CustomerItem.type == customer_type if customer_type else None
+    if scope.owner_id is not None:
+        found = CustomerItem.by_owner.query(keys.owner_pk(tenant_id, scope.owner_id), filter_condition=where,
+                                            attributes_to_get=["id"])
+    elif scope.org_path is not None:
+        found = CustomerItem.by_scope.query(keys.customers_scope_pk(tenant_id),
+                                            CustomerItem.gsi1sk.startswith(scope.org_path),
+                                            filter_condition=where, attributes_to_get=["id"])
+    else:
+        return {scope.customer_id} if scope.customer_id else set()
+    return {item.id for item in found}
+
+
 def list_by_org_path(tenant_id: str, org_path: str, where: Condition | None, limit: int,
                      cursor: str | None) -> Page[Customer]:
     page = query_page(CustomerItem, "gsi1pk", keys.customers_scope_pk(tenant_id), limit=limit, cursor=cursor,

@@ -351,11 +351,13 @@ class InventoryPeriodItem(VersionedItem):
 
 
 class OpeningBalanceItem(Item):
-    """pk T#t#OPENING#<yyyy-mm>, sk <distributor>#<sku>: a distributor's stock of a product when the month
-    opened, set by hand (期初 initialization) or carried from the closed month before."""
+    """pk T#t#OPENING#<yyyy-mm>, sk <distributor>#<sku>[#<batch>]: a distributor's stock of a product (of a
+    batch, when known) when the month opened, set by hand (期初 initialization) or carried from the closed
+    month before."""
 
     distributor_id = UnicodeAttribute()
     sku = UnicodeAttribute()
+    batch = UnicodeAttribute(null=True)
     quantity = NumberAttribute()  # base units
     source = UnicodeAttribute()  # manual | carried
     set_by = UnicodeAttribute()
@@ -376,6 +378,7 @@ class AdjustmentItem(VersionedItem):
     period = UnicodeAttribute()
     distributor_id = UnicodeAttribute()
     sku = UnicodeAttribute()
+    batch = UnicodeAttribute(null=True)  # null: the product, batch not named
     quantity = NumberAttribute()  # base units, signed: + adds stock, - removes it
     reason = UnicodeAttribute()
     status = UnicodeAttribute()  # pending | approved | rejected | withdrawn

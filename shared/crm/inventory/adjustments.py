@@ -13,7 +13,7 @@ from crm.inventory.model import Adjustment, AdjustmentIn
 
 def to_model(item: AdjustmentItem, approval_id: str | None = None) -> Adjustment:
     return Adjustment(id=item.id, period=item.period, distributor_id=item.distributor_id, sku=item.sku,
-                      quantity=float(item.quantity), reason=item.reason, status=item.status,
+                      batch=item.batch, quantity=float(item.quantity), reason=item.reason, status=item.status,
                       requested_by=item.requested_by, requested_at=item.requested_at, decided_at=item.decided_at,
                       approval_id=approval_id, version=item.version or 0)
 
@@ -25,8 +25,8 @@ def create(tenant_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
                           gsi1pk=keys.adjustments_pk(tenant_id, body.period),
                           gsi1sk=f"{body.distributor_id}#{adjustment_id}", tenant_id=tenant_id, id=adjustment_id,
                           period=body.period, distributor_id=body.distributor_id, sku=body.sku,
-                          quantity=body.quantity, reason=body.reason, status="pending", requested_by=actor,
-                          requested_at=now)
+                          batch=body.batch, quantity=body.quantity, reason=body.reason, status="pending",
+                          requested_by=actor, requested_at=now)
     tx = Transaction()
     tx.put(item)
     tx.put(_audit(item, "adjustment.requested", actor, body.reason))

@@ -2,12 +2,19 @@
 
 import io
 
-from crm.inventory.model import InventoryReport
+from crm.inventory.model import Figures, InventoryReport
 from crm.text import neutralise
 
-HEADER = ("经销商 distributor", "商品 sku", "期初 opening", "入库 in", "出库(流向) out", "调整 adjustments",
+FIGURES = ("期初 opening", "入库 in", "出库(流向) out", "调整 adjustments",
           "计算期末 expected closing", "上报期末 reported closing", "差异 variance", "差异% variance %",
           "动销率% sell-through %", "标记 flags")
+HEADER = ("经销商 distributor", "商品 sku", *FIGURES)
+BATCH_HEADER = ("经销商 distributor", "商品 sku", "批号 batch", *FIGURES)
+
+
+def _figures(line: Figures) -> list[object]:
+    return [line.opening, line.inbound, line.outbound, line.adjustments, line.expected_closing, line.reported_closing,
+            line.variance, line.variance_pct, line.sell_through_pct, ", ".join(line.flags)]
 
 
 def report_xlsx(report: InventoryReport) -> bytes:
@@ -20,9 +27,13 @@ def report_xlsx(report: InventoryReport) -> bytes:
                   f"差异阈值 threshold {report.variance_threshold_pct}%"])
     sheet.append(list(HEADER))
     for line in report.lines:
-        sheet.append([neutralise(line.distributor_id), neutralise(line.sku), line.opening, line.inbound,
-                      line.outbound, line.adjustments, line.expected_closing, line.reported_closing, line.variance,
-                      line.variance_pct, line.sell_through_pct, ", ".join(line.flags)])
+        sheet.append([neutralise(line.distributor_id), neutralise(line.sku), *_figures(line)])
+    by_batch = workbook.create_sheet(f"批号 batches {report.period}")  # products whose batches are all known
+    by_batch.append(list(BATCH_HEADER))
+    for line in report.lines:
+        for batch in line.batches:
+            by_batch.append([neutralise(line.distributor_id), neutralise(line.sku), neutralise(batch.batch),
+                             *_figures(batch)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -10,6 +10,9 @@ from crm.flow.model import Period
 from crm.products.model import SKU_PATTERN
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
+# Batch codes are kept trimmed and upper-case, as the calculation compares them (crm.inventory.reconcile).
+Batch = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=64,
+                                         pattern=r"^[^\x00-\x1f#]+$")]
 Flag = Literal["negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound"]
 MAX_OPENING_LINES = 5000  # a distributor's product range, far more than any real one
 
@@ -26,9 +29,9 @@ class StoredPolicy(InventoryPolicy):
     version: int = Field(0, description="0: the default policy (send If-Match: \"0\" to set it the first time)")
 
 
-class InventoryLine(BaseModel):
-    distributor_id: str
-    sku: str
+class Figures(BaseModel):
+    """A line of the calculation: a product of a distributor, or one batch of it."""
+
     opening: float
     inbound: float = Field(description="Our shipments to it in the month (ERP reports and shipments files)")
     outbound: float = Field(description="Its accepted flow in the month; returns reduce it")
@@ -40,6 +43,18 @@ class InventoryLine(BaseModel):
     flags: list[Flag]
     sell_through_pct: float | None = Field(
         None, description="outbound as % of what it could sell (opening + inbound + adjustments)")
+
+
+class InventoryBatchLine(Figures):
+    batch: str
+
+
+class InventoryLine(Figures):
+    distributor_id: str
+    sku: str
+    batches: list[InventoryBatchLine] = Field(
+        default_factory=list, description="The same figures by batch, when every figure of the product named its "
+        "batch (opening, shipments, flow, stock report, adjustments); empty when any did not")
 
 
 class InventoryReport(BaseModel):
@@ -65,6 +80,7 @@ class PeriodPage(BaseModel):
 
 class OpeningLineIn(Strict):
     sku: Sku
+    batch: Batch | None = None
     quantity: float = Field(ge=0, le=1e12)
 
 
@@ -77,6 +93,7 @@ class OpeningBody(Strict):
 class OpeningLine(BaseModel):
     distributor_id: str
     sku: str
+    batch: str | None = None
     quantity: float
     source: Literal["manual", "file", "carried"]
 
@@ -90,6 +107,7 @@ class AdjustmentIn(Strict):
     period: Period
     distributor_id: CustomerId
     sku: Sku
+    batch: Batch | None = Field(None, description="The batch adjusted, when known")
     quantity: float = Field(description="Signed, base units: + adds to what the distributor holds, − removes")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
@@ -99,6 +117,7 @@ class Adjustment(BaseModel):
     period: str
     distributor_id: str
     sku: str
+    batch: str | None = None
     quantity: float
     reason: str
     status: Literal["pending", "approved", "rejected", "withdrawn"]

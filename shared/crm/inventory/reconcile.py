@@ -2,20 +2,29 @@
 
 Per distributor × product × month: opening + in − out ± adjustments = expected closing, compared with the
 closing the distributor reported. `out` is the accepted flow (returns are negative, so they reduce it).
-Every input is a table of (distributor_id, sku, quantity) rows in base units, summed here; the caller
+Every input is a table of (distributor_id, sku, batch, quantity) rows in base units, summed here; the caller
 decides where the rows come from (files, the ERP, people).
+
+Batches: a product is also reckoned batch by batch when its batch is known, that is when every figure of
+that distributor's product names one. If any of them does not (an opening typed in without batches, a
+stock report without a batch column), per-batch figures would be wrong rather than partial (stock opened
+without a batch, sold with one, looks like a negative batch), so that product is reckoned as a whole only.
 """
 
+import math
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 KEYS = ["distributor_id", "sku"]
+BATCH_KEYS = [*KEYS, "batch"]
 MOVEMENTS = ("opening", "inbound", "outbound", "adjustments")  # summed; absent means 0
+FIGURES = (*MOVEMENTS, "reported_closing")
 FLAGS = ("negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound")
 
-QUANTITIES = pa.schema([("distributor_id", pa.string()), ("sku", pa.string()), ("quantity", pa.float64())])
+QUANTITIES = pa.schema([("distributor_id", pa.string()), ("sku", pa.string()), ("batch", pa.string()),
+                        ("quantity", pa.float64())])
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -32,6 +41,9 @@ RESULT_SCHEMA = pa.schema(
         *[(flag, pa.bool_()) for flag in FLAGS],
     ]
 )
+FIGURES_OUT = RESULT_SCHEMA.names[2:]
+BATCH_RESULT_SCHEMA = pa.schema([RESULT_SCHEMA.field("distributor_id"), RESULT_SCHEMA.field("sku"),
+                                 pa.field("batch", pa.string()), *(RESULT_SCHEMA.field(n) for n in FIGURES_OUT)])
 
 
 @dataclass(frozen=True)
@@ -44,50 +56,132 @@ class Inputs:
     reporters: frozenset[str]  # distributors that sent a stock report (a product it left out: it holds none)
 
 
-def quantities(distributor_id: pa.Array, sku: pa.Array, quantity: pa.Array) -> pa.Table:
-    return pa.Table.from_arrays([distributor_id, sku, pc.cast(quantity, pa.float64())], schema=QUANTITIES)
+@dataclass(frozen=True)
+class Reconciliation:
+    products: pa.Table  # RESULT_SCHEMA: one row per distributor × product with any figure
+    batches: pa.Table  # BATCH_RESULT_SCHEMA: the batches of the products whose batch is known
 
 
-def summed(table: pa.Table, name: str) -> pa.Table:
-    grouped = table.select([*KEYS, "quantity"]).group_by(KEYS, use_threads=False).aggregate([("quantity", "sum")])
-    return grouped.rename_columns([*KEYS, name])
+def quantities(distributor_id: pa.Array, sku: pa.Array, quantity: pa.Array,
+               batch: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
+    """Rows for an input. `batch` None: not known. Batch codes are compared trimmed and upper-case (the ERP
+    and a distributor's typist spell the same batch differently); a blank one is not known."""
+    batch = pa.nulls(len(quantity), pa.string()) if batch is None else _clean_batches(batch)
+    return pa.Table.from_arrays([distributor_id, sku, batch, pc.cast(quantity, pa.float64())], schema=QUANTITIES)
 
 
-def reconcile(inputs: Inputs, threshold_pct: float) -> pa.Table:
-    """One row per distributor × product that has any figure, sorted by distributor then product."""
-    # Each input summed on its own, then the sums stacked (a column per figure, null in the other inputs' rows)
-    # and grouped once more: a key an input lacks stays null, as in a full outer join, and one group-by over
-    # the stacked sums costs about half of four successive joins on string keys (bench/inventory_period.py).
-    figures = [*MOVEMENTS, "reported_closing"]
+def _clean_batches(batch: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    def clean(values: pa.Array) -> pa.Array:
+        values = pc.utf8_upper(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))
+        return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+
+    chunks = batch.chunks if isinstance(batch, pa.ChunkedArray) else [batch]
+    # a file's batch column is dictionary-encoded: clean its few distinct values, not every row
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(c.indices, clean(c.dictionary)).cast(pa.string())
+                             if pa.types.is_dictionary(c.type) else clean(c) for c in chunks], pa.string())
+
+
+def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
+    """Products sorted by distributor then product; batches by distributor, product, batch."""
+    # The inputs' rows stacked (a column per figure, null in the other inputs' rows) and summed by one
+    # group-by: a key an input lacks stays null, as in a full outer join, at a fraction of the cost of joins.
+    # Grouped and sorted by one integer per key that orders as (distributor, sku, batch) do: hashing and
+    # sorting three strings costs several times more (bench/inventory_period.py).
     stacked = []
-    for name, source in zip(figures, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True):
-        part = summed(source, name)
-        none = pa.nulls(part.num_rows, pa.float64())
-        stacked.append(pa.Table.from_arrays([part["distributor_id"], part["sku"],
-                                             *(part[name] if f == name else none for f in figures)],
-                                            names=[*KEYS, *figures]))
-    table = pa.concat_tables(stacked).group_by(KEYS, use_threads=False).aggregate([(f, "sum") for f in figures])
-    table = table.rename_columns({f"{f}_sum": f for f in figures})
+    for name, source in zip(FIGURES, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True):
+        none = pa.nulls(source.num_rows, pa.float64())
+        stacked.append(pa.Table.from_arrays([*(source[k] for k in BATCH_KEYS),
+                                             *(source["quantity"] if f == name else none for f in FIGURES)],
+                                            names=[*BATCH_KEYS, *FIGURES]))
+    rows = pa.concat_tables(stacked)
+    codes = OrderedCodes([rows[k] for k in BATCH_KEYS])
+    by_batch = _summed(rows.select(FIGURES), codes.encode())
+    product = codes.prefix(by_batch["code"], len(KEYS))  # distributor × sku, ordered likewise
+    by_product = _summed(by_batch.select(FIGURES), product)
+    products = _keyed(by_product, codes, KEYS)
+    batches = _keyed(by_batch, codes, BATCH_KEYS)
+    unknown = pc.unique(product.filter(pc.is_null(batches["batch"])))  # some figure names no batch
+    batches = batches.filter(pc.invert(pc.is_in(product, value_set=unknown)))
+    return Reconciliation(_judged(products, inputs.reporters, threshold_pct, RESULT_SCHEMA),
+                          _judged(batches, inputs.reporters, threshold_pct, BATCH_RESULT_SCHEMA))
+
+
+def _summed(figures: pa.Table, code: pa.Array) -> pa.Table:
+    """Each figure summed per code, in code order."""
+    summed = figures.append_column("code", code).group_by(["code"], use_threads=False).aggregate(
+        [(f, "sum") for f in FIGURES])
+    summed = summed.rename_columns({f"{f}_sum": f for f in FIGURES})
+    return summed.take(pc.sort_indices(summed["code"]))
+
+
+def _keyed(summed: pa.Table, codes: "OrderedCodes", keys: list[str]) -> pa.Table:
+    """The sums with their key columns back in place of the code."""
+    return pa.Table.from_arrays([*codes.decode(summed["code"], len(keys)), *(summed[f] for f in FIGURES)],
+                                names=[*keys, *FIGURES])
+
+
+class OrderedCodes:
+    """One int64 per row of the key columns that orders as the keys do, column by column, null first.
+
+    Each column's distinct values are ranked (0 is null) and the ranks combined in mixed radix, so a prefix
+    of the columns is an integer division away and decoding is a take from the sorted distinct values."""
+
+    def __init__(self, columns: list[pa.ChunkedArray]) -> None:
+        self.values: list[pa.Array] = []  # per column: null, then its distinct values in order
+        self.ranks: list[pa.Array] = []  # per column: each row's rank
+        self.radix: list[int] = []
+        for column in columns:
+            encoded = pc.dictionary_encode(column).combine_chunks()
+            distinct = encoded.dictionary
+            self.values.append(pa.concat_arrays([pa.nulls(1, distinct.type), distinct.take(pc.sort_indices(distinct))]))
+            rank = pc.cast(pc.rank(distinct, "ascending"), pa.int64())
+            self.ranks.append(pc.fill_null(rank.take(encoded.indices), 0))
+            self.radix.append(len(distinct) + 1)
+        if math.prod(self.radix) >= 2**63:
+            raise ValueError("too many distinct keys to combine into one int64")
+
+    def encode(self) -> pa.Array:
+        code = self.ranks[0]
+        for rank, radix in zip(self.ranks[1:], self.radix[1:], strict=True):
+            code = pc.add(pc.multiply(code, radix), rank)
+        return code
+
+    def prefix(self, code: pa.Array, width: int) -> pa.Array:
+        """The code of the first `width` columns alone."""
+        return pc.divide(code, math.prod(self.radix[width:]))
+
+    def decode(self, code: pa.Array, width: int) -> list[pa.Array]:
+        """The values of the first `width` columns of a code of those columns."""
+        out = []
+        for values, radix in zip(reversed(self.values[:width]), reversed(self.radix[:width]), strict=True):
+            rest = pc.divide(code, radix)
+            out.append(values.take(pc.subtract(code, pc.multiply(rest, radix))))
+            code = rest
+        return out[::-1]
+
+
+def _judged(table: pa.Table, reporters: frozenset[str], threshold_pct: float, schema: pa.Schema) -> pa.Table:
+    """The figures of each row (summed inputs) completed: expected closing, variance, flags."""
     zero = pa.scalar(0.0)
     opening, inbound, outbound, adjustments = (pc.fill_null(table[n], zero) for n in MOVEMENTS)
     expected = pc.add(pc.subtract(pc.add(opening, inbound), outbound), adjustments)
-    reported_any = pc.is_in(table["distributor_id"], value_set=pa.array(sorted(inputs.reporters), pa.string()))
+    reported_any = pc.is_in(table["distributor_id"], value_set=pa.array(sorted(reporters), pa.string()))
     reported = pc.if_else(reported_any, pc.fill_null(table["reported_closing"], zero), pa.scalar(None, pa.float64()))
     variance = pc.subtract(reported, expected)
     base = pc.abs(expected)
     pct = pc.if_else(pc.equal(base, zero), pa.scalar(None, pa.float64()), pc.multiply(pc.divide(variance, base), 100.0))
     beyond = pc.or_(pc.greater(pc.abs(pct), threshold_pct),
                     pc.and_(pc.equal(base, zero), pc.not_equal(variance, zero)))
-    result = pa.table({
-        "distributor_id": table["distributor_id"], "sku": table["sku"],
+    columns = {
+        **{k: table[k] for k in schema.names if k in BATCH_KEYS},
         "opening": opening, "inbound": inbound, "outbound": outbound, "adjustments": adjustments,
         "expected_closing": expected, "reported_closing": reported, "variance": variance, "variance_pct": pct,
         "negative_expected": pc.less(expected, zero),
         "over_threshold": pc.fill_null(beyond, False),
         "no_stock_report": pc.invert(reported_any),
         "flow_without_inbound": pc.and_(pc.greater(outbound, zero), pc.equal(inbound, zero)),
-    }, schema=RESULT_SCHEMA)
-    return result.sort_by([("distributor_id", "ascending"), ("sku", "ascending")])
+    }
+    return pa.table(columns, schema=schema)
 
 
 def flagged(result: pa.Table) -> pa.Table:

@@ -8,6 +8,7 @@ read of that month returns the frozen figures.
 
 import io
 from functools import lru_cache
+from typing import Any
 
 import boto3
 import pyarrow as pa
@@ -17,8 +18,9 @@ import pyarrow.parquet as pq
 from crm import clock, policies
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
-from crm.auth import Principal, Role, own_distributor, require
+from crm.auth import Principal, own_distributor, require
 from crm.customers.model import CustomerType
+from crm.customers.repository import ids_in_scope
 from crm.customers.service import CustomerService, distributor_in_scope
 from crm.db import keys
 from crm.db.models import AuditItem, InventoryPeriodItem
@@ -31,6 +33,7 @@ from crm.inventory.lines import read_lines
 from crm.inventory.model import (
     Adjustment,
     AdjustmentIn,
+    InventoryBatchLine,
     InventoryLine,
     InventoryPolicy,
     InventoryReport,
@@ -39,9 +42,18 @@ from crm.inventory.model import (
     PeriodState,
     StoredPolicy,
 )
-from crm.inventory.reconcile import FLAGS, RESULT_SCHEMA, Inputs, flagged, quantities, reconcile
-
-HQ_ROLES = (Role.HQ_ADMIN, Role.FINANCE)
+from crm.inventory.reconcile import (
+    BATCH_RESULT_SCHEMA,
+    FLAGS,
+    KEYS,
+    QUANTITIES,
+    RESULT_SCHEMA,
+    Inputs,
+    Reconciliation,
+    flagged,
+    quantities,
+    reconcile,
+)
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +63,11 @@ def _s3():  # type: ignore[no-untyped-def]
 
 def snapshot_key(tenant_id: str, period: str) -> str:
     return f"inventory-snapshots/tenant={tenant_id}/period={period}/inventory.parquet"
+
+
+def batches_key(snapshot: str) -> str:
+    """The frozen batch lines, beside the products' (written first: a snapshot's key is stored last)."""
+    return snapshot.removesuffix("inventory.parquet") + "inventory-batches.parquet"
 
 
 class InventoryService:
@@ -67,26 +84,26 @@ class InventoryService:
         state = periods.get(self.tenant, period)
         policy = self.policy_now()
         if state is not None and state.status == "closed" and state.snapshot_key:
-            table, source = self._frozen(state.snapshot_key, distributors), "frozen"
+            result, source = self._frozen(state.snapshot_key, distributors), "frozen"
         else:
-            table, source = self.compute(period, distributors, policy), "computed"
-        if only_flagged:
-            table = flagged(table)
+            result, source = self.compute(period, distributors, policy), "computed"
+        products = flagged(result.products) if only_flagged else result.products
         return InventoryReport(period=period, status="closed" if source == "frozen" else "open", source=source,
-                               variance_threshold_pct=policy.variance_threshold_pct, lines=as_lines(table))
+                               variance_threshold_pct=policy.variance_threshold_pct,
+                               lines=as_lines(products, result.batches))
 
-    def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> pa.Table:
+    def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> Reconciliation:
         """The month's calculation from what is stored now (see crm.inventory.reconcile)."""
         opening = openings.resolved(self.bucket, self.tenant, period, distributors)
-        flow = read_lines(self.bucket, FileKind.FLOW, self.tenant, period, ["sku", "base_quantity"], distributors)
-        stock = read_lines(self.bucket, FileKind.INVENTORY, self.tenant, period, ["sku", "base_quantity"],
-                           distributors)
+        counted = ["sku", "batch", "base_quantity"]
+        flow = read_lines(self.bucket, FileKind.FLOW, self.tenant, period, counted, distributors)
+        stock = read_lines(self.bucket, FileKind.INVENTORY, self.tenant, period, counted, distributors)
         inputs = Inputs(
-            opening=opening.select(["distributor_id", "sku", "quantity"]),
+            opening=opening.select(QUANTITIES.names),
             inbound=self._inbound(period, distributors),
-            outbound=quantities(flow["party"], flow["sku"], flow["base_quantity"]),
+            outbound=quantities(flow["party"], flow["sku"], flow["base_quantity"], flow["batch"]),
             adjustments=self._approved_adjustments(period, distributors),
-            reported=quantities(stock["party"], stock["sku"], stock["base_quantity"]),
+            reported=quantities(stock["party"], stock["sku"], stock["base_quantity"], stock["batch"]),
             reporters=frozenset(pc.unique(stock["party"]).to_pylist()),  # a stock report has rows, or is rejected
         )
         return reconcile(inputs, policy.variance_threshold_pct)
@@ -95,15 +112,16 @@ class InventoryService:
         """Shipments files (history) plus what the ERP reported; a file row naming an order the ERP already
         reported (document no = order id) is not counted twice."""
         filed = read_lines(self.bucket, FileKind.SHIPMENTS, self.tenant, period,
-                           ["distributor_id", "sku", "base_quantity", "document_no"], None)
+                           ["distributor_id", "sku", "batch", "base_quantity", "document_no"], None)
         reported = shipments.of_period(self.tenant, period)
         orders = pa.array(sorted({s.order_id for s in reported}), pa.string())
         filed = filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))
         erp = [(s.distributor_id, line) for s in reported for line in s.lines]
         table = pa.concat_tables([
-            quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"]),
+            quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"], filed["batch"]),
             quantities(pa.array([d for d, _ in erp], pa.string()), pa.array([ln["sku"] for _, ln in erp], pa.string()),
-                       pa.array([float(ln["quantity"]) for _, ln in erp], pa.float64())),
+                       pa.array([float(ln["quantity"]) for _, ln in erp], pa.float64()),
+                       pa.array([ln.get("batch") for _, ln in erp], pa.string())),
         ])
         return only(table, distributors)
 
@@ -112,11 +130,13 @@ class InventoryService:
                     if a.status == "approved" and (distributors is None or a.distributor_id in distributors)]
         return quantities(pa.array([a.distributor_id for a in approved], pa.string()),
                           pa.array([a.sku for a in approved], pa.string()),
-                          pa.array([float(a.quantity) for a in approved], pa.float64()))
+                          pa.array([float(a.quantity) for a in approved], pa.float64()),
+                          pa.array([a.batch for a in approved], pa.string()))
 
-    def _frozen(self, key: str, distributors: set[str] | None) -> pa.Table:
-        table = pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()))
-        return only(table, distributors)
+    def _frozen(self, key: str, distributors: set[str] | None) -> Reconciliation:
+        products, batches = (only(pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=k)["Body"].read())),
+                                  distributors) for k in (key, batches_key(key)))
+        return Reconciliation(products, batches)
 
     def export_xlsx(self, period: str, distributor_id: str | None) -> bytes:
         from crm.inventory.export import report_xlsx  # openpyxl only for this route
@@ -143,12 +163,13 @@ class InventoryService:
         if item.status == "closed":
             raise Conflict(f"Period {period} is already closed.")
         policy = self.policy_now()
-        table = self.compute(period, None, policy)
+        result = self.compute(period, None, policy)
         key = snapshot_key(self.tenant, period)
-        sink = io.BytesIO()
-        pq.write_table(table, sink, compression="zstd")
-        _s3().put_object(Bucket=self.bucket, Key=key, Body=sink.getvalue())
-        carried = carry_forward(table, policy.carry_forward)
+        for table, object_key in ((result.batches, batches_key(key)), (result.products, key)):
+            sink = io.BytesIO()
+            pq.write_table(table, sink, compression="zstd")
+            _s3().put_object(Bucket=self.bucket, Key=object_key, Body=sink.getvalue())
+        carried = carry_forward(result, policy.carry_forward)
         openings.carry(self.tenant, periods.following(period), carried, self.p.user_id)
         item.status, item.closed_at, item.closed_by = "closed", clock.now_iso(), self.p.user_id
         item.carried, item.snapshot_key = policy.carry_forward, key
@@ -186,8 +207,9 @@ class InventoryService:
         require(self.p, "inventory:initialize")
         distributors = self._distributors(distributor_id)
         periods.ensure_open(self.tenant, period)
-        if len({line.sku for line in body.lines}) != len(body.lines):
-            raise InvalidInput("Each product once.", [{"field": "lines", "message": "a sku appears twice"}])
+        if len({(line.sku, line.batch) for line in body.lines}) != len(body.lines):
+            raise InvalidInput("Each product (or batch of it) once.",
+                               [{"field": "lines", "message": "a sku (and batch) appears twice"}])
         openings.set_manual(self.tenant, period, distributor_id, body.lines, self.p.user_id)
         return openings.as_models(openings.resolved(self.bucket, self.tenant, period, distributors))
 
@@ -205,9 +227,10 @@ class InventoryService:
         item = adjustments.create(self.tenant, body, self.p.user_id)
         approval = approvals.request(self.p, ApprovalRequest(
             kind=Kind.INVENTORY_ADJUSTMENT, subject_id=item.id, org_unit_id=distributor.org_unit_id,
-            subject_label=f"{distributor.name} {body.sku} {body.quantity:+g} ({body.period}): {body.reason}",
+            subject_label=f"{distributor.name} {body.sku}{f' {body.batch}' if body.batch else ''} "
+                          f"{body.quantity:+g} ({body.period}): {body.reason}",
             payload={"period": body.period, "distributor_id": body.distributor_id, "sku": body.sku,
-                     "quantity": body.quantity}))
+                     "batch": body.batch, "quantity": body.quantity}))
         return adjustments.to_model(item, approval.id)
 
     def list_adjustments(self, period: str, distributor_id: str | None) -> list[Adjustment]:
@@ -235,10 +258,11 @@ class InventoryService:
     # ------------------------------------------------------------------ scope
 
     def _distributors(self, asked: str | None) -> set[str] | None:
-        """None: every distributor (HQ roles only). A distributor user sees itself; anyone else names a
-        distributor in their scope."""
-        if asked is None and own_distributor(self.p) is None and self.p.has(*HQ_ROLES):
-            return None
+        """Whose figures: the one asked for (in the caller's scope), else every distributor in the caller's
+        scope (None: the whole tenant's). A distributor user sees itself only."""
+        if asked is None and own_distributor(self.p) is None:
+            scope = CustomerService(self.p).scope
+            return None if scope.whole_tenant else ids_in_scope(self.tenant, scope, CustomerType.DISTRIBUTOR.value)
         return {distributor_in_scope(self.p, asked)}
 
 def only(table: pa.Table, distributors: set[str] | None) -> pa.Table:
@@ -248,30 +272,41 @@ def only(table: pa.Table, distributors: set[str] | None) -> pa.Table:
     return table.filter(pc.is_in(table["distributor_id"], value_set=pa.array(sorted(distributors), pa.string())))
 
 
-def carry_forward(result: pa.Table, rule: str) -> pa.Table:
-    """The closing each distributor × product carries into the next month: the reported one (the computed
-    one where nothing was reported), or the computed one; never below zero (a negative expected closing is
-    a flagged error in the figures, not stock)."""
-    closing = result["expected_closing"]
-    if rule == "reported":
-        closing = pc.coalesce(result["reported_closing"], closing)
-    return quantities(result["distributor_id"], result["sku"], pc.max_element_wise(closing, 0.0))
+def carry_forward(result: Reconciliation, rule: str) -> pa.Table:
+    """The closing each distributor × product (× batch, when known) carries into the next month: the reported
+    one (the computed one where nothing was reported), or the computed one; never below zero (a negative
+    expected closing is a flagged error in the figures, not stock)."""
+    whole = result.products.join(result.batches.select(KEYS), keys=KEYS, join_type="left anti")  # batch unknown
+    parts = []
+    for table in (whole, result.batches):
+        closing = table["expected_closing"]
+        if rule == "reported":
+            closing = pc.coalesce(table["reported_closing"], closing)
+        batch = table["batch"] if "batch" in table.column_names else None
+        parts.append(quantities(table["distributor_id"], table["sku"], pc.max_element_wise(closing, 0.0), batch))
+    return pa.concat_tables(parts)
 
 
-def as_lines(table: pa.Table) -> list[InventoryLine]:
-    rows = table.select(RESULT_SCHEMA.names).to_pylist()
-    out = []
-    for row in rows:
-        could_sell = row["opening"] + row["inbound"] + row["adjustments"]
-        pct = row["variance_pct"]
-        out.append(InventoryLine(
-            **{k: row[k] for k in ("distributor_id", "sku", "opening", "inbound", "outbound", "adjustments",
-                                   "expected_closing", "reported_closing", "variance")},
-            variance_pct=None if pct is None else round(pct, 1),
-            flags=[f for f in FLAGS if row[f]],
-            sell_through_pct=round(row["outbound"] / could_sell * 100, 1) if could_sell > 0 else None,
-        ))
-    return out
+def as_lines(products: pa.Table, batches: pa.Table) -> list[InventoryLine]:
+    by_product: dict[tuple[str, str], list[InventoryBatchLine]] = {}
+    for row in batches.select(BATCH_RESULT_SCHEMA.names).to_pylist():
+        by_product.setdefault((row["distributor_id"], row["sku"]), []).append(
+            InventoryBatchLine(batch=row["batch"], **_figures(row)))
+    return [InventoryLine(distributor_id=row["distributor_id"], sku=row["sku"], **_figures(row),
+                          batches=by_product.get((row["distributor_id"], row["sku"]), []))
+            for row in products.select(RESULT_SCHEMA.names).to_pylist()]
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    could_sell = row["opening"] + row["inbound"] + row["adjustments"]
+    pct = row["variance_pct"]
+    return {
+        **{k: row[k] for k in ("opening", "inbound", "outbound", "adjustments", "expected_closing",
+                               "reported_closing", "variance")},
+        "variance_pct": None if pct is None else round(pct, 1),
+        "flags": [f for f in FLAGS if row[f]],
+        "sell_through_pct": round(row["outbound"] / could_sell * 100, 1) if could_sell > 0 else None,
+    }
 
 
 def period_state(item: InventoryPeriodItem) -> PeriodState:

@@ -65,7 +65,7 @@ def result(truth: dict[str, Any], products: list[Product]) -> pa.Table:
                                                         shipped["base_quantity"]),
                     outbound=flow, adjustments=quantities(*[pa.array([], pa.string())] * 3), reported=closing,
                     reporters=frozenset(truth))
-    return reconcile(inputs, threshold_pct=5.0)
+    return reconcile(inputs, threshold_pct=5.0).products
 
 
 def test_every_distributor_and_product_matches_truth(result: pa.Table, truth: dict[str, Any]) -> None:
@@ -98,7 +98,7 @@ def test_variance_threshold_and_missing_report() -> None:
         reported=q(s(["A"]), s(["P1"]), s([104])),  # A left P2 out of its report: it holds none
         reporters=frozenset({"A"}),
     )
-    rows = {(r["distributor_id"], r["sku"]): r for r in reconcile(inputs, threshold_pct=5.0).to_pylist()}
+    rows = {(r["distributor_id"], r["sku"]): r for r in reconcile(inputs, threshold_pct=5.0).products.to_pylist()}
     a1 = rows[("A", "P1")]
     assert (a1["expected_closing"], a1["reported_closing"], a1["variance"]) == (100, 104, 4)
     assert a1["variance_pct"] == pytest.approx(4.0) and not a1["over_threshold"]
@@ -108,3 +108,28 @@ def test_variance_threshold_and_missing_report() -> None:
     assert b1["reported_closing"] is None and b1["variance"] is None and b1["no_stock_report"]
     c9 = rows[("C", "P9")]
     assert c9["flow_without_inbound"] and c9["negative_expected"] and c9["expected_closing"] == -3
+
+
+def test_a_product_is_reckoned_by_batch_only_when_every_figure_names_its_batch() -> None:
+    s = pa.array
+    q = quantities
+    inputs = Inputs(
+        opening=q(s(["A", "A", "A"]), s(["P1", "P1", "P2"]), s([10, 4, 7]), s(["B1", "b2 ", None])),
+        inbound=q(s(["A", "A"]), s(["P1", "P2"]), s([20, 5]), s([" b1", "B9"])),  # trimmed, upper-cased
+        outbound=q(s(["A", "A", "A"]), s(["P1", "P1", "P2"]), s([25, 6, 3]), s(["B1", "B2", "B9"])),
+        adjustments=q(s(["A"]), s(["P1"]), s([1]), s(["B2"])),
+        reported=q(s(["A", "A"]), s(["P1", "P2"]), s([5, 9]), s(["B1", "B9"])),
+        reporters=frozenset({"A"}),
+    )
+    result = reconcile(inputs, threshold_pct=5.0)
+    products = {r["sku"]: r for r in result.products.to_pylist()}
+    assert (products["P1"]["expected_closing"], products["P1"]["reported_closing"]) == (4, 5)
+    assert (products["P2"]["expected_closing"], products["P2"]["reported_closing"]) == (9, 9)
+    batches = {(r["sku"], r["batch"]): r for r in result.batches.to_pylist()}
+    assert set(batches) == {("P1", "B1"), ("P1", "B2")}, "P2's opening names no batch: P2 is reckoned whole"
+    b1, b2 = batches[("P1", "B1")], batches[("P1", "B2")]
+    assert (b1["opening"], b1["inbound"], b1["outbound"], b1["expected_closing"], b1["reported_closing"]) == (
+        10, 20, 25, 5, 5)
+    # B2 sold more than it held, and the report (which names batches) lists none of it
+    assert (b2["expected_closing"], b2["reported_closing"], b2["variance"]) == (-1, 0, 1)
+    assert b2["negative_expected"] and not b1["negative_expected"]
