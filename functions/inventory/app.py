@@ -20,6 +20,7 @@ from crm.inventory.model import (
     Adjustment,
     AdjustmentIn,
     AdjustmentPage,
+    ExportLink,
     InventoryPolicy,
     InventoryReport,
     OpeningBody,
@@ -37,7 +38,6 @@ logger = Logger()
 metrics = Metrics()
 app = http.make_resolver()
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 PeriodQuery = Annotated[str, Query(pattern=MONTH, description="yyyy-mm")]
 PeriodPath = Annotated[str, Path(pattern=MONTH, description="yyyy-mm")]
@@ -56,35 +56,35 @@ def inventory() -> "InventoryService":
     return InventoryService(http.principal(app), get_settings().analytics_bucket or "")
 
 
-@app.get("/inventory", tags=["inventory"], summary="The month's channel inventory per distributor × product (× batch when known)",
+@app.get("/inventory", tags=["inventory"],
+         summary="The month's channel inventory per distributor × product (× batch when known)",
          responses=http.documented(200, InventoryReport, 404))
-def get_inventory(period: PeriodQuery, distributor_id: DistributorQuery = None) -> InventoryReport:
-    return inventory().report(period, distributor_id)
+def get_inventory(period: PeriodQuery, distributor_id: DistributorQuery = None, limit: http.Limit = 50,
+                  cursor: http.Cursor = None) -> InventoryReport:
+    return inventory().report(period, distributor_id, limit=limit, cursor=cursor)
 
 
 @app.get("/inventory/variances", tags=["inventory"],
          summary="Only the lines with a flag: negative expected closing, variance over the threshold, "
                  "no stock report, flow without inbound",
          responses=http.documented(200, InventoryReport, 404))
-def get_variances(period: PeriodQuery, distributor_id: DistributorQuery = None) -> InventoryReport:
-    return inventory().report(period, distributor_id, only_flagged=True)
+def get_variances(period: PeriodQuery, distributor_id: DistributorQuery = None, limit: http.Limit = 50,
+                  cursor: http.Cursor = None) -> InventoryReport:
+    return inventory().report(period, distributor_id, only_flagged=True, limit=limit, cursor=cursor)
 
 
-@app.get("/inventory/export", tags=["inventory"], summary="The month's channel inventory as XLSX",
-         responses={**http.documented(200, None, 404),
-                    200: {"description": "The calculation, as XLSX",
-                          "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
-def export(period: PeriodQuery, distributor_id: DistributorQuery = None):  # type: ignore[no-untyped-def]
-    data = inventory().export_xlsx(period, distributor_id)
-    return Response(status_code=200, content_type=XLSX, body=data,
-                    headers={"Content-Disposition": f'attachment; filename="inventory-{period}.xlsx"'})
+@app.get("/inventory/export", tags=["inventory"], summary="A link to the whole month's calculation as XLSX",
+         responses=http.documented(200, ExportLink, 404))
+def export(period: PeriodQuery, distributor_id: DistributorQuery = None) -> ExportLink:
+    return inventory().export(period, distributor_id)
 
 
 @app.get("/customers/<customer_id>/inventory", tags=["inventory"],
          summary="A distributor's stock and sell-through for a month (its customer page)",
          responses=http.documented(200, InventoryReport, 404))
-def customer_inventory(customer_id: Annotated[CustomerId, Path()], period: PeriodQuery) -> InventoryReport:
-    return inventory().report(period, customer_id)
+def customer_inventory(customer_id: Annotated[CustomerId, Path()], period: PeriodQuery, limit: http.Limit = 50,
+                       cursor: http.Cursor = None) -> InventoryReport:
+    return inventory().report(period, customer_id, limit=limit, cursor=cursor)
 
 
 @app.get("/inventory/periods", tags=["inventory periods"], summary="Months that were closed (or reopened)",

@@ -86,7 +86,7 @@ def october(world: World, ids: dict[str, str]) -> dict[str, Any]:
 
 def lines_by_code(report: dict[str, Any], ids: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
     code_of = {v: k for k, v in ids.items()}
-    return {(code_of[line["distributor_id"]], line["sku"]): line for line in report["lines"]}
+    return {(code_of[line["distributor_id"]], line["sku"]): line for line in report["items"]}
 
 
 def test_every_file_is_accepted(october: dict[str, Any]) -> None:
@@ -115,15 +115,15 @@ def test_variances_list_only_flagged_lines_and_a_distributor_sees_its_own(world:
     variances = world.as_user("finance.wu").get("/inventory/variances", params={"period": "2026-10"}).json()
     flagged = lines_by_code(variances, ids)
     negative = {(d, s) for d, skus in TRUTH.items() for s, w in skus.items() if w["expected_closing"] < 0}
-    assert negative <= set(flagged) and all(line["flags"] for line in variances["lines"])
+    assert negative <= set(flagged) and all(line["flags"] for line in variances["items"])
     # a rep sees the distributors in their scope (none here); one outside it is not found
     rep = world.as_user("rep.zhang").get("/inventory", params={"period": "2026-10"})
-    assert rep.status_code == 200 and rep.json()["lines"] == []
+    assert rep.status_code == 200 and rep.json()["items"] == []
     outside = world.as_user("rep.zhang").get("/inventory", params={"period": "2026-10", "distributor_id": ids["D001"]})
     assert outside.status_code == 404  # the distributors here belong to HQ, not to the rep's department
     page = world.as_user("admin").get(f"/customers/{ids['D002']}/inventory", params={"period": "2026-10"}).json()
-    assert {line["distributor_id"] for line in page["lines"]} == {ids["D002"]}
-    p1002 = next(line for line in page["lines"] if line["sku"] == "P1002")
+    assert {line["distributor_id"] for line in page["items"]} == {ids["D002"]}
+    p1002 = next(line for line in page["items"] if line["sku"] == "P1002")
     assert p1002["sell_through_pct"] == round(678 / (124 + 600) * 100, 1)
 
 
@@ -144,14 +144,37 @@ def test_the_variance_threshold_is_tenant_policy(world: World, ids, october) -> 
     assert "over_threshold" not in p1009()["flags"]
 
 
-def test_export_is_an_xlsx_with_every_line(world: World, ids, october) -> None:
+def test_export_is_a_link_to_an_xlsx_with_every_line(world: World, ids, october) -> None:
     import openpyxl
 
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    r = world.as_user("admin").get("/inventory/export", params={"period": "2026-10"}, headers={"Accept": xlsx})
-    assert r.status_code == 200, r.text
-    rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
-    assert len(rows) == 2 + sum(len(skus) for skus in TRUTH.values())
+    link = world.as_user("admin").get("/inventory/export", params={"period": "2026-10"})
+    assert link.status_code == 200, link.text
+    lines = sum(len(skus) for skus in TRUTH.values())
+    assert link.json()["file_name"] == "inventory-2026-10.xlsx" and link.json()["lines"] == lines
+    download = requests.get(link.json()["url"], timeout=30)
+    assert download.status_code == 200
+    rows = list(openpyxl.load_workbook(io.BytesIO(download.content)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 2 + lines
+    assert {(row[0], row[1]) for row in rows[2:]} == {(ids[d], sku) for d, skus in TRUTH.items() for sku in skus}
+
+
+def test_the_month_comes_in_pages(world: World, ids, october) -> None:
+    admin = world.as_user("admin")
+    seen, cursor, pages = [], None, 0
+    while True:
+        r = admin.get("/inventory", params={"period": "2026-10", "limit": 7, **({"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) <= 7
+        seen += [(line["distributor_id"], line["sku"]) for line in r.json()["items"]]
+        pages, cursor = pages + 1, r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 5 and seen == sorted(seen) and len(set(seen)) == 30
+    first = admin.get("/inventory", params={"period": "2026-10", "limit": 7}).json()["next_cursor"]
+    other = admin.get("/inventory/variances", params={"period": "2026-10", "cursor": first})
+    assert other.status_code == 400  # a cursor works only for the list that gave it out
+    forged = admin.get("/inventory", params={"period": "2026-10", "cursor": "not-a-cursor"})
+    assert forged.status_code == 400 and forged.headers["Content-Type"].startswith("application/problem+json")
 
 
 def test_a_bad_closing_file_is_reported_and_the_earlier_one_kept(world: World, ids, october) -> None:
@@ -218,7 +241,7 @@ def test_re_uploaded_closing_replaces_the_earlier_and_october_carries_into_novem
                                            "distributor_id": ids["D001"]})
     assert refused.status_code == 409 and "closed" in refused.json()["detail"]
     frozen = admin.get("/inventory", params={"period": "2026-10"}).json()
-    assert frozen["source"] == "frozen" and len(frozen["lines"]) == 30
+    assert frozen["source"] == "frozen" and len(frozen["items"]) == 30
     # reopening is for HQ admin only, and audited with its reason
     assert world.as_user("finance.wu").post("/inventory/periods/2026-10/reopen",
                                             {"reason": "late file"}).status_code == 403

@@ -14,7 +14,7 @@ from crm.channel.model import CustomerSellOut, DiversionReport, GroupBy, SellOut
 from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType, DistributorProfile
 from crm.customers.service import CustomerService
-from crm.db.paging import decode_cursor, encode_cursor, list_identity
+from crm.db.paging import list_identity, offset_cursor, offset_of
 from crm.errors import InvalidInput
 from crm.inventory.periods import following, previous
 
@@ -39,7 +39,7 @@ class ChannelService:
         from crm.channel import sellout
 
         identity = list_identity("sellout", self.tenant, self.p.user_id, period, terminal_id, sku, group_by)
-        offset = _offset(cursor, identity)
+        offset = offset_of(cursor, identity)
         own = own_distributor(self.p)
         terminals: set[str] | None = None
         if terminal_id:
@@ -52,9 +52,8 @@ class ChannelService:
         lines = sellout.restrict(lines, terminals, sku, include_unmatched=self._hq())
         grouped = sellout.summarize(lines, group_by)
         page = grouped.slice(offset, limit)
-        more = offset + limit < grouped.num_rows
         return SellOutReport(period=period, group_by=group_by, items=sellout.rows_of(page, lines, group_by),
-                             next_cursor=encode_cursor({"o": {"S": str(offset + limit)}}, identity) if more else None)
+                             next_cursor=offset_cursor(offset + limit, grouped.num_rows, identity))
 
     def customer_sellout(self, customer_id: str, from_period: str, to_period: str) -> CustomerSellOut:
         """A terminal's sell-out per month and product. A distributor user reads its own files' lines only."""
@@ -126,11 +125,6 @@ def _party(customer: Customer) -> "Party":
     if not isinstance(profile, DistributorProfile):
         return Party(upstream_id=customer.upstream_id, is_distributor=False)
     return Party(upstream_id=customer.upstream_id, territory=profile.territory)
-
-
-def _offset(cursor: str | None, identity: str) -> int:
-    key = decode_cursor(cursor, identity)
-    return int(key["o"]["S"]) if key else 0
 
 
 def _months(from_period: str, to_period: str) -> list[str]:

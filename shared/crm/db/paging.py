@@ -62,6 +62,22 @@ def decode_cursor(cursor: str | None, identity: str = "") -> dict[str, Any] | No
     return {k: {"S": v} for k, v in key.items()}
 
 
+def offset_of(cursor: str | None, identity: str) -> int:
+    """Where a page of a computed list (not a DynamoDB query) starts: 0 without a cursor."""
+    key = decode_cursor(cursor, identity)
+    if key is None:
+        return 0
+    offset = key.get("o", {}).get("S", "")
+    if not offset.isdigit():
+        raise BadRequest("The cursor is not one this API gave out for this list.")
+    return int(offset)
+
+
+def offset_cursor(offset: int, total: int, identity: str) -> str | None:
+    """The cursor of the page starting at `offset`, None past the end."""
+    return encode_cursor({"o": {"S": str(offset)}}, identity) if offset < total else None
+
+
 def query_page[M: Model](
     model: type[M],
     hash_attr: str,

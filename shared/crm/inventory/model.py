@@ -62,7 +62,15 @@ class InventoryReport(BaseModel):
     status: Literal["open", "closed"]
     source: Literal["computed", "frozen"] = Field(description="frozen: the figures stored when the month closed")
     variance_threshold_pct: float
-    lines: list[InventoryLine]
+    items: list[InventoryLine] = Field(description="A page of product lines, in distributor, sku order")
+    next_cursor: str | None = None
+
+
+class ExportLink(BaseModel):
+    url: str = Field(description="GET the XLSX here before it expires")
+    expires_in: int
+    file_name: str
+    lines: int = Field(description="Product lines in the file (its second sheet holds their batch lines)")
 
 
 class PeriodState(BaseModel):

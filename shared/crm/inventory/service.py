@@ -24,6 +24,7 @@ from crm.customers.repository import ids_in_scope
 from crm.customers.service import CustomerService, distributor_in_scope
 from crm.db import keys
 from crm.db.models import AuditItem, InventoryPeriodItem
+from crm.db.paging import list_identity, offset_cursor, offset_of
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput
 from crm.ids import new_id
@@ -33,6 +34,7 @@ from crm.inventory.lines import read_lines
 from crm.inventory.model import (
     Adjustment,
     AdjustmentIn,
+    ExportLink,
     InventoryBatchLine,
     InventoryLine,
     InventoryPolicy,
@@ -43,6 +45,7 @@ from crm.inventory.model import (
     StoredPolicy,
 )
 from crm.inventory.reconcile import (
+    BATCH_KEYS,
     BATCH_RESULT_SCHEMA,
     FLAGS,
     KEYS,
@@ -59,6 +62,11 @@ from crm.inventory.reconcile import (
 @lru_cache(maxsize=1)
 def _s3():  # type: ignore[no-untyped-def]
     return boto3.client("s3")
+
+
+EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LINK_SECONDS = 15 * 60
 
 
 def snapshot_key(tenant_id: str, period: str) -> str:
@@ -78,19 +86,28 @@ class InventoryService:
 
     # ------------------------------------------------------------------ the calculation
 
-    def report(self, period: str, distributor_id: str | None, only_flagged: bool = False) -> InventoryReport:
+    def report(self, period: str, distributor_id: str | None, only_flagged: bool = False, limit: int = 50,
+               cursor: str | None = None) -> InventoryReport:
+        """One page of the month's product lines (each with its batch lines), in distributor, sku order."""
         require(self.p, "inventory:read")
+        identity = list_identity("inventory", self.tenant, self.p.user_id, period, distributor_id, only_flagged)
+        offset = offset_of(cursor, identity)
+        result, source, policy = self._month(period, distributor_id)
+        products = flagged(result.products) if only_flagged else result.products
+        page = products.slice(offset, limit)
+        return InventoryReport(period=period, status="closed" if source == "frozen" else "open", source=source,
+                               variance_threshold_pct=policy.variance_threshold_pct,
+                               items=as_lines(page, batches_of(result.batches, page)),
+                               next_cursor=offset_cursor(offset + limit, products.num_rows, identity))
+
+    def _month(self, period: str, distributor_id: str | None) -> tuple[Reconciliation, str, StoredPolicy]:
+        """The month's calculation for the distributors asked about: frozen if closed, else computed now."""
         distributors = self._distributors(distributor_id)
         state = periods.get(self.tenant, period)
         policy = self.policy_now()
         if state is not None and state.status == "closed" and state.snapshot_key:
-            result, source = self._frozen(state.snapshot_key, distributors), "frozen"
-        else:
-            result, source = self.compute(period, distributors, policy), "computed"
-        products = flagged(result.products) if only_flagged else result.products
-        return InventoryReport(period=period, status="closed" if source == "frozen" else "open", source=source,
-                               variance_threshold_pct=policy.variance_threshold_pct,
-                               lines=as_lines(products, result.batches))
+            return self._frozen(state.snapshot_key, distributors), "frozen", policy
+        return self.compute(period, distributors, policy), "computed", policy
 
     def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> Reconciliation:
         """The month's calculation from what is stored now (see crm.inventory.reconcile)."""
@@ -138,10 +155,22 @@ class InventoryService:
                                   distributors) for k in (key, batches_key(key)))
         return Reconciliation(products, batches)
 
-    def export_xlsx(self, period: str, distributor_id: str | None) -> bytes:
+    def export(self, period: str, distributor_id: str | None) -> ExportLink:
+        """The whole month as XLSX, stored for a while and handed out as a link (a tenant's month can be far
+        bigger than an API reply may be)."""
         from crm.inventory.export import report_xlsx  # openpyxl only for this route
 
-        return report_xlsx(self.report(period, distributor_id))
+        require(self.p, "inventory:read")
+        result, source, policy = self._month(period, distributor_id)
+        data = report_xlsx(period, source, policy.variance_threshold_pct,
+                           as_lines(result.products, result.batches))
+        name = f"inventory-{period}.xlsx"
+        key = f"{EXPORTS_PREFIX}tenant={self.tenant}/{new_id()}/{name}"
+        _s3().put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=XLSX,
+                         ContentDisposition=f'attachment; filename="{name}"')
+        url = _s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
+                                           ExpiresIn=LINK_SECONDS)
+        return ExportLink(url=url, expires_in=LINK_SECONDS, file_name=name, lines=result.products.num_rows)
 
     # ------------------------------------------------------------------ periods
 
@@ -285,6 +314,13 @@ def carry_forward(result: Reconciliation, rule: str) -> pa.Table:
         batch = table["batch"] if "batch" in table.column_names else None
         parts.append(quantities(table["distributor_id"], table["sku"], pc.max_element_wise(closing, 0.0), batch))
     return pa.concat_tables(parts)
+
+
+def batches_of(batches: pa.Table, products: pa.Table) -> pa.Table:
+    """The batch lines of those product lines, in order."""
+    mine = only(batches, set(pc.unique(products["distributor_id"]).to_pylist()))
+    mine = mine.join(products.select(KEYS), keys=KEYS, join_type="left semi")
+    return mine.sort_by([(k, "ascending") for k in BATCH_KEYS])
 
 
 def as_lines(products: pa.Table, batches: pa.Table) -> list[InventoryLine]:
