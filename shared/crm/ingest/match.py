@@ -183,6 +183,11 @@ class CustomerIndex:
         """The fuzzy pre-filter, built the first time a name needs candidates."""
         return Postings.build(self.keys)
 
+    def prepare_candidates(self) -> None:
+        """Build the fuzzy pre-filter now, not on the first candidates() call: a caller may do it on another thread."""
+        if len(self.keys) > FULL_SCAN_CHOICES:
+            _ = self.postings
+
     def shortlist(self, norm: str) -> list[int] | None:
         """Positions of the keys sharing the most (rarest-first) bigrams with norm; None means score all."""
         if len(self.keys) <= FULL_SCAN_CHOICES:
@@ -210,25 +215,48 @@ class CustomerIndex:
         return tuple(sorted(best.values(), key=lambda c: (-c.score, c.customer_id))[:limit])
 
 
-def match_buyers(table: pa.Table, index: CustomerIndex) -> tuple[pa.Table, dict[str, bool]]:
+@dataclass(frozen=True)
+class Buyers:
+    """A buyer column resolved once per distinct spelling (CustomerIndex.resolve): rows index the spellings."""
+
+    rows: pa.Array | pa.ChunkedArray
+    norms: pa.Array
+    customer_id: pa.Array
+    kind: pa.Array
+    ambiguous: pa.Array
+
+    def unmatched(self) -> dict[str, bool]:
+        """Per normalised unmatched name, whether it was ambiguous (spellings no row has any more, too:
+        review_items asks by name)."""
+        unknown = pc.equal(self.kind, "unknown")
+        names, ambiguous = self.norms.filter(unknown).to_pylist(), self.ambiguous.filter(unknown).to_pylist()
+        return dict(zip(names, ambiguous, strict=True))
+
+
+def resolve_buyers(column: pa.Array | pa.ChunkedArray, index: CustomerIndex) -> Buyers:
+    spellings, rows = dictionary_parts(column)
+    return Buyers(rows, *index.resolve(spellings))
+
+
+def match_buyers(
+    table: pa.Table, index: CustomerIndex, buyers: Buyers | None = None
+) -> tuple[pa.Table, dict[str, bool]]:
     """Adds buyer_name_normalized, customer_id, match_kind; resolved once per distinct spelling, not per row.
 
-    buyer_name_normalized stays dictionary-encoded (each normalised name once, the rows' indices into them).
-    Returns the table and, per normalised unmatched name, whether it was ambiguous.
+    buyers: the table's buyer_name resolved already (resolve_buyers of it, or of a column with the same rows).
+    The new columns are dictionary-encoded: the rows' indices into the per-spelling (for the normalised name,
+    per distinct name) results. Returns the table and Buyers.unmatched().
     """
-    spellings, rows = dictionary_parts(table["buyer_name"])
-    norms, customer_id, kind, ambiguous = index.resolve(spellings)
-    names = pc.dictionary_encode(norms)  # spellings that normalise alike share one entry
+    buyers = buyers or resolve_buyers(table["buyer_name"], index)
+    names = pc.dictionary_encode(buyers.norms)  # spellings that normalise alike share one entry
     spread = {
-        "buyer_name_normalized": dictionary_rows(pc.take(names.indices, rows), names.dictionary),
-        "customer_id": pc.take(customer_id, rows),
-        "match_kind": pc.take(kind, rows),
+        "buyer_name_normalized": dictionary_rows(pc.take(names.indices, buyers.rows), names.dictionary),
+        "customer_id": dictionary_rows(buyers.rows, buyers.customer_id),
+        "match_kind": dictionary_rows(buyers.rows, buyers.kind),
     }
     for name, values in spread.items():
         table = table.append_column(name, values)
-    unknown = pc.equal(kind, "unknown")  # (spellings no row has any more, too: review_items asks by name)
-    unmatched = zip(norms.filter(unknown).to_pylist(), ambiguous.filter(unknown).to_pylist(), strict=True)
-    return table, dict(unmatched)
+    return table, buyers.unmatched()
 
 
 def review_items(table: pa.Table, index: CustomerIndex, ambiguous: dict[str, bool]) -> tuple[ReviewItem, ...]:

@@ -9,6 +9,7 @@ the distributor's template, the tenant's product master and customer index.
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 from crm.ingest.arrow import Distinct, unique_values
 from crm.ingest.frame import build_table, build_table_from_cells, build_table_from_lines, drop_blank_and_totals
 from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, MappingTemplate, locate_header
-from crm.ingest.match import CustomerIndex, match_buyers, review_items
+from crm.ingest.match import Buyers, CustomerIndex, match_buyers, resolve_buyers, review_items
 from crm.ingest.model import (
     FLOW_LINES_SCHEMA,
     INTERNAL,
@@ -83,17 +84,20 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
     del sheet  # the grid is not needed past here: let it go before validation and matching allocate
     if table.num_rows == 0:
         raise IngestRejected(NO_DATA, "The file has a header but no data rows.", headers_found=header.headers)
-    checked = validate(table, header, template, period, catalog, kind, distributors)
-    good = checked.table.filter(checked.valid)
     review: tuple = ()
     if KIND_RULES[kind].match_buyers:
-        matched, ambiguous = match_buyers(good.append_column("buyer_name_raw", good["buyer_name"]), customers)
-        lines = flow_lines(matched, request, period)
-        review = review_items(matched, customers, ambiguous)
-    elif kind == FileKind.SHIPMENTS:
-        lines = shipment_lines(good, request, period)
+        with ThreadPoolExecutor(max_workers=1) as other_thread:  # Arrow and the checks release the GIL
+            buyers = other_thread.submit(resolve_buyers_early, table["buyer_name"], customers)
+            checked = validate(table, header, template, period, catalog, kind, distributors)
+            rows = checked.table.append_column("buyer_name_raw", checked.table["buyer_name"])
+            matched, ambiguous = match_buyers(rows, customers, buyers.result())
+        good = matched.filter(checked.valid)
+        lines = flow_lines(good, request, period)
+        review = review_items(good, customers, ambiguous)
     else:
-        lines = stock_lines(good, request, period)
+        checked = validate(table, header, template, period, catalog, kind, distributors)
+        good = checked.table.filter(checked.valid)
+        lines = (shipment_lines if kind == FileKind.SHIPMENTS else stock_lines)(good, request, period)
     return IngestResult(
         status="accepted",
         lines=lines,
@@ -105,6 +109,15 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
         sheet=sheet_name,
         header_line=header_line,
     )
+
+
+def resolve_buyers_early(column: pa.ChunkedArray, customers: CustomerIndex) -> Buyers:
+    """The buyers of every data row matched per spelling (the checks do not change the buyer column), and the fuzzy
+    pre-filter built when some name will need candidates: both run on another thread while the rows are checked."""
+    buyers = resolve_buyers(column, customers)
+    if any(buyers.unmatched()):  # (an empty name gets no candidates)
+        customers.prepare_candidates()
+    return buyers
 
 
 def body_table(sheet: Sheet, header: HeaderMatch) -> pa.Table:
