@@ -151,9 +151,15 @@ class InventoryService:
                           pa.array([a.batch for a in approved], pa.string()))
 
     def _frozen(self, key: str, distributors: set[str] | None) -> Reconciliation:
-        products, batches = (only(pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=k)["Body"].read())),
-                                  distributors) for k in (key, batches_key(key)))
-        return Reconciliation(products, batches)
+        def read(object_key: str) -> pa.Table:
+            return only(pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=object_key)["Body"].read())),
+                        distributors)
+
+        try:
+            batches = read(batches_key(key))
+        except _s3().exceptions.NoSuchKey:  # frozen before batches were reckoned
+            batches = BATCH_RESULT_SCHEMA.empty_table()
+        return Reconciliation(read(key), batches)
 
     def export(self, period: str, distributor_id: str | None) -> ExportLink:
         """The whole month as XLSX, stored for a while and handed out as a link (a tenant's month can be far
