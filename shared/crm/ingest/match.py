@@ -118,43 +118,70 @@ def lookup(keys: pa.Array, ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     return groups["key"].combine_chunks(), pc.if_else(one, groups["id_min"], AMBIGUOUS).combine_chunks()
 
 
+@dataclass(frozen=True)
+class Lookups:
+    rules: list[tuple[MatchKind, bool, pa.Array, pa.Array]]  # (kind, on normalised names?, keys, ids), in order
+    exact_norms: pa.Array  # the normalised name of each exact key
+    choices: pa.Array  # fuzzy choices: every normalised name and alias...
+    choice_ids: pa.Array  # ...and the customer each points at
+
+
 class CustomerIndex:
     """Lookup tables over the tenant's customers, as Arrow arrays; build once per load (or cache per tenant).
 
     Matching is column-wise (index_in per rule), so a load with 100,000 distinct spellings costs a few
-    Arrow calls, not 100,000 Python lookups. The fuzzy pre-filter is built only when a name needs it.
+    Arrow calls, not 100,000 Python lookups. The tables are built on first use (or by prepare(), on whichever
+    thread calls it); the fuzzy pre-filter only when a name needs it.
     """
 
     def __init__(self, customers: Iterable[Customer], distributor_aliases: Mapping[str, str] | None = None) -> None:
         self.customers = {c.id: c for c in customers}
+        self.distributor_aliases = dict(distributor_aliases or {})
+
+    def prepare(self) -> None:
+        """Build the lookup tables now, not on the first match."""
+        _ = self.lookups
+
+    @cached_property
+    def lookups(self) -> Lookups:
         ids = pa.array(list(self.customers), pa.string())
         names = pa.array([c.name for c in self.customers.values()], pa.string())
         alias_ids = pa.array([c.id for c in self.customers.values() for _ in c.aliases], pa.string())
         alias_names = normalize_names(pa.array([a for c in self.customers.values() for a in c.aliases], pa.string()))
-        own = distributor_aliases or {}
+        own = self.distributor_aliases
         norms = normalize_names(names)
-        # (kind, compares the normalised name?, keys, ids), in the order the rules apply.
-        self.rules: list[tuple[MatchKind, bool, pa.Array, pa.Array]] = [
+        rules: list[tuple[MatchKind, bool, pa.Array, pa.Array]] = [
             ("exact", False, *lookup(names, ids)),
             ("normalized", True, *lookup(norms, ids)),
             ("alias", True, *lookup(normalize_names(pa.array(list(own), pa.string())), pa.array(list(own.values())))),
             ("alias", True, *lookup(alias_names, alias_ids)),
         ]
-        # The normalised name of each exact key: a spelling that is a registered name needs no normalising.
-        self.exact_norms = pc.take(norms, pc.index_in(self.rules[0][2], value_set=names))
-        # Fuzzy choices: every normalised name and alias, each pointing at its customer.
-        self.keys: list[str] = norms.to_pylist() + alias_names.to_pylist()
-        self.key_ids: list[str] = ids.to_pylist() + alias_ids.to_pylist()
+        # A spelling that is a registered name needs no normalising: its normalised name is known.
+        exact_norms = pc.take(norms, pc.index_in(rules[0][2], value_set=names))
+        return Lookups(rules, exact_norms, pa.concat_arrays([norms, alias_names]), pa.concat_arrays([ids, alias_ids]))
+
+    @property
+    def rules(self) -> list[tuple[MatchKind, bool, pa.Array, pa.Array]]:
+        return self.lookups.rules
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """The fuzzy choices as Python text, for rapidfuzz."""
+        return self.lookups.choices.to_pylist()
+
+    @cached_property
+    def key_ids(self) -> list[str]:
+        return self.lookups.choice_ids.to_pylist()
 
     def resolve(self, spellings: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
         """For each spelling: (normalised name, customer id or null, match kind, ambiguous?).
 
         Each rule looks up only the spellings no earlier rule found; only spellings that are not a registered
         name as written are normalised (a registered name's normalised form is known)."""
-        (rule_kind, _, keys, ids), *rules = self.rules  # the first: exact, the spelling as written
+        (rule_kind, _, keys, ids), *rules = self.lookups.rules  # the first: exact, the spelling as written
         position = pc.index_in(spellings, value_set=keys)
         exact = pc.is_valid(position)
-        norms = pc.take(self.exact_norms, position)
+        norms = pc.take(self.lookups.exact_norms, position)
         if pc.any(pc.invert(exact)).as_py():
             norms = pc.replace_with_mask(norms, pc.invert(exact), normalize_names(spellings.filter(pc.invert(exact))))
         found = pc.take(ids, position)
@@ -184,9 +211,9 @@ class CustomerIndex:
         return Postings.build(self.keys)
 
     def prepare_candidates(self) -> None:
-        """Build the fuzzy pre-filter now, not on the first candidates() call: a caller may do it on another thread."""
+        """Build the fuzzy pre-filter now, not on the first candidates() call."""
         if len(self.keys) > FULL_SCAN_CHOICES:
-            _ = self.postings
+            _ = self.postings, self.key_ids
 
     def shortlist(self, norm: str) -> list[int] | None:
         """Positions of the keys sharing the most (rarest-first) bigrams with norm; None means score all."""
@@ -263,7 +290,9 @@ def review_items(table: pa.Table, index: CustomerIndex, ambiguous: dict[str, boo
     """One item per unmatched normalised name: rows, base quantity and candidates for the reviewer."""
     address = "buyer_address" if "buyer_address" in table.column_names else "buyer_name"
     columns = {"buyer_name_normalized", "buyer_name", address, "base_quantity"}
-    unknown = table.select(list(columns)).filter(pc.equal(table["match_kind"], "unknown"))  # only what is needed
+    kinds, rows = dictionary_parts(table["match_kind"])
+    unknown_rows = pc.take(pc.equal(kinds, "unknown"), rows)  # decided per kind, not per row's text
+    unknown = table.select(list(columns)).filter(unknown_rows)  # only what is needed
     if unknown.num_rows == 0:
         return ()
     unknown = pa.table({c: unknown[c].cast(pa.string()) if c != "base_quantity" else unknown[c] for c in columns})

@@ -9,7 +9,7 @@ the distributor's template, the tenant's product master and customer index.
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -76,28 +76,36 @@ def ingest_file(
 
 def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerIndex,
         distributors: Callable[[list[str]], Mapping[str, str]] | None = None) -> IngestResult:
+    """Kinds that match buyer names use a second thread (Arrow releases the GIL): the customer index is built while
+    the file is read, buyers are matched per spelling while the rows are checked (the checks leave the buyer
+    column as it is), the review queue is searched while the lines are built."""
     template, kind = request.template, request.kind
     period = Period.parse(request.period)
-    sheet, header = find_detail(request)
-    sheet_name, header_line = sheet.name or None, sheet.line_at(header.row_index)
-    table = drop_blank_and_totals(body_table(sheet, header), template)
-    del sheet  # the grid is not needed past here: let it go before validation and matching allocate
-    if table.num_rows == 0:
-        raise IngestRejected(NO_DATA, "The file has a header but no data rows.", headers_found=header.headers)
-    review: tuple = ()
-    if KIND_RULES[kind].match_buyers:
-        with ThreadPoolExecutor(max_workers=1) as other_thread:  # Arrow and the checks release the GIL
-            buyers = other_thread.submit(resolve_buyers_early, table["buyer_name"], customers)
-            checked = validate(table, header, template, period, catalog, kind, distributors)
+    matching = KIND_RULES[kind].match_buyers
+    with ThreadPoolExecutor(max_workers=1) as other_thread:  # its tasks run one after the other, in order
+        if matching:
+            other_thread.submit(customers.prepare)
+        sheet, header = find_detail(request)
+        sheet_name, header_line = sheet.name or None, sheet.line_at(header.row_index)
+        table = drop_blank_and_totals(body_table(sheet, header), template)
+        del sheet  # the grid is not needed past here: let it go before validation and matching allocate
+        if table.num_rows == 0:
+            raise IngestRejected(NO_DATA, "The file has a header but no data rows.", headers_found=header.headers)
+        if matching:
+            buyers = other_thread.submit(resolve_buyers, table["buyer_name"], customers)
+            other_thread.submit(prepare_review, buyers, customers)
+        checked = validate(table, header, template, period, catalog, kind, distributors)
+        review: tuple = ()
+        if matching:
             rows = checked.table.append_column("buyer_name_raw", checked.table["buyer_name"])
             matched, ambiguous = match_buyers(rows, customers, buyers.result())
-        good = matched.filter(checked.valid)
-        lines = flow_lines(good, request, period)
-        review = review_items(good, customers, ambiguous)
-    else:
-        checked = validate(table, header, template, period, catalog, kind, distributors)
-        good = checked.table.filter(checked.valid)
-        lines = (shipment_lines if kind == FileKind.SHIPMENTS else stock_lines)(good, request, period)
+            good = matched.filter(checked.valid)
+            items = other_thread.submit(review_items, good, customers, ambiguous)
+            lines = flow_lines(good, request, period)
+            review = items.result()
+        else:
+            good = checked.table.filter(checked.valid)
+            lines = (shipment_lines if kind == FileKind.SHIPMENTS else stock_lines)(good, request, period)
     return IngestResult(
         status="accepted",
         lines=lines,
@@ -111,13 +119,10 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
     )
 
 
-def resolve_buyers_early(column: pa.ChunkedArray, customers: CustomerIndex) -> Buyers:
-    """The buyers of every data row matched per spelling (the checks do not change the buyer column), and the fuzzy
-    pre-filter built when some name will need candidates: both run on another thread while the rows are checked."""
-    buyers = resolve_buyers(column, customers)
-    if any(buyers.unmatched()):  # (an empty name gets no candidates)
+def prepare_review(buyers: Future[Buyers], customers: CustomerIndex) -> None:
+    """The fuzzy pre-filter, built ahead when some name will need candidates (an empty name gets none)."""
+    if any(buyers.result().unmatched()):
         customers.prepare_candidates()
-    return buyers
 
 
 def body_table(sheet: Sheet, header: HeaderMatch) -> pa.Table:
