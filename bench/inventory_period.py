@@ -392,46 +392,8 @@ def run_period(root: str) -> dict[str, Any]:
             "flags": {f: pc.sum(attention[f]).as_py() for f in FLAGS}}
 
 
-def run_probe(root: str) -> dict[str, Any]:
-    """Where reconcile()'s time goes, each step timed RUNS× (interleaved), medians: the whole call on the Inputs
-    the service built, against the group-by of the flow alone (the floor's own work, by product and by batch)
-    and of the other inputs."""
-    from crm.inventory.model import StoredPolicy
-    from crm.inventory.reconcile import BATCH_KEYS, KEYS, reconcile
-
-    captured: dict[str, Any] = {}
-    inventory = period_service(root, {})
-    service = sys.modules["crm.inventory.service"]
-
-    def keep(inputs: Any, threshold_pct: float) -> Any:
-        captured["inputs"] = inputs  # compute() returns what reconcile() does: nothing is done with it
-
-    timed_reconcile, service.reconcile = service.reconcile, keep
-    inventory.compute(PERIOD, None, StoredPolicy(variance_threshold_pct=THRESHOLD_PCT))
-    service.reconcile = timed_reconcile
-    inputs = captured["inputs"]
-    steps: dict[str, Any] = {
-        "reconcile": lambda: reconcile(inputs, THRESHOLD_PCT),
-        "group_flow": lambda: _group(inputs.outbound, KEYS),
-        "group_flow_batch": lambda: _group(inputs.outbound, BATCH_KEYS),
-        "group_others": lambda: [_group(t, BATCH_KEYS) for t in (inputs.opening, inputs.inbound,
-                                                                 inputs.adjustments, inputs.reported)],
-    }
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(RUNS):
-        for name, step in steps.items():
-            t = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - t)
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
-
-def _group(table: Any, keys: list[str]) -> Any:
-    return table.group_by(keys, use_threads=False).aggregate([("quantity", "sum")])
-
-
 CONTENDERS = {"groupby": run_groupby, "period": run_period}
-CHILDREN = {**CONTENDERS, "probe": run_probe}
+CHILDREN = CONTENDERS
 
 _CHILD = """
 import json, resource, sys
@@ -448,7 +410,7 @@ result["rss_imports_mb"] = before
 print(json.dumps(result))
 """
 # What each contender imports is loaded before the measured part, so the peak above it is the work's.
-_IMPORTS = {"groupby": "", "period": "import crm.inventory.service", "probe": "import crm.inventory.service"}
+_IMPORTS = {"groupby": "", "period": "import crm.inventory.service"}
 
 
 def measure(kind: str, root: str) -> dict[str, Any]:
@@ -489,7 +451,6 @@ def run(rows: int | None = None) -> dict[str, Any]:
         for _ in range(RUNS):
             for kind in CONTENDERS:
                 runs[kind].append(measure(kind, gen.root))
-        probe = measure("probe", gen.root)
     results = {kind: median_run(r) for kind, r in runs.items()}
     labels = {"groupby": "bare pyarrow: dataset read + group-by", "period": "InventoryService.compute + flagged"}
     floor = results["groupby"]
@@ -512,11 +473,6 @@ def run(rows: int | None = None) -> dict[str, Any]:
           f"{'yes' if agree else 'NO'} (group-by {floor['groups']:,} pairs, {floor['with_flow']:,} with a sum ≠ 0, "
           f"{floor['outbound']:,.0f}; period {period['with_flow']:,} with outbound ≠ 0, {period['outbound']:,.0f})")
     time_ratio, rss_ratio = period["seconds"] / floor["seconds"], period["rss_mb"] / floor["rss_mb"]
-    print(f"  where reconcile()'s time goes (one more interpreter, medians of {RUNS}): {probe['reconcile']:.2f} s; "
-          f"group-by of the flow {probe['group_flow']:.2f} s by product (the floor's own work), "
-          f"{probe['group_flow_batch']:.2f} s by batch; of the other inputs by batch {probe['group_others']:.2f} s; "
-          f"the rest (combining the sums, the product roll-up, figures, flags, sort) "
-          f"{probe['reconcile'] - probe['group_flow_batch'] - probe['group_others']:.2f} s")
     above = (period["rss_mb"] - period["rss_imports_mb"]) / max(1.0, floor["rss_mb"] - floor["rss_imports_mb"])
     for goal, ok in (
         (f"period ≤ {GOAL_TIME:g}× the bare group-by's time: {time_ratio:.2f}×", time_ratio <= GOAL_TIME),

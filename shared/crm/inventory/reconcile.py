@@ -65,9 +65,13 @@ class Reconciliation:
 def quantities(distributor_id: pa.Array, sku: pa.Array, quantity: pa.Array,
                batch: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
     """Rows for an input. `batch` None: not known. Batch codes are compared trimmed and upper-case (the ERP
-    and a distributor's typist spell the same batch differently); a blank one is not known."""
+    and a distributor's typist spell the same batch differently); a blank one is not known.
+
+    Key columns may be strings or dictionary-encoded strings (as a file's lines are read): reconcile() ranks
+    a dictionary's few values, not every row."""
     batch = pa.nulls(len(quantity), pa.string()) if batch is None else _clean_batches(batch)
-    return pa.Table.from_arrays([distributor_id, sku, batch, pc.cast(quantity, pa.float64())], schema=QUANTITIES)
+    return pa.table({"distributor_id": distributor_id, "sku": sku, "batch": batch,
+                     "quantity": pc.cast(quantity, pa.float64())})
 
 
 def _clean_batches(batch: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
@@ -76,28 +80,24 @@ def _clean_batches(batch: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
     chunks = batch.chunks if isinstance(batch, pa.ChunkedArray) else [batch]
-    # a file's batch column is dictionary-encoded: clean its few distinct values, not every row
-    return pa.chunked_array([pa.DictionaryArray.from_arrays(c.indices, clean(c.dictionary)).cast(pa.string())
-                             if pa.types.is_dictionary(c.type) else clean(c) for c in chunks], pa.string())
+    if chunks and all(pa.types.is_dictionary(c.type) for c in chunks):  # clean the values, not every row
+        return pa.chunked_array([pa.DictionaryArray.from_arrays(c.indices, clean(c.dictionary)) for c in chunks])
+    return pa.chunked_array([clean(c) for c in chunks], pa.string())
 
 
 def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
     """Products sorted by distributor then product; batches by distributor, product, batch."""
-    # The inputs' rows stacked (a column per figure, null in the other inputs' rows) and summed by one
-    # group-by: a key an input lacks stays null, as in a full outer join, at a fraction of the cost of joins.
-    # Grouped and sorted by one integer per key that orders as (distributor, sku, batch) do: hashing and
-    # sorting three strings costs several times more (bench/inventory_period.py).
-    stacked = []
-    for name, source in zip(FIGURES, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True):
-        none = pa.nulls(source.num_rows, pa.float64())
-        stacked.append(pa.Table.from_arrays([*(source[k] for k in BATCH_KEYS),
-                                             *(source["quantity"] if f == name else none for f in FIGURES)],
-                                            names=[*BATCH_KEYS, *FIGURES]))
-    rows = pa.concat_tables(stacked)
-    codes = OrderedCodes([rows[k] for k in BATCH_KEYS])
-    by_batch = _summed(rows.select(FIGURES), codes.encode())
+    # Keys become one integer each that orders as (distributor, sku, batch) do: hashing and sorting three
+    # strings per row costs several times more (bench/inventory_period.py). Each input is summed per key on
+    # its own; the sums are then lined up on the union of the keys (a key an input lacks stays null, as in a
+    # full outer join) by looking each key up in each input's sums.
+    sources = dict(zip(FIGURES, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True))
+    codes = OrderedCodes([[source[k] for source in sources.values()] for k in BATCH_KEYS])
+    sums = {name: _summed(codes.encode(*(source[k] for k in BATCH_KEYS)), source["quantity"])
+            for name, source in sources.items()}
+    by_batch = _lined_up(sums)
     product = codes.prefix(by_batch["code"], len(KEYS))  # distributor × sku, ordered likewise
-    by_product = _summed(by_batch.select(FIGURES), product)
+    by_product = _rolled_up(by_batch, product)
     products = _keyed(by_product, codes, KEYS)
     batches = _keyed(by_batch, codes, BATCH_KEYS)
     unknown = pc.unique(product.filter(pc.is_null(batches["batch"])))  # some figure names no batch
@@ -106,12 +106,34 @@ def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
                           _judged(batches, inputs.reporters, threshold_pct, BATCH_RESULT_SCHEMA))
 
 
-def _summed(figures: pa.Table, code: pa.Array) -> pa.Table:
-    """Each figure summed per code, in code order."""
-    summed = figures.append_column("code", code).group_by(["code"], use_threads=False).aggregate(
-        [(f, "sum") for f in FIGURES])
+def _summed(code: pa.Array, quantity: pa.ChunkedArray) -> pa.Table:
+    """(code, quantity) summed per code."""
+    table = pa.table({"code": code, "quantity": quantity})
+    return table.group_by(["code"], use_threads=False).aggregate([("quantity", "sum")])
+
+
+def _lined_up(sums: dict[str, pa.Table]) -> pa.Table:
+    """One row per code any input has, in code order, a column per figure (null where that input lacks it):
+    the sums stacked, a column per figure null in the other inputs' rows, and summed once more (cheaper
+    than joins, or than looking every code up in every input's sums)."""
+    stacked = []
+    for name, table in sums.items():
+        none = pa.nulls(table.num_rows, pa.float64())
+        stacked.append(pa.Table.from_arrays([table["code"], *(table["quantity_sum"] if f == name else none
+                                                               for f in FIGURES)], names=["code", *FIGURES]))
+    return _summed_by_code(pa.concat_tables(stacked))
+
+
+def _summed_by_code(table: pa.Table) -> pa.Table:
+    summed = table.group_by(["code"], use_threads=False).aggregate([(f, "sum") for f in FIGURES])
     summed = summed.rename_columns({f"{f}_sum": f for f in FIGURES})
     return summed.take(pc.sort_indices(summed["code"]))
+
+
+def _rolled_up(by_batch: pa.Table, product: pa.Array) -> pa.Table:
+    """The batch rows' figures summed per product code, in code order (the batch rows are in code order, so
+    the products come out so too)."""
+    return _summed_by_code(by_batch.select(FIGURES).append_column("code", product))
 
 
 def _keyed(summed: pa.Table, codes: "OrderedCodes", keys: list[str]) -> pa.Table:
@@ -123,28 +145,36 @@ def _keyed(summed: pa.Table, codes: "OrderedCodes", keys: list[str]) -> pa.Table
 class OrderedCodes:
     """One int64 per row of the key columns that orders as the keys do, column by column, null first.
 
-    Each column's distinct values are ranked (0 is null) and the ranks combined in mixed radix, so a prefix
-    of the columns is an integer division away and decoding is a take from the sorted distinct values."""
+    Each column's distinct values (over every input) are ranked (0 is null) and the ranks combined in mixed
+    radix, so a prefix of the columns is an integer division away and decoding is a take from the sorted
+    distinct values. A dictionary-encoded column is ranked through its dictionary."""
 
-    def __init__(self, columns: list[pa.ChunkedArray]) -> None:
+    def __init__(self, columns: list[list[pa.ChunkedArray]]) -> None:
+        """`columns`: per key column, that column of every input."""
         self.values: list[pa.Array] = []  # per column: null, then its distinct values in order
-        self.ranks: list[pa.Array] = []  # per column: each row's rank
         self.radix: list[int] = []
-        for column in columns:
-            encoded = pc.dictionary_encode(column).combine_chunks()
-            distinct = encoded.dictionary
-            self.values.append(pa.concat_arrays([pa.nulls(1, distinct.type), distinct.take(pc.sort_indices(distinct))]))
-            rank = pc.cast(pc.rank(distinct, "ascending"), pa.int64())
-            self.ranks.append(pc.fill_null(rank.take(encoded.indices), 0))
+        for pieces in columns:
+            chunks = [c for piece in pieces for c in piece.chunks]
+            seen = [c.dictionary if pa.types.is_dictionary(c.type) else pc.unique(c) for c in chunks]
+            distinct = pc.drop_null(pc.unique(pa.chunked_array(seen, pa.string())))
+            self.values.append(pa.concat_arrays([pa.nulls(1, pa.string()), distinct.take(pc.sort_indices(distinct))]))
             self.radix.append(len(distinct) + 1)
         if math.prod(self.radix) >= 2**63:
             raise ValueError("too many distinct keys to combine into one int64")
 
-    def encode(self) -> pa.Array:
-        code = self.ranks[0]
-        for rank, radix in zip(self.ranks[1:], self.radix[1:], strict=True):
-            code = pc.add(pc.multiply(code, radix), rank)
+    def encode(self, *columns: pa.ChunkedArray) -> pa.ChunkedArray:
+        """The codes of one input's key columns."""
+        code = None
+        for column, values, radix in zip(columns, self.values, self.radix, strict=True):
+            rank = pa.chunked_array([self._rank(chunk, values) for chunk in column.chunks], pa.int64())
+            code = rank if code is None else pc.add(pc.multiply(code, radix), rank)
         return code
+
+    @staticmethod
+    def _rank(chunk: pa.Array, values: pa.Array) -> pa.Array:
+        if pa.types.is_dictionary(chunk.type):
+            return pc.fill_null(OrderedCodes._rank(chunk.dictionary, values).take(chunk.indices), 0)
+        return pc.fill_null(pc.cast(pc.index_in(chunk, value_set=values, skip_nulls=True), pa.int64()), 0)
 
     def prefix(self, code: pa.Array, width: int) -> pa.Array:
         """The code of the first `width` columns alone."""
