@@ -166,6 +166,19 @@ def test_retried_create_and_submit_with_the_same_key_act_once(world: World):
     assert p["state"] == "submitted" and p["action"] == "submit"
 
 
+def test_a_submit_nobody_can_approve_is_refused_and_the_order_stays_a_draft(world: World):
+    admin = world.as_user("admin")
+    # only HQ admins approve orders here, and the one HQ admin never approves their own request
+    assert admin.put("/approval-policies/order", {"steps": [{"role": "hq_admin"}]}).status_code == 200
+    _, c, a, b = setup(world)
+    oid = admin.post("/orders", order_body(c, a, b)).json()["id"]
+    p = problem(admin.post(f"/orders/{oid}/submit", {}), 422)
+    assert "Nobody can approve" in p["detail"]
+    order = admin.get(f"/orders/{oid}").json()
+    assert order["state"] == "saved" and [h["action"] for h in admin.get(f"/orders/{oid}/history").json()[
+        "items"]] == ["create"]
+
+
 def test_transitions_edit_withdraw_void_and_illegal_ones(world: World):
     zhang, c, a, b = setup(world)
     order = zhang.post("/orders", order_body(c, a, b)).json()

@@ -7,6 +7,7 @@ gets 409), and only then handed to the waiting execution with SendTaskSuccess.
 """
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,11 +39,31 @@ def _events():  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------- starting and withdrawing
 
 
-def request(principal: Principal, req: ApprovalRequest) -> Approval:
-    """Plans the steps from the tenant's policy and starts the state machine. The caller has already
-    moved its subject to 'submitted'; this never changes the subject itself."""
+@dataclass(frozen=True)
+class Planned:
+    """An approval run decided but not started: who approves, by the tenant's policy."""
+
+    request: ApprovalRequest
+    policy: Policy
+    steps: list[Step]
+
+
+def plan(principal: Principal, req: ApprovalRequest) -> Planned:
+    """The steps of the run; 422 when nobody can approve it. A caller that changes its subject first (an
+    order to 'submitted') plans before that change, so a request nobody can approve leaves it as it was."""
     policy, steps = plan_steps(principal.tenant_id, req.kind, req.org_unit_id, req.amount, req.over_credit,
                                principal.user_id)
+    return Planned(req, policy, steps)
+
+
+def request(principal: Principal, req: ApprovalRequest) -> Approval:
+    """Plans the run and starts it (a subject with nothing to change first)."""
+    return start(principal, plan(principal, req))
+
+
+def start(principal: Principal, planned: Planned) -> Approval:
+    """Records the run and starts the state machine; this never changes the subject itself."""
+    req, policy, steps = planned.request, planned.policy, planned.steps
     now = clock.now().isoformat()
     approval_id = new_id()
     item = ApprovalItem(

@@ -18,8 +18,7 @@ def to_model(item: AdjustmentItem, approval_id: str | None = None) -> Adjustment
                       approval_id=approval_id, version=item.version or 0)
 
 
-def create(tenant_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
-    adjustment_id = new_id()
+def create(tenant_id: str, adjustment_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
     now = clock.now_iso()
     item = AdjustmentItem(keys.adjustment_pk(tenant_id, adjustment_id), keys.META,
                           gsi1pk=keys.adjustments_pk(tenant_id, body.period),

@@ -112,9 +112,9 @@ class InventoryService:
     def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> Reconciliation:
         """The month's calculation from what is stored now (see crm.inventory.reconcile)."""
         opening = openings.resolved(self.bucket, self.tenant, period, distributors)
-        counted = ["sku", "batch", "base_quantity"]
-        flow = read_lines(self.bucket, FileKind.FLOW, self.tenant, period, counted, distributors)
-        stock = read_lines(self.bucket, FileKind.INVENTORY, self.tenant, period, counted, distributors)
+        counted, encoded = ["sku", "batch", "base_quantity"], ("sku", "batch")
+        flow = read_lines(self.bucket, FileKind.FLOW, self.tenant, period, counted, distributors, encoded)
+        stock = read_lines(self.bucket, FileKind.INVENTORY, self.tenant, period, counted, distributors, encoded)
         inputs = Inputs(
             opening=opening.select(QUANTITIES.names),
             inbound=self._inbound(period, distributors),
@@ -259,13 +259,15 @@ class InventoryService:
         if body.quantity == 0:
             raise InvalidInput("An adjustment of nothing.", [{"field": "quantity", "message": "must not be 0"}])
         periods.ensure_open(self.tenant, body.period)
-        item = adjustments.create(self.tenant, body, self.p.user_id)
-        approval = approvals.request(self.p, ApprovalRequest(
-            kind=Kind.INVENTORY_ADJUSTMENT, subject_id=item.id, org_unit_id=distributor.org_unit_id,
+        adjustment_id = new_id()
+        planned = approvals.plan(self.p, ApprovalRequest(  # 422 when nobody can approve it: nothing stored then
+            kind=Kind.INVENTORY_ADJUSTMENT, subject_id=adjustment_id, org_unit_id=distributor.org_unit_id,
             subject_label=f"{distributor.name} {body.sku}{f' {body.batch}' if body.batch else ''} "
                           f"{body.quantity:+g} ({body.period}): {body.reason}",
             payload={"period": body.period, "distributor_id": body.distributor_id, "sku": body.sku,
                      "batch": body.batch, "quantity": body.quantity}))
+        item = adjustments.create(self.tenant, adjustment_id, body, self.p.user_id)
+        approval = approvals.start(self.p, planned)
         return adjustments.to_model(item, approval.id)
 
     def list_adjustments(self, period: str, distributor_id: str | None) -> list[Adjustment]:

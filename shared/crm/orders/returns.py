@@ -50,9 +50,9 @@ class ReturnExceedsShipped(DomainError):
                          errors=errors, remaining=[r.model_dump() for r in remaining])
 
 
-def request_approval(principal: Principal, ret: ReturnRequest, order: Order) -> None:
-    """Starts the approval run of a return request (after its transaction committed)."""
-    approvals.request(principal, ApprovalRequest(
+def plan_approval(principal: Principal, ret: ReturnRequest, order: Order) -> approvals.Planned:
+    """The approval run of a return request, planned before it is stored (422 when nobody can approve it)."""
+    return approvals.plan(principal, ApprovalRequest(
         kind=Kind.RETURN, subject_id=ret.id, subject_label=f"{order.customer_name} · return {ret.total}",
         org_unit_id=order.org_unit_id, amount=ret.total))
 
@@ -112,12 +112,13 @@ class ReturnService:
                             lines=lines, total=money(sum((line.amount for line in lines), Decimal("0"))),
                             reason=body.reason, created_at=now, created_by=self.p.user_id, updated_at=now,
                             updated_by=self.p.user_id)
+        planned = plan_approval(self.p, ret, order)
         tx = Transaction()
         _change(None, ret, ReturnAction.SUBMIT, self.p.user_id, body.reason, tx)
         order_transition(order, OrderAction.RETURN, self.p.user_id, f"return {ret.id}: {body.reason}",
                          {"returned": returned}, tx)
         ret = ret.model_copy(update={"version": 1})
-        request_approval(self.p, ret, order)
+        approvals.start(self.p, planned)  # after the return's transaction committed
         return ret
 
     def get(self, return_id: str) -> ReturnRequest:

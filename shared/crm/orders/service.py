@@ -48,10 +48,10 @@ _AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", 
 Publisher = Callable[[Order, str], None]
 
 
-def request_approval(principal: Principal, order: Order) -> None:
-    """Starts the approval run of a submitted order (after its transaction committed): the tenant's
-    policy picks the steps from the total and from the customer's credit."""
-    approvals.request(principal, ApprovalRequest(
+def plan_approval(principal: Principal, order: Order) -> approvals.Planned:
+    """The approval run an order gets when submitted: the tenant's policy picks the steps from the total and
+    from the customer's credit (422 when nobody can approve it: the order is not submitted then)."""
+    return approvals.plan(principal, ApprovalRequest(
         kind=Kind.ORDER, subject_id=order.id, subject_label=f"{order.customer_name} · {order.total}",
         org_unit_id=order.org_unit_id, amount=order.total, over_credit=over_credit(order)))
 
@@ -193,9 +193,10 @@ class OrderService:
         require(self.p, "order:create")
         before = self.visible(order_id)
         _check_version(before, if_match)
+        planned = plan_approval(self.p, before)
         submitted = transition(before, OrderAction.SUBMIT, self.p.user_id, comment,
                                {"submitted_by": self.p.user_id, "submitted_at": clock.now()})
-        request_approval(self.p, submitted)
+        approvals.start(self.p, planned)  # after the order's transaction: the run's first call finds it submitted
         return submitted
 
     def withdraw(self, order_id: str, comment: str | None, if_match: int | None = None) -> Order:
