@@ -339,7 +339,7 @@ def service_stubs(root: str, stages: dict[str, float]) -> Any:
     from crm.inventory import lines, openings, service, shipments
 
     local_reads(root)
-    openings.items = lambda tenant_id, period, distributors=None: []
+    openings.carried_items = openings.manual_items = lambda tenant_id, period, distributors=None: []
     shipments.of_period = lambda tenant_id, period, distributor_id=None: []
     approved = [SimpleNamespace(status="approved", distributor_id=d, sku=k, batch=None, quantity=q)
                 for d, k, q in adjustments()]

@@ -129,3 +129,17 @@ def test_closing_carries_each_batch_into_the_next_month(world: World, month) -> 
     # the reported closing per batch (B2: none reported), P1002 as a whole
     assert carried == {("P1001", "B1"): (5, "carried"), ("P1001", "B2"): (0, "carried"),
                        ("P1002", None): (2, "carried")}
+
+
+def test_a_hand_entered_opening_may_hold_a_whole_product_range(world: World, month) -> None:
+    finance = world.as_user("finance.wu")
+    lines = [{"sku": "P1001", "batch": f"B{n:03d}", "quantity": n} for n in range(1, 151)]
+    r = finance.put(f"/inventory/openings/2026-12/{month['DB2']}", {"lines": lines})
+    assert r.status_code == 200, r.text
+    listed = finance.get("/inventory/openings", params={"period": "2026-12", "distributor_id": month["DB2"]})
+    assert [(o["batch"], o["quantity"], o["source"]) for o in listed.json()["items"]] == [
+        (f"B{n:03d}", n, "manual") for n in range(1, 151)]
+    unknown = finance.put(f"/inventory/openings/2026-12/{month['DB2']}", {"lines": [{"sku": "P9999", "quantity": 1}]})
+    assert unknown.status_code == 422 and "P9999" in unknown.json()["detail"]
+    assert len(finance.get("/inventory/openings", params={"period": "2026-12",
+                                                          "distributor_id": month["DB2"]}).json()["items"]) == 150

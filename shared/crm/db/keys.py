@@ -129,6 +129,10 @@ def opening_pk(tenant_id: str, period: str) -> str:
     return f"T#{tenant_id}#OPENING#{period}"
 
 
+def manual_opening_pk(tenant_id: str, period: str) -> str:
+    return f"T#{tenant_id}#OPENINGBYHAND#{period}"
+
+
 def adjustment_pk(tenant_id: str, adjustment_id: str) -> str:
     return f"T#{tenant_id}#INVADJ#{adjustment_id}"
 

@@ -352,14 +352,23 @@ class InventoryPeriodItem(VersionedItem):
 
 class OpeningBalanceItem(Item):
     """pk T#t#OPENING#<yyyy-mm>, sk <distributor>#<sku>[#<batch>]: a distributor's stock of a product (of a
-    batch, when known) when the month opened, set by hand (期初 initialization) or carried from the closed
-    month before."""
+    batch, when known) carried into the month from the closed month before."""
 
     distributor_id = UnicodeAttribute()
     sku = UnicodeAttribute()
     batch = UnicodeAttribute(null=True)
     quantity = NumberAttribute()  # base units
-    source = UnicodeAttribute()  # manual | carried
+    source = UnicodeAttribute()  # carried
+    set_by = UnicodeAttribute()
+    set_at = UnicodeAttribute()
+
+
+class ManualOpeningItem(VersionedItem):
+    """pk T#t#OPENINGBYHAND#<yyyy-mm>, sk <distributor>: a distributor's opening stock typed in by hand (期初
+    initialization), all its lines in one item (replaced whole, with its audit entry, in one transaction)."""
+
+    distributor_id = UnicodeAttribute()
+    lines = UnicodeAttribute()  # JSON [{sku, batch, quantity}], base units; a few thousand lines at most
     set_by = UnicodeAttribute()
     set_at = UnicodeAttribute()
 

@@ -57,6 +57,7 @@ from crm.inventory.reconcile import (
     quantities,
     reconcile,
 )
+from crm.products import repository as products_repo
 
 
 @lru_cache(maxsize=1)
@@ -245,6 +246,7 @@ class InventoryService:
         if len({(line.sku, line.batch) for line in body.lines}) != len(body.lines):
             raise InvalidInput("Each product (or batch of it) once.",
                                [{"field": "lines", "message": "a sku (and batch) appears twice"}])
+        self._known([line.sku for line in body.lines], "lines")
         openings.set_manual(self.tenant, period, distributor_id, body.lines, self.p.user_id)
         return openings.as_models(openings.resolved(self.bucket, self.tenant, period, distributors))
 
@@ -258,6 +260,7 @@ class InventoryService:
                                [{"field": "distributor_id", "message": "not a distributor"}])
         if body.quantity == 0:
             raise InvalidInput("An adjustment of nothing.", [{"field": "quantity", "message": "must not be 0"}])
+        self._known([body.sku], "sku")
         periods.ensure_open(self.tenant, body.period)
         adjustment_id = new_id()
         planned = approvals.plan(self.p, ApprovalRequest(  # 422 when nobody can approve it: nothing stored then
@@ -291,6 +294,12 @@ class InventoryService:
         version = policies.replace(self.tenant, keys.inventory_policy_pk(self.tenant), policy, self.p.user_id,
                                    if_match, "inventory policy")
         return StoredPolicy(**policy.model_dump(), version=version)
+
+    def _known(self, skus: list[str], field: str) -> None:
+        unknown = sorted(set(skus) - products_repo.known_skus(self.tenant, skus))
+        if unknown:
+            raise InvalidInput(f"Not in the product master: {', '.join(unknown[:20])}.",
+                               [{"field": field, "message": f"unknown sku {sku}"} for sku in unknown[:20]])
 
     # ------------------------------------------------------------------ scope
 
