@@ -97,14 +97,14 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
         checked = validate(table, header, template, period, catalog, kind, distributors)
         review: tuple = ()
         if matching:
-            rows = checked.table.append_column("buyer_name_raw", checked.table["buyer_name"])
-            matched, ambiguous = match_buyers(rows, customers, buyers.result())
-            good = matched.filter(checked.valid)
+            matched, ambiguous = match_buyers(checked.table, customers, buyers.result())
+            good = valid_rows(matched, checked.valid)
+            good = good.append_column("buyer_name_raw", good["buyer_name"])
             items = other_thread.submit(review_items, good, customers, ambiguous)
             lines = flow_lines(good, request, period)
             review = items.result()
         else:
-            good = checked.table.filter(checked.valid)
+            good = valid_rows(checked.table, checked.valid)
             lines = (shipment_lines if kind == FileKind.SHIPMENTS else stock_lines)(good, request, period)
     return IngestResult(
         status="accepted",
@@ -117,6 +117,12 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
         sheet=sheet_name,
         header_line=header_line,
     )
+
+
+def valid_rows(table: pa.Table, valid: pa.Array) -> pa.Table:
+    """The valid rows, without the text the lines carry checked instead (sale_date, sku, quantity_value, unit_clean)."""
+    checked = [c.value for c in (Col.DATE, Col.PRODUCT_CODE, Col.QUANTITY, Col.UNIT) if c.value in table.column_names]
+    return table.drop_columns(checked).filter(valid)
 
 
 def prepare_review(buyers: Future[Buyers], customers: CustomerIndex) -> None:

@@ -240,8 +240,10 @@ def validate(
     checks.add(pc.and_(known, pc.is_null(factor)), Col.UNIT, UNIT_UNKNOWN)
     checks.add(pc.invert(known), product_column(table), PRODUCT_UNKNOWN)
     if rules.match_buyers:
-        buyers = Distinct(text(table, Col.BUYER_NAME))  # blank once cleaned: decided per spelling
-        checks.add_per_value(pc.equal(buyers.values, ""), buyers, Col.BUYER_NAME, BUYER_MISSING)
+        # Per spelling, trimmed as written: blank once cleaned (NFKC) is blank as written (test_blank_even_as_nfkc).
+        buyers = Distinct(table[Col.BUYER_NAME.value])
+        blank = pc.equal(pc.utf8_trim_whitespace(buyers.values), "")
+        checks.add_per_value(blank, buyers, Col.BUYER_NAME, BUYER_MISSING)
     typed = {
         "sale_date": day,
         "sku": dictionary_rows(idx, catalog.skus),  # rows point into the catalog: no text copied per row

@@ -33,3 +33,11 @@ def test_cleaning_skips_nfkc_only_where_it_changes_nothing() -> None:
     for c in CJK_AND_ASCII:
         if 0x4E00 <= ord(c) < 0xA000 or ord(c) < 0x80:
             assert unicodedata.normalize("NFKC", c) == c
+
+
+def test_blank_even_as_nfkc() -> None:
+    """The buyer check trims names as written, not cleaned: NFKC makes no character whitespace (Arrow's sense,
+    what trimming removes) that was not, and none that was visible."""
+    column = pa.array(EVERY_CHARACTER)
+    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
+    assert blank.equals(pc.equal(pc.utf8_trim_whitespace(pc.utf8_normalize(column, form="NFKC")), ""))
