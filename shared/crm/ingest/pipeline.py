@@ -9,16 +9,16 @@ the distributor's template, the tenant's product master and customer index.
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm.ingest.arrow import Distinct, unique_values
+from crm.ingest.arrow import Distinct, dictionary_parts, unique_values
 from crm.ingest.frame import build_table, build_table_from_cells, build_table_from_lines, drop_blank_and_totals
 from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, MappingTemplate, locate_header
-from crm.ingest.match import Buyers, CustomerIndex, match_buyers, resolve_buyers, review_items
+from crm.ingest.match import Buyers, CustomerIndex, match_buyers, review_items
 from crm.ingest.model import (
     FLOW_LINES_SCHEMA,
     INTERNAL,
@@ -77,27 +77,32 @@ def ingest_file(
 def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerIndex,
         distributors: Callable[[list[str]], Mapping[str, str]] | None = None) -> IngestResult:
     """Kinds that match buyer names use a second thread (Arrow releases the GIL): the customer index is built while
-    the file is read, buyers are matched per spelling while the rows are checked (the checks leave the buyer
+    the file is read, half the buyer spellings are matched while the rows are checked (the checks leave the buyer
     column as it is), the review queue is searched while the lines are built."""
     template, kind = request.template, request.kind
     period = Period.parse(request.period)
     matching = KIND_RULES[kind].match_buyers
     with ThreadPoolExecutor(max_workers=1) as other_thread:  # its tasks run one after the other, in order
         if matching:
-            other_thread.submit(customers.prepare)
+            index_built = other_thread.submit(customers.prepare)
         sheet, header = find_detail(request)
         sheet_name, header_line = sheet.name or None, sheet.line_at(header.row_index)
         table = drop_blank_and_totals(body_table(sheet, header), template)
         del sheet  # the grid is not needed past here: let it go before validation and matching allocate
         if table.num_rows == 0:
             raise IngestRejected(NO_DATA, "The file has a header but no data rows.", headers_found=header.headers)
-        if matching:
-            buyers = other_thread.submit(resolve_buyers, table["buyer_name"], customers)
-            other_thread.submit(prepare_review, buyers, customers)
+        if matching:  # resolve goes spelling by spelling: the first half there, the second here after the checks
+            spellings, rows = dictionary_parts(table["buyer_name"])
+            half = len(spellings) // 2
+            first_half = other_thread.submit(customers.resolve, spellings.slice(0, half))
         checked = validate(table, header, template, period, catalog, kind, distributors)
         review: tuple = ()
         if matching:
-            matched, ambiguous = match_buyers(checked.table, customers, buyers.result())
+            index_built.result()
+            resolved = zip(first_half.result(), customers.resolve(spellings.slice(half)), strict=True)
+            buyers = Buyers(rows, *(pa.concat_arrays(list(halves)) for halves in resolved))
+            other_thread.submit(prepare_review, buyers, customers)
+            matched, ambiguous = match_buyers(checked.table, customers, buyers)
             good = valid_rows(matched, checked.valid)
             good = good.append_column("buyer_name_raw", good["buyer_name"])
             items = other_thread.submit(review_items, good, customers, ambiguous)
@@ -125,9 +130,9 @@ def valid_rows(table: pa.Table, valid: pa.Array) -> pa.Table:
     return table.drop_columns(checked).filter(valid)
 
 
-def prepare_review(buyers: Future[Buyers], customers: CustomerIndex) -> None:
+def prepare_review(buyers: Buyers, customers: CustomerIndex) -> None:
     """The fuzzy pre-filter, built ahead when some name will need candidates (an empty name gets none)."""
-    if any(buyers.result().unmatched()):
+    if any(buyers.unmatched()):
         customers.prepare_candidates()
 
 
