@@ -99,7 +99,8 @@ def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerInde
         review: tuple = ()
         if matching:
             index_built.result()
-            resolved = zip(first_half.result(), customers.resolve(spellings.slice(half)), strict=True)
+            second_half = customers.resolve(spellings.slice(half))
+            resolved = zip(first_half.result(), second_half, strict=True)
             buyers = Buyers(rows, *(pa.concat_arrays(list(halves)) for halves in resolved))
             other_thread.submit(prepare_review, buyers, customers)
             matched, ambiguous = match_buyers(checked.table, customers, buyers)
