@@ -90,7 +90,7 @@ def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
     # Keys become one integer each that orders as (distributor, sku, batch) do: hashing and sorting three
     # strings per row costs several times more (bench/inventory_period.py). Each input is summed per key on
     # its own; the sums are then lined up on the union of the keys (a key an input lacks stays null, as in a
-    # full outer join) by looking each key up in each input's sums.
+    # full outer join) by one more group-by over the stacked sums.
     sources = dict(zip(FIGURES, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True))
     codes = OrderedCodes([[source[k] for source in sources.values()] for k in BATCH_KEYS])
     sums = {name: _summed(codes.encode(*(source[k] for k in BATCH_KEYS)), source["quantity"])
