@@ -41,7 +41,8 @@ def request_upload(body: Annotated[UploadRequest, Body()]) -> Response[UploadTic
     return http.reply(flow().request_upload(body), 201)
 
 
-@app.get("/flow-loads", tags=["flow"], summary="Loads, newest first; office users name a distributor",
+@app.get("/flow-loads", tags=["flow"],
+         summary="Loads, newest first: of one distributor, or of every one in the caller's scope",
          responses=http.documented(200, LoadPage, 404))
 def list_loads(limit: http.Limit = 50, cursor: http.Cursor = None,
                distributor_id: Annotated[str | None, Query(pattern=f"{ULID_PATTERN}|^{SHIPMENTS_PARTY}$")] = None,

@@ -143,3 +143,13 @@ def test_a_hand_entered_opening_may_hold_a_whole_product_range(world: World, mon
     assert unknown.status_code == 422 and "P9999" in unknown.json()["detail"]
     assert len(finance.get("/inventory/openings", params={"period": "2026-12",
                                                           "distributor_id": month["DB2"]}).json()["items"]) == 150
+
+
+def test_a_branch_head_lists_the_files_of_every_distributor_in_the_branch(world: World, month) -> None:
+    head = world.as_user("east.head").get("/flow-loads")
+    assert head.status_code == 200, head.text
+    assert sorted((load["kind"], load["distributor_id"]) for load in head.json()["items"]) == [
+        ("flow", month["DB1"]), ("inventory", month["DB1"])]
+    everything = world.as_user("admin").get("/flow-loads").json()["items"]
+    assert {load["kind"] for load in everything} == {"flow", "inventory", "shipments"}
+    assert world.as_user("rep.chen").get("/flow-loads").json()["items"] == []  # owns no distributor

@@ -86,10 +86,16 @@ def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **f
 
 
 def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None,
-               kind: str | None = None) -> Page[Load]:
+               kind: str | None = None, among: set[str] | None = None) -> Page[Load]:
+    """Newest first: one distributor's loads, or every one's (`among`: only those distributors')."""
     prefix = f"{distributor_id}#" if distributor_id else ""
+    conditions = [FlowLoadItem.kind == kind if kind else None,
+                  FlowLoadItem.distributor_id.is_in(*sorted(among)) if among is not None else None]
+    where = None
+    for condition in conditions:
+        if condition is not None:
+            where = condition if where is None else where & condition
     page = query_page(FlowLoadItem, "gsi1pk", keys.flow_loads_pk(tenant_id), limit=limit, cursor=cursor,
                       range_condition=FlowLoadItem.gsi1sk.startswith(prefix) if prefix else None,
-                      filter_condition=(FlowLoadItem.kind == kind) if kind else None,
-                      index_name="gsi1", forward=False)
+                      filter_condition=where, index_name="gsi1", forward=False)
     return Page([to_model(i) for i in page.items], page.cursor)

@@ -4,8 +4,9 @@ upload links, loads, mapping templates, the review queue. Authorization first, t
 from collections.abc import Callable
 from functools import lru_cache
 
-from crm.auth import Principal, Role, allowed, require
+from crm.auth import Principal, Role, allowed, own_distributor, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
+from crm.customers.repository import ids_in_scope
 from crm.customers.service import CustomerService, distributor_in_scope
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
@@ -18,6 +19,7 @@ from crm.ingest.mapping import FileKind, MappingTemplate
 from crm.inventory import periods
 
 URL_SECONDS = 15 * 60
+MAX_LISTED_DISTRIBUTORS = 100  # a DynamoDB IN filter takes at most 100 values
 
 # Who may send which kind of file. Stock reports come from distributors like their flow; an opening
 # balance sets figures every later period builds on; our shipments are our own books.
@@ -57,8 +59,16 @@ class FlowService:
         require(self.p, "flow:read")
         if distributor_id == SHIPMENTS_PARTY:
             require(self.p, "inventory:shipments")
-        elif distributor_id or not self.p.has(Role.HQ_ADMIN):
+        elif distributor_id or own_distributor(self.p) is not None:
             distributor_id = self._distributor(distributor_id)
+        elif not self.p.has(Role.HQ_ADMIN):  # an office user's every distributor in scope
+            among = ids_in_scope(self.tenant, CustomerService(self.p).scope, CustomerType.DISTRIBUTOR.value)
+            if not among:
+                return Page([], None)
+            if len(among) > MAX_LISTED_DISTRIBUTORS:
+                raise InvalidInput(f"{len(among)} distributors are in your scope; name one.",
+                                   [{"field": "distributor_id", "message": "required in a scope this wide"}])
+            return loads.list_loads(self.tenant, None, limit, cursor, kind, among)
         return loads.list_loads(self.tenant, distributor_id, limit, cursor, kind)
 
     def get(self, load_id: str) -> Load:
