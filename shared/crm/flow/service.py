@@ -61,8 +61,8 @@ class FlowService:
             require(self.p, "inventory:shipments")
         elif distributor_id or own_distributor(self.p) is not None:
             distributor_id = self._distributor(distributor_id)
-        elif not self.p.has(Role.HQ_ADMIN):  # an office user's every distributor in scope
-            among = ids_in_scope(self.tenant, CustomerService(self.p).scope, CustomerType.DISTRIBUTOR.value)
+        elif not (scope := CustomerService(self.p).scope).whole_tenant:  # every distributor in the scope
+            among = ids_in_scope(self.tenant, scope, CustomerType.DISTRIBUTOR.value)
             if not among:
                 return Page([], None)
             if len(among) > MAX_LISTED_DISTRIBUTORS:
