@@ -381,7 +381,7 @@ def run_period(root: str) -> dict[str, Any]:
     t = time.perf_counter()
     result = inventory.compute(PERIOD, None, policy)
     computed = time.perf_counter()
-    attention = flagged(result.products)
+    attention = flagged(result)
     done = time.perf_counter()
     stages["rest of compute"] = computed - t - sum(stages.values())
     stages["flagged"] = done - computed

@@ -126,9 +126,8 @@ def test_closing_carries_each_batch_into_the_next_month(world: World, month) -> 
     openings = finance.get("/inventory/openings", params={"period": "2026-11", "distributor_id": month["DB1"]})
     assert openings.status_code == 200, openings.text
     carried = {(o["sku"], o["batch"]): (o["quantity"], o["source"]) for o in openings.json()["items"]}
-    # the reported closing per batch (B2: none reported), P1002 as a whole
-    assert carried == {("P1001", "B1"): (5, "carried"), ("P1001", "B2"): (0, "carried"),
-                       ("P1002", None): (2, "carried")}
+    # the reported closing per batch (B2: none reported, so no line), P1002 as a whole
+    assert carried == {("P1001", "B1"): (5, "carried"), ("P1002", None): (2, "carried")}
 
 
 def test_a_hand_entered_opening_may_hold_a_whole_product_range(world: World, month) -> None:
@@ -154,3 +153,15 @@ def test_a_branch_head_lists_the_files_of_every_distributor_in_the_branch(world:
         everything = world.as_user(hq).get("/flow-loads").json()["items"]
         assert {load["kind"] for load in everything} == {"flow", "inventory", "shipments"}, hq
     assert world.as_user("rep.chen").get("/flow-loads").json()["items"] == []  # owns no distributor
+
+
+def test_an_adjustment_of_an_unknown_product_or_that_nobody_can_approve_is_refused(world: World, month) -> None:
+    admin = world.as_user("admin")
+    body = {"period": "2026-12", "distributor_id": month["DB2"], "sku": "P1001", "quantity": 2, "reason": "盘点差异"}
+    unknown = admin.post("/inventory/adjustments", {**body, "sku": "P9999"})
+    assert unknown.status_code == 422 and "P9999" in unknown.json()["detail"]
+    # only HQ admins approve adjustments here, and the one HQ admin never approves their own request
+    assert admin.put("/approval-policies/inventory_adjustment", {"steps": [{"role": "hq_admin"}]}).status_code == 200
+    nobody = admin.post("/inventory/adjustments", body)
+    assert nobody.status_code == 422 and "Nobody can approve" in nobody.json()["detail"]
+    assert admin.get("/inventory/adjustments", params={"period": "2026-12"}).json()["items"] == []

@@ -4,7 +4,7 @@ import pytest
 from crm.api.http import required_version
 from crm.audit import diff
 from crm.auth import Role, Scope, principal_from_claims, require, scope_for
-from crm.db.paging import decode_cursor, encode_cursor, list_identity
+from crm.db.paging import decode_cursor, encode_cursor, list_identity, offset_cursor, offset_of
 from crm.errors import BadRequest, Forbidden, PreconditionFailed, PreconditionRequired
 from crm.ids import is_ulid, new_id, stable_id
 from crm.text import normalize_name
@@ -86,6 +86,15 @@ def test_cursor_round_trip_and_refusals():
         decode_cursor(cursor, other)
     with pytest.raises(BadRequest):
         decode_cursor("%%%not-base64", mine)
+
+
+@pytest.mark.parametrize("forged", ["²", "-1", "1e3", " 7", "x"])
+def test_an_offset_cursor_gives_its_page_and_a_forged_offset_is_a_400(forged):
+    mine = list_identity("inventory", "t", "u", "2026-10")
+    assert offset_of(None, mine) == 0 and offset_of(offset_cursor(50, 120, mine), mine) == 50
+    assert offset_cursor(150, 120, mine) is None  # past the end: no next page
+    with pytest.raises(BadRequest):
+        offset_of(encode_cursor({"o": {"S": forged}}, mine), mine)
 
 
 def test_if_match_parsing():

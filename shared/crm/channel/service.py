@@ -1,6 +1,6 @@
 """Channel analysis as the API offers it: who may read what, then the pyarrow compute.
 
-Sell-out scope: HQ roles (hq_admin, finance) read every line, unmatched store names included; other office
+Sell-out scope: whole-tenant roles (hq_admin, finance) read every line, unmatched store names included; other office
 users the lines of terminals in their scope (a rep's own customers, a head's subtree: the customer ids come
 from the index of that scope, ids only); a distributor user the lines of its own files, whatever the
 terminal. Diversion: managers and finance; a unit head sees the signals that concern a distributor in
@@ -9,7 +9,7 @@ their subtree. pyarrow is imported on first use (the API function's cold start s
 
 from typing import TYPE_CHECKING
 
-from crm.auth import Principal, Role, own_distributor, require
+from crm.auth import Principal, own_distributor, require
 from crm.channel.model import CustomerSellOut, DiversionReport, GroupBy, SellOutReport
 from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType, DistributorProfile
@@ -41,15 +41,16 @@ class ChannelService:
         identity = list_identity("sellout", self.tenant, self.p.user_id, period, terminal_id, sku, group_by)
         offset = offset_of(cursor, identity)
         own = own_distributor(self.p)
+        scope = CustomerService(self.p).scope
         terminals: set[str] | None = None
         if terminal_id:
             if own is None:
                 CustomerService(self.p).get(terminal_id)  # 404 outside the caller's scope
             terminals = {terminal_id}
-        elif own is None and not self._hq():
-            terminals = customers_repo.ids_in_scope(self.tenant, CustomerService(self.p).scope)
+        elif own is None and not scope.whole_tenant:
+            terminals = customers_repo.ids_in_scope(self.tenant, scope)
         lines = sellout.read_month(self.bucket, self.tenant, period, {own} if own else None)
-        lines = sellout.restrict(lines, terminals, sku, include_unmatched=self._hq())
+        lines = sellout.restrict(lines, terminals, sku, include_unmatched=scope.whole_tenant)
         grouped = sellout.summarize(lines, group_by)
         page = grouped.slice(offset, limit)
         return SellOutReport(period=period, group_by=group_by, items=sellout.rows_of(page, lines, group_by),
@@ -111,11 +112,6 @@ class ChannelService:
             skipped=[s for s in skipped if concerns(s.distributor_id)],
             unjudged=[u for u in unjudged if concerns(u.distributor_id)],
         )
-
-    # ------------------------------------------------------------------ scope
-
-    def _hq(self) -> bool:
-        return self.p.has(Role.HQ_ADMIN, Role.FINANCE)
 
 
 def _party(customer: Customer) -> "Party":

@@ -346,6 +346,14 @@ def _matches(c: Customer, f: Filters) -> bool:
     ))
 
 
+def distributors_in_scope(principal: Principal) -> set[str] | None:
+    """Every distributor in an office user's scope, voided ones too; None: the whole tenant's (HQ roles)."""
+    scope = CustomerService(principal).scope
+    if scope.whole_tenant:
+        return None
+    return repo.ids_in_scope(principal.tenant_id, scope, CustomerType.DISTRIBUTOR.value)
+
+
 def distributor_in_scope(principal: Principal, asked: str | None,
                          types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
     """Whose files or figures: a distributor user acts for itself only; anyone else names a customer of

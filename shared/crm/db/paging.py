@@ -68,7 +68,7 @@ def offset_of(cursor: str | None, identity: str) -> int:
     if key is None:
         return 0
     offset = key.get("o", {}).get("S", "")
-    if not offset.isdigit():
+    if not (offset.isascii() and offset.isdecimal()):  # "²".isdigit() is True, and int() refuses it
         raise BadRequest("The cursor is not one this API gave out for this list.")
     return int(offset)
 

@@ -6,8 +6,7 @@ from functools import lru_cache
 
 from crm.auth import Principal, Role, allowed, own_distributor, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
-from crm.customers.repository import ids_in_scope
-from crm.customers.service import CustomerService, distributor_in_scope
+from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -61,8 +60,7 @@ class FlowService:
             require(self.p, "inventory:shipments")
         elif distributor_id or own_distributor(self.p) is not None:
             distributor_id = self._distributor(distributor_id)
-        elif not (scope := CustomerService(self.p).scope).whole_tenant:  # every distributor in the scope
-            among = ids_in_scope(self.tenant, scope, CustomerType.DISTRIBUTOR.value)
+        elif (among := distributors_in_scope(self.p)) is not None:  # every distributor in an office scope
             if not among:
                 return Page([], None)
             if len(among) > MAX_LISTED_DISTRIBUTORS:

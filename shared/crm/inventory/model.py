@@ -14,7 +14,7 @@ Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTER
 Batch = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=64,
                                          pattern=r"^[^\x00-\x1f#]+$")]
 Flag = Literal["negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound"]
-MAX_OPENING_LINES = 5000  # a distributor's product range, far more than any real one
+MAX_OPENING_LINES = 5000  # a distributor's product range; with long batch codes, 150 KB of lines comes first
 
 
 class InventoryPolicy(Strict):

@@ -13,12 +13,15 @@ from crm import clock
 from crm.db import keys
 from crm.db.models import AuditItem, ManualOpeningItem, OpeningBalanceItem
 from crm.db.transaction import Transaction
-from crm.errors import Conflict
+from crm.errors import Conflict, InvalidInput
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory.lines import read_lines
 from crm.inventory.model import OpeningLine, OpeningLineIn
 from crm.inventory.reconcile import BATCH_KEYS, KEYS, QUANTITIES, quantities
+
+# The lines go in one DynamoDB item (400 KB at most), and the audit entry holds them before and after.
+MAX_TYPED_BYTES = 150_000
 
 
 def carried_items(tenant_id: str, period: str, distributors: set[str] | None = None) -> list[OpeningBalanceItem]:
@@ -27,8 +30,9 @@ def carried_items(tenant_id: str, period: str, distributors: set[str] | None = N
 
 
 def manual_items(tenant_id: str, period: str, distributors: set[str] | None = None) -> list[ManualOpeningItem]:
-    found = ManualOpeningItem.query(keys.manual_opening_pk(tenant_id, period))
-    return [i for i in found if not i.sk.startswith("AUDIT#") and (distributors is None or i.sk in distributors)]
+    found = ManualOpeningItem.query(keys.manual_opening_pk(tenant_id, period),
+                                    ManualOpeningItem.sk < "AUDIT#")  # distributor ids (ULIDs) sort first
+    return [i for i in found if distributors is None or i.sk in distributors]
 
 
 def _named(line: dict[str, Any]) -> str:
@@ -45,6 +49,9 @@ def set_manual(tenant_id: str, period: str, distributor_id: str, lines: list[Ope
         item, before = ManualOpeningItem(pk, distributor_id, distributor_id=distributor_id), []
     after = [line.model_dump() for line in lines]
     item.lines, item.set_by, item.set_at = json.dumps(after, ensure_ascii=False), actor, clock.now_iso()
+    if len(item.lines.encode()) > MAX_TYPED_BYTES:
+        raise InvalidInput("Too many lines to type in; upload them as an opening-balance file.",
+                           [{"field": "lines", "message": f"{len(lines)} lines are over {MAX_TYPED_BYTES // 1000} KB"}])
     tx = Transaction()
     tx.put(item, on_fail=lambda: Conflict("The opening changed meanwhile; read it again."))
     tx.put(AuditItem(pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action="opening.set", actor_id=actor,

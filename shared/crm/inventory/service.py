@@ -20,8 +20,7 @@ from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, own_distributor, require
 from crm.customers.model import CustomerType
-from crm.customers.repository import ids_in_scope
-from crm.customers.service import CustomerService, distributor_in_scope
+from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
 from crm.db import keys
 from crm.db.models import AuditItem, InventoryPeriodItem
 from crm.db.paging import list_identity, offset_cursor, offset_of
@@ -94,7 +93,7 @@ class InventoryService:
         identity = list_identity("inventory", self.tenant, self.p.user_id, period, distributor_id, only_flagged)
         offset = offset_of(cursor, identity)
         result, source, policy = self._month(period, distributor_id)
-        products = flagged(result.products) if only_flagged else result.products
+        products = flagged(result) if only_flagged else result.products
         page = products.slice(offset, limit)
         return InventoryReport(period=period, status="closed" if source == "frozen" else "open", source=source,
                                variance_threshold_pct=policy.variance_threshold_pct,
@@ -307,8 +306,7 @@ class InventoryService:
         """Whose figures: the one asked for (in the caller's scope), else every distributor in the caller's
         scope (None: the whole tenant's). A distributor user sees itself only."""
         if asked is None and own_distributor(self.p) is None:
-            scope = CustomerService(self.p).scope
-            return None if scope.whole_tenant else ids_in_scope(self.tenant, scope, CustomerType.DISTRIBUTOR.value)
+            return distributors_in_scope(self.p)
         return {distributor_in_scope(self.p, asked)}
 
 def only(table: pa.Table, distributors: set[str] | None) -> pa.Table:
@@ -321,7 +319,8 @@ def only(table: pa.Table, distributors: set[str] | None) -> pa.Table:
 def carry_forward(result: Reconciliation, rule: str) -> pa.Table:
     """The closing each distributor × product (× batch, when known) carries into the next month: the reported
     one (the computed one where nothing was reported), or the computed one; never below zero (a negative
-    expected closing is a flagged error in the figures, not stock)."""
+    expected closing is a flagged error in the figures, not stock), and nothing where it is zero (no line
+    means none, and a sold-out batch would otherwise come back every month)."""
     whole = result.products.join(result.batches.select(KEYS), keys=KEYS, join_type="left anti")  # batch unknown
     parts = []
     for table in (whole, result.batches):
@@ -329,7 +328,8 @@ def carry_forward(result: Reconciliation, rule: str) -> pa.Table:
         if rule == "reported":
             closing = pc.coalesce(table["reported_closing"], closing)
         batch = table["batch"] if "batch" in table.column_names else None
-        parts.append(quantities(table["distributor_id"], table["sku"], pc.max_element_wise(closing, 0.0), batch))
+        carried = quantities(table["distributor_id"], table["sku"], pc.max_element_wise(closing, 0.0), batch)
+        parts.append(carried.filter(pc.greater(carried["quantity"], 0.0)))  # none is 0: a sold-out batch ends
     return pa.concat_tables(parts)
 
 

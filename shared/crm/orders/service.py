@@ -193,6 +193,7 @@ class OrderService:
         require(self.p, "order:create")
         before = self.visible(order_id)
         _check_version(before, if_match)
+        next_state(ORDER_TRANSITIONS, "order", before.state, OrderAction.SUBMIT)  # 409 before anything is read
         planned = plan_approval(self.p, before)
         submitted = transition(before, OrderAction.SUBMIT, self.p.user_id, comment,
                                {"submitted_by": self.p.user_id, "submitted_at": clock.now()})

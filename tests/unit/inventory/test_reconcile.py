@@ -16,7 +16,7 @@ import pytest
 from crm.ingest.mapping import FileKind
 from crm.ingest.model import Product
 from crm.ingest.pipeline import IngestRequest, ingest_file
-from crm.inventory.reconcile import Inputs, flagged, quantities, reconcile
+from crm.inventory.reconcile import Inputs, Reconciliation, flagged, quantities, reconcile
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 INVENTORY, FLOW = DATA / "inventory-samples", DATA / "flow-samples"
@@ -54,7 +54,7 @@ def of(distributor: str, table: pa.Table) -> pa.Table:
 
 
 @pytest.fixture(scope="module")
-def result(truth: dict[str, Any], products: list[Product]) -> pa.Table:
+def result(truth: dict[str, Any], products: list[Product]) -> Reconciliation:
     opening = pa.concat_tables([of(d, lines(INVENTORY / "opening" / f"库存_{d}_2026-09.csv", FileKind.OPENING,
                                             products)) for d in truth])
     closing = pa.concat_tables([of(d, lines(INVENTORY / p, FileKind.INVENTORY, products))
@@ -65,11 +65,11 @@ def result(truth: dict[str, Any], products: list[Product]) -> pa.Table:
                                                         shipped["base_quantity"]),
                     outbound=flow, adjustments=quantities(*[pa.array([], pa.string())] * 3), reported=closing,
                     reporters=frozenset(truth))
-    return reconcile(inputs, threshold_pct=5.0).products
+    return reconcile(inputs, threshold_pct=5.0)
 
 
-def test_every_distributor_and_product_matches_truth(result: pa.Table, truth: dict[str, Any]) -> None:
-    got = {(r["distributor_id"], r["sku"]): r for r in result.to_pylist()}
+def test_every_distributor_and_product_matches_truth(result: Reconciliation, truth: dict[str, Any]) -> None:
+    got = {(r["distributor_id"], r["sku"]): r for r in result.products.to_pylist()}
     assert set(got) == {(d, sku) for d, skus in truth.items() for sku in skus}
     for d, skus in truth.items():
         for sku, want in skus.items():
@@ -80,7 +80,7 @@ def test_every_distributor_and_product_matches_truth(result: pa.Table, truth: di
                 want["variance"]), (d, sku)
 
 
-def test_every_negative_expected_closing_is_flagged(result: pa.Table, truth: dict[str, Any]) -> None:
+def test_every_negative_expected_closing_is_flagged(result: Reconciliation, truth: dict[str, Any]) -> None:
     negative = {(d, s) for d, skus in truth.items() for s, w in skus.items() if w["expected_closing"] < 0}
     assert negative, "the samples hold negative expected closings"
     flagged_rows = {(r["distributor_id"], r["sku"]) for r in flagged(result).to_pylist() if r["negative_expected"]}
@@ -133,3 +133,47 @@ def test_a_product_is_reckoned_by_batch_only_when_every_figure_names_its_batch()
     # B2 sold more than it held, and the report (which names batches) lists none of it
     assert (b2["expected_closing"], b2["reported_closing"], b2["variance"]) == (-1, 0, 1)
     assert b2["negative_expected"] and not b1["negative_expected"]
+
+
+def test_files_read_dictionary_encoded_reckon_as_plain_text() -> None:
+    """Each file's lines come with their own dictionaries (crm.inventory.lines reads them so)."""
+    def encoded(*chunks: list[str | None]) -> pa.ChunkedArray:
+        return pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks])
+
+    s = pa.array
+    q = quantities
+    plain = q(s(["A", "A", "B"]), s(["P1", "P2", "P1"]), s([5, 2, 7]), s(["b1", None, "B1"]))
+    as_read = q(encoded(["A", "A"], ["B"]), encoded(["P1", "P2"], ["P1"]), s([5, 2, 7]),
+                encoded(["b1", None], [" B1"]))
+    others = {"opening": q(s(["A", "B"]), s(["P1", "P1"]), s([9, 9]), s(["B1", "B1"])),
+              "inbound": q(*[s([], pa.string())] * 2, s([], pa.float64())),
+              "adjustments": q(*[s([], pa.string())] * 2, s([], pa.float64())),
+              "reported": q(s(["A"]), s(["P1"]), s([4]), s(["B1"]))}
+    one, two = (reconcile(Inputs(outbound=outbound, reporters=frozenset({"A"}), **others), threshold_pct=5.0)
+                for outbound in (plain, as_read))
+    assert one.products.to_pylist() == two.products.to_pylist()
+    assert one.batches.to_pylist() == two.batches.to_pylist()
+    assert [(r["distributor_id"], r["sku"], r["batch"], r["expected_closing"]) for r in two.batches.to_pylist()] == [
+        ("A", "P1", "B1", 4), ("B", "P1", "B1", 2)]
+
+
+def test_variances_list_a_product_whose_batch_is_flagged_and_sold_out_batches_are_not_carried() -> None:
+    from crm.inventory.service import carry_forward
+
+    s = pa.array
+    q = quantities
+    inputs = Inputs(
+        opening=q(s(["A", "A"]), s(["P1", "P1"]), s([10, 10]), s(["B1", "B2"])),
+        inbound=q(*[s([], pa.string())] * 2, s([], pa.float64())),
+        outbound=q(s(["A", "A"]), s(["P1", "P1"]), s([13, 7]), s(["B1", "B2"])),  # B1 oversold, the total fine
+        adjustments=q(*[s([], pa.string())] * 2, s([], pa.float64())),
+        reported=q(s(["A"]), s(["P1"]), s([0]), s(["B2"])),
+        reporters=frozenset({"A"}),
+    )
+    result = reconcile(inputs, threshold_pct=100.0)
+    assert result.products.to_pylist()[0]["expected_closing"] == 0
+    assert not any(result.products.to_pylist()[0][f] for f in ("negative_expected", "over_threshold"))
+    assert [r["sku"] for r in flagged(result).to_pylist()] == ["P1"]  # B1: -3
+    assert carry_forward(result, "reported").num_rows == 0  # it reported none of either: no line carried
+    computed = carry_forward(result, "computed").to_pylist()  # B1 below 0 carries nothing, B2 what is left
+    assert [(r["batch"], r["quantity"]) for r in computed] == [("B2", 3)]
