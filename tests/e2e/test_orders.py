@@ -271,3 +271,20 @@ def test_bad_input_is_problem_json_never_500(world: World):
     problem(zhang.post(f"/orders/{oid}/submit", {"comment": "x" * 501}), 422)
     problem(zhang.patch(f"/orders/{oid}", {"lines": None}, headers={"If-Match": '"1"'}), 422)
     problem(zhang.get("/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV"), 404)
+
+
+def test_a_hand_over_moves_the_customers_open_orders_to_the_new_rep(world: World):
+    from tests.e2e.test_customers import wait_for_handover
+
+    zhang, c, a, b = setup(world)
+    open_id = zhang.post("/orders", order_body(c, a, b)).json()["id"]
+    void_id = zhang.post("/orders", order_body(c, a, b)).json()["id"]
+    head = world.as_user("eastrx.head")
+    assert head.post(f"/orders/{void_id}/void", {"reason": "entered twice"}).status_code == 200
+    job = head.post("/handovers", {"from_user_id": "u-rep-zhang", "to_user_id": "u-rep-liu", "reason": "张伟离职"})
+    assert wait_for_handover(head, job.json()["id"])["status"] == "completed"
+    liu = world.as_user("rep.liu")
+    mine = {o["id"]: o for o in liu.get("/orders").json()["items"]}
+    assert set(mine) == {open_id} and mine[open_id]["owner_id"] == "u-rep-liu"
+    assert liu.post(f"/orders/{open_id}/submit", {}).json()["state"] == "submitted"  # the new rep carries it on
+    assert [o["id"] for o in zhang.get("/orders").json()["items"]] == [void_id]  # a void order stays history

@@ -21,9 +21,11 @@ from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.handover.model import Handover, HandoverRequest
 from crm.ids import new_id
+from crm.orders import repository as orders
 from crm.org import directory
 
 BATCH_SIZE = 50
+MAX_ORDERS_MOVED = 48  # with the customer's two writes, within one transaction's 100 (older ones keep their owner)
 MAX_SKIPPED_LISTED = 200
 _MOVE_ATTEMPTS = 3
 
@@ -111,7 +113,8 @@ def record_failure(tenant_id: str, handover_id: str, error: str) -> None:
 
 
 def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> bool:
-    """Moves one customer; re-reads and retries when someone edited it meanwhile."""
+    """Moves one customer, and its open orders with it (the new owner follows them up, and sees them in
+    their own list), in one transaction; re-reads and retries when someone edited either meanwhile."""
     for _ in range(_MOVE_ATTEMPTS):
         if customer.owner_id != job.from_user_id:
             return False  # already moved (a repeated batch) or reassigned by someone else
@@ -121,10 +124,17 @@ def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> boo
         })
         changes = diff(customer.model_dump(mode="json"), after.model_dump(mode="json"),
                        frozenset({"updated_at", "updated_by", "version"}))
+        reason = f"{job.reason} (hand-over {job.id})"
         tx = Transaction()
         customers.stage_customer(tx, after)
-        customers.stage_audit(tx, after, new_id(), "handover", job.requested_by, clock.now_iso(), changes,
-                              f"{job.reason} (hand-over {job.id})")
+        customers.stage_audit(tx, after, new_id(), "handover", job.requested_by, clock.now_iso(), changes, reason)
+        for order in orders.open_orders(customer.tenant_id, customer.id)[:MAX_ORDERS_MOVED]:
+            moved = order.model_copy(update={"owner_id": job.to_user_id, "org_unit_id": unit.id,
+                                             "org_path": unit.path})
+            orders.stage_order(tx, moved)
+            orders.stage_audit(tx, keys.order_pk(order.tenant_id, order.id), order.tenant_id, new_id(), "handover",
+                               job.requested_by, clock.now_iso(),
+                               diff(order.model_dump(mode="json"), moved.model_dump(mode="json")), reason)
         try:
             tx.commit()
             return True

@@ -228,7 +228,8 @@ class Order(BaseModel):
     customer_name: str
     customer_type: str
     customer_level: str | None
-    owner_id: str | None = Field(description="The customer's owner when the order was made")
+    owner_id: str | None = Field(description="The customer's owner when the order was made (a hand-over of the "
+                                 "customer moves its open orders to the new owner)")
     org_unit_id: str
     org_path: str
     state: OrderState

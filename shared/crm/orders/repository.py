@@ -12,9 +12,10 @@ from crm.db import keys
 from crm.db.models import AuditItem, OrderItem, ReturnItem, TransitionItem
 from crm.db.paging import Page, query_page
 from crm.db.transaction import Transaction
-from crm.orders.model import Order, OrderFilters, ReturnRequest, Transition
+from crm.orders.model import Order, OrderFilters, OrderState, ReturnRequest, Transition
 
 _ORDER_TOP = ("id", "tenant_id", "state", "customer_id", "owner_id", "org_path")
+OPEN_STATES = tuple(s.value for s in OrderState if s not in (OrderState.CLOSED, OrderState.VOID))
 _RETURN_TOP = ("id", "tenant_id", "order_id", "state")
 
 
@@ -91,6 +92,13 @@ def list_by_customer(tenant_id: str, customer_id: str, f: OrderFilters, limit: i
                       cursor=cursor, range_condition=OrderItem.gsi4sk.startswith(f"{f.month}#") if f.month else None,
                       filter_condition=_order_filter(f, False), index_name="gsi4", forward=False)
     return Page([from_item(i) for i in page.items], page.cursor)
+
+
+def open_orders(tenant_id: str, customer_id: str) -> list[Order]:
+    """A customer's orders not yet closed or void (a hand-over moves them with the customer)."""
+    found = OrderItem.by_customer.query(keys.customer_orders_pk(tenant_id, customer_id),
+                                        filter_condition=OrderItem.state.is_in(*OPEN_STATES))
+    return [from_item(i) for i in found]
 
 
 # ----------------------------------------------------------------------------- history and audit
