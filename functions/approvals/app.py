@@ -46,17 +46,22 @@ def decide(approval_id: ApprovalIdPath, body: Annotated[Decision, Body()]) -> Re
     return http.reply(decided, version=decided.version)
 
 
-@app.get("/approval-policies/<kind>", tags=["approvals"], summary="The tenant's approval policy for a kind",
+@app.get("/approval-policies/<kind>", tags=["approvals"],
+         summary="The tenant's approval policy for a kind (ETag \"0\": the default, never set)",
          responses=http.documented(200, Policy))
-def get_policy(kind: Annotated[Kind, Path()]) -> Policy:
-    return approvals().get_policy(kind)
+def get_policy(kind: Annotated[Kind, Path()]) -> Response[Policy]:
+    policy, version = approvals().get_policy(kind)
+    return http.reply(policy, version=version)
 
 
 @app.put("/approval-policies/<kind>", tags=["approvals"],
-         summary="Set the approval policy for a kind (HQ): steps by amount and credit, reminder and escalation times",
-         responses=http.documented(200, Policy, 403))
-def put_policy(kind: Annotated[Kind, Path()], body: Annotated[Policy, Body()]) -> Policy:
-    return approvals().put_policy(kind, body)
+         summary="Set the approval policy for a kind (HQ, If-Match): steps by amount and credit, reminder and "
+                 "escalation times",
+         responses=http.documented(200, Policy, 403, 412, 428))
+def put_policy(kind: Annotated[Kind, Path()], body: Annotated[Policy, Body()],
+               if_match: http.IfMatch = None) -> Response[Policy]:
+    policy, version = approvals().put_policy(kind, body, http.required_version(if_match))
+    return http.reply(policy, version=version)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -123,8 +123,14 @@ def test_rejected_level_change_leaves_the_level(world: World):
 def test_no_decision_in_time_reminds_then_escalates_and_two_deciders_race(world: World, cloud: Any):
     admin = world.as_user("admin")
     policy = {"steps": [{"role": "dept_head"}], "reminder_after_seconds": 1, "escalate_after_seconds": 3}
-    assert admin.put("/approval-policies/customer_activation", policy).status_code == 200
-    assert world.as_user("rep.zhang").put("/approval-policies/customer_activation", policy).status_code == 403
+    assert admin.get("/approval-policies/customer_activation").headers["ETag"] == '"0"'  # the default
+    assert admin.put("/approval-policies/customer_activation", policy).status_code == 428  # If-Match required
+    stored = admin.put("/approval-policies/customer_activation", json=policy, headers={"If-Match": '"0"'})
+    assert stored.status_code == 200 and stored.headers["ETag"] == '"1"'
+    stale = admin.put("/approval-policies/customer_activation", json=policy, headers={"If-Match": '"0"'})
+    assert stale.status_code == 412  # someone changed it since that read
+    assert world.as_user("rep.zhang").put("/approval-policies/customer_activation", json=policy,
+                                          headers={"If-Match": '"1"'}).status_code == 403
     customer = prospect(world)
     head, east = world.as_user("eastrx.head"), world.as_user("east.head")
     approval = world.as_user("rep.zhang").post(f"/customers/{customer['id']}/activation-requests", {}).json()

@@ -161,7 +161,8 @@ def test_an_adjustment_of_an_unknown_product_or_that_nobody_can_approve_is_refus
     unknown = admin.post("/inventory/adjustments", {**body, "sku": "P9999"})
     assert unknown.status_code == 422 and "P9999" in unknown.json()["detail"]
     # only HQ admins approve adjustments here, and the one HQ admin never approves their own request
-    assert admin.put("/approval-policies/inventory_adjustment", {"steps": [{"role": "hq_admin"}]}).status_code == 200
+    assert admin.put("/approval-policies/inventory_adjustment", json={"steps": [{"role": "hq_admin"}]},
+                     headers={"If-Match": '"0"'}).status_code == 200
     nobody = admin.post("/inventory/adjustments", body)
     assert nobody.status_code == 422 and "Nobody can approve" in nobody.json()["detail"]
     assert admin.get("/inventory/adjustments", params={"period": "2026-12"}).json()["items"] == []

@@ -169,7 +169,8 @@ def test_retried_create_and_submit_with_the_same_key_act_once(world: World):
 def test_a_submit_nobody_can_approve_is_refused_and_the_order_stays_a_draft(world: World):
     admin = world.as_user("admin")
     # only HQ admins approve orders here, and the one HQ admin never approves their own request
-    assert admin.put("/approval-policies/order", {"steps": [{"role": "hq_admin"}]}).status_code == 200
+    assert admin.put("/approval-policies/order", json={"steps": [{"role": "hq_admin"}]},
+                     headers={"If-Match": '"0"'}).status_code == 200
     _, c, a, b = setup(world)
     oid = admin.post("/orders", order_body(c, a, b)).json()["id"]
     p = problem(admin.post(f"/orders/{oid}/submit", {}), 422)

@@ -197,7 +197,7 @@ def test_a_large_order_walks_three_steps_and_a_late_approver_is_escalated(world:
                         {"role": "branch_head", "min_amount": "10000.00", "when_over_credit": True},
                         {"role": "finance", "min_amount": "50000.00", "when_over_credit": True}],
               "reminder_after_seconds": 1, "escalate_after_seconds": 3}
-    assert admin.put("/approval-policies/order", policy).status_code == 200
+    assert admin.put("/approval-policies/order", json=policy, headers={"If-Match": '"0"'}).status_code == 200
     c = customer(zhang, level="B")
     sku = product(world, [{"customer_type": "terminal", "level": None, "unit_price": "1250.00"}])
     r = zhang.post("/orders", {"customer_id": c["id"], "lines": [{"sku": sku, "quantity": 48}]})

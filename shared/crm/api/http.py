@@ -166,7 +166,7 @@ def required_version(if_match: str | None) -> int:
     if not if_match:
         raise PreconditionRequired("Send If-Match with the ETag from your last read of this record.")
     tag = if_match.strip().removeprefix("W/")
-    if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+    if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isascii() and tag[1:-1].isdecimal():
         return int(tag[1:-1])
     raise PreconditionFailed("If-Match does not name a version of this record.")
 

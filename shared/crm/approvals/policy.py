@@ -34,11 +34,16 @@ NEXT_LEVEL: dict[str, ApproverRole | None] = {
 
 
 def policy_for(tenant_id: str, kind: Kind) -> Policy:
+    return stored_policy(tenant_id, kind)[0]
+
+
+def stored_policy(tenant_id: str, kind: Kind) -> tuple[Policy, int]:
+    """The tenant's policy for the kind and its version; the default and version 0 when none is stored."""
     try:
         item = ApprovalPolicyItem.get(approval_policy_pk(tenant_id), kind.value)
     except ApprovalPolicyItem.DoesNotExist:
-        return DEFAULT_POLICIES[kind]
-    return Policy.model_validate(json.loads(item.policy))
+        return DEFAULT_POLICIES[kind], 0
+    return Policy.model_validate(json.loads(item.policy)), item.version or 0
 
 
 def applicable(policy: Policy, amount: Decimal | None, over_credit: bool) -> list[PolicyStep]:

@@ -17,14 +17,14 @@ import boto3
 from crm import clock
 from crm.approvals import subjects
 from crm.approvals.model import Approval, ApprovalRequest, Decision, InboxEntry, InboxPage, Kind, Policy, Step
-from crm.approvals.policy import NEXT_LEVEL, approver, plan_steps, policy_for
+from crm.approvals.policy import NEXT_LEVEL, approver, plan_steps, stored_policy
 from crm.auth import Principal, Role, require
 from crm.config import get_settings
 from crm.db import keys
 from crm.db.models import ApprovalItem, ApprovalPolicyItem, AuditItem, InboxItem
 from crm.db.paging import query_page
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, Forbidden, NotFound
+from crm.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from crm.ids import new_id
 
 
@@ -171,11 +171,13 @@ class ApprovalService:
         _resume(token, outcome)
         return to_model(item)
 
-    def get_policy(self, kind: Kind) -> Policy:
+    def get_policy(self, kind: Kind) -> tuple[Policy, int]:
+        """The policy and its version (0: the default, never stored)."""
         require(self.p, "approval:read")
-        return policy_for(self.p.tenant_id, kind)
+        return stored_policy(self.p.tenant_id, kind)
 
-    def put_policy(self, kind: Kind, policy: Policy) -> Policy:
+    def put_policy(self, kind: Kind, policy: Policy, if_match: int) -> tuple[Policy, int]:
+        """Replaces the policy if it is still at `if_match` ("0" stores the first one over the default)."""
         if not self.p.has(Role.HQ_ADMIN):
             raise Forbidden("Only HQ sets approval policies.")
         try:
@@ -183,6 +185,9 @@ class ApprovalService:
             before = json.loads(item.policy)
         except ApprovalPolicyItem.DoesNotExist:
             item, before = ApprovalPolicyItem(keys.approval_policy_pk(self.p.tenant_id), kind.value), None
+        version = item.version or 0
+        if version != if_match:
+            raise PreconditionFailed(f"The {kind.value} policy is at version {version}, not {if_match}: read it again.")
         item.policy = policy.model_dump_json()
         item.updated_by, item.updated_at = self.p.user_id, clock.now().isoformat()
         tx = Transaction()
@@ -190,8 +195,8 @@ class ApprovalService:
         tx.put(AuditItem(item.pk, f"AUDIT#{new_id()}", tenant_id=self.p.tenant_id, action="approval_policy.set",
                          actor_id=self.p.user_id, at=item.updated_at,
                          changes={kind.value: {"before": before, "after": policy.model_dump(mode="json")}}))
-        tx.commit()
-        return policy
+        tx.commit()  # conditional on the version read: a lost race is a 409
+        return policy, version + 1
 
 
 # ----------------------------------------------------------------------------- worker actions (state machine)
