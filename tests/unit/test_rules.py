@@ -101,7 +101,7 @@ def test_if_match_parsing():
     assert required_version('"3"') == 3 and required_version('W/"3"') == 3
     with pytest.raises(PreconditionRequired):
         required_version(None)
-    for bad in ("*", "3", '"x"', '""'):
+    for bad in ("*", "3", '"x"', '""', '"²"', '"-1"'):
         with pytest.raises(PreconditionFailed):
             required_version(bad)
 
