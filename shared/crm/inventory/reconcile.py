@@ -93,8 +93,9 @@ def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
     # stays null, as in a full outer join) by one more group-by over the stacked sums.
     sources = dict(zip(FIGURES, [*(getattr(inputs, m) for m in MOVEMENTS), inputs.reported], strict=True))
     codes = OrderedCodes([[source[k] for source in sources.values()] for k in BATCH_KEYS])
-    sums = {name: _summed(codes.encode(*(source[k] for k in BATCH_KEYS)), source["quantity"])
-            for name, source in sources.items()}
+    encoded = {name: codes.encode(*(source[k] for k in BATCH_KEYS)) for name, source in sources.items()}
+    encoded = _whole_where_unknown(encoded, codes)
+    sums = {name: _summed(code, sources[name]["quantity"]) for name, code in encoded.items()}
     by_batch = _lined_up(sums)
     product = codes.prefix(by_batch["code"], len(KEYS))  # distributor × sku, ordered likewise
     by_product = _rolled_up(by_batch, product)
@@ -104,6 +105,22 @@ def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
     batches = batches.filter(pc.invert(pc.is_in(product, value_set=unknown)))
     return Reconciliation(_judged(products, inputs.reporters, threshold_pct, RESULT_SCHEMA),
                           _judged(batches, inputs.reporters, threshold_pct, BATCH_RESULT_SCHEMA))
+
+
+def _whole_where_unknown(encoded: dict[str, pa.ChunkedArray], codes: "OrderedCodes") -> dict[str, pa.ChunkedArray]:
+    """The rows of a product some figure of which names no batch lose their batch before anything is summed:
+    that product is reckoned whole anyway, and a flow naming batches would otherwise be summed per batch for
+    nothing (a stock report without batches is common)."""
+    width, radix = len(KEYS), codes.radix[-1]
+    products = {name: codes.prefix(code, width) for name, code in encoded.items()}
+    without_batch = [products[name].filter(pc.equal(code, pc.multiply(products[name], radix)))  # batch rank 0
+                     for name, code in encoded.items()]
+    batchless = pc.unique(pa.chunked_array([c for part in without_batch for c in part.chunks], pa.int64()))
+    if len(batchless) == 0:
+        return encoded
+    return {name: code if len(part) == len(code)  # no row of it names a batch: nothing to drop
+            else pc.if_else(pc.is_in(products[name], value_set=batchless), pc.multiply(products[name], radix), code)
+            for (name, code), part in zip(encoded.items(), without_batch, strict=True)}
 
 
 def _summed(code: pa.Array, quantity: pa.ChunkedArray) -> pa.Table:
