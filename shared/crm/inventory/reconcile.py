@@ -110,14 +110,15 @@ def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
 def _whole_where_unknown(encoded: dict[str, pa.ChunkedArray], codes: "OrderedCodes") -> dict[str, pa.ChunkedArray]:
     """The rows of a product some figure of which names no batch lose their batch before anything is summed:
     that product is reckoned whole anyway, and a flow naming batches would otherwise be summed per batch for
-    nothing (a stock report without batches is common)."""
+    nothing (a stock report without batches is common). Only worth it when such products are many; their
+    batch rows are dropped after the sums either way."""
     width, radix = len(KEYS), codes.radix[-1]
     products = {name: codes.prefix(code, width) for name, code in encoded.items()}
     without_batch = [products[name].filter(pc.equal(code, pc.multiply(products[name], radix)))  # batch rank 0
                      for name, code in encoded.items()]
     batchless = pc.unique(pa.chunked_array([c for part in without_batch for c in part.chunks], pa.int64()))
-    if len(batchless) == 0:
-        return encoded
+    if len(batchless) < 0.1 * math.prod(r - 1 for r in codes.radix[:width]):
+        return encoded  # few such products: dropping their batch rows later costs less than rewriting every row
     return {name: code if len(part) == len(code)  # no row of it names a batch: nothing to drop
             else pc.if_else(pc.is_in(products[name], value_set=batchless), pc.multiply(products[name], radix), code)
             for (name, code), part in zip(encoded.items(), without_batch, strict=True)}
