@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,10 @@ class LocalCloud:
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Runs the function's handler like a synchronous invoke; raises lambdas.FunctionError if it fails."""
         return self.lambdas.invoke(self.stack.functions[logical_id], event)
+
+    def invocations_paused(self) -> AbstractContextManager[None]:
+        """While it lasts no handler runs (handlers swap os.environ): for a host that sets its own environment."""
+        return self.lambdas.paused()
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Waits for asynchronous invocations (S3 and SQS triggers, Event invokes) to finish."""

@@ -119,6 +119,14 @@ class LocalLambdas:
             for (owner, name), original in _originals.items():
                 setattr(owner, name, original)
 
+    @staticmethod
+    @contextmanager
+    def paused() -> Iterator[None]:
+        """No invocation runs meanwhile: the host process may change os.environ (and read it) without an
+        invocation that started before putting back what it saw then, when it ends."""
+        with _env_lock:
+            yield
+
     def invoke_json(self, fn: Function, event: Any) -> str:
         """Runs the handler; its result as JSON text (Lambda's response payload), or FunctionError."""
         while not _env_lock.acquire(timeout=fn.timeout):
