@@ -1,4 +1,3 @@
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -61,14 +60,6 @@ class ReportLink(BaseModel):
     url: str
     expires_in: int
     format: Literal["csv", "xlsx"]
-
-
-_UNSAFE = re.compile(r"[^\w.\-()（）]+")
-
-
-def safe_file_name(name: str) -> str:
-    """Keeps the distributor's file name recognisable in the key, without slashes or control characters."""
-    return _UNSAFE.sub("_", name).strip("._")[:120] or "upload"
 
 
 class NewTerminal(Strict):

@@ -10,9 +10,10 @@ from crm.customers.service import CustomerService, distributor_in_scope, distrib
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from crm.file_imports import safe_file_name
 from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, report_key
-from crm.flow.model import Load, ReportLink, ReviewDecision, UploadRequest, UploadTicket, safe_file_name
+from crm.flow.model import Load, ReportLink, ReviewDecision, UploadRequest, UploadTicket
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind, MappingTemplate
 from crm.inventory import periods

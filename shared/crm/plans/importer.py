@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
+from crm import file_imports
 from crm.errors import DomainError
 from crm.ingest.mapping import MappingTemplate
-from crm.ingest.model import ERRORS_SCHEMA, NO_DATA, NO_HEADER, IngestRejected, Limits
+from crm.ingest.model import NO_DATA, NO_HEADER, IngestRejected, Limits
 from crm.ingest.read import Sheet, read_sheets
-from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
 from crm.org import directory
 from crm.plans import imports
 from crm.plans import repository as repo
@@ -73,17 +72,8 @@ class Header:
 def import_object(uploads_bucket: str, raw_key: str) -> str:
     """Imports one uploaded object; returns the import's final status ('ignored' for a repeated event)."""
     key = ImportKey.parse(raw_key)
-    record = imports.start(key)
-    if record is None:
-        return "ignored"  # S3 delivers at least once; the first delivery does the work
-    try:
-        data = imports.s3().get_object(Bucket=uploads_bucket, Key=str(key))["Body"].read()
-        return _process(uploads_bucket, key, record, data)
-    except Exception:  # a bug or an outage must not leave the import 'processing' for ever
-        log.exception("plan import failed")
-        imports.finish(record, "rejected", rejection={"code": "internal", "message": "The import failed on our "
-                                                      "side; it has been logged. Upload the file again later."})
-        return "rejected"
+    return file_imports.run(uploads_bucket, key, imports.records,
+                            lambda record, data: _process(uploads_bucket, key, record, data), log)
 
 
 def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
@@ -98,7 +88,8 @@ def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
         return "rejected"
     summary = {"rows": outcome.rows, "rejected": outcome.rejected}
     if outcome.errors:
-        imports.finish(record, "rejected", summary=summary, report_key=_write_reports(bucket, key, outcome.errors),
+        report = file_imports.write_reports(bucket, key, outcome.errors)
+        imports.finish(record, "rejected", summary=summary, report_key=report,
                        rejection={"code": BAD_ROWS, "message": f"{outcome.rejected} of {outcome.rows} rows are not "
                                   "valid; the plan was not changed. Fix them (see the report) and upload again."})
         return "rejected"
@@ -186,11 +177,3 @@ def _parse(values: dict[str, str], header: Header, outcome: Outcome, line: int) 
             outcome.errors.append({"row": outcome.rows, "line": line, "column": header.text(name),
                                    "value": values.get(name, ""), "reason": message})
         return None
-
-
-def _write_reports(bucket: str, key: ImportKey, errors: list[dict[str, Any]]) -> str:
-    table = pa.Table.from_pylist(errors, schema=ERRORS_SCHEMA)
-    for fmt, render in (("csv", errors_csv_bytes), ("xlsx", errors_xlsx_bytes)):
-        imports.s3().put_object(Bucket=bucket, Key=imports.report_key(key.tenant_id, key.import_id, fmt),
-                                Body=render(table))
-    return imports.report_key(key.tenant_id, key.import_id, "csv")

@@ -11,16 +11,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
 from pydantic import ValidationError
 
+from crm import file_imports
 from crm.db import keys
 from crm.db.models import ProductItem
 from crm.errors import DomainError
 from crm.ingest.mapping import MappingTemplate
-from crm.ingest.model import ERRORS_SCHEMA, NO_DATA, NO_HEADER, IngestRejected, Limits
+from crm.ingest.model import NO_DATA, NO_HEADER, IngestRejected, Limits
 from crm.ingest.read import Sheet, read_sheets
-from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
 from crm.products import imports
 from crm.products import repository as repo
 from crm.products.imports import ImportKey
@@ -81,17 +80,8 @@ class Header:
 def import_object(uploads_bucket: str, raw_key: str) -> str:
     """Imports one uploaded object; returns the import's final status ('ignored' for a repeated event)."""
     key = ImportKey.parse(raw_key)
-    record = imports.start(key)
-    if record is None:
-        return "ignored"  # S3 delivers at least once; the first delivery does the work
-    try:
-        data = imports.s3().get_object(Bucket=uploads_bucket, Key=str(key))["Body"].read()
-        return _process(uploads_bucket, key, record, data)
-    except Exception:  # a bug or an outage must not leave the import 'processing' for ever
-        log.exception("product import failed")
-        imports.finish(record, "rejected", rejection={"code": "internal", "message": "The import failed on our "
-                                                      "side; it has been logged. Upload the file again later."})
-        return "rejected"
+    return file_imports.run(uploads_bucket, key, imports.records,
+                            lambda record, data: _process(uploads_bucket, key, record, data), log)
 
 
 def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
@@ -100,7 +90,7 @@ def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
     except IngestRejected as exc:
         imports.finish(record, "rejected", rejection={"code": exc.rejection.code, "message": exc.rejection.message})
         return "rejected"
-    report = _write_reports(bucket, key, outcome.errors) if outcome.errors else None
+    report = file_imports.write_reports(bucket, key, outcome.errors) if outcome.errors else None
     summary = {"rows": outcome.rows, "created": outcome.created, "updated": outcome.updated,
                "unchanged": outcome.unchanged, "rejected": outcome.rejected}
     if outcome.rejected == outcome.rows:
@@ -209,11 +199,3 @@ def _master(tenant_id: str) -> dict[str, Product]:
 
 def _error(outcome: Outcome, line: int, column: str, value: str, reason: str) -> None:
     outcome.errors.append({"row": outcome.rows, "line": line, "column": column, "value": value, "reason": reason})
-
-
-def _write_reports(bucket: str, key: ImportKey, errors: list[dict[str, Any]]) -> str:
-    table = pa.Table.from_pylist(errors, schema=ERRORS_SCHEMA)
-    for fmt, render in (("csv", errors_csv_bytes), ("xlsx", errors_xlsx_bytes)):
-        imports.s3().put_object(Bucket=bucket, Key=imports.report_key(key.tenant_id, key.import_id, fmt),
-                                Body=render(table))
-    return imports.report_key(key.tenant_id, key.import_id, "csv")
