@@ -15,7 +15,7 @@ import requests
 from localcloud.tokens import mint_token
 
 from tests.e2e.conftest import World, new_tenant
-from tests.e2e.test_approvals import decide_every_step
+from tests.e2e.test_approvals import decide_every_step, eventually
 from tests.e2e.test_inventory import upload
 
 PRODUCTS = [
@@ -65,6 +65,8 @@ def month(world: World) -> dict[str, str]:
     asked = finance.post("/inventory/adjustments", body)
     assert asked.status_code == 201 and asked.json()["batch"] == "B2", asked.text
     decide_every_step(world, asked.json()["id"])
+    assert eventually(lambda: [a["status"] for a in finance.get(  # the run's end reaches it a moment later
+        "/inventory/adjustments", params={"period": "2026-10"}).json()["items"]] == ["approved"])
     return ids
 
 
