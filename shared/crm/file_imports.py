@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from crm import clock
+from crm.db import keys
 
 URL_SECONDS = 15 * 60
 _UNSAFE = re.compile(r"[^\w.\-()（）]+")
@@ -76,7 +77,7 @@ class Records[M: Model]:
 
     def get(self, tenant_id: str, import_id: str) -> M | None:
         try:
-            return self.model.get(self.pk(tenant_id, import_id), "META")
+            return self.model.get(self.pk(tenant_id, import_id), keys.META)
         except self.model.DoesNotExist:
             return None
 
