@@ -16,22 +16,18 @@ from typing import Any
 
 from crm import file_imports
 from crm.errors import DomainError
-from crm.ingest.mapping import MappingTemplate
-from crm.ingest.model import NO_DATA, NO_HEADER, IngestRejected, Limits
-from crm.ingest.read import Sheet, read_sheets
+from crm.ingest.model import NO_DATA, IngestRejected, Limits
+from crm.ingest.template import WHOLE_NUMBER, Header, Layout, find_header, rows
 from crm.org import directory
 from crm.plans import imports
 from crm.plans import repository as repo
 from crm.plans.imports import ImportKey
 from crm.plans.model import MAX_LINES, PlanLineIn
 from crm.plans.service import check_lines, write_lines
-from crm.text import normalize_name
 from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
-LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_LINES + 50, max_columns=30)
-HEADER_SCAN = 20
 BAD_ROWS = "bad rows"
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -39,9 +35,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": ("客户编码(optional)", "客户编码", "客户ID", "客户编号", "customer id", "customer"),
     "quantity": ("数量", "计划数量", "订货数量", "quantity", "qty"),
 }
-REQUIRED = ("sku", "quantity")
-_LOOKUP = {normalize_name(s): f for f, names in SYNONYMS.items() for s in names}
-_WHOLE = re.compile(r"^\s*(\d+)(\.0+)?\s*$")
+LAYOUT = Layout(SYNONYMS, required=("sku", "quantity"),
+                limits=Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_LINES + 50, max_columns=30), header_scan=20)
 
 
 @dataclass
@@ -54,19 +49,6 @@ class Outcome:
     @property
     def rejected(self) -> int:
         return len({e["row"] for e in self.errors})
-
-
-@dataclass(frozen=True)
-class Header:
-    index: int
-    columns: dict[str, int]
-    texts: list[str]
-
-    def missing(self) -> list[str]:
-        return [f for f in REQUIRED if f not in self.columns]
-
-    def text(self, name: str) -> str:
-        return self.texts[self.columns[name]] if name in self.columns else name
 
 
 def import_object(uploads_bucket: str, raw_key: str) -> str:
@@ -106,18 +88,14 @@ def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
 
 def read(tenant_id: str, unit: Any, data: bytes, file_name: str) -> Outcome:
     """Every row parsed and checked; raises IngestRejected when the file as a whole cannot be used."""
-    sheet, header = _find_header(data, file_name)
+    sheet, header = find_header(data, file_name, LAYOUT, _missing_message)
     outcome = Outcome()
-    for index in range(header.index + 1, sheet.count()):
-        cells = sheet.cells_at(index)
-        if not any(c.strip() for c in cells):
-            continue
+    for file_line, values in rows(sheet, header):
         outcome.rows += 1
-        values = {f: (cells[i].strip() if i < len(cells) else "") for f, i in header.columns.items()}
-        line = _parse(values, header, outcome, sheet.line_at(index))
+        line = _parse(values, header, outcome, file_line)
         if line is not None:
             outcome.lines.append(line)
-            outcome.lines_at.append((outcome.rows, sheet.line_at(index)))
+            outcome.lines_at.append((outcome.rows, file_line))
     if outcome.rows == 0:
         raise IngestRejected(NO_DATA, "The file has a header but no plan lines.")
     for problem in check_lines(tenant_id, unit, outcome.lines, lambda i, f: f"{i}|{f or ''}"):
@@ -138,34 +116,16 @@ def _row_message(message: str, lines_at: list[tuple[int, int]]) -> str:
     return message
 
 
-def _find_header(data: bytes, file_name: str) -> tuple[Sheet, Header]:
-    best: Header | None = None
-    for sheet in read_sheets(data, file_name, MappingTemplate(), LIMITS):
-        for index in range(min(HEADER_SCAN, sheet.count())):
-            header = _match(index, sheet.cells_at(index))
-            if not header.missing():
-                return sheet, header
-            if best is None or len(header.columns) > len(best.columns):
-                best = header
-    missing = best.missing() if best else list(REQUIRED)
-    raise IngestRejected(NO_HEADER, "No header row with the template's columns; missing: "
-                         + ", ".join(SYNONYMS[f][0] for f in missing) + ". Start from GET /plans/template.xlsx.")
-
-
-def _match(index: int, cells: list[str]) -> Header:
-    columns: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        name = _LOOKUP.get(normalize_name(cell))
-        if name is not None and name not in columns:
-            columns[name] = i
-    return Header(index, columns, [c.strip() for c in cells])
+def _missing_message(missing: list[str]) -> str:
+    return ("No header row with the template's columns; missing: " + ", ".join(SYNONYMS[f][0] for f in missing)
+            + ". Start from GET /plans/template.xlsx.")
 
 
 def _parse(values: dict[str, str], header: Header, outcome: Outcome, line: int) -> PlanLineIn | None:
     data: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
     quantity = data.get("quantity")
     if quantity is not None:
-        whole = _WHOLE.match(quantity)  # "60.0" from a spreadsheet is 60; "-1", "1.5", "十" are not quantities
+        whole = WHOLE_NUMBER.match(quantity)  # "60.0" from a spreadsheet is 60; "-1", "1.5", "十" are not quantities
         data["quantity"] = int(whole.group(1)) if whole else quantity
     try:
         return PlanLineIn.model_validate(data)

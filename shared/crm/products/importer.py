@@ -7,7 +7,6 @@ and every upsert is the API's own write: versioned and audited.
 """
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,20 +16,16 @@ from crm import file_imports
 from crm.db import keys
 from crm.db.models import ProductItem
 from crm.errors import DomainError
-from crm.ingest.mapping import MappingTemplate
-from crm.ingest.model import NO_DATA, NO_HEADER, IngestRejected, Limits
-from crm.ingest.read import Sheet, read_sheets
+from crm.ingest.model import NO_DATA, IngestRejected, Limits
+from crm.ingest.template import WHOLE_NUMBER, Header, Layout, find_header, rows
 from crm.products import imports
 from crm.products import repository as repo
 from crm.products.imports import ImportKey
 from crm.products.model import Product, ProductCreate
 from crm.products.service import write_changes, write_new
-from crm.text import normalize_name
 
 log = logging.getLogger(__name__)
 
-LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_rows=20_000, max_columns=50)
-HEADER_SCAN = 30
 NO_VALID_ROWS = "no valid rows"
 
 # Field → header spellings (compared normalised: case, spaces, brackets and punctuation ignored).
@@ -44,11 +39,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "category": ("类别", "分类", "商品类别", "产品类别", "商品分类", "category"),
     "status": ("状态", "商品状态", "status"),
 }
-REQUIRED = ("sku", "name", "spec", "base_unit", "case_size")
-_LOOKUP = {normalize_name(s): f for f, names in SYNONYMS.items() for s in names}
+LAYOUT = Layout(SYNONYMS, required=("sku", "name", "spec", "base_unit", "case_size"),
+                limits=Limits(max_bytes=10 * 1024 * 1024, max_rows=20_000, max_columns=50), header_scan=30)
 STATUS_WORDS = {"active": "active", "启用": "active", "在售": "active", "正常": "active", "有效": "active",
                 "inactive": "inactive", "停用": "inactive", "停售": "inactive", "禁用": "inactive", "无效": "inactive"}
-_WHOLE = re.compile(r"^\s*(\d+)(\.0+)?\s*$")
 
 
 @dataclass
@@ -62,19 +56,6 @@ class Outcome:
     @property
     def rejected(self) -> int:
         return len({e["row"] for e in self.errors})
-
-
-@dataclass(frozen=True)
-class Header:
-    index: int  # row index in the sheet
-    columns: dict[str, int]  # field → column index
-    texts: list[str]  # the file's own header cells
-
-    def missing(self) -> list[str]:
-        return [f for f in REQUIRED if f not in self.columns]
-
-    def text(self, name: str) -> str:
-        return self.texts[self.columns[name]] if name in self.columns else name
 
 
 def import_object(uploads_bucket: str, raw_key: str) -> str:
@@ -104,17 +85,12 @@ def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
 
 def run(tenant_id: str, actor_id: str, import_id: str, data: bytes, file_name: str) -> Outcome:
     """Reads, validates and upserts; raises IngestRejected when the file as a whole cannot be used."""
-    sheet, header = _find_header(data, file_name)
+    sheet, header = find_header(data, file_name, LAYOUT, _missing_message)
     existing = _master(tenant_id)
     outcome = Outcome()
     first_line: dict[str, int] = {}
-    for index in range(header.index + 1, sheet.count()):
-        cells = sheet.cells_at(index)
-        if not any(c.strip() for c in cells):
-            continue
+    for line, values in rows(sheet, header):
         outcome.rows += 1
-        line = sheet.line_at(index)
-        values = {f: (cells[i].strip() if i < len(cells) else "") for f, i in header.columns.items()}
         body = _validate(values, header, outcome, line)
         if body is None:
             continue
@@ -129,32 +105,14 @@ def run(tenant_id: str, actor_id: str, import_id: str, data: bytes, file_name: s
     return outcome
 
 
-def _find_header(data: bytes, file_name: str) -> tuple[Sheet, Header]:
-    best: Header | None = None
-    for sheet in read_sheets(data, file_name, MappingTemplate(), LIMITS):
-        for index in range(min(HEADER_SCAN, sheet.count())):
-            header = _match(index, sheet.cells_at(index))
-            if not header.missing():
-                return sheet, header
-            if best is None or len(header.columns) > len(best.columns):
-                best = header
-    missing = best.missing() if best else list(REQUIRED)
+def _missing_message(missing: list[str]) -> str:
     names = ", ".join("/".join(SYNONYMS[f][:2] + SYNONYMS[f][-1:]) for f in missing)
-    raise IngestRejected(NO_HEADER, f"No header row with the required columns; missing: {names}.")
-
-
-def _match(index: int, cells: list[str]) -> Header:
-    columns: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        name = _LOOKUP.get(normalize_name(cell))
-        if name is not None and name not in columns:  # a repeated header: the first one counts
-            columns[name] = i
-    return Header(index, columns, [c.strip() for c in cells])
+    return f"No header row with the required columns; missing: {names}."
 
 
 def _validate(values: dict[str, str], header: Header, outcome: Outcome, line: int) -> ProductCreate | None:
     data: dict[str, Any] = {k: v for k, v in values.items() if v != ""}
-    if "case_size" in data and (whole := _WHOLE.match(data["case_size"])):
+    if "case_size" in data and (whole := WHOLE_NUMBER.match(data["case_size"])):
         data["case_size"] = whole.group(1)  # "60.0" from a spreadsheet is 60
     if "status" in data:
         data["status"] = STATUS_WORDS.get(data["status"].casefold(), data["status"])
