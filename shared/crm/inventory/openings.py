@@ -18,7 +18,7 @@ from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory.lines import read_lines
 from crm.inventory.model import OpeningLine, OpeningLineIn
-from crm.inventory.reconcile import BATCH_KEYS, KEYS, QUANTITIES, quantities
+from crm.inventory.reconcile import BATCH_KEYS, KEYS, QUANTITIES, from_rows, quantities
 
 # The lines go in one DynamoDB item (400 KB at most), and the audit entry holds them before and after.
 MAX_TYPED_BYTES = 150_000
@@ -86,10 +86,10 @@ def resolved(bucket: str, tenant_id: str, period: str, distributors: set[str] | 
     from_file = from_file.group_by(BATCH_KEYS).aggregate([("quantity", "sum")]).rename_columns(
         {"quantity_sum": "quantity"}).select(QUANTITIES.names)
     with_file = pc.unique(file_lines["party"])
-    carried_t = _table([(i.distributor_id, i.sku, i.batch, float(i.quantity))
+    carried_t = from_rows([(i.distributor_id, i.sku, i.batch, float(i.quantity))
                          for i in carried_items(tenant_id, period, distributors)])
     carried_t = carried_t.filter(pc.invert(pc.is_in(carried_t["distributor_id"], value_set=with_file)))
-    manual_t = _table([(i.distributor_id, x["sku"], x["batch"], float(x["quantity"]))
+    manual_t = from_rows([(i.distributor_id, x["sku"], x["batch"], float(x["quantity"]))
                        for i in manual_items(tenant_id, period, distributors) for x in json.loads(i.lines)])
     parts = []
     for table, source in ((from_file, "file"), (carried_t, "carried")):
@@ -102,10 +102,3 @@ def resolved(bucket: str, tenant_id: str, period: str, distributors: set[str] | 
 def as_models(table: pa.Table) -> list[OpeningLine]:
     rows = table.sort_by([(k, "ascending") for k in BATCH_KEYS]).to_pylist()
     return [OpeningLine(**row) for row in rows]
-
-
-def _table(rows: list[tuple[str, str, str | None, float]]) -> pa.Table:
-    """(distributor, sku, batch, quantity) rows as an input of the calculation."""
-    distributor, sku, batch, quantity = zip(*rows, strict=True) if rows else ([], [], [], [])
-    return quantities(pa.array(distributor, pa.string()), pa.array(sku, pa.string()),
-                      pa.array(quantity, pa.float64()), pa.array(batch, pa.string()))

@@ -74,6 +74,14 @@ def quantities(distributor_id: pa.Array, sku: pa.Array, quantity: pa.Array,
                      "quantity": pc.cast(quantity, pa.float64())})
 
 
+def from_rows(rows: list[tuple[str, str, str | None, float]]) -> pa.Table:
+    """(distributor, sku, batch, quantity) records kept in DynamoDB (openings, adjustments, ERP shipments) as
+    an input."""
+    distributor, sku, batch, quantity = zip(*rows, strict=True) if rows else ([], [], [], [])
+    return quantities(pa.array(distributor, pa.string()), pa.array(sku, pa.string()),
+                      pa.array(quantity, pa.float64()), pa.array(batch, pa.string()))
+
+
 def _clean_batches(batch: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     def clean(values: pa.Array) -> pa.Array:
         values = pc.utf8_upper(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))

@@ -53,6 +53,7 @@ from crm.inventory.reconcile import (
     Inputs,
     Reconciliation,
     flagged,
+    from_rows,
     quantities,
     reconcile,
 )
@@ -133,22 +134,17 @@ class InventoryService:
         reported = shipments.of_period(self.tenant, period)
         orders = pa.array(sorted({s.order_id for s in reported}), pa.string())
         filed = filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))
-        erp = [(s.distributor_id, line) for s in reported for line in s.lines]
         table = pa.concat_tables([
             quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"], filed["batch"]),
-            quantities(pa.array([d for d, _ in erp], pa.string()), pa.array([ln["sku"] for _, ln in erp], pa.string()),
-                       pa.array([float(ln["quantity"]) for _, ln in erp], pa.float64()),
-                       pa.array([ln.get("batch") for _, ln in erp], pa.string())),
+            from_rows([(s.distributor_id, ln["sku"], ln.get("batch"), float(ln["quantity"]))
+                       for s in reported for ln in s.lines]),
         ])
         return only(table, distributors)
 
     def _approved_adjustments(self, period: str, distributors: set[str] | None) -> pa.Table:
         approved = [a for a in adjustments.of_period(self.tenant, period)
                     if a.status == "approved" and (distributors is None or a.distributor_id in distributors)]
-        return quantities(pa.array([a.distributor_id for a in approved], pa.string()),
-                          pa.array([a.sku for a in approved], pa.string()),
-                          pa.array([float(a.quantity) for a in approved], pa.float64()),
-                          pa.array([a.batch for a in approved], pa.string()))
+        return from_rows([(a.distributor_id, a.sku, a.batch, float(a.quantity)) for a in approved])
 
     def _frozen(self, key: str, distributors: set[str] | None) -> Reconciliation:
         def read(object_key: str) -> pa.Table:
