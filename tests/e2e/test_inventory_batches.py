@@ -112,6 +112,9 @@ def test_a_branch_head_naming_no_distributor_sees_every_one_in_the_branch(world:
     assert {line["distributor_id"] for line in head.json()["items"]} == {month["DB1"]}
     everyone = world.as_user("admin").get("/inventory", params={"period": "2026-10"}).json()
     assert {line["distributor_id"] for line in everyone["items"]} == {month["DB1"], month["DB2"]}
+    db2 = [line for line in everyone["items"] if line["distributor_id"] == month["DB2"]]
+    assert [(line["sku"], line["reported_closing"], line["flags"]) for line in db2] == [
+        ("P1001", None, ["no_stock_report"])]  # DB2 sent no stock report for the month
     rep = world.as_user("rep.chen").get("/inventory", params={"period": "2026-10"})  # owns no distributor
     assert rep.status_code == 200 and rep.json()["items"] == []
     outside = world.as_user("east.head").get("/inventory", params={"period": "2026-10",
