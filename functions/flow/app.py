@@ -43,7 +43,7 @@ def request_upload(body: Annotated[UploadRequest, Body()]) -> Response[UploadTic
 
 @app.get("/flow-loads", tags=["flow"],
          summary="Loads, newest first: of one distributor, or of every one in the caller's scope",
-         responses=http.documented(200, LoadPage, 404))
+         responses=http.documented(200, LoadPage, 400, 404))
 def list_loads(limit: http.Limit = 50, cursor: http.Cursor = None,
                distributor_id: Annotated[str | None, Query(pattern=f"{ULID_PATTERN}|^{SHIPMENTS_PARTY}$")] = None,
                kind: Annotated[FileKind | None, Query(description="Only loads of this kind of file")] = None,
@@ -88,8 +88,9 @@ def replace_mapping(distributor_id: DistributorId, body: Annotated[MappingTempla
     return http.reply(stored, version=stored.version)
 
 
-@app.get("/flow-reviews", tags=["flow review"], summary="Buyer names waiting for a person, with candidates",
-         responses=http.documented(200, ReviewPage, 404))
+@app.get("/flow-reviews", tags=["flow review"],
+         summary="Buyer names waiting for a person, with candidates: of one distributor, or of every one in the "
+         "caller's scope", responses=http.documented(200, ReviewPage, 400, 404))
 def list_reviews(limit: http.Limit = 50, cursor: http.Cursor = None,
                  distributor_id: Annotated[str | None, Query(pattern=ULID_PATTERN)] = None) -> ReviewPage:
     page = flow().open_reviews(distributor_id, limit, cursor)

@@ -74,10 +74,14 @@ def record(tenant_id: str, distributor_id: str, load_id: str, items: Iterable[An
         item.save()
 
 
-def list_open(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None) -> Page[Review]:
+def list_open(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None,
+              among: set[str] | None = None) -> Page[Review]:
+    """One distributor's open items, or every one's (`among`: only those distributors')."""
     prefix = f"open#{distributor_id}#" if distributor_id else "open#"
+    where = FlowReviewItem.distributor_id.is_in(*sorted(among)) if among is not None else None
     page = query_page(FlowReviewItem, "gsi1pk", keys.flow_reviews_pk(tenant_id), limit=limit, cursor=cursor,
-                      range_condition=FlowReviewItem.gsi1sk.startswith(prefix), index_name="gsi1")
+                      range_condition=FlowReviewItem.gsi1sk.startswith(prefix), filter_condition=where,
+                      index_name="gsi1")
     return Page([_model(i) for i in page.items], page.cursor)
 
 

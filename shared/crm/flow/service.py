@@ -2,6 +2,7 @@
 upload links, loads, mapping templates, the review queue. Authorization first, then scope, as everywhere."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from crm.auth import Principal, Role, allowed, own_distributor, require
@@ -39,6 +40,12 @@ def _s3():  # type: ignore[no-untyped-def]
     return boto3.client("s3")
 
 
+@dataclass(frozen=True)
+class Listed:
+    distributor_id: str | None  # one distributor's records...
+    among: set[str] | None  # ...or those of these distributors (None with no distributor: every one's)
+
+
 class FlowService:
     def __init__(self, principal: Principal, uploads_bucket: str) -> None:
         self.p = principal
@@ -59,16 +66,11 @@ class FlowService:
         require(self.p, "flow:read")
         if distributor_id == SHIPMENTS_PARTY:
             require(self.p, "inventory:shipments")
-        elif distributor_id or own_distributor(self.p) is not None:
-            distributor_id = self._distributor(distributor_id)
-        elif (among := distributors_in_scope(self.p)) is not None:  # every distributor in an office scope
-            if not among:
-                return Page([], None)
-            if len(among) > MAX_LISTED_DISTRIBUTORS:
-                raise InvalidInput(f"{len(among)} distributors are in your scope; name one.",
-                                   [{"field": "distributor_id", "message": "required in a scope this wide"}])
-            return loads.list_loads(self.tenant, None, limit, cursor, kind, among)
-        return loads.list_loads(self.tenant, distributor_id, limit, cursor, kind)
+            return loads.list_loads(self.tenant, distributor_id, limit, cursor, kind)
+        listed = self._listed(distributor_id)
+        if listed is None:
+            return Page([], None)
+        return loads.list_loads(self.tenant, listed.distributor_id, limit, cursor, kind, listed.among)
 
     def get(self, load_id: str) -> Load:
         require(self.p, "flow:read")
@@ -106,9 +108,10 @@ class FlowService:
 
     def open_reviews(self, distributor_id: str | None, limit: int, cursor: str | None) -> Page[reviews.Review]:
         require(self.p, "flow:review")
-        if distributor_id or not self.p.has(Role.HQ_ADMIN):
-            distributor_id = self._distributor(distributor_id)
-        return reviews.list_open(self.tenant, distributor_id, limit, cursor)
+        listed = self._listed(distributor_id)
+        if listed is None:
+            return Page([], None)
+        return reviews.list_open(self.tenant, listed.distributor_id, limit, cursor, listed.among)
 
     def decide(self, review_id: str, decision: ReviewDecision, reattribute: Callable[[dict], None]) -> reviews.Review:
         """Confirms what an unsure buyer name means: an alias for next time, and this time's rows re-attributed."""
@@ -184,6 +187,19 @@ class FlowService:
             return SHIPMENTS_PARTY
         types = (CustomerType.DISTRIBUTOR,) if kind != FileKind.SELLOUT else tuple(CustomerType)
         return self._distributor(asked, types)
+
+    def _listed(self, asked: str | None) -> Listed | None:
+        """Whose records a list shows: the distributor asked for (or a distributor user's own), else every
+        distributor in an office user's scope; None when that scope holds no distributor."""
+        if asked or own_distributor(self.p) is not None:
+            return Listed(self._distributor(asked), None)
+        among = distributors_in_scope(self.p)  # None: the whole tenant's
+        if among is not None and not among:
+            return None
+        if among is not None and len(among) > MAX_LISTED_DISTRIBUTORS:
+            raise InvalidInput(f"{len(among)} distributors are in your scope; name one.",
+                               [{"field": "distributor_id", "message": "required in a scope this wide"}])
+        return Listed(None, among)
 
     def _distributor(self, asked: str | None,
                      types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
