@@ -20,6 +20,20 @@ from crm.errors import BadRequest
 M = TypeVar("M", bound=Model)
 
 MAX_PAGES_PER_REQUEST = 4  # bounds the reads one list request may cost when filters are selective
+IN_OPERANDS = 100  # DynamoDB's most for one IN
+MAX_ONE_OF = 400  # values one_of takes: its filter stays well inside DynamoDB's 4 KB per expression
+
+
+def one_of(attribute: Any, values: set[str]) -> Condition:
+    """attribute IN values, for up to MAX_ONE_OF values: INs of IN_OPERANDS joined by OR."""
+    ordered = sorted(values)
+    if not ordered or len(ordered) > MAX_ONE_OF:
+        raise ValueError(f"one_of takes 1 to {MAX_ONE_OF} values, not {len(ordered)}")
+    chunks = [attribute.is_in(*ordered[i : i + IN_OPERANDS]) for i in range(0, len(ordered), IN_OPERANDS)]
+    condition = chunks[0]
+    for chunk in chunks[1:]:
+        condition |= chunk
+    return condition
 
 
 @dataclass

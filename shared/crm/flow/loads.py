@@ -5,7 +5,7 @@ from typing import Any
 from crm import clock
 from crm.db import keys
 from crm.db.models import FlowLoadItem, FlowPeriodItem
-from crm.db.paging import Page, query_page
+from crm.db.paging import Page, one_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
 from crm.flow.keys import UploadKey
@@ -90,7 +90,7 @@ def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: s
     """Newest first: one distributor's loads, or every one's (`among`: only those distributors')."""
     prefix = f"{distributor_id}#" if distributor_id else ""
     conditions = [FlowLoadItem.kind == kind if kind else None,
-                  FlowLoadItem.distributor_id.is_in(*sorted(among)) if among is not None else None]
+                  one_of(FlowLoadItem.distributor_id, among) if among is not None else None]
     where = None
     for condition in conditions:
         if condition is not None:

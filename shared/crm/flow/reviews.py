@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from crm.db import keys
 from crm.db.models import FlowReviewItem
-from crm.db.paging import Page, query_page
+from crm.db.paging import Page, one_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
 from crm.ids import stable_id
@@ -78,7 +78,7 @@ def list_open(tenant_id: str, distributor_id: str | None, limit: int, cursor: st
               among: set[str] | None = None) -> Page[Review]:
     """One distributor's open items, or every one's (`among`: only those distributors')."""
     prefix = f"open#{distributor_id}#" if distributor_id else "open#"
-    where = FlowReviewItem.distributor_id.is_in(*sorted(among)) if among is not None else None
+    where = one_of(FlowReviewItem.distributor_id, among) if among is not None else None
     page = query_page(FlowReviewItem, "gsi1pk", keys.flow_reviews_pk(tenant_id), limit=limit, cursor=cursor,
                       range_condition=FlowReviewItem.gsi1sk.startswith(prefix), filter_condition=where,
                       index_name="gsi1")

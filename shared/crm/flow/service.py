@@ -8,7 +8,7 @@ from functools import lru_cache
 from crm.auth import Principal, Role, allowed, own_distributor, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
 from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
-from crm.db.paging import Page
+from crm.db.paging import MAX_ONE_OF, Page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from crm.file_imports import safe_file_name
@@ -20,7 +20,6 @@ from crm.ingest.mapping import FileKind, MappingTemplate
 from crm.inventory import periods
 
 URL_SECONDS = 15 * 60
-MAX_LISTED_DISTRIBUTORS = 100  # a DynamoDB IN filter takes at most 100 values
 
 # Who may send which kind of file. Stock reports come from distributors like their flow; an opening
 # balance sets figures every later period builds on; our shipments are our own books.
@@ -196,7 +195,7 @@ class FlowService:
         among = distributors_in_scope(self.p)  # None: the whole tenant's
         if among is not None and not among:
             return None
-        if among is not None and len(among) > MAX_LISTED_DISTRIBUTORS:
+        if among is not None and len(among) > MAX_ONE_OF:
             raise InvalidInput(f"{len(among)} distributors are in your scope; name one.",
                                [{"field": "distributor_id", "message": "required in a scope this wide"}])
         return Listed(None, among)
