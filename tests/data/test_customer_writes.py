@@ -137,3 +137,16 @@ def test_replacing_all_50_aliases_at_once_is_done_or_refused_cleanly(world):
     # Then the customer holds one complete set of aliases, never a mix
     stored = repo.get(world.tenant, customer.id)
     assert stored is not None and stored.aliases in (old, new)
+
+
+def test_changing_only_the_erp_code_moves_the_code_lookup(world):
+    # Given a distributor known by its ERP code (shipments files name distributors that way)
+    customer = world.create(world.admin, name="经销商甲医药有限公司", code="DB-OLD",
+                            profile={"type": "distributor", "tier": "tier1"})
+    assert repo.ids_by_code(world.tenant, ["DB-OLD"], "distributor") == {"DB-OLD": customer.id}
+
+    # When only its code changes
+    world.service(world.admin).update(customer.id, 1, CustomerPatch(code="DB-NEW"))
+
+    # Then the new code finds it and the old one no longer does
+    assert repo.ids_by_code(world.tenant, ["DB-OLD", "DB-NEW"], "distributor") == {"DB-NEW": customer.id}

@@ -89,8 +89,8 @@ def _alias_taken(text: str):  # type: ignore[no-untyped-def]
     return lambda: Conflict(f"The alias {text!r} already belongs to another customer.", field="aliases")
 
 
-def stage_names(tx: Transaction, before: Customer | None, after: Customer) -> None:
-    """Adds the name-key writes that take `before`'s names and aliases to `after`'s."""
+def stage_lookups(tx: Transaction, before: Customer | None, after: Customer) -> None:
+    """Adds the key writes that take `before`'s name, aliases and ERP code to `after`'s (none when unchanged)."""
     t, cid = after.tenant_id, after.id
     old_name = {normalize_name(before.name): before.name} if before else {}
     new_name = {normalize_name(after.name): after.name}

@@ -156,7 +156,7 @@ class CustomerService:
             customer = customer.model_copy(update={"level": body.level})
             repo.stage_level(tx, customer, entry, new_id())
         repo.stage_customer(tx, customer)
-        repo.stage_names(tx, None, customer)
+        repo.stage_lookups(tx, None, customer)
         self._stage_audit(tx, customer, "create", None)
         tx.commit()
         return customer.model_copy(update={"version": 1})
@@ -294,8 +294,7 @@ class CustomerService:
             return before
         tx = tx or Transaction()
         repo.stage_customer(tx, after)
-        if {"name", "aliases"} & changes.keys():
-            repo.stage_names(tx, before, after)
+        repo.stage_lookups(tx, before, after)  # stages nothing when name, aliases and code are as they were
         self._stage_audit(tx, after, action, before, reason, changes)
         tx.commit()
         return after.model_copy(update={"version": before.version + 1})
