@@ -70,6 +70,9 @@ def create_customer(
     return http.replayable(service.p, "create_customer", idempotency_key, payload, run, app.lambda_context)
 
 
+SEARCH_HELP = "The start of a name, an alias, the name after its place (同仁 finds 杭州市西湖区同仁药店), the ERP code"
+
+
 @app.get("/customers", tags=["customers"], summary="List customers in your scope, with filters",
          responses=http.documented(200, CustomerPage))
 def list_customers(
@@ -81,7 +84,7 @@ def list_customers(
     status: Annotated[str | None, Query(pattern="^(prospect|opportunity|active|lost|stopped|closed)$")] = None,
     level: Annotated[str | None, Query(pattern="^[ABCD]$")] = None,
     city: Annotated[str | None, Query(max_length=50)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name or alias prefix")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description=SEARCH_HELP)] = None,
     include_voided: Annotated[bool, Query()] = False,
 ) -> CustomerPage:
     filters = Filters(owner_id, org_unit_id, type, status, level, city, q, include_voided)

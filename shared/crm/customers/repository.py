@@ -1,4 +1,4 @@
-"""Customers in DynamoDB: the record, its name keys, level history and audit trail.
+"""Customers in DynamoDB: the record, its name, code and search keys, level history and audit trail.
 
 Maps explicitly between the stored shape (crm.db.models) and the service model (Customer).
 """
@@ -19,11 +19,20 @@ from crm.customers.model import (
     LevelEntry,
 )
 from crm.db import keys
-from crm.db.models import AuditItem, CodeKeyItem, CustomerItem, FlowCustomerItem, FlowPeriodItem, LevelItem, NameKeyItem
-from crm.db.paging import Page, query_page
+from crm.db.models import (
+    AuditItem,
+    CodeKeyItem,
+    CustomerItem,
+    FlowCustomerItem,
+    FlowPeriodItem,
+    LevelItem,
+    NameKeyItem,
+    SearchKeyItem,
+)
+from crm.db.paging import Page, decode_cursor, encode_cursor, list_identity, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
-from crm.text import normalize_name
+from crm.text import name_parts, normalize_name
 
 # Fields kept as top-level attributes (keys and list filters); everything else goes in `doc`.
 _TOP_LEVEL = ("id", "tenant_id", "name", "type", "status", "level", "owner_id", "org_unit_id", "org_path",
@@ -105,6 +114,13 @@ def stage_lookups(tx: Transaction, before: Customer | None, after: Customer) -> 
     for n in new_alias.keys() - old_alias.keys():
         tx.put(_name_key(t, cid, n, new_alias[n], "alias"), condition=NameKeyItem.pk.does_not_exist(),
                on_fail=_alias_taken(new_alias[n]))
+    old_search, new_search = _search_texts(before), _search_texts(after)
+    for text in old_search.keys() - new_search.keys():
+        tx.delete(SearchKeyItem(keys.customer_pk(t, cid), f"SEARCH#{text}"))
+    for text, (kind, source) in new_search.items():
+        if old_search.get(text) != (kind, source):
+            tx.put(SearchKeyItem(keys.customer_pk(t, cid), f"SEARCH#{text}", gsi3pk=keys.search_index_pk(t),
+                                 gsi3sk=f"{text}#{cid}", customer_id=cid, kind=kind, text=source))
     old_code, new_code = (before.code if before else None), after.code
     if old_code and old_code != new_code:
         tx.delete(CodeKeyItem(keys.code_pk(t, old_code), f"CUST#{cid}"))
@@ -123,9 +139,34 @@ def ids_by_code(tenant_id: str, codes: Iterable[str], customer_type: str) -> dic
     return found
 
 
-def search_names(tenant_id: str, prefix: str, limit: int, cursor: str | None) -> Page[NameKeyItem]:
-    return query_page(NameKeyItem, "gsi3pk", keys.names_index_pk(tenant_id), limit=limit, cursor=cursor,
-                      range_condition=NameKeyItem.gsi3sk.startswith(prefix), index_name="gsi3")
+def _search_texts(customer: Customer | None) -> dict[str, tuple[str, str]]:
+    """text → (kind, what it comes from) of the customer's SearchKeyItems."""
+    if customer is None:
+        return {}
+    texts = {part: ("part", customer.name) for part in name_parts(normalize_name(customer.name))}
+    if customer.code and (code := normalize_name(customer.code)):
+        texts.setdefault(code, ("code", customer.code))
+    return texts
+
+
+LAST_CHAR = "\U0010ffff"  # sorts after any character a key holds: prefix..prefix+LAST_CHAR is "starts with prefix"
+
+
+def search_names(tenant_id: str, prefix: str, limit: int, cursor: str | None) -> Page[NameKeyItem | SearchKeyItem]:
+    """Names, aliases, name parts and ERP codes starting with prefix, in text order, from both index partitions
+    read side by side (a page of each at most) and merged. The cursor is the last text given out."""
+    identity = list_identity("customer-search", tenant_id, prefix)
+    start = decode_cursor(cursor, identity)
+    after = start["after"]["S"] if start else ""
+    low, high, want = max(prefix, after), prefix + LAST_CHAR, limit + 2  # +2: `after` itself, and one to see more
+    found = [*NameKeyItem.by_text.query(keys.names_index_pk(tenant_id), NameKeyItem.gsi3sk.between(low, high),
+                                        limit=want),
+             *SearchKeyItem.by_text.query(keys.search_index_pk(tenant_id), SearchKeyItem.gsi3sk.between(low, high),
+                                          limit=want)]
+    found = sorted((hit for hit in found if hit.gsi3sk > after), key=lambda hit: hit.gsi3sk)
+    page = found[:limit]
+    more = len(found) > limit  # a partition that had more than this page gave want items, one at most skipped
+    return Page(page, encode_cursor({"after": {"S": page[-1].gsi3sk}}, identity) if more else None)
 
 
 # ----------------------------------------------------------------------------- writes

@@ -90,7 +90,7 @@ class CustomerService:
         return unit.path
 
     def _search(self, scope: Scope, filters: Filters, limit: int, cursor: str | None) -> Page[Customer]:
-        """Prefix search over normalised names and aliases, then scope and filters on the hits."""
+        """Prefix search over normalised names, aliases, name parts and codes, then scope and filters on the hits."""
         hits = repo.search_names(self.tenant, normalize_name(filters.q or ""), limit, cursor)
         found = repo.get_many(self.tenant, (h.customer_id for h in hits.items))
         matches = [c for c in found.values() if scope.covers(c) and _matches(c, filters)]

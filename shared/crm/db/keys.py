@@ -37,6 +37,10 @@ def names_index_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#NAMES"
 
 
+def search_index_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#SEARCH"
+
+
 def org_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#ORG"
 

@@ -100,6 +100,22 @@ class NameKeyItem(Item):
     text = UnicodeAttribute()  # as written, for display
 
 
+class SearchKeyItem(Item):
+    """More ways to find a customer by typing the start of something: the parts of its normalised name after a
+    place (杭州市西湖区同仁药店 → 西湖区同仁药店, 同仁药店) and its ERP code. Whole names and aliases are
+    NameKeyItems already; customer search reads both.
+
+    pk T#t#CUST#<id>, sk SEARCH#<text>. gsi3 (T#t#SEARCH, <text>#<id>) serves prefix search.
+    """
+
+    gsi3pk = UnicodeAttribute()
+    gsi3sk = UnicodeAttribute()
+    by_text = _Gsi3()
+    customer_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "part" | "code"
+    text = UnicodeAttribute()  # the name or code it comes from, as written
+
+
 class LevelItem(Item):
     """pk T#t#CUST#<id>, sk LEVEL#<effective_from>#<ulid>: the level history, effective-dated."""
 
