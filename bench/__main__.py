@@ -1,15 +1,17 @@
-"""`python -m bench`: cold import of every API function, the warm customers API on DynamoDB Local, flow ingest,
-an inventory period."""
+"""`python -m bench`: package sizes, cold import of every API function, the warm customers API on DynamoDB Local,
+flow ingest, an inventory period."""
 
 import platform
 import sys
 
-from bench import cold_import, flow_ingest, inventory_period, warm_api
+from bench import cold_import, flow_ingest, inventory_period, package_size, warm_api
 
 
 def main() -> None:
     print(f"Channel CRM benchmarks (Python {platform.python_version()}, {platform.machine()}); "
           "numbers are for comparison within this run only\n")
+    package_size.run()
+    print()
     cold_import.run()
     print()
     warm_api.run()
