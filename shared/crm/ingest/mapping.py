@@ -4,6 +4,7 @@ of file the one ingest pipeline reads (flow, terminal sell-out, stock counts, op
 Pure pydantic and stdlib on purpose (no pyarrow): the HTTP API validates templates with this model.
 """
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -107,7 +108,7 @@ class MappingTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: str = Field("builtin-1", min_length=1, max_length=64, description="Recorded on every line (lineage)")
+    version: str = Field("builtin-2", min_length=1, max_length=64, description="Recorded on every line (lineage)")
     headers: dict[Col, list[str]] = Field(
         default_factory=dict, description="Header synonyms per canonical column, tried before the built-in ones"
     )
@@ -117,7 +118,8 @@ class MappingTemplate(BaseModel):
     encoding: Literal["auto", "utf-8", "gb18030"] = "auto"
     delimiter: Literal[",", "\t", ";", "|"] | None = Field(None, description="Text files; default: detected")
     date_formats: list[str] = Field(
-        default_factory=lambda: ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"],
+        default_factory=lambda: ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S",
+                                 "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"],
         min_length=1,
         description="strptime formats tried in order; XLSX date cells need none",
     )
@@ -143,6 +145,10 @@ class MappingTemplate(BaseModel):
         return table
 
 
+# A bracketed qualifier after a header: 数量(盒), 金额（元）. The header is known without it; a quantity's is its unit.
+QUALIFIER = re.compile(r"[(（\[【〔]([^()（）\[\]【】〔〕]*)[)）\]】〕]")
+
+
 class HeaderMatch(BaseModel):
     """Where the header is and which file column feeds which canonical column."""
 
@@ -150,6 +156,7 @@ class HeaderMatch(BaseModel):
     columns: dict[Col, int]
     headers: list[str]
     required: tuple[Col, ...] = KIND_RULES[FileKind.FLOW].required
+    quantity_unit: str | None = None  # 盒 from a quantity header 数量(盒): every row's unit when no column says
 
     def missing(self) -> list[Col]:
         missing = [c for c in self.required if c not in self.columns]
@@ -158,18 +165,27 @@ class HeaderMatch(BaseModel):
         return missing
 
     def header_text(self, col: Col) -> str:
+        if col not in self.columns and col == Col.UNIT and self.quantity_unit:
+            col = Col.QUANTITY  # the unit is written in the quantity's header
         return self.headers[self.columns[col]] if col in self.columns else col.value
 
 
 def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int,
                  kind: FileKind = FileKind.FLOW) -> HeaderMatch:
+    """Each cell as written, else without its bracketed qualifiers (数量(盒) is a quantity in 盒)."""
     columns: dict[Col, int] = {}
+    qualifiers: dict[Col, str] = {}
     for i, cell in enumerate(cells):
-        col = synonyms.get(normalize_name(cell))
+        col, qualifier = synonyms.get(normalize_name(cell)), None
+        if col is None and (found := QUALIFIER.findall(cell)):
+            col, qualifier = synonyms.get(normalize_name(QUALIFIER.sub("", cell))), found[-1].strip()
         if col is not None and col not in columns:  # first occurrence wins, a repeated header is ignored
             columns[col] = i
+            if qualifier:
+                qualifiers[col] = qualifier
+    unit = qualifiers.get(Col.QUANTITY) if Col.UNIT not in columns else None
     return HeaderMatch(row_index=row_index, columns=columns, headers=[c.strip() for c in cells],
-                       required=KIND_RULES[kind].required)
+                       required=KIND_RULES[kind].required, quantity_unit=unit)
 
 
 def locate_header(rows: list[list[str]], template: MappingTemplate, scan: int = 30,

@@ -109,7 +109,11 @@ def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.DictionaryArray:
     has no such column."""
     if col.value in table.column_names:
         return clean_text(table[col.value])
-    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), table.num_rows), pa.array([""]))
+    return constant_text("", table.num_rows)
+
+
+def constant_text(value: str, rows: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), rows), pa.array([value]))
 
 
 def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period,
@@ -227,6 +231,8 @@ def validate(
     """The kind's rules decide which checks apply (crm.ingest.mapping.KIND_RULES); distributors: the
     distributor (customer id) each code a shipments file names stands for (asked once, distinct codes)."""
     rules = KIND_RULES[kind]
+    if Col.UNIT.value not in table.column_names and header.quantity_unit:  # 数量(盒): every row is in 盒
+        table = table.append_column(Col.UNIT.value, constant_text(header.quantity_unit, table.num_rows))
     checks = Checks(table, header)
     if rules.dates == "ignored":
         day = pa.nulls(table.num_rows, pa.date32())

@@ -116,6 +116,34 @@ def test_xlsx_detail_on_second_sheet_with_date_cells(ingest: Ingest) -> None:
     assert result.lines.column("source_line").to_pylist() == [3, 5]
 
 
+def test_headers_with_a_bracketed_qualifier_map_and_a_quantitys_is_its_unit(ingest: Ingest) -> None:
+    # ERP exports often write the unit or currency after the header: 数量(件), 金额（元）, 客户名称[全称]
+    data = ("销售日期,商品编码,数量(件),金额（元）,客户名称[全称]\n"
+            "2026年10月9日,P1001,2,\"1,200.00\",南京市鼓楼区恒安医院\n"
+            "2026/10/10 14:05,P1001,1,600,南京市鼓楼区恒安医院\n").encode()
+    result = ingest(data)
+    assert result.status == "accepted", result.rejection
+    lines = result.lines.to_pylist()
+    assert [(x["sale_date"], x["unit"], x["base_quantity"], float(x["amount"])) for x in lines] == [
+        (date(2026, 10, 9), "件", 120.0, 1200.0),  # no unit column: the quantity's header says 件, a case of 60
+        (date(2026, 10, 10), "件", 60.0, 600.0),
+    ]
+    assert {x["customer_id"] for x in lines} == {"T2"}
+
+
+def test_a_unit_in_the_quantity_header_that_nobody_knows_is_reported_not_guessed(ingest: Ingest) -> None:
+    data = "销售日期,商品编码,数量（支）,客户名称\n2026-10-09,P1001,10,南京市鼓楼区恒安医院\n".encode()
+    result = ingest(data)
+    assert result.valid_rows == 0
+    assert [(e["column"], e["value"], e["reason"]) for e in result.errors.to_pylist()] == [
+        ("数量（支）", "支", "unknown unit")]
+
+
+def test_a_unit_column_wins_over_the_quantity_headers_qualifier(ingest: Ingest) -> None:
+    data = "销售日期,商品编码,数量(件),单位,客户名称\n2026-10-09,P1001,10,盒,南京市鼓楼区恒安医院\n".encode()
+    assert [(x["unit"], x["base_quantity"]) for x in ingest(data).lines.to_pylist()] == [("盒", 10.0)]
+
+
 def test_impossible_dates_are_not_rolled_into_the_period(ingest: Ingest) -> None:
     # Arrow's strptime turns 2026-09-31 into 2026-10-01; that September row must not land in October.
     data = "销售日期,商品编码,数量,客户名称\n2026-09-31,P1001,1,x\n2026/10/31,P1001,1,x\n2026-11-01,P1001,1,x\n"

@@ -99,6 +99,6 @@ def test_lineage_and_physical_lines(results: dict[str, IngestResult]) -> None:
     assert (d003.sheet, d003.header_line) == ("流向", 3)
     first = d003.lines.slice(0, 1).to_pylist()[0]
     assert (first["source_row"], first["source_line"], first["load_id"]) == (1, 4, "L1")
-    assert first["mapping_version"] == "builtin-1" and first["source_key"] == FILES[2]
+    assert first["mapping_version"] == "builtin-2" and first["source_key"] == FILES[2]
     cases = [line for line in d003.lines.to_pylist() if line["unit"] == "件"]
     assert cases and all(line["base_quantity"] != line["quantity"] for line in cases)
