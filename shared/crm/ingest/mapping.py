@@ -172,17 +172,20 @@ class HeaderMatch(BaseModel):
 
 def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int,
                  kind: FileKind = FileKind.FLOW) -> HeaderMatch:
-    """Each cell as written, else without its bracketed qualifiers (数量(盒) is a quantity in 盒)."""
+    """Each cell as written; then, for columns still unmapped, cells without their bracketed qualifiers (数量(盒)
+    is a quantity in 盒, but a file with both 数量 and 数量(赠品) means 数量)."""
     columns: dict[Col, int] = {}
     qualifiers: dict[Col, str] = {}
     for i, cell in enumerate(cells):
-        col, qualifier = synonyms.get(normalize_name(cell)), None
-        if col is None and (found := QUALIFIER.findall(cell)):
-            col, qualifier = synonyms.get(normalize_name(QUALIFIER.sub("", cell))), found[-1].strip()
+        col = synonyms.get(normalize_name(cell))
         if col is not None and col not in columns:  # first occurrence wins, a repeated header is ignored
             columns[col] = i
-            if qualifier:
-                qualifiers[col] = qualifier
+    for i, cell in enumerate(cells):
+        if i in columns.values() or not (found := QUALIFIER.findall(cell)):
+            continue
+        col = synonyms.get(normalize_name(QUALIFIER.sub("", cell)))
+        if col is not None and col not in columns:
+            columns[col], qualifiers[col] = i, found[-1].strip()
     unit = qualifiers.get(Col.QUANTITY) if Col.UNIT not in columns else None
     return HeaderMatch(row_index=row_index, columns=columns, headers=[c.strip() for c in cells],
                        required=KIND_RULES[kind].required, quantity_unit=unit)

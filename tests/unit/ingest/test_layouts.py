@@ -139,6 +139,11 @@ def test_a_unit_in_the_quantity_header_that_nobody_knows_is_reported_not_guessed
         ("数量（支）", "支", "unknown unit")]
 
 
+def test_a_header_as_written_wins_over_one_read_past_its_qualifier(ingest: Ingest) -> None:
+    data = "销售日期,商品编码,数量(赠品),数量,客户名称\n2026-10-09,P1001,1,10,南京市鼓楼区恒安医院\n".encode()
+    assert [(x["quantity"], x["unit"]) for x in ingest(data).lines.to_pylist()] == [(10.0, "")]
+
+
 def test_a_unit_column_wins_over_the_quantity_headers_qualifier(ingest: Ingest) -> None:
     data = "销售日期,商品编码,数量(件),单位,客户名称\n2026-10-09,P1001,10,盒,南京市鼓楼区恒安医院\n".encode()
     assert [(x["unit"], x["base_quantity"]) for x in ingest(data).lines.to_pylist()] == [("盒", 10.0)]
