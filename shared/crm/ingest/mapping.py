@@ -131,6 +131,10 @@ class MappingTemplate(BaseModel):
     )
     blank_unit_is_base: bool = Field(True, description="An empty unit cell means the product's base unit")
     total_markers: list[str] = Field(default_factory=lambda: ["合计", "总计", "小计"])
+    return_types: list[str] = Field(
+        default_factory=lambda: ["退货", "退回", "销退"],
+        description="A row whose transaction type contains one of these is a return: its quantity counts negative",
+    )
 
     def synonyms(self, kind: FileKind = FileKind.FLOW) -> dict[str, Col]:
         """Normalised header text → canonical column: the template's own synonyms, then the kind's, then

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm.ingest.arrow import Distinct, clean_text, dictionary_rows, map_unique, mask_or, unique_values
+from crm.ingest.arrow import (
+    Distinct,
+    clean_text,
+    dictionary_rows,
+    map_unique,
+    mask_or,
+    normalize_names,
+    unique_values,
+)
 from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, KindRules, MappingTemplate
 from crm.ingest.model import (
     BUYER_MISSING,
@@ -183,6 +191,17 @@ def check_quantity(table: pa.Table, checks: Checks, rules: KindRules) -> pa.Arra
     return quantities.spread(value)
 
 
+def signed_returns(quantity: pa.Array, txn_type: pa.Array, template: MappingTemplate) -> pa.Array:
+    """Returns reduce what was sold: a row whose transaction type names a return (销售退货, 退回...) counts
+    negative, however its quantity is written (some files write returns positive beside their type)."""
+    types = Distinct(txn_type)
+    norms = normalize_names(types.values)
+    is_return = mask_or([pc.match_substring(norms, normalize_name(m)) for m in template.return_types if m], norms)
+    if not pc.any(is_return).as_py():
+        return quantity
+    return pc.if_else(types.spread(is_return), pc.negate(pc.abs(quantity)), quantity)
+
+
 def product_index(table: pa.Table, catalog: ProductCatalog) -> pa.Array:
     """Index into the catalog, null when unknown. A code given wins; name + spec only when no code."""
     codes = Distinct(text(table, Col.PRODUCT_CODE))
@@ -239,6 +258,8 @@ def validate(
     else:
         day = check_dates(table, checks, template, period, required=rules.dates == "in_period")
     quantity = check_quantity(table, checks, rules)
+    if rules.quantity == "non_zero" and Col.TXN_TYPE.value in table.column_names:
+        quantity = signed_returns(quantity, text(table, Col.TXN_TYPE), template)
     idx = product_index(table, catalog)
     known = pc.is_valid(idx)
     unit = text(table, Col.UNIT)

@@ -149,6 +149,20 @@ def test_a_unit_column_wins_over_the_quantity_headers_qualifier(ingest: Ingest) 
     assert [(x["unit"], x["base_quantity"]) for x in ingest(data).lines.to_pylist()] == [("盒", 10.0)]
 
 
+def test_a_return_written_positive_beside_its_type_counts_negative(ingest: Ingest) -> None:
+    # Some ERPs write every quantity positive and say what the row is in a type column
+    data = ("销售日期,商品编码,数量,单位,业务类型,客户名称\n"
+            "2026-10-09,P1001,2,件,销售出库,南京市鼓楼区恒安医院\n"
+            "2026-10-10,P1001,1,件,销售退货,南京市鼓楼区恒安医院\n"
+            "2026-10-11,P1001,-3,盒,退 回,南京市鼓楼区恒安医院\n").encode()  # already negative: stays so
+    lines = ingest(data).lines.to_pylist()
+    assert [(x["txn_type"], x["quantity"], x["base_quantity"]) for x in lines] == [
+        ("销售出库", 2.0, 120.0), ("销售退货", -1.0, -60.0), ("退 回", -3.0, -3.0)]
+    mine = MappingTemplate(return_types=["冲红"])  # a distributor's own word for it
+    data = "销售日期,商品编码,数量,业务类型,客户名称\n2026-10-09,P1001,2,冲红,南京市鼓楼区恒安医院\n".encode()
+    assert [x["base_quantity"] for x in ingest(data, template=mine).lines.to_pylist()] == [-2.0]
+
+
 def test_impossible_dates_are_not_rolled_into_the_period(ingest: Ingest) -> None:
     # Arrow's strptime turns 2026-09-31 into 2026-10-01; that September row must not land in October.
     data = "销售日期,商品编码,数量,客户名称\n2026-09-31,P1001,1,x\n2026/10/31,P1001,1,x\n2026-11-01,P1001,1,x\n"
