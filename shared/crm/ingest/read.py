@@ -47,8 +47,8 @@ TEXT = pa.dictionary(pa.int32(), pa.string())  # text cells: each distinct value
 @dataclass(frozen=True)
 class Sheet:
     """A grid of text cells. rows holds (physical line, cells) for every row, except on the text fast paths
-    (no quote character anywhere, so one row is one physical line), where rows holds only the first
-    HEAD_ROWS lines, parsed, and the rest is in Arrow:
+    (no quote character anywhere, so one row is one physical line) and in sheets of over HEAD_ROWS rows,
+    where rows holds only the first HEAD_ROWS lines, parsed, and the rest is in Arrow:
 
     - `cells` (the common case: every line past the head has the same number of cells): the lines from
       cells_from on (the head's trailing lines of that width too) as a table of dictionary-encoded text
@@ -436,15 +436,23 @@ def read_xlsx(data: bytes, template: MappingTemplate, limits: Limits) -> Iterato
         for name in names:
             if name not in workbook.sheetnames:
                 continue  # the pipeline reports a missing named sheet
-            yield Sheet(name, sheet_rows(workbook[name], name, limits))
+            yield sheet_of(workbook[name], name, limits)
     finally:
         workbook.close()
 
 
-def sheet_rows(sheet: object, name: str, limits: Limits) -> list[tuple[int, list[str]]]:
-    rows: list[tuple[int, list[str]]] = []
+XLSX_BATCH = 20_000  # rows past the head turned into Arrow text columns at a time
+
+
+def sheet_of(sheet: object, name: str, limits: Limits) -> Sheet:
+    """The first HEAD_ROWS rows as Python cells (the header is among them); the rest as Arrow text columns,
+    XLSX_BATCH rows at a time: a grid of Python strings took 1.2 GB at 400k rows (now 0.4), and the function
+    has 2 GB."""
+    head: list[tuple[int, list[str]]] = []
+    batch: list[list[str]] = []
+    parts: list[pa.Table] = []
     for number, cells in enumerate(sheet.iter_rows(max_col=limits.max_columns), start=1):  # type: ignore[attr-defined]
-        if len(rows) >= limits.max_rows:
+        if number > limits.max_rows:
             raise IngestRejected(TOO_MANY_ROWS, f"Sheet {name} has more than {limits.max_rows} rows.")
         formula = next((c for c in cells if getattr(c, "data_type", None) == "f"), None)
         if formula is not None:
@@ -455,5 +463,36 @@ def sheet_rows(sheet: object, name: str, limits: Limits) -> list[tuple[int, list
                 sheet=name,
                 row=number,
             )
-        rows.append((number, [cell_text(c.value) for c in cells]))
-    return rows
+        texts = [cell_text(c.value) for c in cells]
+        while texts and not texts[-1]:  # read-only rows come padded to max_col: 64 cells where 9 are written
+            texts.pop()
+        if number <= HEAD_ROWS:
+            head.append((number, texts))
+            continue
+        batch.append(texts)
+        if len(batch) == XLSX_BATCH:
+            parts.append(text_columns(batch))
+            batch = []
+    if batch:
+        parts.append(text_columns(batch))
+    if not parts:
+        return Sheet(name, head)
+    width = max(part.num_columns for part in parts)
+    parts = [widen(part, width) for part in parts]
+    cells = pa.concat_tables(parts).unify_dictionaries().combine_chunks()
+    return Sheet(name, head, max_columns=limits.max_columns, cells=cells, cells_from=len(head))
+
+
+def text_columns(rows: list[list[str]]) -> pa.Table:
+    """Rows of cells as dictionary-encoded text columns c0, c1, ... ('' where a row is shorter)."""
+    width = max(map(len, rows))
+    return pa.table({f"c{i}": pc.dictionary_encode(pa.array([r[i] if i < len(r) else "" for r in rows], pa.string()))
+                     for i in range(width)})
+
+
+def widen(part: pa.Table, width: int) -> pa.Table:
+    """part with empty text columns added up to `width` columns."""
+    for i in range(part.num_columns, width):
+        empty = pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), part.num_rows), pa.array([""]))
+        part = part.append_column(f"c{i}", empty)
+    return part

@@ -163,6 +163,26 @@ def test_a_return_written_positive_beside_its_type_counts_negative(ingest: Inges
     assert [x["base_quantity"] for x in ingest(data, template=mine).lines.to_pylist()] == [-2.0]
 
 
+def test_a_long_workbook_is_read_in_batches_with_every_row_where_it_was(ingest: Ingest, monkeypatch) -> None:
+    # Past the head, rows go to Arrow a batch at a time: here batches of 7, widths differing between them
+    monkeypatch.setattr("crm.ingest.read.XLSX_BATCH", 7)
+    rows: list[list[object]] = [["销售流向 2026-10"], ["销售日期", "商品编码", "数量", "单位", "客户名称"]]
+    for n in range(1, 201):
+        rows.append([datetime(2026, 10, 1 + n % 28), "P1001", n, "盒", "南京市鼓楼区恒安医院"])
+    rows[150] = [None, None, None, None, None]  # a blank row among the data
+    rows[170][2] = "n/a"  # a bad quantity far from the head, in a later batch
+    rows[180].append("备注: 加急")  # one row wider than the rest
+    rows.append(["合计", None, 20000])
+    result = ingest(workbook_bytes({"明细": rows}), name="flow.xlsx")
+    assert result.status == "accepted", result.rejection
+    assert (result.data_rows, result.valid_rows) == (199, 198)
+    assert [(e["line"], e["column"], e["value"], e["reason"]) for e in result.errors.to_pylist()] == [
+        (171, "数量", "n/a", "quantity not a number")]
+    lines = result.lines.to_pylist()
+    assert [x["source_line"] for x in lines] == [n for n in range(3, 203) if n not in (151, 171)]
+    assert sum(x["base_quantity"] for x in lines) == sum(range(1, 201)) - 149 - 169
+
+
 def test_impossible_dates_are_not_rolled_into_the_period(ingest: Ingest) -> None:
     # Arrow's strptime turns 2026-09-31 into 2026-10-01; that September row must not land in October.
     data = "销售日期,商品编码,数量,客户名称\n2026-09-31,P1001,1,x\n2026/10/31,P1001,1,x\n2026-11-01,P1001,1,x\n"
