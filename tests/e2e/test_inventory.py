@@ -253,3 +253,6 @@ def test_re_uploaded_closing_replaces_the_earlier_and_october_carries_into_novem
                                             {"reason": "late file"}).status_code == 403
     reopened = admin.post("/inventory/periods/2026-10/reopen", {"reason": "late file from D001"})
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+    periods = admin.get("/inventory/periods")  # the reopening's audit entry is no period
+    assert periods.status_code == 200, periods.text
+    assert [(p["period"], p["status"]) for p in periods.json()["items"]] == [("2026-10", "open")]

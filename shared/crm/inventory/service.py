@@ -178,7 +178,8 @@ class InventoryService:
 
     def list_periods(self) -> list[PeriodState]:
         require(self.p, "inventory:read")
-        found = InventoryPeriodItem.query(keys.inventory_periods_pk(self.tenant), scan_index_forward=False)
+        months = InventoryPeriodItem.sk.between("0000-00", "9999-99")  # not the audit entries beside them
+        found = InventoryPeriodItem.query(keys.inventory_periods_pk(self.tenant), months, scan_index_forward=False)
         return [period_state(i) for i in found]
 
     def period(self, period: str) -> PeriodState:
