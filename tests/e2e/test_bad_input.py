@@ -45,6 +45,13 @@ def test_malformed_json_is_400(world: World):
     assert_problem(r, 400)
 
 
+@pytest.mark.parametrize("path", ["/customers", "/orders", "/visits", "/flow-uploads", "/inventory/adjustments"])
+def test_a_body_that_is_not_utf8_text_is_400(world: World, path: str):
+    r = world.as_user("admin").request("POST", path, data=b'\xff\xfe{"name": "x"}',
+                                       headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+
+
 def test_body_that_is_not_an_object_is_422(world: World):
     assert_problem(world.as_user("rep.zhang").post("/customers", ["a", "list"]), 422)
 

@@ -4,6 +4,8 @@ A handler module builds its resolver with `make_resolver()`, declares routes, an
 formats an error itself: domain errors raised anywhere below become problem+json here.
 """
 
+import base64
+import binascii
 import json
 from collections.abc import Callable
 from functools import partial
@@ -104,15 +106,29 @@ def _validation_problem(exc: RequestValidationError) -> Response[Any]:
 
 
 class Resolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, refusing oversize bodies before anything parses them."""
+    """Powertools' REST resolver, refusing oversize bodies, and bodies that are not text, before anything parses
+    them (answered before any route, so as raw proxy results)."""
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         size, limit = len(event.get("body") or ""), get_settings().max_body_bytes
-        if size > limit:  # answered before any route, so as a raw proxy result
-            body = _problem_json(413, "Payload too large", f"The body is {size} bytes; the limit is {limit}.")
-            return {"statusCode": 413, "headers": {"Content-Type": PROBLEM_JSON}, "body": body,
-                    "isBase64Encoded": False}
+        if size > limit:
+            return _raw_problem(413, "Payload too large", f"The body is {size} bytes; the limit is {limit}.")
+        if event.get("isBase64Encoded") and not _utf8(event.get("body") or ""):
+            return _raw_problem(400, "Bad request", "The body is not UTF-8 text; send JSON.")
         return super().resolve(event, context)
+
+
+def _utf8(base64_body: str) -> bool:
+    try:
+        base64.b64decode(base64_body, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _raw_problem(status: int, title: str, detail: str) -> dict[str, Any]:
+    body = _problem_json(status, title, detail)
+    return {"statusCode": status, "headers": {"Content-Type": PROBLEM_JSON}, "body": body, "isBase64Encoded": False}
 
 
 def make_resolver() -> Resolver:
