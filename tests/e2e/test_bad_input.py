@@ -52,6 +52,19 @@ def test_a_body_that_is_not_utf8_text_is_400(world: World, path: str):
     assert_problem(r, 400)
 
 
+def test_numbers_too_tiny_for_the_database_are_rounded_and_nan_refused(world: World):
+    # DynamoDB stores no magnitude below 1e-130: such a number used to reach it, and come back a 500
+    rep, admin = world.as_user("rep.zhang"), world.as_user("admin")
+    created = rep.post("/customers", terminal("康宁诊所", location={"lat": 1e-300, "lng": 120.15}))
+    assert created.status_code == 201, created.text
+    assert created.json()["location"] == {"lat": 0.0, "lng": 120.15}
+    policy = admin.put("/inventory/policy", json={"variance_threshold_pct": 1e-140}, headers={"If-Match": '"0"'})
+    assert policy.status_code == 200 and policy.json()["variance_threshold_pct"] == 0.0, policy.text
+    nan = rep.request("POST", "/customers", data='{"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, '
+                      '"location": {"lat": NaN, "lng": 0}}', headers={"Content-Type": "application/json"})
+    assert_problem(nan, 422)
+
+
 def test_body_that_is_not_an_object_is_422(world: World):
     assert_problem(world.as_user("rep.zhang").post("/customers", ["a", "list"]), 422)
 

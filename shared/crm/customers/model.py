@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
 
 from crm.ids import ULID_PATTERN
+from crm.measures import Lat, Lng
 
 CustomerId = Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -133,8 +134,8 @@ class Region(Strict):
 
 
 class GeoPoint(Strict):
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
+    lat: Lat
+    lng: Lng
 
 
 class Contact(Strict):

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from crm.customers.model import CustomerId, Strict
 from crm.flow.model import Period
+from crm.measures import measure
 from crm.products.model import SKU_PATTERN
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
@@ -14,11 +15,14 @@ Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTER
 Batch = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=64,
                                          pattern=r"^[^\x00-\x1f#]+$")]
 Flag = Literal["negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound"]
+Held = measure(0, 1e12, "Base units the distributor holds")
+Signed = measure(-1e12, 1e12)
+Percent = measure(0, 1000)
 MAX_OPENING_LINES = 5000  # a distributor's product range; with long batch codes, 150 KB of lines comes first
 
 
 class InventoryPolicy(Strict):
-    variance_threshold_pct: float = Field(5.0, ge=0, le=1000, description="A variance beyond this % of the "
+    variance_threshold_pct: Percent = Field(5.0, description="A variance beyond this % of the "
                                           "expected closing is flagged")
     carry_forward: Literal["reported", "computed"] = Field(
         "reported", description="Closing a month carries this into the next month's opening: the closing the "
@@ -89,7 +93,7 @@ class PeriodPage(BaseModel):
 class OpeningLineIn(Strict):
     sku: Sku
     batch: Batch | None = None
-    quantity: float = Field(ge=0, le=1e12)
+    quantity: Held
 
 
 class OpeningBody(Strict):
@@ -116,7 +120,8 @@ class AdjustmentIn(Strict):
     distributor_id: CustomerId
     sku: Sku
     batch: Batch | None = Field(None, description="The batch adjusted, when known")
-    quantity: float = Field(description="Signed, base units: + adds to what the distributor holds, − removes")
+    quantity: Signed = Field(
+        description="Signed, base units: + adds to what the distributor holds, − removes")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
 

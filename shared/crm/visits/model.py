@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, Field, SkipValidation, StringConstraints
 
 from crm.customers.model import CustomerId, Strict
+from crm.measures import Lat, Lng, measure
 from crm.orders.model import LineIn, next_state  # noqa: F401 (next_state re-exported for the service)
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
@@ -20,8 +21,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude, degrees")]
-Lng = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude, degrees")]
+Accuracy = measure(0, 100_000, "Metres, as the phone reports it")
 ClientTime = Annotated[AwareDatetime, Field(description="When it happened on the phone, with its UTC offset")]
 
 
@@ -79,7 +79,7 @@ class PlanBatch(Strict):
 class Position(Strict):
     lat: Lat
     lng: Lng
-    accuracy_m: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = Field(
+    accuracy_m: Accuracy | None = Field(
         default=None, description="The phone's reported accuracy (recorded, not used by the geofence)")
 
 
@@ -256,7 +256,7 @@ class CheckInAction(_Action):
     customer_id: CustomerId | None = None
     lat: Lat
     lng: Lng
-    accuracy_m: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)] | None = None
+    accuracy_m: Accuracy | None = None
 
 
 class CheckOutAction(_Action):
