@@ -28,11 +28,14 @@ from crm.ingest.model import (
     DATE_OUTSIDE,
     DISTRIBUTOR_UNKNOWN,
     ERRORS_SCHEMA,
+    MAX_QUANTITY,
     PRODUCT_UNKNOWN,
     QTY_MISSING,
     QTY_NEGATIVE,
     QTY_NOT_NUMBER,
+    QTY_TOO_LARGE,
     QTY_ZERO,
+    QUANTITY_DECIMALS,
     UNIT_UNKNOWN,
     Period,
     Product,
@@ -183,7 +186,8 @@ def check_quantity(table: pa.Table, checks: Checks, rules: KindRules) -> pa.Arra
     numeric = pc.match_substring_regex(raw, NUMBER)
     checks.add_per_value(missing, quantities, Col.QUANTITY, QTY_MISSING)
     checks.add_per_value(pc.and_(pc.invert(missing), pc.invert(numeric)), quantities, Col.QUANTITY, QTY_NOT_NUMBER)
-    value = pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64())
+    value = pc.round(pc.cast(pc.if_else(numeric, raw, pa.scalar(None, pa.string())), pa.float64()), QUANTITY_DECIMALS)
+    checks.add_per_value(pc.greater(pc.abs(value), MAX_QUANTITY), quantities, Col.QUANTITY, QTY_TOO_LARGE)
     if rules.quantity == "non_zero":  # a movement of nothing is a mistake; a count of nothing is a count
         checks.add_per_value(pc.equal(value, 0.0), quantities, Col.QUANTITY, QTY_ZERO)
     else:

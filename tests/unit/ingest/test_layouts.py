@@ -183,6 +183,16 @@ def test_a_long_workbook_is_read_in_batches_with_every_row_where_it_was(ingest: 
     assert sum(x["base_quantity"] for x in lines) == sum(range(1, 201)) - 149 - 169
 
 
+def test_quantities_beyond_any_count_or_too_fine_to_mean_anything_are_rejected(ingest: Ingest) -> None:
+    tiny, huge = "0." + "0" * 150 + "1", "1" + "0" * 200  # numbers by the regex; unstorable as they are
+    data = (f"销售日期,商品编码,数量,客户名称\n2026-10-09,P1001,{tiny},x\n2026-10-09,P1001,{huge},x\n"
+            "2026-10-09,P1001,0.5,x\n").encode()
+    result = ingest(data)
+    assert [(e["row"], e["reason"]) for e in result.errors.to_pylist()] == [
+        (1, "quantity is zero"), (2, "quantity too large")]
+    assert [x["quantity"] for x in result.lines.to_pylist()] == [0.5]
+
+
 def test_impossible_dates_are_not_rolled_into_the_period(ingest: Ingest) -> None:
     # Arrow's strptime turns 2026-09-31 into 2026-10-01; that September row must not land in October.
     data = "销售日期,商品编码,数量,客户名称\n2026-09-31,P1001,1,x\n2026/10/31,P1001,1,x\n2026-11-01,P1001,1,x\n"
