@@ -397,7 +397,7 @@ def check_zip(data: bytes, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):  # (an unknown zip version)
         raise IngestRejected(BAD_XLSX, "The file looks like a zip/XLSX but is damaged.") from None
     if len(members) > limits.max_zip_members:
         raise IngestRejected(ZIP_BOMB, f"The workbook has {len(members)} parts, more than {limits.max_zip_members}.")
@@ -436,9 +436,20 @@ def read_xlsx(data: bytes, template: MappingTemplate, limits: Limits) -> Iterato
         for name in names:
             if name not in workbook.sheetnames:
                 continue  # the pipeline reports a missing named sheet
-            yield sheet_of(workbook[name], name, limits)
+            yield readable_sheet(workbook[name], name, limits)
     finally:
         workbook.close()
+
+
+def readable_sheet(sheet: object, name: str, limits: Limits) -> Sheet:
+    """sheet_of, with a damaged part (a broken XML or CRC, found only as the rows are read) as a rejection."""
+    try:
+        return sheet_of(sheet, name, limits)
+    except IngestRejected:
+        raise
+    except Exception as exc:  # openpyxl and the XML and zip readers beneath it raise many types
+        raise IngestRejected(BAD_XLSX, f"Sheet {name} cannot be read, the workbook is damaged: "
+                                       f"{type(exc).__name__}.", sheet=name) from None
 
 
 XLSX_BATCH = 20_000  # rows past the head turned into Arrow text columns at a time

@@ -74,6 +74,34 @@ def test_damaged_and_foreign_zips(ingest: Ingest) -> None:
     assert rejected_code(ingest, buffer.getvalue(), name="f.xlsx") == "invalid xlsx"
 
 
+def with_member(workbook: bytes, name: str, content: bytes) -> bytes:
+    """The workbook with one part replaced (a valid zip holding a broken part)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, content if info.filename == name else source.read(info.filename))
+    return buffer.getvalue()
+
+
+def test_a_sheet_damaged_past_its_first_bytes_is_an_invalid_xlsx(ingest: Ingest) -> None:
+    # The zip and the workbook open; the sheet's XML breaks only as its rows are read
+    good = workbook_bytes({"流向": [["销售日期", "商品编码", "数量", "客户名称"], ["2026-10-01", "P1001", 1, "x"]]})
+    with zipfile.ZipFile(io.BytesIO(good)) as archive:
+        sheet = next(n for n in archive.namelist() if n.startswith("xl/worksheets/"))
+        xml = archive.read(sheet)
+    damaged = with_member(good, sheet, xml[: len(xml) // 2] + b"<row r=\"9\"><c></row>")
+    result = ingest(damaged, name="flow.xlsx")
+    assert (result.status, result.rejection.code) == ("rejected", "invalid xlsx")
+    assert "damaged" in result.rejection.message and "流向" in result.rejection.message
+
+
+def test_a_zip_of_a_version_python_cannot_read_is_an_invalid_xlsx(ingest: Ingest) -> None:
+    data = bytearray(workbook_bytes({"流向": [["销售日期"]]}))
+    central = data.rfind(b"PK\x01\x02")  # the last central directory entry: "version needed" at +6
+    data[central + 6 : central + 8] = (65).to_bytes(2, "little")  # 6.5: zipfile raises NotImplementedError
+    assert rejected_code(ingest, bytes(data), name="f.xlsx") == "invalid xlsx"
+
+
 def test_legacy_xls(ingest: Ingest) -> None:
     assert (
         rejected_code(ingest, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, name="f.xls")
