@@ -163,6 +163,9 @@ def find_detail(request: IngestRequest) -> tuple[Sheet, HeaderMatch]:
     if best is None:
         if template.sheet:
             raise IngestRejected(NO_SHEET, f"The workbook has no sheet named {template.sheet!r}.")
+        if template.header_row is not None:
+            raise IngestRejected(NO_HEADER, f"Line {template.header_row}, the template's header row, is blank or past "
+                                            "the end of the file.", missing=[])
         raise IngestRejected(NO_HEADER, "No header row found: the file has no non-blank rows.", missing=[])
     missing = [c.value for c in best[1].missing()]
     raise IngestRejected(
@@ -178,9 +181,8 @@ def header_of(sheet: Sheet, template: MappingTemplate, kind: FileKind) -> Header
     if template.header_row is None:
         return locate_header([c for _, c in sheet.rows[:HEADER_SCAN]], template, scan=HEADER_SCAN, kind=kind)
     index = sheet.index_of_line(template.header_row)
-    if index is None:
-        return None
-    return locate_header([sheet.cells_at(index)], template, scan=1, kind=kind).model_copy(update={"row_index": index})
+    header = None if index is None else locate_header([sheet.cells_at(index)], template, scan=1, kind=kind)
+    return None if header is None else header.model_copy(update={"row_index": index})  # None: past the end, blank
 
 
 def optional(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.Array:

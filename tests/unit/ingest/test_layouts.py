@@ -218,3 +218,11 @@ def test_fixed_header_row_and_named_sheet(ingest: Ingest) -> None:
     result = ingest(data, name="f.xlsx", template=MappingTemplate(sheet="明细", header_row=3))
     assert (result.sheet, result.header_line, result.data_rows) == ("明细", 3, 1)
     assert result.lines.column("sale_date").to_pylist() == [date(2026, 10, 1)]
+
+
+def test_a_template_header_row_that_is_blank_or_past_the_end_names_the_problem(ingest: Ingest) -> None:
+    data = "销售日期,商品编码,数量,客户名称\n\n2026-10-01,P1001,1,x\n".encode()
+    for row in (2, 9):  # a blank line; no such line
+        result = ingest(data, template=MappingTemplate(header_row=row))
+        assert (result.status, result.rejection.code) == ("rejected", "missing columns"), row
+        assert f"Line {row}, the template's header row, is blank or past the end" in result.rejection.message
