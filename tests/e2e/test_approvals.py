@@ -106,6 +106,9 @@ def test_rejected_level_change_leaves_the_level(world: World):
     zhang, head, east = (world.as_user(u) for u in ("rep.zhang", "eastrx.head", "east.head"))
     r = zhang.post("/customers", terminal(f"惠民诊所{uuid.uuid4().hex[:6]}", level="C"))
     customer = r.json()
+    same = zhang.post(f"/customers/{customer['id']}/level-requests",
+                      {"level": "C", "reason": "no change at all", "effective_from": "2030-01-01"})
+    assert same.status_code == 409 and "level C" in same.json()["detail"]  # nothing for a manager to decide
     r = zhang.post(f"/customers/{customer['id']}/level-requests",
                    {"level": "A", "reason": "volume doubled", "effective_from": "2026-11-01"})
     assert r.status_code == 202, r.text

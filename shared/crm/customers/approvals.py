@@ -28,7 +28,10 @@ def request_activation(principal: Principal, customer_id: str, comment: str | No
 
 def request_level_change(principal: Principal, customer_id: str, change: LevelChange) -> Approval:
     require(principal, "customer:request_level")
-    customer = CustomerService(principal).get(customer_id)
+    service = CustomerService(principal)
+    customer = service.get(customer_id)
+    if service.level_on(customer_id, change.effective_from).level == change.level:  # nothing for anyone to approve
+        raise Conflict(f"The customer is level {change.level.value} on {change.effective_from} already.")
     _no_pending(principal, Kind.LEVEL_CHANGE, customer_id)
     return approvals.request(principal, ApprovalRequest(
         kind=Kind.LEVEL_CHANGE, subject_id=customer_id,
