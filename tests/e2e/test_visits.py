@@ -447,3 +447,26 @@ def test_demo_terminals_have_coordinates_to_check_in_against(cloud: Any):
     visit = ok(check_in(zhang, new_id(), {"lat": float(row["lat"]) + 0.0005, "lng": float(row["lng"])},
                         customer_id=got["id"]), 201)
     assert visit["flagged"] is False and 50 < visit["check_in"]["distance_m"] < 60
+
+
+def test_a_hand_over_gives_the_new_rep_the_visits_the_leaving_rep_planned(world: World):
+    from tests.e2e.test_customers import wait_for_handover
+
+    zhang = world.as_user("rep.zhang")
+    kept, made = customer(zhang), customer(zhang)
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)).isoformat()
+    planned = ok(zhang.post("/visits", {"customer_id": kept["id"], "planned_on": tomorrow}), 201)
+    done = plan(zhang, made)
+    ok(check_in(zhang, done["id"], NEAR))  # made already: history, it stays zhang's
+    head = world.as_user("eastrx.head")
+    job = head.post("/handovers", {"from_user_id": "u-rep-zhang", "to_user_id": "u-rep-liu", "reason": "张伟离职"})
+    assert wait_for_handover(head, job.json()["id"])["status"] == "completed"
+
+    liu = world.as_user("rep.liu")
+    route = ok(liu.get("/visits", params={"on": tomorrow}))["items"]
+    assert [(v["id"], v["rep_id"], v["state"]) for v in route] == [(planned["id"], "u-rep-liu", "planned")]
+    assert ok(check_in(liu, planned["id"], NEAR))["state"] == "checked_in"  # the new rep makes the visit
+    left = ok(head.get("/visits", params={"rep_id": "u-rep-zhang"}))["items"]
+    assert [(v["id"], v["state"]) for v in left] == [(done["id"], "checked_in")]
+    history = ok(liu.get(f"/visits/{planned['id']}/history"))["items"]
+    assert any(h["action"] == "handover" and h["changes"]["rep_id"]["after"] == "u-rep-liu" for h in history)

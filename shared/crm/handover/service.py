@@ -23,9 +23,11 @@ from crm.handover.model import Handover, HandoverRequest
 from crm.ids import new_id
 from crm.orders import repository as orders
 from crm.org import directory
+from crm.visits import repository as visits
 
 BATCH_SIZE = 50
-MAX_ORDERS_MOVED = 48  # with the customer's two writes, within one transaction's 100 (older ones keep their owner)
+MAX_WORK_MOVED = 49  # open orders, then planned visits: two writes each, with the customer's two, within one
+# transaction's 100 (past that, the oldest stay with the leaving rep and show in their lists)
 MAX_SKIPPED_LISTED = 200
 _MOVE_ATTEMPTS = 3
 
@@ -113,8 +115,9 @@ def record_failure(tenant_id: str, handover_id: str, error: str) -> None:
 
 
 def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> bool:
-    """Moves one customer, and its open orders with it (the new owner follows them up, and sees them in
-    their own list), in one transaction; re-reads and retries when someone edited either meanwhile."""
+    """Moves one customer, and its open work with it: open orders and the visits the leaving rep planned (the
+    new owner follows them up, and sees them in their own list and route), in one transaction; re-reads and
+    retries when someone edited any of them meanwhile."""
     for _ in range(_MOVE_ATTEMPTS):
         if customer.owner_id != job.from_user_id:
             return False  # already moved (a repeated batch) or reassigned by someone else
@@ -128,13 +131,21 @@ def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> boo
         tx = Transaction()
         customers.stage_customer(tx, after)
         customers.stage_audit(tx, after, new_id(), "handover", job.requested_by, clock.now_iso(), changes, reason)
-        for order in orders.open_orders(customer.tenant_id, customer.id)[:MAX_ORDERS_MOVED]:
+        open_orders = orders.open_orders(customer.tenant_id, customer.id)[:MAX_WORK_MOVED]
+        for order in open_orders:
             moved = order.model_copy(update={"owner_id": job.to_user_id, "org_unit_id": unit.id,
                                              "org_path": unit.path})
             orders.stage_order(tx, moved)
             orders.stage_audit(tx, keys.order_pk(order.tenant_id, order.id), order.tenant_id, new_id(), "handover",
                                job.requested_by, clock.now_iso(),
                                diff(order.model_dump(mode="json"), moved.model_dump(mode="json")), reason)
+        planned = visits.planned_for(customer.tenant_id, customer.id, job.from_user_id)
+        for visit in planned[: MAX_WORK_MOVED - len(open_orders)]:
+            moved_visit = visit.model_copy(update={"rep_id": job.to_user_id, "org_unit_id": unit.id,
+                                                   "org_path": unit.path})
+            visits.stage_visit(tx, moved_visit)
+            visits.stage_audit(tx, moved_visit, new_id(), "handover", job.requested_by, clock.now_iso(),
+                               diff(visit.model_dump(mode="json"), moved_visit.model_dump(mode="json")), reason)
         try:
             tx.commit()
             return True

@@ -96,6 +96,13 @@ def list_by_customer(tenant_id: str, customer_id: str, limit: int, cursor: str |
     return Page([from_item(i) for i in page.items], page.cursor)
 
 
+def planned_for(tenant_id: str, customer_id: str, rep_id: str) -> list[Visit]:
+    """The customer's visits that rep has planned and not yet made (a hand-over moves them with the customer)."""
+    found = VisitItem.by_customer.query(keys.customer_visits_pk(tenant_id, customer_id),
+                                        filter_condition=(VisitItem.state == "planned") & (VisitItem.rep_id == rep_id))
+    return [from_item(i) for i in found]
+
+
 def all_in_month(tenant_id: str, month: str, org_path: str) -> Iterator[Visit]:
     """Every visit of the month under the org path (reports): page after page."""
     cursor: str | None = None
