@@ -42,6 +42,11 @@ def dictionary_parts(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.A
     return encoded.dictionary, encoded.indices
 
 
+def repeated_text(value: str, rows: int) -> pa.DictionaryArray:
+    """value on every row, as a text column (one dictionary entry)."""
+    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), rows), pa.array([value], pa.string()))
+
+
 def dictionary_rows(indices: pa.Array | pa.ChunkedArray, values: pa.Array) -> pa.DictionaryArray | pa.ChunkedArray:
     """Rows pointing into values, chunked as the indices are."""
     if isinstance(indices, pa.ChunkedArray):

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from crm.ingest.arrow import in_chunks
+from crm.ingest.arrow import in_chunks, repeated_text
 from crm.ingest.mapping import Col, HeaderMatch, MappingTemplate
 
 # Where a totals row says so: the first text columns, not the numbers.
@@ -35,18 +35,13 @@ def build_table_from_cells(
     rest = cells.slice(max(0, start - cells_from))
     n = rest.num_rows
     columns = {
-        col.value: rest.column(i) if i < rest.num_columns else empty_text(n) for col, i in header.columns.items()
+        col.value: rest.column(i) if i < rest.num_columns else repeated_text("", n) for col, i in header.columns.items()
     }
     table = pa.table({"line": line_numbers(max(start, cells_from) + 1, n), **columns})
     if start < cells_from:  # a few rows between the header and the parsed lines (a title, a blank line...)
         table = pa.concat_tables([build_table(head[start:cells_from], header), table])
         table = table.unify_dictionaries().combine_chunks()
     return table
-
-
-def empty_text(n: int) -> pa.DictionaryArray:
-    """'' n times, as a text column."""
-    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n), pa.array([""], pa.string()))
 
 
 def build_table_from_lines(
@@ -140,7 +135,7 @@ def parse_cells(
         return None
     cells = cells.unify_dictionaries().combine_chunks()
     return pa.table(
-        {col.value: cells[present[col]] if col in present else empty_text(rows) for col in header.columns}
+        {col.value: cells[present[col]] if col in present else repeated_text("", rows) for col in header.columns}
     )
 
 

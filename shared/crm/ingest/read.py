@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from crm.ingest.arrow import repeated_text
 from crm.ingest.mapping import MappingTemplate
 from crm.ingest.model import (
     BAD_CSV,
@@ -475,7 +476,7 @@ def sheet_of(sheet: object, name: str, limits: Limits) -> Sheet:
                 row=number,
             )
         texts = [cell_text(c.value) for c in cells]
-        while texts and not texts[-1]:  # read-only rows come padded to max_col: 64 cells where 9 are written
+        while texts and not texts[-1]:  # read-only rows come padded to max_col: 200 cells where 9 are written
             texts.pop()
         if number <= HEAD_ROWS:
             head.append((number, texts))
@@ -504,6 +505,5 @@ def text_columns(rows: list[list[str]]) -> pa.Table:
 def widen(part: pa.Table, width: int) -> pa.Table:
     """part with empty text columns added up to `width` columns."""
     for i in range(part.num_columns, width):
-        empty = pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), part.num_rows), pa.array([""]))
-        part = part.append_column(f"c{i}", empty)
+        part = part.append_column(f"c{i}", repeated_text("", part.num_rows))
     return part

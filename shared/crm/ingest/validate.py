@@ -18,6 +18,7 @@ from crm.ingest.arrow import (
     map_unique,
     mask_or,
     normalize_names,
+    repeated_text,
     unique_values,
 )
 from crm.ingest.mapping import KIND_RULES, Col, FileKind, HeaderMatch, KindRules, MappingTemplate
@@ -120,11 +121,7 @@ def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.DictionaryArray:
     has no such column."""
     if col.value in table.column_names:
         return clean_text(table[col.value])
-    return constant_text("", table.num_rows)
-
-
-def constant_text(value: str, rows: int) -> pa.DictionaryArray:
-    return pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), rows), pa.array([value]))
+    return repeated_text("", table.num_rows)
 
 
 def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period,
@@ -255,7 +252,7 @@ def validate(
     distributor (customer id) each code a shipments file names stands for (asked once, distinct codes)."""
     rules = KIND_RULES[kind]
     if Col.UNIT.value not in table.column_names and header.quantity_unit:  # 数量(盒): every row is in 盒
-        table = table.append_column(Col.UNIT.value, constant_text(header.quantity_unit, table.num_rows))
+        table = table.append_column(Col.UNIT.value, repeated_text(header.quantity_unit, table.num_rows))
     checks = Checks(table, header)
     if rules.dates == "ignored":
         day = pa.nulls(table.num_rows, pa.date32())
