@@ -23,7 +23,6 @@ from crm.handover.model import Handover, HandoverRequest
 from crm.ids import new_id
 from crm.orders import repository as orders
 from crm.org import directory
-from crm.visits import repository as visits
 
 BATCH_SIZE = 50
 MAX_WORK_MOVED = 49  # open orders, then planned visits: two writes each, with the customer's two, within one
@@ -118,6 +117,8 @@ def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> boo
     """Moves one customer, and its open work with it: open orders and the visits the leaving rep planned (the
     new owner follows them up, and sees them in their own list and route), in one transaction; re-reads and
     retries when someone edited any of them meanwhile."""
+    from crm.visits import repository as visits  # the worker's alone: the customers API starts jobs, cold
+
     for _ in range(_MOVE_ATTEMPTS):
         if customer.owner_id != job.from_user_id:
             return False  # already moved (a repeated batch) or reassigned by someone else
