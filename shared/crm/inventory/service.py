@@ -2,11 +2,14 @@
 carry forward, reopen), opening balances, adjustments, policy. Authorization first, then scope.
 
 An open month is computed from what is stored now (Parquet lines of the files, the ERP's shipments,
-openings, approved adjustments); closing freezes the result in the analytics bucket and every later
-read of that month returns the frozen figures.
+openings, approved adjustments) and kept under a fingerprint of those inputs, so the next page reads it back
+until any of them changes; closing freezes the result in the analytics bucket and every later read of that
+month returns the frozen figures.
 """
 
+import hashlib
 import io
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +32,7 @@ from crm.errors import Conflict, InvalidInput
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory import adjustments, openings, periods, shipments
-from crm.inventory.lines import read_lines
+from crm.inventory.lines import current_objects, read_lines
 from crm.inventory.model import (
     Adjustment,
     AdjustmentIn,
@@ -66,6 +69,8 @@ def _s3():  # type: ignore[no-untyped-def]
 
 
 EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
+COMPUTED_PREFIX = "inventory-computed/"  # open months as reckoned, by fingerprint; template.yaml expires them
+COMPUTED_FORMAT = 1  # part of every fingerprint: a change to the calculation makes earlier results unused
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINK_SECONDS = 15 * 60
 
@@ -108,7 +113,42 @@ class InventoryService:
         policy = self.policy_now()
         if state is not None and state.status == "closed" and state.snapshot_key:
             return self._frozen(state.snapshot_key, distributors), "frozen", policy
-        return self.compute(period, distributors, policy), "computed", policy
+        return self._computed(period, distributors, policy), "computed", policy
+
+    def _computed(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> Reconciliation:
+        """compute(), or what it gave for the very same inputs (a page after the first, the export, a colleague
+        with the same scope): any new load, adjustment, opening or ERP report changes the fingerprint."""
+        fingerprint = self._fingerprint(period, distributors, policy)
+        key = f"{COMPUTED_PREFIX}tenant={self.tenant}/period={period}/{fingerprint}/"
+        try:
+            return Reconciliation(self._read(key + "inventory.parquet"), self._read(key + "inventory-batches.parquet"))
+        except _s3().exceptions.NoSuchKey:
+            pass
+        result = self.compute(period, distributors, policy)
+        self._write(key + "inventory-batches.parquet", result.batches)  # the products last: read first, found last
+        self._write(key + "inventory.parquet", result.products)
+        return result
+
+    def _fingerprint(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> str:
+        """sha256 of everything compute() reads: each kind's current load objects (a load's object never changes)
+        and every stored record it counts, with the threshold and the distributors asked about."""
+        files = {kind.value: current_objects(self.bucket, kind, self.tenant, period)
+                 for kind in (FileKind.FLOW, FileKind.INVENTORY, FileKind.SHIPMENTS, FileKind.OPENING)}
+        records = [*openings.carried_items(self.tenant, period), *openings.manual_items(self.tenant, period),
+                   *adjustments.of_period(self.tenant, period), *shipments.of_period(self.tenant, period)]
+        inputs = {"format": COMPUTED_FORMAT, "files": files, "records": sorted(
+                      json.dumps(r.serialize(), sort_keys=True, default=str) for r in records),
+                  "threshold": policy.variance_threshold_pct,
+                  "distributors": None if distributors is None else sorted(distributors)}
+        return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+    def _read(self, key: str) -> pa.Table:
+        return pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()))
+
+    def _write(self, key: str, table: pa.Table) -> None:
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression="zstd")
+        _s3().put_object(Bucket=self.bucket, Key=key, Body=sink.getvalue())
 
     def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> Reconciliation:
         """The month's calculation from what is stored now (see crm.inventory.reconcile)."""
@@ -148,8 +188,7 @@ class InventoryService:
 
     def _frozen(self, key: str, distributors: set[str] | None) -> Reconciliation:
         def read(object_key: str) -> pa.Table:
-            return only(pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=object_key)["Body"].read())),
-                        distributors)
+            return only(self._read(object_key), distributors)
 
         try:
             batches = read(batches_key(key))
@@ -198,9 +237,7 @@ class InventoryService:
         result = self.compute(period, None, policy)
         key = snapshot_key(self.tenant, period)
         for table, object_key in ((result.batches, batches_key(key)), (result.products, key)):
-            sink = io.BytesIO()
-            pq.write_table(table, sink, compression="zstd")
-            _s3().put_object(Bucket=self.bucket, Key=object_key, Body=sink.getvalue())
+            self._write(object_key, table)
         carried = carry_forward(result, policy.carry_forward)
         openings.carry(self.tenant, periods.following(period), carried, self.p.user_id)
         item.status, item.closed_at, item.closed_by = "closed", clock.now_iso(), self.p.user_id
