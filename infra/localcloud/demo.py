@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from crm.customers import repository
 from crm.customers.model import CustomerCreate
 from crm.customers.service import CustomerService
 from crm.db.base import bind_table
+from crm.flow.keys import UploadKey
 from crm.ids import stable_id
 from crm.org.directory import import_org
 from crm.products import repository as products
@@ -182,3 +184,45 @@ def seed_table(table_name: str) -> int:
 def seed(cloud: LocalCloud) -> None:
     count = seed_table(cloud.physical_name("Table"))
     print(f"demo data: tenant {TENANT!r}, {len(ORG['users'])} users, {count} customers created")
+
+
+# Buyers nobody registered: each demo distributor's file names two, so the review queue has work in it.
+NEW_BUYERS = {"D001": ["苏州新开仁心药店", "苏州市吴中区康乐诊所"], "D002": ["六安市金安区百姓大药房"],
+              "D003": ["南京新街口健康药房", "南京市鼓楼区惠民诊所"]}
+FULL_WIDTH = str.maketrans("0123456789()", "０１２３４５６７８９（）")
+
+
+def demo_flow_file(code: str, period: str) -> bytes:
+    """Last month's flow (流向) of one demo distributor, as distributors write it: the terminals of its cities,
+    by registered name, alias or with full-width digits, a return, buyers nobody registered and a totals row."""
+    terminals = [r for r in customer_rows() if r["type"] != "distributor" and SUPPLIER_BY_CITY.get(r["city"]) == code]
+    products = product_rows()
+    lines = ["销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址"]
+    total = 0
+    for n, row in enumerate(terminals):
+        product = products[n % len(products)]
+        buyer = [row["name"], row["aliases"].split("|")[0] or row["name"], row["name"].translate(FULL_WIDTH)][n % 3]
+        quantity, unit = (2, "件") if n % 5 == 0 else (10 + n % 7 * 5, product["base_unit"])
+        quantity = -quantity if n % 11 == 10 else quantity  # a return
+        total += quantity
+        lines.append(f"{period}-{1 + n % 28:02d},{product['sku']},{product['name']},{product['spec']},"
+                     f"B{period.replace('-', '')[2:]}{1 + n % 3:02d},{quantity},{unit},{buyer},{row['city']}")
+    for buyer in NEW_BUYERS[code]:
+        lines.append(f"{period}-15,P1001,阿莫西林胶囊,0.25g*24粒,B{period.replace('-', '')[2:]}01,6,盒,{buyer},")
+        total += 6
+    lines.append(f"合计,,,,,{total},,,")
+    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+
+
+def seed_files(cloud: LocalCloud, today: date | None = None) -> int:
+    """Last month's flow file of each demo distributor, put into the uploads bucket as a distributor's upload
+    would be: the S3 event runs the import, so loads, Parquet, the review queue and the month's inventory are
+    there to look at. The same file under the same key again is nothing new (a repeated event)."""
+    today = today or date.today()
+    period = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    s3 = cloud.client("s3")
+    for code in DISTRIBUTORS:
+        key = UploadKey(TENANT, stable_id(TENANT, code), period, stable_id(TENANT, f"demo-flow-{code}-{period}"),
+                        f"流向_{code}_{period}.csv")
+        s3.put_object(Bucket=cloud.physical_name("UploadsBucket"), Key=str(key), Body=demo_flow_file(code, period))
+    return len(DISTRIBUTORS)
