@@ -159,6 +159,8 @@ def search_names(tenant_id: str, prefix: str, limit: int, cursor: str | None) ->
     start = decode_cursor(cursor, identity)
     after = start["after"]["S"] if start else ""
     low, high, want = max(prefix, after), prefix + LAST_CHAR, limit + 2  # +2: `after` itself, and one to see more
+    if low > high:  # only a cursor made by hand gets here: nothing sorts after the last possible text
+        return Page([], None)
     found = [*NameKeyItem.by_text.query(keys.names_index_pk(tenant_id), NameKeyItem.gsi3sk.between(low, high),
                                         limit=want),
              *SearchKeyItem.by_text.query(keys.search_index_pk(tenant_id), SearchKeyItem.gsi3sk.between(low, high),

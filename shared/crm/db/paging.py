@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pynamodb.exceptions import QueryError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
@@ -92,6 +93,13 @@ def offset_cursor(offset: int, total: int, identity: str) -> str | None:
     return encode_cursor({"o": {"S": str(offset)}}, identity) if offset < total else None
 
 
+def _fits(start: dict[str, Any], hash_attr: str, hash_value: str) -> bool:
+    """A start key shaped like the ones this list gives out: the table's keys and the index's, in its partition
+    (anything else is refused by DynamoDB, or by an emulator with a 500)."""
+    index_keys = {hash_attr, hash_attr.removesuffix("pk") + "sk"}
+    return set(start) == {"pk", "sk"} | index_keys and start[hash_attr] == {"S": hash_value}
+
+
 def query_page[M: Model](
     model: type[M],
     hash_attr: str,
@@ -107,18 +115,25 @@ def query_page[M: Model](
     identity = list_identity(model.__name__, index_name, hash_attr, hash_value, range_condition, filter_condition,
                              forward)
     start = decode_cursor(cursor, identity)
+    if start is not None and not _fits(start, hash_attr, hash_value):
+        raise BadRequest("The cursor is not one this API gave out for this list.")
     conn = model._get_connection()
     items: list[M] = []
-    for _ in range(MAX_PAGES_PER_REQUEST):
-        page = conn.query(
-            hash_value,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
-            index_name=index_name,
-            exclusive_start_key=start,
-            limit=limit - len(items),  # never more than asked, so the last key is exact
-            scan_index_forward=forward,
-        )
+    for attempt in range(MAX_PAGES_PER_REQUEST):
+        try:
+            page = conn.query(
+                hash_value,
+                range_key_condition=range_condition,
+                filter_condition=filter_condition,
+                index_name=index_name,
+                exclusive_start_key=start,
+                limit=limit - len(items),  # never more than asked, so the last key is exact
+                scan_index_forward=forward,
+            )
+        except QueryError as exc:  # a cursor made to fit this list's identity, holding a key DynamoDB refuses
+            if attempt == 0 and start is not None and exc.cause_response_code == "ValidationException":
+                raise BadRequest("The cursor is not one this API gave out for this list.") from None
+            raise
         items.extend(model.from_raw_data(raw) for raw in page.get("Items", []))
         start = page.get("LastEvaluatedKey")
         if start is None or len(items) >= limit:
