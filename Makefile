@@ -37,8 +37,9 @@ users: setup
 lint: setup
 	$(VENV)/bin/ruff check shared functions infra tests bench
 
-openapi: setup  ## regenerate schemas/openapi.json from the code
+openapi: setup  ## regenerate schemas/ from the code: the OpenAPI document, the mapping and Parquet schemas
 	$(PY) -m localcloud.openapi --write
+	$(PY) -m crm.ingest.schemas schemas
 
 bench: setup
 	$(PY) -m bench
