@@ -18,7 +18,7 @@ SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
 def test_published_schemas_match_code() -> None:
     for name, text in rendered().items():
-        assert (SCHEMAS / name).read_text(encoding="utf-8") == text, f"regenerate: python -m crm.ingest.schemas {name}"
+        assert (SCHEMAS / name).read_text(encoding="utf-8") == text, f"regenerate with make openapi ({name})"
 
 
 def test_parquet_schema_json_lists_every_field() -> None:
