@@ -44,7 +44,8 @@ def _serve(port: int, moto_port: int, with_demo: bool) -> None:
     logging.getLogger("localcloud").setLevel(logging.INFO)  # one line per request; botocore stays quiet
     cloud = LocalCloud(TEMPLATE, api_port=port, moto_port=moto_port).start(seed=demo.seed if with_demo else None)
     if with_demo:
-        print(f"demo data: last month's flow files of {demo.seed_files(cloud)} distributors, importing")
+        print(f"demo data: last month's files (flow, openings, stock reports, our shipments): {demo.seed_files(cloud)}"
+              ", importing")
     api = cloud.api_url
     tables = ", ".join(table.name for table in cloud.stack.tables.values())
     print(

@@ -19,8 +19,9 @@ from crm.customers import repository
 from crm.customers.model import CustomerCreate
 from crm.customers.service import CustomerService
 from crm.db.base import bind_table
-from crm.flow.keys import UploadKey
+from crm.flow.keys import SHIPMENTS_PARTY, UploadKey
 from crm.ids import stable_id
+from crm.ingest.mapping import FileKind
 from crm.org.directory import import_org
 from crm.products import repository as products
 from crm.products.model import PriceListBody, ProductCreate, StockUpdate
@@ -190,39 +191,82 @@ def seed(cloud: LocalCloud) -> None:
 NEW_BUYERS = {"D001": ["苏州新开仁心药店", "苏州市吴中区康乐诊所"], "D002": ["六安市金安区百姓大药房"],
               "D003": ["南京新街口健康药房", "南京市鼓楼区惠民诊所"]}
 FULL_WIDTH = str.maketrans("0123456789()", "０１２３４５６７８９（）")
+NO_STOCK_REPORT = "D003"  # the one distributor whose stock report is missing: the month flags it
 
 
-def demo_flow_file(code: str, period: str) -> bytes:
-    """Last month's flow (流向) of one demo distributor, as distributors write it: the terminals of its cities,
-    by registered name, alias or with full-width digits, a return, buyers nobody registered and a totals row."""
+def demo_flow_rows(code: str, period: str) -> list[tuple[str, dict[str, str], int, str, str]]:
+    """(day, product, quantity, unit, buyer) of last month's sales of one demo distributor: the terminals of
+    its cities by registered name, alias or with full-width digits, some in cases (件), a return, and
+    buyers nobody registered."""
     terminals = [r for r in customer_rows() if r["type"] != "distributor" and SUPPLIER_BY_CITY.get(r["city"]) == code]
     products = product_rows()
-    lines = ["销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址"]
-    total = 0
+    rows = []
     for n, row in enumerate(terminals):
         product = products[n % len(products)]
         buyer = [row["name"], row["aliases"].split("|")[0] or row["name"], row["name"].translate(FULL_WIDTH)][n % 3]
         quantity, unit = (2, "件") if n % 5 == 0 else (10 + n % 7 * 5, product["base_unit"])
-        quantity = -quantity if n % 11 == 10 else quantity  # a return
-        total += quantity
-        lines.append(f"{period}-{1 + n % 28:02d},{product['sku']},{product['name']},{product['spec']},"
-                     f"B{period.replace('-', '')[2:]}{1 + n % 3:02d},{quantity},{unit},{buyer},{row['city']}")
-    for buyer in NEW_BUYERS[code]:
-        lines.append(f"{period}-15,P1001,阿莫西林胶囊,0.25g*24粒,B{period.replace('-', '')[2:]}01,6,盒,{buyer},")
-        total += 6
-    lines.append(f"合计,,,,,{total},,,")
-    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+        rows.append((f"{period}-{1 + n % 28:02d}", product, -quantity if n % 11 == 10 else quantity, unit, buyer))
+    rows += [(f"{period}-15", products[0], 6, products[0]["base_unit"], buyer) for buyer in NEW_BUYERS[code]]
+    return rows
+
+
+def sold(code: str, period: str) -> dict[str, int]:
+    """Base units of each product the distributor's flow file reports sold (returns netted)."""
+    total: dict[str, int] = {}
+    for _, product, quantity, unit, _ in demo_flow_rows(code, period):
+        factor = int(product["case_size"]) if unit == "件" else 1
+        total[product["sku"]] = total.get(product["sku"], 0) + quantity * factor
+    return total
+
+
+def demo_files(code: str, period: str) -> dict[FileKind, bytes]:
+    """Last month as one demo distributor sends it: its flow (流向) with a totals row, its opening stock and,
+    but for NO_STOCK_REPORT, its stock report (库存): what it held, shipped in by us, less what it sold; one
+    product counted 12 short, so the month has a variance over the threshold to show."""
+    lines = ["销售日期,商品编码,商品名称,规格,数量,单位,客户名称"]
+    lines += [f"{day},{p['sku']},{p['name']},{p['spec']},{q},{unit},{buyer}"
+              for day, p, q, unit, buyer in demo_flow_rows(code, period)]
+    lines.append(f"合计,,,,{sum(q for _, _, q, _, _ in demo_flow_rows(code, period))},,")
+    files = {FileKind.FLOW: lines}
+    unit = {p["sku"]: p["base_unit"] for p in product_rows()}
+    opening = {sku: 100 for sku in unit}
+    files[FileKind.OPENING] = ["商品编码,期初数量,单位", *(f"{sku},{q},{unit[sku]}" for sku, q in opening.items())]
+    if code != NO_STOCK_REPORT:
+        closing = {sku: opening[sku] + shipped - sold(code, period).get(sku, 0)
+                   for sku, shipped in our_shipments(code, period).items()}
+        closing["P1003"] -= 12
+        files[FileKind.INVENTORY] = ["商品编码,结存数量,单位",
+                                     *(f"{sku},{q},{unit[sku]}" for sku, q in closing.items())]
+    return {kind: ("\n".join(text) + "\n").encode("utf-8-sig") for kind, text in files.items()}
+
+
+def our_shipments(code: str, period: str) -> dict[str, int]:
+    """What we shipped the distributor in the month: what it sold, rounded up to whole cases."""
+    case = {p["sku"]: int(p["case_size"]) for p in product_rows()}
+    return {sku: -(-max(sold(code, period).get(sku, 0), 1) // case[sku]) * case[sku] for sku in case}
 
 
 def seed_files(cloud: LocalCloud, today: date | None = None) -> int:
-    """Last month's flow file of each demo distributor, put into the uploads bucket as a distributor's upload
-    would be: the S3 event runs the import, so loads, Parquet, the review queue and the month's inventory are
+    """Last month's files, put into the uploads bucket as the distributors' (and our ERP's) uploads would be:
+    the S3 events run the imports, so loads, Parquet, the review queue and the month's channel inventory are
     there to look at. The same file under the same key again is nothing new (a repeated event)."""
     today = today or date.today()
     period = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    s3 = cloud.client("s3")
+    s3, bucket, count = cloud.client("s3"), cloud.physical_name("UploadsBucket"), 0
+
+    def put(kind: FileKind, party: str, name: str, data: bytes) -> None:
+        key = UploadKey(TENANT, party, period, stable_id(TENANT, f"demo-{kind}-{party}-{period}"), name, kind)
+        s3.put_object(Bucket=bucket, Key=str(key), Body=data)
+
     for code in DISTRIBUTORS:
-        key = UploadKey(TENANT, stable_id(TENANT, code), period, stable_id(TENANT, f"demo-flow-{code}-{period}"),
-                        f"流向_{code}_{period}.csv")
-        s3.put_object(Bucket=cloud.physical_name("UploadsBucket"), Key=str(key), Body=demo_flow_file(code, period))
-    return len(DISTRIBUTORS)
+        for kind, data in demo_files(code, period).items():
+            put(kind, stable_id(TENANT, code), f"{kind}_{code}_{period}.csv", data)
+            count += 1
+    put(FileKind.SHIPMENTS, SHIPMENTS_PARTY, f"shipments_{period}.csv", our_shipments_file(period))
+    return count + 1
+
+
+def our_shipments_file(period: str) -> bytes:
+    """Our shipments to every demo distributor in the month, as our ERP exports them (base units, ERP codes)."""
+    rows = [f"{period}-02,{code},{sku},{q}" for code in DISTRIBUTORS for sku, q in our_shipments(code, period).items()]
+    return ("\n".join(["发货日期,经销商编码,商品编码,发货数量", *rows]) + "\n").encode()
