@@ -29,7 +29,7 @@ from crm.db.models import (
     NameKeyItem,
     SearchKeyItem,
 )
-from crm.db.paging import Page, decode_cursor, encode_cursor, list_identity, query_page
+from crm.db.paging import Page, all_of, decode_cursor, encode_cursor, list_identity, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
 from crm.text import name_parts, normalize_name
@@ -207,19 +207,14 @@ def scope_filter(scope: Scope) -> Condition | None:
 
 def customer_filter(scope: Scope, f: Filters) -> Condition | None:
     """The FilterExpression for a list: the caller's scope and the attribute filters asked for."""
-    conditions = [
+    return all_of(
         scope_filter(scope),
         CustomerItem.type == f.type if f.type else None,
         CustomerItem.status == f.status if f.status else None,
         CustomerItem.level == f.level if f.level else None,
         CustomerItem.city == f.city if f.city else None,
         None if f.include_voided else CustomerItem.voided == False,  # noqa: E712 (a condition, not a bool)
-    ]
-    result = None
-    for c in conditions:
-        if c is not None:
-            result = c if result is None else result & c
-    return result
+    )
 
 
 def ids_in_scope(tenant_id: str, scope: Scope, customer_type: str | None = None) -> set[str]:

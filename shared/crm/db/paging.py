@@ -25,6 +25,15 @@ IN_OPERANDS = 100  # DynamoDB's most for one IN
 MAX_ONE_OF = 400  # values one_of takes: its filter stays well inside DynamoDB's 4 KB per expression
 
 
+def all_of(*conditions: Condition | None) -> Condition | None:
+    """The conditions given (None: a filter not asked for) joined by AND; None when there are none."""
+    result = None
+    for condition in conditions:
+        if condition is not None:
+            result = condition if result is None else result & condition
+    return result
+
+
 def one_of(attribute: Any, values: set[str]) -> Condition:
     """attribute IN values, for up to MAX_ONE_OF values: INs of IN_OPERANDS joined by OR."""
     ordered = sorted(values)

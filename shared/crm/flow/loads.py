@@ -5,7 +5,7 @@ from typing import Any
 from crm import clock
 from crm.db import keys
 from crm.db.models import FlowLoadItem, FlowPeriodItem
-from crm.db.paging import Page, one_of, query_page
+from crm.db.paging import Page, all_of, one_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
 from crm.flow.keys import UploadKey
@@ -89,12 +89,8 @@ def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: s
                kind: str | None = None, among: set[str] | None = None) -> Page[Load]:
     """Newest first: one distributor's loads, or every one's (`among`: only those distributors')."""
     prefix = f"{distributor_id}#" if distributor_id else ""
-    conditions = [FlowLoadItem.kind == kind if kind else None,
-                  one_of(FlowLoadItem.distributor_id, among) if among is not None else None]
-    where = None
-    for condition in conditions:
-        if condition is not None:
-            where = condition if where is None else where & condition
+    where = all_of(FlowLoadItem.kind == kind if kind else None,
+                   one_of(FlowLoadItem.distributor_id, among) if among is not None else None)
     page = query_page(FlowLoadItem, "gsi1pk", keys.flow_loads_pk(tenant_id), limit=limit, cursor=cursor,
                       range_condition=FlowLoadItem.gsi1sk.startswith(prefix) if prefix else None,
                       filter_condition=where, index_name="gsi1", forward=False)

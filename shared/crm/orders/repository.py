@@ -10,7 +10,7 @@ from pynamodb.expressions.condition import Condition
 
 from crm.db import keys
 from crm.db.models import AuditItem, OrderItem, ReturnItem, TransitionItem
-from crm.db.paging import Page, query_page
+from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import Transaction
 from crm.orders.model import Order, OrderFilters, OrderState, ReturnRequest, Transition
 
@@ -63,13 +63,8 @@ def stage_order(tx: Transaction, order: Order) -> None:
 
 
 def _order_filter(f: OrderFilters, by_month: bool) -> Condition | None:
-    conditions = [OrderItem.state == f.state if f.state else None,
-                  OrderItem.created_month == f.month if f.month and by_month else None]
-    result = None
-    for c in conditions:
-        if c is not None:
-            result = c if result is None else result & c
-    return result
+    return all_of(OrderItem.state == f.state if f.state else None,
+                  OrderItem.created_month == f.month if f.month and by_month else None)
 
 
 def list_by_org_path(tenant_id: str, org_path: str, f: OrderFilters, limit: int, cursor: str | None) -> Page[Order]:

@@ -16,7 +16,7 @@ from pynamodb.expressions.condition import Condition
 from crm import clock
 from crm.db import keys
 from crm.db.models import AuditItem, PriceListItem, ProductItem, StockItem
-from crm.db.paging import Page, query_page
+from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import ErrorFactory, Transaction
 from crm.products.model import (
     ChangeEntry,
@@ -106,17 +106,9 @@ def get(tenant_id: str, sku: str) -> Product | None:
 
 
 def product_filter(f: ProductFilters) -> Condition | None:
-    conditions: list[Condition] = []
-    for term in fold(f.q or "").split():
-        conditions.append(ProductItem.search.contains(term))
-    if f.category:
-        conditions.append(ProductItem.category == f.category)
-    if f.status:
-        conditions.append(ProductItem.status == f.status)
-    result = None
-    for c in conditions:
-        result = c if result is None else result & c
-    return result
+    return all_of(*(ProductItem.search.contains(term) for term in fold(f.q or "").split()),
+                  ProductItem.category == f.category if f.category else None,
+                  ProductItem.status == f.status if f.status else None)
 
 
 def list_page(tenant_id: str, filters: ProductFilters, limit: int, cursor: str | None) -> Page[Product]:

@@ -13,7 +13,7 @@ from pynamodb.expressions.condition import Condition
 from crm.customers.model import ChangeEntry
 from crm.db import keys
 from crm.db.models import AuditItem, VisitItem, VisitReceiptItem
-from crm.db.paging import Page, query_page
+from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
 from crm.visits.model import Visit
@@ -114,13 +114,8 @@ def all_in_month(tenant_id: str, month: str, org_path: str) -> Iterator[Visit]:
 
 
 def where(state: str | None = None, day: str | None = None, flagged: bool | None = None) -> Condition | None:
-    conditions = [VisitItem.state == state if state else None, VisitItem.day == day if day else None,
-                  VisitItem.flagged == flagged if flagged is not None else None]
-    result = None
-    for c in conditions:
-        if c is not None:
-            result = c if result is None else result & c
-    return result
+    return all_of(VisitItem.state == state if state else None, VisitItem.day == day if day else None,
+                  VisitItem.flagged == flagged if flagged is not None else None)
 
 
 # ----------------------------------------------------------------------------- offline action receipts
