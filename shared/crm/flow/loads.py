@@ -8,6 +8,7 @@ from crm.db.models import FlowLoadItem, FlowPeriodItem
 from crm.db.paging import Page, all_of, one_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
+from crm.file_imports import finish  # noqa: F401 (a load ends as any import record does)
 from crm.flow.keys import UploadKey
 from crm.flow.model import Load
 
@@ -56,13 +57,6 @@ def current(tenant_id: str, distributor_id: str, period: str, kind: str = "flow"
         return FlowPeriodItem.get(keys.flow_period_pk(tenant_id, distributor_id, period, kind), "CURRENT")
     except FlowPeriodItem.DoesNotExist:
         return None
-
-
-def finish(item: FlowLoadItem, status: str, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(item, name, value)
-    item.status, item.finished_at = status, clock.now_iso()
-    item.save()
 
 
 def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **fields: Any) -> FlowLoadItem | None:
