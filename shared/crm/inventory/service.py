@@ -79,9 +79,9 @@ def snapshot_key(tenant_id: str, period: str) -> str:
     return f"inventory-snapshots/tenant={tenant_id}/period={period}/inventory.parquet"
 
 
-def batches_key(snapshot: str) -> str:
-    """The frozen batch lines, beside the products' (written first: a snapshot's key is stored last)."""
-    return snapshot.removesuffix("inventory.parquet") + "inventory-batches.parquet"
+def batches_key(products: str) -> str:
+    """The batch lines of a stored result, beside its products' (a frozen month's, or an open one's)."""
+    return products.removesuffix("inventory.parquet") + "inventory-batches.parquet"
 
 
 class InventoryService:
@@ -119,14 +119,13 @@ class InventoryService:
         """compute(), or what it gave for the very same inputs (a page after the first, the export, a colleague
         with the same scope): any new load, adjustment, opening or ERP report changes the fingerprint."""
         fingerprint = self._fingerprint(period, distributors, policy)
-        key = f"{COMPUTED_PREFIX}tenant={self.tenant}/period={period}/{fingerprint}/"
+        key = f"{COMPUTED_PREFIX}tenant={self.tenant}/period={period}/{fingerprint}/inventory.parquet"
         try:
-            return Reconciliation(self._read(key + "inventory.parquet"), self._read(key + "inventory-batches.parquet"))
+            return Reconciliation(self._read(key), self._read(batches_key(key)))
         except _s3().exceptions.NoSuchKey:
             pass
         result = self.compute(period, distributors, policy)
-        self._write(key + "inventory-batches.parquet", result.batches)  # the products last: read first, found last
-        self._write(key + "inventory.parquet", result.products)
+        self._store(key, result)
         return result
 
     def _fingerprint(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> str:
@@ -145,10 +144,12 @@ class InventoryService:
     def _read(self, key: str) -> pa.Table:
         return pq.read_table(io.BytesIO(_s3().get_object(Bucket=self.bucket, Key=key)["Body"].read()))
 
-    def _write(self, key: str, table: pa.Table) -> None:
-        sink = io.BytesIO()
-        pq.write_table(table, sink, compression="zstd")
-        _s3().put_object(Bucket=self.bucket, Key=key, Body=sink.getvalue())
+    def _store(self, key: str, result: Reconciliation) -> None:
+        """The product lines under `key`, the batch lines beside them (written first: found with the products)."""
+        for table, object_key in ((result.batches, batches_key(key)), (result.products, key)):
+            sink = io.BytesIO()
+            pq.write_table(table, sink, compression="zstd")
+            _s3().put_object(Bucket=self.bucket, Key=object_key, Body=sink.getvalue())
 
     def compute(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> Reconciliation:
         """The month's calculation from what is stored now (see crm.inventory.reconcile)."""
@@ -236,8 +237,7 @@ class InventoryService:
         policy = self.policy_now()
         result = self.compute(period, None, policy)
         key = snapshot_key(self.tenant, period)
-        for table, object_key in ((result.batches, batches_key(key)), (result.products, key)):
-            self._write(object_key, table)
+        self._store(key, result)
         carried = carry_forward(result, policy.carry_forward)
         openings.carry(self.tenant, periods.following(period), carried, self.p.user_id)
         item.status, item.closed_at, item.closed_by = "closed", clock.now_iso(), self.p.user_id
@@ -342,6 +342,7 @@ class InventoryService:
         if asked is None and own_distributor(self.p) is None:
             return distributors_in_scope(self.p)
         return {distributor_in_scope(self.p, asked)}
+
 
 def only(table: pa.Table, distributors: set[str] | None) -> pa.Table:
     """The rows of those distributors (None: every one)."""
