@@ -223,16 +223,17 @@ def demo_files(code: str, period: str) -> dict[FileKind, bytes]:
     """Last month as one demo distributor sends it: its flow (流向) with a totals row, its opening stock and,
     but for NO_STOCK_REPORT, its stock report (库存): what it held, shipped in by us, less what it sold; one
     product counted 12 short, so the month has a variance over the threshold to show."""
+    rows = demo_flow_rows(code, period)
     lines = ["销售日期,商品编码,商品名称,规格,数量,单位,客户名称"]
-    lines += [f"{day},{p['sku']},{p['name']},{p['spec']},{q},{unit},{buyer}"
-              for day, p, q, unit, buyer in demo_flow_rows(code, period)]
-    lines.append(f"合计,,,,{sum(q for _, _, q, _, _ in demo_flow_rows(code, period))},,")
+    lines += [f"{day},{p['sku']},{p['name']},{p['spec']},{q},{unit},{buyer}" for day, p, q, unit, buyer in rows]
+    lines.append(f"合计,,,,{sum(q for _, _, q, _, _ in rows)},,")
     files = {FileKind.FLOW: lines}
     unit = {p["sku"]: p["base_unit"] for p in product_rows()}
     opening = {sku: 100 for sku in unit}
     files[FileKind.OPENING] = ["商品编码,期初数量,单位", *(f"{sku},{q},{unit[sku]}" for sku, q in opening.items())]
     if code != NO_STOCK_REPORT:
-        closing = {sku: opening[sku] + shipped - sold(code, period).get(sku, 0)
+        out = sold(code, period)
+        closing = {sku: opening[sku] + shipped - out.get(sku, 0)
                    for sku, shipped in our_shipments(code, period).items()}
         closing["P1003"] -= 12
         files[FileKind.INVENTORY] = ["商品编码,结存数量,单位",
@@ -242,8 +243,8 @@ def demo_files(code: str, period: str) -> dict[FileKind, bytes]:
 
 def our_shipments(code: str, period: str) -> dict[str, int]:
     """What we shipped the distributor in the month: what it sold, rounded up to whole cases."""
-    case = {p["sku"]: int(p["case_size"]) for p in product_rows()}
-    return {sku: -(-max(sold(code, period).get(sku, 0), 1) // case[sku]) * case[sku] for sku in case}
+    case, out = {p["sku"]: int(p["case_size"]) for p in product_rows()}, sold(code, period)
+    return {sku: -(-max(out.get(sku, 0), 1) // case[sku]) * case[sku] for sku in case}
 
 
 def seed_files(cloud: LocalCloud, today: date | None = None) -> int:
