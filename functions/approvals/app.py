@@ -1,4 +1,4 @@
-"""Approvals API: the approver's inbox, one approval, decisions; HQ's approval policies."""
+"""Approvals API: the approver's inbox, one approval, decisions; HQ's approval policies; delegations (工作代理)."""
 
 from typing import Annotated, Any
 
@@ -13,6 +13,7 @@ from crm.approvals.service import ApprovalService
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.ids import ULID_PATTERN
+from crm.org.delegations import Delegation, DelegationIn, DelegationPage, DelegationService
 
 logger = Logger()
 metrics = Metrics()
@@ -39,7 +40,8 @@ def get_approval(approval_id: ApprovalIdPath) -> Response[Approval]:
 
 
 @app.post("/approvals/<approval_id>/decision", tags=["approvals"],
-          summary="Approve or reject the current step (its approver only; a rejection needs a comment)",
+          summary="Approve or reject the current step (its approver, or their deputy; a rejection needs a comment). "
+                  "409 with the approval's status once the run has ended, or while its run is being restarted",
           responses=http.documented(200, Approval, 403, 404, 409))
 def decide(approval_id: ApprovalIdPath, body: Annotated[Decision, Body()]) -> Response[Approval]:
     decided = approvals().decide(approval_id, body)
@@ -62,6 +64,32 @@ def put_policy(kind: Annotated[Kind, Path()], body: Annotated[Policy, Body()],
                if_match: http.IfMatch = None) -> Response[Policy]:
     policy, version = approvals().put_policy(kind, body, http.required_version(if_match))
     return http.reply(policy, version=version)
+
+
+DelegationIdPath = Annotated[str, Path(pattern=ULID_PATTERN, description="Delegation id (ULID)")]
+
+
+@app.post("/delegations", tags=["approvals"],
+          summary="Name a deputy (工作代理) for a date range: approvals that would go to you go to them as well; "
+                  "it ends by itself after ends_on (HQ admins may name one for someone else)",
+          responses=http.documented(201, Delegation, 403, 409, 422))
+def create_delegation(body: Annotated[DelegationIn, Body()]) -> Response[Delegation]:
+    created = DelegationService(http.principal(app)).create(body)
+    return http.reply(created, 201, created.version)
+
+
+@app.get("/delegations", tags=["approvals"], summary="My delegations, given and received (HQ admins: all)",
+         responses=http.documented(200, DelegationPage))
+def list_delegations() -> DelegationPage:
+    return DelegationService(http.principal(app)).list()
+
+
+@app.post("/delegations/<delegation_id>/cancel", tags=["approvals"],
+          summary="End a delegation before its last day (If-Match)",
+          responses=http.documented(200, Delegation, 403, 404, 409, 412, 428))
+def cancel_delegation(delegation_id: DelegationIdPath, if_match: http.IfMatch = None) -> Response[Delegation]:
+    cancelled = DelegationService(http.principal(app)).cancel(delegation_id, http.required_version(if_match))
+    return http.reply(cancelled, version=cancelled.version)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

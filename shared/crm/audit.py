@@ -2,6 +2,11 @@
 
 from typing import Any
 
+from crm.clock import now_iso
+from crm.db.models import AuditItem
+from crm.db.transaction import Transaction
+from crm.ids import new_id
+
 
 def diff(
     before: dict[str, Any] | None, after: dict[str, Any], ignore: frozenset[str] = frozenset()
@@ -16,3 +21,10 @@ def diff(
         if old != new and not (before == {} and new in (None, [], {})):
             changes[field] = {"before": old, "after": new}
     return changes
+
+
+def stage(tx: Transaction, pk: str, tenant_id: str, action: str, actor_id: str,
+          changes: dict[str, dict[str, Any]] | None = None, reason: str | None = None) -> None:
+    """Adds the audit entry of a change to the transaction that makes the change (both or neither)."""
+    tx.put(AuditItem(pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action=action, actor_id=actor_id,
+                     at=now_iso(), reason=reason, changes=changes or {}))

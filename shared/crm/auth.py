@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order:erp": frozenset({Role.ERP}),
     "approval:decide": MANAGERS | {Role.FINANCE},
     "approval:read": OFFICE | {Role.DISTRIBUTOR},
+    "delegation:write": MANAGERS | {Role.FINANCE},  # name a deputy (工作代理) for one's own approvals
+    "delegation:others": frozenset({Role.HQ_ADMIN}),  # ... or for someone else (who is away already)
     "visit:read": OFFICE,
     "visit:write": frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN}),  # who visits customers
     "visit:policy": frozenset({Role.HQ_ADMIN}),  # geofence and visit frequencies

@@ -3,9 +3,8 @@
 import json
 from decimal import Decimal
 
+from crm.approvals import repository
 from crm.approvals.model import ApproverRole, Kind, Policy, PolicyStep, Step
-from crm.db.keys import approval_policy_pk
-from crm.db.models import ApprovalPolicyItem
 from crm.errors import InvalidInput
 from crm.org import directory
 
@@ -39,9 +38,8 @@ def policy_for(tenant_id: str, kind: Kind) -> Policy:
 
 def stored_policy(tenant_id: str, kind: Kind) -> tuple[Policy, int]:
     """The tenant's policy for the kind and its version; the default and version 0 when none is stored."""
-    try:
-        item = ApprovalPolicyItem.get(approval_policy_pk(tenant_id), kind.value)
-    except ApprovalPolicyItem.DoesNotExist:
+    item = repository.policy_item(tenant_id, kind)
+    if item is None:
         return DEFAULT_POLICIES[kind], 0
     return Policy.model_validate(json.loads(item.policy)), item.version or 0
 
@@ -59,7 +57,23 @@ def applicable(policy: Policy, amount: Decimal | None, over_credit: bool) -> lis
 def approver(tenant_id: str, role: ApproverRole, org_unit_id: str, exclude: set[str]) -> tuple[ApproverRole, str]:
     """The nearest holder of the role above org_unit_id (HQ roles: anyone holding it); when the role is
     vacant there, or held only by someone excluded (the submitter never approves their own request),
-    the next level up."""
+    the next level up. InvalidInput (422) when nobody is left."""
+    found = nearest_approver(tenant_id, role, org_unit_id, exclude)
+    if found is None:
+        raise InvalidInput("Nobody can approve this: the tenant has no approver above this org unit.")
+    return found
+
+
+def escalation_approver(tenant_id: str, role: ApproverRole, org_unit_id: str, exclude: set[str]) -> str | None:
+    """Who else may decide a step nobody decided in time: the next level up from the step's role; None at
+    the top (or when everyone above is already an approver): the step stays with whom it has."""
+    up = NEXT_LEVEL[role]
+    found = nearest_approver(tenant_id, up, org_unit_id, exclude) if up is not None else None
+    return found[1] if found else None
+
+
+def nearest_approver(tenant_id: str, role: ApproverRole, org_unit_id: str,
+                     exclude: set[str]) -> tuple[ApproverRole, str] | None:
     people = [u for u in directory.users(tenant_id) if u.active and u.id not in exclude]
     current: ApproverRole | None = role
     while current is not None:
@@ -75,7 +89,7 @@ def approver(tenant_id: str, role: ApproverRole, org_unit_id: str, exclude: set[
                     return current, here[0].id
                 unit = directory.find_unit(tenant_id, unit.parent_id) if unit.parent_id else None
         current = NEXT_LEVEL[current]
-    raise InvalidInput("Nobody can approve this: the tenant has no approver above this org unit.")
+    return None
 
 
 def plan_steps(tenant_id: str, kind: Kind, org_unit_id: str, amount: Decimal | None, over_credit: bool,

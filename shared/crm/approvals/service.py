@@ -1,39 +1,52 @@
-"""Approval runs: start one for a subject, the approver's inbox and decision, and the worker actions the
-state machine (infra/statemachines/approval.asl.json) calls while it waits with task tokens.
+"""The approval engine (审批): generic over what it approves. A subject's package asks for a run (plan, then
+stage it in the subject's own transaction, then launch it); the state machine
+(infra/statemachines/approval.asl.json) waits with task tokens and calls the worker actions below; the end is
+applied through the `Subject` the composition root registered for the kind (crm.approvals.subjects).
 
-The state machine owns the waiting (reminder, escalation); DynamoDB owns the truth (who decided what).
-A decision is written first, conditional on the version read (two approvers at once: one wins, the other
-gets 409), and only then handed to the waiting execution with SendTaskSuccess.
+DynamoDB holds the truth (who decided what), Step Functions the waiting. A decision is written first,
+conditional on the version read (two approvers at once: one wins, the other gets 409), then handed to the
+waiting execution. Every run ends approved, rejected, withdrawn or expired (APPROVAL_TRANSITIONS); a run whose
+execution stopped is started again by `repair` (the reconciler's pass, or a decision that finds it stopped).
 """
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
-import boto3
+from aws_lambda_powertools import Logger
 
-from crm import clock
-from crm.approvals import subjects
-from crm.approvals.model import Approval, ApprovalRequest, Decision, InboxEntry, InboxPage, Kind, Policy, Step
-from crm.approvals.policy import NEXT_LEVEL, approver, plan_steps, stored_policy
+from crm import clock, events
+from crm.approvals import repository as repo
+from crm.approvals import runs
+from crm.approvals.model import (
+    ENDED,
+    Action,
+    Approval,
+    ApprovalRequest,
+    Decision,
+    InboxPage,
+    Kind,
+    Policy,
+    Status,
+    Step,
+    next_status,
+)
+from crm.approvals.policy import escalation_approver, plan_steps, stored_policy
+from crm.approvals.repository import Run
+from crm.approvals.subjects import Outcome, Registry
+from crm.audit import stage as stage_audit
 from crm.auth import Principal, Role, require
-from crm.config import get_settings
 from crm.db import keys
-from crm.db.models import ApprovalItem, ApprovalPolicyItem, AuditItem, InboxItem
-from crm.db.paging import query_page
+from crm.db.models import ApprovalPolicyItem
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from crm.ids import new_id
+from crm.org import delegations
 
-
-def _sfn():  # type: ignore[no-untyped-def]
-    return boto3.client("stepfunctions")
-
-
-def _events():  # type: ignore[no-untyped-def]
-    return boto3.client("events")
+logger = Logger(child=True)
+SOURCE = "crm.approvals"
+MAX_ATTEMPTS = 5  # executions per run; past that a person looks (ApprovalRunsStuck alarm)
+SYSTEM = "system"
 
 
 # ----------------------------------------------------------------------------- starting and withdrawing
@@ -41,7 +54,7 @@ def _events():  # type: ignore[no-untyped-def]
 
 @dataclass(frozen=True)
 class Planned:
-    """An approval run decided but not started: who approves, by the tenant's policy."""
+    """An approval run decided but not stored: who approves, by the tenant's policy."""
 
     request: ApprovalRequest
     policy: Policy
@@ -49,69 +62,71 @@ class Planned:
 
 
 def plan(principal: Principal, req: ApprovalRequest) -> Planned:
-    """The steps of the run; 422 when nobody can approve it. A caller that changes its subject first (an
-    order to 'submitted') plans before that change, so a request nobody can approve leaves it as it was."""
+    """The steps of the run; 422 when nobody can approve it, before the subject changes anything."""
     policy, steps = plan_steps(principal.tenant_id, req.kind, req.org_unit_id, req.amount, req.over_credit,
                                principal.user_id)
     return Planned(req, policy, steps)
 
 
-def request(principal: Principal, req: ApprovalRequest) -> Approval:
-    """Plans the run and starts it (a subject with nothing to change first)."""
-    return start(principal, plan(principal, req))
-
-
-def start(principal: Principal, planned: Planned) -> Approval:
-    """Records the run and starts the state machine; this never changes the subject itself."""
-    req, policy, steps = planned.request, planned.policy, planned.steps
-    now = clock.now().isoformat()
+def stage(tx: Transaction, principal: Principal, planned: Planned) -> Run:
+    """The run's record, added to the subject's own transaction: it is the outbox item that `launch` starts
+    after the commit, and that the reconciler starts if `launch` never could. Never a subject without a run."""
+    req, policy = planned.request, planned.policy
     approval_id = new_id()
-    item = ApprovalItem(
-        keys.approval_pk(principal.tenant_id, approval_id), "META",
-        gsi2pk=keys.approvals_of_subject(principal.tenant_id, req.kind.value, req.subject_id),
-        gsi2sk=f"{now}#{approval_id}", tenant_id=principal.tenant_id, kind=req.kind.value,
-        subject_id=req.subject_id, subject_label=req.subject_label, org_unit_id=req.org_unit_id,
-        payload=None if req.payload is None else json.dumps(req.payload, ensure_ascii=False),
-        amount=None if req.amount is None else str(req.amount), status="pending", submitted_by=principal.user_id,
-        created_at=now, current=0, steps=_dump(steps), reminder_seconds=policy.reminder_after_seconds,
-        escalation_seconds=policy.escalate_after_seconds - policy.reminder_after_seconds,
-    )
+    approval = Approval(id=approval_id, kind=req.kind, subject_id=req.subject_id, subject_label=req.subject_label,
+                        org_unit_id=req.org_unit_id, amount=req.amount, payload=req.payload, status=Status.PENDING,
+                        submitted_by=principal.user_id, created_at=clock.now(), finished_at=None, current=0,
+                        steps=planned.steps, version=0)
+    run = Run(approval=approval, tenant_id=principal.tenant_id, attempt=1,
+              execution_arn=runs.execution_arn(principal.tenant_id, approval_id, 1),
+              reminder_seconds=policy.reminder_after_seconds,
+              escalation_seconds=policy.escalate_after_seconds - policy.reminder_after_seconds,
+              expire_after_seconds=policy.expire_after_seconds)
+    repo.stage(tx, run)
+    repo.stage_audit(tx, run, "approval.requested", principal.user_id)
+    return repo.bumped(run)
+
+
+def launch(run: Run) -> Approval:
+    """Starts the staged run's execution once its transaction committed. A failure here loses nothing: the
+    record names the execution it expects, and the reconciler starts it."""
+    try:
+        runs.start(run.tenant_id, run.id, run.attempt, _timings(run))
+    except Exception:  # any failure: the submit stands, the reconciler is the safety net
+        logger.exception("approval run not started; the reconciler will", extra={"approval_id": run.id})
+    return run.approval
+
+
+def request(principal: Principal, req: ApprovalRequest) -> Approval:
+    """Plans, stores and starts a run for a subject with nothing of its own to change."""
+    planned = plan(principal, req)
     tx = Transaction()
-    tx.put(item)
-    _stage_audit(tx, item, "approval.requested", principal.user_id, None)
+    run = stage(tx, principal, planned)
     tx.commit()
-    arn = get_settings().approval_state_machine_arn
-    if arn:  # started after the record exists, so the first worker call finds it
-        execution = _sfn().start_execution(
-            stateMachineArn=arn, name=f"{principal.tenant_id}-{approval_id}",
-            input=json.dumps({"tenant_id": principal.tenant_id, "approval_id": approval_id,
-                              "reminder_seconds": int(item.reminder_seconds),
-                              "escalation_seconds": int(item.escalation_seconds)}))
-        item.update(actions=[ApprovalItem.execution_arn.set(execution["executionArn"])])
-    return to_model(item)
+    return launch(run)
 
 
-def withdraw(principal: Principal, kind: Kind, subject_id: str) -> None:
-    """The submitter takes the request back: the pending approval ends as withdrawn."""
-    item = pending_for(principal.tenant_id, kind, subject_id)
-    if item is None:
-        return
-    token = item.task_token
-    item.status, item.finished_at, item.task_token = "withdrawn", clock.now().isoformat(), None
-    tx = Transaction()
-    tx.put(item)
-    _stage_inbox_clear(tx, item)
-    _stage_audit(tx, item, "approval.withdrawn", principal.user_id, None)
-    tx.commit()
-    if token:
-        _resume(token, "withdrawn")
+def stage_withdraw(tx: Transaction, principal: Principal, kind: Kind, subject_id: str) -> Run | None:
+    """The submitter takes the request back, in the subject's transaction: the pending run ends as withdrawn.
+    Pass what this returns to `after_withdraw` once the transaction committed."""
+    run = pending_for(principal.tenant_id, kind, subject_id)
+    if run is None:
+        return None
+    ended = _ended(run, Action.WITHDRAW, None)
+    repo.stage(tx, ended)
+    repo.stage_inbox_clear(tx, run, _inboxed(run))
+    repo.stage_audit(tx, ended, "approval.withdrawn", principal.user_id)
+    return run
 
 
-def pending_for(tenant_id: str, kind: Kind, subject_id: str) -> ApprovalItem | None:
-    found = ApprovalItem.by_subject.query(keys.approvals_of_subject(tenant_id, kind.value, subject_id),
-                                          scan_index_forward=False, limit=1)
-    latest = next(iter(found), None)
-    return latest if latest is not None and latest.status == "pending" else None
+def after_withdraw(run: Run | None) -> None:
+    if run is not None and run.task_token:
+        _hand_over(run, run.task_token, Status.WITHDRAWN.value)
+
+
+def pending_for(tenant_id: str, kind: Kind, subject_id: str) -> Run | None:
+    latest = repo.latest_of_subject(tenant_id, kind, subject_id)
+    return latest if latest is not None and latest.approval.status == Status.PENDING else None
 
 
 # ----------------------------------------------------------------------------- the approver's side
@@ -123,53 +138,65 @@ class ApprovalService:
 
     def inbox(self, limit: int, cursor: str | None) -> InboxPage:
         require(self.p, "approval:read")
-        page = query_page(InboxItem, "pk", keys.inbox_pk(self.p.tenant_id, self.p.user_id), limit=limit,
-                          cursor=cursor)
-        return InboxPage(items=[_inbox_entry(i) for i in page.items], next_cursor=page.cursor)
+        return repo.inbox(self.p.tenant_id, self.p.user_id, limit, cursor)
 
     def get(self, approval_id: str) -> Approval:
         require(self.p, "approval:read")
-        item = _load(self.p.tenant_id, approval_id)
-        steps = _load_steps(item)
-        involved = {item.submitted_by} | {a for s in steps for a in s.approvers}
-        if self.p.user_id not in involved and not self.p.has(Role.HQ_ADMIN):
+        run = repo.get(self.p.tenant_id, approval_id)
+        if not self._involved(run) and not self.p.has(Role.HQ_ADMIN):
             raise NotFound("No such approval.")
-        return to_model(item)
+        return run.approval
 
     def decide(self, approval_id: str, decision: Decision) -> Approval:
         require(self.p, "approval:decide")  # before any read
-        item = _load(self.p.tenant_id, approval_id)
-        steps = _load_steps(item)
-        step = steps[int(item.current)] if item.current < len(steps) else None
-        involved = {a for s in steps for a in s.approvers} | {item.submitted_by}
-        if self.p.user_id not in involved:
+        run = repo.get(self.p.tenant_id, approval_id)
+        if not self._involved(run):
             raise NotFound("No such approval.")
-        if item.status != "pending" or step is None:
-            raise Conflict(f"This approval is already {item.status}.")
-        if self.p.user_id not in step.approvers:
-            raise Forbidden(f"Step {int(item.current) + 1} ({step.role}) is not yours to decide.")
-        token = item.task_token
-        if not token or item.awaiting_step != item.current:
-            raise Conflict("This step is still being opened; try again in a moment.")
-        now = clock.now()
-        step.status = "approved" if decision.decision == "approve" else "rejected"
-        step.decided_by, step.decided_at, step.comment = self.p.user_id, now, decision.comment
-        last = int(item.current) + 1 >= len(steps)
-        outcome = "rejected" if step.status == "rejected" else ("approved" if last else "next")
-        before_current = int(item.current)
-        if outcome == "next":
-            item.current = before_current + 1
-        else:
-            item.status, item.finished_at = outcome, now.isoformat()
-        item.steps, item.task_token = _dump(steps), None
+        step = run.step
+        action = _decision_action(run, decision)
+        next_status(run.approval.status, action)  # 409 with the real status once the run has ended
+        assert step is not None
+        on_behalf_of = self._deciding_for(step)
+        token = self._waiting_token(run)
+        decided = _decided(run, action, step, self.p.user_id, on_behalf_of, decision.comment)
         tx = Transaction()
-        tx.put(item)  # conditional on the version read: a second approver acting at once gets 409
-        _stage_inbox_clear(tx, item, steps[before_current])
-        _stage_audit(tx, item, f"approval.{step.status}", self.p.user_id, decision.comment,
-                     {"step": {"before": before_current + 1, "after": int(item.current) + 1}})
+        repo.stage(tx, decided)  # conditional on the version read: a second approver acting at once gets 409
+        repo.stage_inbox_clear(tx, run, _inboxed(run))
+        repo.stage_audit(tx, decided, f"approval.{_verb(action)}", self.p.user_id,
+                         decision.comment, {"step": {"before": run.approval.current + 1,
+                                                     "after": decided.approval.current + 1},
+                                            **({"on_behalf_of": {"before": None, "after": on_behalf_of}}
+                                               if on_behalf_of else {})})
         tx.commit()
-        _resume(token, outcome)
-        return to_model(item)
+        decided = repo.bumped(decided)
+        outcome = "next" if action is Action.APPROVE_STEP else decided.approval.status.value
+        _hand_over(decided, token, outcome)
+        return decided.approval
+
+    def _involved(self, run: Run) -> bool:
+        people = {run.approval.submitted_by} | {a for s in run.approval.steps for a in s.approvers}
+        return self.p.user_id in people or bool(delegations.acting_for(self.p.tenant_id, self.p.user_id) & people)
+
+    def _deciding_for(self, step: Step) -> str | None:
+        """None when the caller is the step's approver; whom they stand in for when a deputy; 403 otherwise."""
+        if self.p.user_id in step.approvers:
+            return None
+        for absent in sorted(delegations.acting_for(self.p.tenant_id, self.p.user_id) & set(step.approvers)):
+            return absent
+        raise Forbidden(f"This step ({step.role}) is not yours to decide.")
+
+    def _waiting_token(self, run: Run) -> str:
+        """The token of the execution waiting for this step. When none waits, 409: either the step is being
+        opened (a moment), or the run stopped, and is started again now."""
+        state = runs.status(run.execution_arn)
+        if state == "RUNNING":
+            if run.task_token and run.awaiting_step == run.approval.current:
+                return run.task_token
+            raise Conflict("This step is still being opened; try again in a moment.",
+                           approval_status=run.approval.status.value)
+        repair(run, f"a decision found its run {state}")
+        raise Conflict(f"This approval's run had stopped ({state}); it has been started again: decide again in a "
+                       f"moment.", approval_status=run.approval.status.value, run=state)
 
     def get_policy(self, kind: Kind) -> tuple[Policy, int]:
         """The policy and its version (0: the default, never stored)."""
@@ -180,21 +207,18 @@ class ApprovalService:
         """Replaces the policy if it is still at `if_match` ("0" stores the first one over the default)."""
         if not self.p.has(Role.HQ_ADMIN):
             raise Forbidden("Only HQ sets approval policies.")
-        try:
-            item = ApprovalPolicyItem.get(keys.approval_policy_pk(self.p.tenant_id), kind.value)
-            before = json.loads(item.policy)
-        except ApprovalPolicyItem.DoesNotExist:
-            item, before = ApprovalPolicyItem(keys.approval_policy_pk(self.p.tenant_id), kind.value), None
+        item = repo.policy_item(self.p.tenant_id, kind)
+        before = None if item is None else item.policy
+        item = item or ApprovalPolicyItem(keys.approval_policy_pk(self.p.tenant_id), kind.value)
         version = item.version or 0
         if version != if_match:
             raise PreconditionFailed(f"The {kind.value} policy is at version {version}, not {if_match}: read it again.")
         item.policy = policy.model_dump_json()
-        item.updated_by, item.updated_at = self.p.user_id, clock.now().isoformat()
+        item.updated_by, item.updated_at = self.p.user_id, clock.now_iso()
         tx = Transaction()
         tx.put(item)
-        tx.put(AuditItem(item.pk, f"AUDIT#{new_id()}", tenant_id=self.p.tenant_id, action="approval_policy.set",
-                         actor_id=self.p.user_id, at=item.updated_at,
-                         changes={kind.value: {"before": before, "after": policy.model_dump(mode="json")}}))
+        stage_audit(tx, item.pk, self.p.tenant_id, "approval_policy.set", self.p.user_id,
+                    {kind.value: {"before": before, "after": item.policy}})
         tx.commit()  # conditional on the version read: a lost race is a 409
         return policy, version + 1
 
@@ -203,151 +227,241 @@ class ApprovalService:
 
 
 def open_step(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
-    """A step waits: keep the token and put the approval in its approvers' inboxes. If the approval ended
-    while no task was waiting (withdrawn at the wrong moment), resume at once with that outcome."""
-    item = _load(tenant_id, approval_id)
-    if item.status != "pending":
-        _resume(token, item.status)
-        return {"waiting": False}
-    steps = _load_steps(item)
-    step = steps[int(item.current)]
-    step.status = "pending"
-    item.task_token, item.awaiting_step, item.steps = token, item.current, _dump(steps)
-    tx = Transaction()
-    tx.put(item)
-    for user in step.approvers:
-        tx.put(_inbox_item(item, user, step))
-    tx.commit()
+    """A step waits: keep the token, put the approval in its approvers' (and deputies') inboxes, tell them.
+    A run that ended meanwhile (withdrawn, decided while no execution waited) or is past its expiry goes on
+    to its end at once."""
+    run = repo.get(tenant_id, approval_id)
+    if (ended := _end_if_due(run, token)) is not None:
+        return ended
+    step = run.step
+    assert step is not None
+    opened = _with_step(run, step.model_copy(update={"status": "pending"}), task_token=token,
+                        awaiting_step=run.approval.current)
+    _save_with_inboxes(opened, run)
+    _publish(opened, "ApprovalWaiting", "waiting")
     return {"waiting": True}
 
 
 def remind(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
     """No decision within the reminder time: tell the approvers again, keep waiting with the new token."""
-    item = _load(tenant_id, approval_id)
-    if item.status != "pending":
-        _resume(token, item.status)
-        return {"waiting": False}
-    steps = _load_steps(item)
-    steps[int(item.current)].reminded_at = clock.now()
-    item.task_token, item.awaiting_step, item.steps = token, item.current, _dump(steps)
-    item.save()
-    _publish("ApprovalReminder", item, {"approvers": steps[int(item.current)].approvers})
+    run = repo.get(tenant_id, approval_id)
+    if run.awaiting_step != run.approval.current:  # decided meanwhile, the next step never opened: open it
+        return open_step(tenant_id, approval_id, token)
+    if (ended := _end_if_due(run, token)) is not None:
+        return ended
+    step = run.step
+    assert step is not None
+    next_status(run.approval.status, Action.REMIND)
+    reminded = _with_step(run, step.model_copy(update={"reminded_at": clock.now(), "reminders": step.reminders + 1}),
+                          task_token=token, awaiting_step=run.approval.current)
+    _save_with_inboxes(reminded, run)
+    _publish(reminded, "ApprovalReminder", f"reminder:{step.reminders + 1}")
     return {"waiting": True}
 
 
 def escalate(tenant_id: str, approval_id: str) -> dict[str, Any]:
-    """No decision within the escalation time: the next level up may decide this step too."""
-    item = _load(tenant_id, approval_id)
-    if item.status != "pending":
+    """No decision within the escalation time: the next level up may decide this step too. At the top
+    nobody is added: the step stays with its approvers, who are reminded again."""
+    run = repo.get(tenant_id, approval_id)
+    step = run.step
+    if run.approval.status != Status.PENDING or step is None:
         return {"escalated": False}
-    steps = _load_steps(item)
-    step = steps[int(item.current)]
-    up = NEXT_LEVEL[step.role]
-    if up is not None:
-        _, user = approver(tenant_id, up, item.org_unit_id, exclude={item.submitted_by, *step.approvers})
-        step.approvers.append(user)
-    step.escalated_at = clock.now()
-    item.steps, item.task_token = _dump(steps), None
+    next_status(run.approval.status, Action.ESCALATE)
+    up = escalation_approver(tenant_id, step.role, run.approval.org_unit_id,
+                             exclude={run.approval.submitted_by, *step.approvers})
+    approvers = [*step.approvers, up] if up else step.approvers
+    escalated = _with_step(run, step.model_copy(update={"approvers": approvers, "escalated_at": clock.now(),
+                                                        "escalations": step.escalations + 1}), task_token=None)
     tx = Transaction()
-    tx.put(item)
-    _stage_audit(tx, item, "approval.escalated", "system", None,
-                 {"approvers": {"before": step.approvers[:-1], "after": step.approvers}})
+    repo.stage(tx, escalated)
+    repo.stage_audit(tx, escalated, "approval.escalated", SYSTEM, None if up else "no one above: stays at the top",
+                     {"approvers": {"before": step.approvers, "after": approvers}})
     tx.commit()
-    _publish("ApprovalEscalated", item, {"approvers": step.approvers})
-    return {"escalated": True}
+    if up:
+        _publish(escalated, "ApprovalEscalated", f"escalated:{step.escalations + 1}", escalated_to=[up])
+    return {"escalated": bool(up)}
 
 
-def finish(tenant_id: str, approval_id: str, outcome: str) -> dict[str, Any]:
-    """The run ended: apply the outcome to the subject (safe to repeat: subjects ignore a repeat)."""
-    item = _load(tenant_id, approval_id)
-    steps = _load_steps(item)
-    last = next((s for s in reversed(steps) if s.decided_by), None)
-    by, comment = (last.decided_by, last.comment) if last else ("system", None)
-    payload = json.loads(item.payload) if item.payload else None
-    if outcome == "approved":
-        subjects.approved(Kind(item.kind), tenant_id, item.subject_id, by or "system", comment, payload)
-    elif outcome == "rejected":
-        subjects.rejected(Kind(item.kind), tenant_id, item.subject_id, by or "system", comment, payload)
-    _publish("ApprovalFinished", item, {"outcome": outcome})
-    return {"outcome": outcome}
+def finish(tenant_id: str, approval_id: str, subjects: Registry) -> dict[str, Any]:
+    """The run ended: apply its end to the subject once (subjects ignore a repeat), tell the submitter."""
+    run = repo.get(tenant_id, approval_id)
+    a = run.approval
+    if a.status not in ENDED:
+        raise RuntimeError(f"approval {approval_id} is {a.status.value}; only an ended run finishes")
+    if run.applied_at is None:
+        last = next((s for s in reversed(a.steps) if s.decided_by), None)
+        by = last.decided_by if last and last.decided_by and a.status != Status.EXPIRED else SYSTEM
+        comment = a.reason if a.status == Status.EXPIRED else (last.comment if last else None)
+        subjects.apply(a.kind, a.status.value, Outcome(tenant_id, a.id, a.subject_id, by, comment, a.payload))
+        repo.save(run.model_copy(update={"applied_at": clock.now_iso(), "task_token": None}))
+    if a.status in (Status.APPROVED, Status.REJECTED):
+        last = next((s for s in reversed(a.steps) if s.decided_by), None)
+        _publish(run, "ApprovalDecided", "decided", outcome=a.status.value,
+                 decided_by=last.decided_by if last else None, comment=last.comment if last else None)
+    elif a.status == Status.EXPIRED:
+        _publish(run, "ApprovalExpired", "expired", reason=a.reason)
+    return {"outcome": a.status.value}
+
+
+def record_failure(tenant_id: str, approval_id: str, error: dict[str, Any]) -> dict[str, Any]:
+    """A state kept failing after its retries: note it on the run (audited) before the execution fails; the
+    failed-executions alarm tells ops, and the reconciler starts the run again."""
+    run = repo.get(tenant_id, approval_id)
+    tx = Transaction()
+    repo.stage(tx, run.model_copy(update={"task_token": None}))
+    repo.stage_audit(tx, run, "approval.run_failed", SYSTEM, str(error.get("Cause") or error.get("Error"))[:500])
+    tx.commit()
+    return {"recorded": True}
+
+
+# ----------------------------------------------------------------------------- repair (the reconciler)
+
+
+def reconcile(grace_seconds: int = 60) -> dict[str, int]:
+    """One pass over every tenant's open runs: any whose execution is not running is started again (a run
+    never started, stopped by hand, failed). Safe to run twice at once: a start is named per attempt."""
+    counts = {"checked": 0, "repaired": 0, "stuck": 0}
+    created_before = (clock.now() - timedelta(seconds=grace_seconds)).isoformat()
+    for tenant_id, approval_id in repo.open_runs(created_before):
+        counts["checked"] += 1
+        run = repo.get(tenant_id, approval_id)
+        state = runs.status(run.execution_arn)
+        if run.applied_at is not None or state == "RUNNING":
+            continue
+        if run.attempt >= MAX_ATTEMPTS:
+            counts["stuck"] += 1
+            logger.error("approval run stuck after %d attempts", run.attempt,
+                         extra={"tenant_id": tenant_id, "approval_id": approval_id})
+            continue
+        repair(run, f"the reconciler found its run {state}")
+        counts["repaired"] += 1
+    return counts
+
+
+def repair(run: Run, why: str) -> None:
+    """Starts the run's next execution, which carries on from what the record says: it opens the current step
+    again, or goes straight to the end (applying it) when the run ended while nothing waited."""
+    attempt = run.attempt + 1
+    restarted = run.model_copy(update={"attempt": attempt, "task_token": None,
+                                       "execution_arn": runs.execution_arn(run.tenant_id, run.id, attempt)})
+    tx = Transaction()
+    repo.stage(tx, restarted)  # conditional: of two repairs at once, one starts the run
+    repo.stage_audit(tx, restarted, "approval.run_restarted", SYSTEM, why, {"attempt": {"before": run.attempt,
+                                                                                        "after": attempt}})
+    tx.commit()
+    runs.start(run.tenant_id, run.id, attempt, _timings(run))
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _resume(token: str, outcome: str) -> None:
-    try:
-        _sfn().send_task_success(taskToken=token, output=json.dumps({"outcome": outcome}))
-    except _sfn().exceptions.TaskTimedOut:
-        pass  # the step timed out meanwhile; the worker that opens the next wait sees the recorded outcome
-    except _sfn().exceptions.InvalidToken:
-        pass
+def _timings(run: Run) -> dict[str, int]:
+    return {"reminder_seconds": run.reminder_seconds, "escalation_seconds": run.escalation_seconds}
 
 
-def _publish(detail_type: str, item: ApprovalItem, extra: dict[str, Any]) -> None:
-    bus = get_settings().event_bus_name
-    if not bus:
-        return
-    detail = {"tenant_id": item.tenant_id, "approval_id": _id(item),
-              "kind": item.kind, "subject_id": item.subject_id, **extra}
-    _events().put_events(Entries=[{"Source": "crm.approvals", "DetailType": detail_type,
-                                   "Detail": json.dumps(detail), "EventBusName": bus}])
+def _end_if_due(run: Run, token: str) -> dict[str, Any] | None:
+    """A run that has ended, or has been pending longer than its policy allows, goes to its end now."""
+    if run.approval.status == Status.PENDING and _past_expiry(run):
+        reason = f"No decision within {run.expire_after_seconds} seconds of submission (policy): expired."
+        expired = _ended(run, Action.EXPIRE, reason)
+        tx = Transaction()
+        repo.stage(tx, expired)
+        repo.stage_inbox_clear(tx, run, _inboxed(run))
+        repo.stage_audit(tx, expired, "approval.expired", SYSTEM, reason)
+        tx.commit()
+        run = repo.bumped(expired)
+    if run.approval.status == Status.PENDING:
+        return None
+    _hand_over(run, token, run.approval.status.value)
+    return {"waiting": False}
 
 
-def _id(item: ApprovalItem) -> str:
-    return item.pk.rsplit("#", 1)[-1]  # pk T#<tenant>#APPROVAL#<id>
+def _past_expiry(run: Run) -> bool:
+    if run.expire_after_seconds is None:
+        return False
+    return clock.now() >= run.approval.created_at + timedelta(seconds=run.expire_after_seconds)
 
 
-def _load(tenant_id: str, approval_id: str) -> ApprovalItem:
-    try:
-        return ApprovalItem.get(keys.approval_pk(tenant_id, approval_id), "META")
-    except ApprovalItem.DoesNotExist:
-        raise NotFound("No such approval.") from None
+def _hand_over(run: Run, token: str, outcome: str) -> None:
+    """Resumes the waiting execution; if none waits any more (stopped), the run is repaired instead."""
+    if runs.resume(token, outcome) == runs.LOST and runs.status(run.execution_arn) != "RUNNING":
+        repair(repo.get(run.tenant_id, run.id), "its execution had stopped when the outcome was handed over")
 
 
-def _load_steps(item: ApprovalItem) -> list[Step]:
-    return [Step.model_validate(s) for s in json.loads(item.steps)]
+def _decision_action(run: Run, decision: Decision) -> Action:
+    if decision.decision == "reject":
+        return Action.REJECT
+    return Action.APPROVE if run.approval.current + 1 >= len(run.approval.steps) else Action.APPROVE_STEP
 
 
-def _dump(steps: list[Step]) -> str:
-    return json.dumps([s.model_dump(mode="json") for s in steps])
+def _verb(action: Action) -> str:
+    return "rejected" if action is Action.REJECT else "approved"
 
 
-def _inbox_item(item: ApprovalItem, user: str, step: Step) -> InboxItem:
-    approval_id = _id(item)
-    return InboxItem(keys.inbox_pk(item.tenant_id, user), f"{item.created_at}#{approval_id}",
-                     approval_id=approval_id, kind=item.kind, subject_id=item.subject_id,
-                     subject_label=item.subject_label, amount=item.amount, submitted_by=item.submitted_by,
-                     created_at=item.created_at, step=int(item.current), role=step.role)
+def _decided(run: Run, action: Action, step: Step, by: str, on_behalf_of: str | None, comment: str | None) -> Run:
+    now = clock.now()
+    decided_step = step.model_copy(update={"status": _verb(action), "decided_by": by, "on_behalf_of": on_behalf_of,
+                                           "decided_at": now, "comment": comment})
+    steps = [*run.approval.steps]
+    steps[run.approval.current] = decided_step
+    status = next_status(run.approval.status, action)
+    update: dict[str, Any] = {"steps": steps, "status": status}
+    if action is Action.APPROVE_STEP:
+        update["current"] = run.approval.current + 1
+    else:
+        update["finished_at"] = now
+    return run.model_copy(update={"approval": run.approval.model_copy(update=update), "task_token": None})
 
 
-def _stage_inbox_clear(tx: Transaction, item: ApprovalItem, step: Step | None = None) -> None:
-    steps = [step] if step is not None else _load_steps(item)
-    approval_id = _id(item)
-    for user in {a for s in steps for a in s.approvers}:
-        tx.delete(InboxItem(keys.inbox_pk(item.tenant_id, user), f"{item.created_at}#{approval_id}"))
+def _ended(run: Run, action: Action, reason: str | None) -> Run:
+    approval = run.approval.model_copy(update={"status": next_status(run.approval.status, action),
+                                               "finished_at": clock.now(), "reason": reason})
+    return run.model_copy(update={"approval": approval, "task_token": None})
 
 
-def _stage_audit(tx: Transaction, item: ApprovalItem, action: str, actor: str, reason: str | None,
-                 changes: dict[str, Any] | None = None) -> None:
-    tx.put(AuditItem(item.pk, f"AUDIT#{new_id()}", tenant_id=item.tenant_id, action=action, actor_id=actor,
-                     at=clock.now().isoformat(), reason=reason, changes=changes or {}))
+def _with_step(run: Run, step: Step, **fields: Any) -> Run:
+    steps = [*run.approval.steps]
+    steps[run.approval.current] = step
+    return run.model_copy(update={"approval": run.approval.model_copy(update={"steps": steps}), **fields})
 
 
-def _inbox_entry(i: InboxItem) -> InboxEntry:
-    return InboxEntry(approval_id=i.approval_id, kind=Kind(i.kind), subject_id=i.subject_id,
-                      subject_label=i.subject_label, amount=None if i.amount is None else Decimal(i.amount),
-                      submitted_by=i.submitted_by, created_at=datetime.fromisoformat(i.created_at),
-                      step=int(i.step), role=i.role)
+def _recipients(run: Run) -> dict[str, str | None]:
+    """Who sees the current step in their inbox: its approvers, and whoever stands in for one of them today."""
+    step = run.step
+    if step is None:
+        return {}
+    found: dict[str, str | None] = dict.fromkeys(step.approvers)
+    found.update(delegations.deputies_of(run.tenant_id, set(step.approvers)))
+    return found
 
 
-def to_model(item: ApprovalItem) -> Approval:
-    return Approval(
-        id=_id(item), kind=Kind(item.kind), subject_id=item.subject_id,
-        subject_label=item.subject_label, org_unit_id=item.org_unit_id,
-        payload=json.loads(item.payload) if item.payload else None,
-        amount=None if item.amount is None else Decimal(item.amount), status=item.status,
-        submitted_by=item.submitted_by, created_at=datetime.fromisoformat(item.created_at),
-        finished_at=datetime.fromisoformat(item.finished_at) if item.finished_at else None,
-        current=int(item.current), steps=_load_steps(item), version=int(item.version or 0),
-    )
+def _inboxed(run: Run) -> set[str]:
+    """Everyone whose inbox may hold this run: every step's approvers and the deputies it was given to."""
+    return {a for s in run.approval.steps for a in (*s.approvers, *s.deputies)}
+
+
+def _save_with_inboxes(run: Run, before: Run) -> None:
+    """The run and its inbox entries: today's approvers and deputies in, deputies whose delegation ended out."""
+    recipients = _recipients(run)
+    step = run.step
+    assert step is not None
+    deputies = sorted(u for u, for_whom in recipients.items() if for_whom is not None)
+    run = _with_step(run, step.model_copy(update={"deputies": deputies}))
+    tx = Transaction()
+    repo.stage(tx, run)
+    for user, on_behalf_of in recipients.items():
+        repo.stage_inbox(tx, run, user, on_behalf_of)
+    repo.stage_inbox_clear(tx, run, _inboxed(before) - _inboxed(run))
+    tx.commit()
+
+
+def _publish(run: Run, detail_type: str, happening: str, **extra: Any) -> None:
+    a = run.approval
+    step = run.step or (a.steps[-1] if a.steps else None)
+    to_submitter = detail_type in ("ApprovalDecided", "ApprovalExpired")
+    recipients = [a.submitted_by] if to_submitter else sorted(_recipients(run))
+    events.publish(SOURCE, detail_type, {
+        "tenant_id": run.tenant_id, "event_id": f"approval:{a.id}:step{a.current + 1}:{happening}",
+        "approval_id": a.id, "kind": a.kind.value, "subject_id": a.subject_id, "subject_label": a.subject_label,
+        "amount": None if a.amount is None else str(a.amount), "step": a.current + 1,
+        "role": step.role if step else None, "submitted_by": a.submitted_by, "recipients": recipients, **extra})

@@ -1,46 +1,63 @@
-"""What an approval's outcome does to its subject. Imported lazily: orders and customers call into
-approvals when they submit, and approvals calls back here when a run ends."""
+"""What the approval engine asks of the things it approves (the port), and the registry that wires them.
 
+The engine knows no domain: each kind's `Subject` lives in its own package (orders, returns, customers,
+inventory) and the composition root (functions/approval_worker/app.py) registers one per kind. A kind
+nobody registered is an error at start-up, never a silent fall-through.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from crm.approvals.model import Kind
 
 
-def approved(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str | None,
-             payload: dict[str, Any] | None) -> None:
-    if kind is Kind.ORDER:
-        from crm.orders.service import OrderService
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, as its subject needs to know it."""
 
-        OrderService.mark_approved(tenant_id, subject_id, by, comment)
-    elif kind is Kind.RETURN:
-        from crm.orders.returns import ReturnService
-
-        ReturnService.mark_approved(tenant_id, subject_id, by, comment)
-    elif kind is Kind.INVENTORY_ADJUSTMENT:
-        from crm.inventory import adjustments
-
-        adjustments.decided(tenant_id, subject_id, "approved", by, comment)
-    else:
-        from crm.customers.approvals import apply_approved
-
-        apply_approved(kind.value, tenant_id, subject_id, by, comment, payload)
+    tenant_id: str
+    approval_id: str
+    subject_id: str
+    by: str  # the last decider, or "system" (expired)
+    comment: str | None  # the decider's comment, or why it expired
+    payload: dict[str, Any] | None  # what was asked, when the subject alone does not say (a new level)
 
 
-def rejected(kind: Kind, tenant_id: str, subject_id: str, by: str, comment: str | None,
-             payload: dict[str, Any] | None) -> None:
-    if kind is Kind.ORDER:
-        from crm.orders.service import OrderService
+class Subject(ABC):
+    """One kind of approvable thing. Each method is called once per end, and must be safe to call again
+    (a retried or repaired run calls it a second time): a subject already in the outcome's state is left."""
 
-        OrderService.mark_rejected(tenant_id, subject_id, by, comment)
-    elif kind is Kind.RETURN:
-        from crm.orders.returns import ReturnService
+    @abstractmethod
+    def approved(self, outcome: Outcome) -> None: ...
 
-        ReturnService.mark_rejected(tenant_id, subject_id, by, comment)
-    elif kind is Kind.INVENTORY_ADJUSTMENT:
-        from crm.inventory import adjustments
+    @abstractmethod
+    def rejected(self, outcome: Outcome) -> None: ...
 
-        adjustments.decided(tenant_id, subject_id, "rejected", by, comment)
-    else:
-        from crm.customers.approvals import apply_rejected
+    @abstractmethod
+    def expired(self, outcome: Outcome) -> None:
+        """Nobody decided in time: give the subject back to its submitter, saying why."""
 
-        apply_rejected(kind.value, tenant_id, subject_id, by, comment, payload)
+    def withdrawn(self, outcome: Outcome) -> None:  # noqa: B027 (optional: most subjects have nothing to do)
+        """The subject itself asked to end the run (it changed its own state first): nothing to do."""
+
+
+class Registry:
+    """Kind → Subject, complete: every Kind must have one."""
+
+    def __init__(self, subjects: Mapping[Kind, Subject]) -> None:
+        missing = set(Kind) - set(subjects)
+        if missing:
+            raise LookupError(f"no approval subject registered for {sorted(k.value for k in missing)}")
+        self._subjects = dict(subjects)
+
+    def __getitem__(self, kind: Kind) -> Subject:
+        return self._subjects[kind]
+
+    def apply(self, kind: Kind, status: str, outcome: Outcome) -> None:
+        """Calls the subject's method for the run's end status."""
+        subject = self._subjects[kind]
+        ends = {"approved": subject.approved, "rejected": subject.rejected, "expired": subject.expired,
+                "withdrawn": subject.withdrawn}
+        ends[status](outcome)

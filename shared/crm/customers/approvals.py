@@ -4,10 +4,9 @@ The request goes through the approval machinery (crm.approvals); the change itse
 CustomerService rules as a direct edit, on the final approver's behalf, when the run ends approved.
 """
 
-from typing import Any
-
 from crm.approvals import service as approvals
 from crm.approvals.model import Approval, ApprovalRequest, Kind
+from crm.approvals.subjects import Outcome, Subject
 from crm.auth import Principal, Role, require
 from crm.customers.model import CustomerPatch, LevelChange, Status
 from crm.customers.service import CustomerService
@@ -39,22 +38,39 @@ def request_level_change(principal: Principal, customer_id: str, change: LevelCh
         org_unit_id=customer.org_unit_id, payload=change.model_dump(mode="json")))
 
 
-def apply_approved(kind: str, tenant_id: str, customer_id: str, by: str, comment: str | None,
-                   payload: dict[str, Any] | None) -> None:
-    service = CustomerService(_acting_for(tenant_id, by))
-    customer = service.get(customer_id)
-    if kind == Kind.CUSTOMER_ACTIVATION.value:
-        if customer.status == Status.PROSPECT:  # a repeated finish changes nothing
-            service.update(customer_id, customer.version, CustomerPatch(status=Status.ACTIVE))
-    elif kind == Kind.LEVEL_CHANGE.value and payload is not None:
-        change = LevelChange.model_validate(payload)
+class ActivationSubject(Subject):
+    """prospect → active when approved, on the final approver's behalf; nothing changed before that."""
+
+    def approved(self, outcome: Outcome) -> None:
+        service = CustomerService(_acting_for(outcome.tenant_id, outcome.by))
+        customer = service.get(outcome.subject_id)
+        if customer.status == Status.PROSPECT:  # a repeated end changes nothing
+            service.update(outcome.subject_id, customer.version, CustomerPatch(status=Status.ACTIVE))
+
+    def rejected(self, outcome: Outcome) -> None:
+        """Nothing to undo: the customer never changed while the request was pending."""
+
+    def expired(self, outcome: Outcome) -> None:
+        """Nothing to undo; the request's expiry is on the approval (audited) for the rep to see."""
+
+
+class LevelChangeSubject(Subject):
+    """The requested level (payload) takes effect when approved, through the same rule as a direct change."""
+
+    def approved(self, outcome: Outcome) -> None:
+        if outcome.payload is None:
+            return
+        service = CustomerService(_acting_for(outcome.tenant_id, outcome.by))
+        customer = service.get(outcome.subject_id)
+        change = LevelChange.model_validate(outcome.payload)
         if customer.level != change.level:
-            service.change_level(customer_id, change, customer.version)
+            service.change_level(outcome.subject_id, change, customer.version)
 
+    def rejected(self, outcome: Outcome) -> None:
+        """Nothing to undo: the level never changed while the request was pending."""
 
-def apply_rejected(kind: str, tenant_id: str, customer_id: str, by: str, comment: str | None,
-                   payload: dict[str, Any] | None) -> None:
-    """Nothing to undo: the customer never changed while the request was pending."""
+    def expired(self, outcome: Outcome) -> None:
+        """Nothing to undo."""
 
 
 def _no_pending(principal: Principal, kind: Kind, customer_id: str) -> None:
@@ -63,7 +79,8 @@ def _no_pending(principal: Principal, kind: Kind, customer_id: str) -> None:
 
 
 def _acting_for(tenant_id: str, user_id: str) -> Principal:
-    """The approver, with tenant-wide reach: their approval is the authority for this one change."""
+    """The approver, with tenant-wide reach: their approval is the authority for this one change. An
+    approval's end is applied by the system (a user id no directory knows); so is this then."""
     user = directory.find_user(tenant_id, user_id)
     unit = user.org_unit_id if user else ""
     return Principal(tenant_id=tenant_id, user_id=user_id, org_unit_id=unit, roles=frozenset({Role.HQ_ADMIN}))

@@ -197,6 +197,15 @@ def approval_policy_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#APPROVALPOLICY"
 
 
+# Not a tenant's key: the reconciler looks at every tenant's open runs (few: runs pending or just ended).
+OPEN_APPROVAL_RUNS = "APPROVALRUNS#OPEN"
+
+
+def delegations_pk(tenant_id: str) -> str:
+    """A tenant's delegations (工作代理), sk <delegator>#<id>."""
+    return f"T#{tenant_id}#DELEGATIONS"
+
+
 # ----------------------------------------------------------------------------- order plans (订货计划)
 
 def plans_pk(tenant_id: str, month: str) -> str:

@@ -479,11 +479,16 @@ class ApprovalItem(VersionedItem):
     """pk T#t#APPROVAL#<id>, sk META: one approval run and its steps (JSON, a handful).
 
     gsi2 (T#t#APPROVALS#<kind>#<subject>, <created>#<id>) finds a subject's approvals, newest last.
+    gsi4 (APPROVALRUNS#OPEN, <created>#<tenant>#<id>), sparse: runs whose end is not yet applied to their
+    subject, for the reconciler; the key is removed once it is.
     """
 
     gsi2pk = UnicodeAttribute()
     gsi2sk = UnicodeAttribute()
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
     by_subject = _Gsi2()
+    open_runs = _Gsi4()
     tenant_id = UnicodeAttribute()
     kind = UnicodeAttribute()
     subject_id = UnicodeAttribute()
@@ -491,21 +496,25 @@ class ApprovalItem(VersionedItem):
     org_unit_id = UnicodeAttribute()
     payload = UnicodeAttribute(null=True)  # JSON: what is asked, when the subject alone does not say (a new level)
     amount = UnicodeAttribute(null=True)  # Decimal as text
-    status = UnicodeAttribute()  # pending | approved | rejected | withdrawn
+    status = UnicodeAttribute()  # pending | approved | rejected | withdrawn | expired
+    reason = UnicodeAttribute(null=True)  # why it ended without a decision
     submitted_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
+    applied_at = UnicodeAttribute(null=True)  # when the end was applied to the subject
     current = NumberAttribute(default=0)
     steps = UnicodeAttribute()  # JSON list of steps
     task_token = UnicodeAttribute(null=True)  # the waiting state machine task of the current step
     awaiting_step = NumberAttribute(null=True)  # which step the token belongs to
     execution_arn = UnicodeAttribute(null=True)
+    attempt = NumberAttribute(default=0)  # executions started for this run (a repair starts another)
     reminder_seconds = NumberAttribute()
     escalation_seconds = NumberAttribute()
+    expire_after_seconds = NumberAttribute(null=True)
 
 
 class InboxItem(Item):
-    """pk T#t#INBOX#<user>, sk <created>#<approval id>: what waits for this approver's decision."""
+    """pk T#t#INBOX#<user>, sk <created>#<approval id>: what waits for this approver's (or deputy's) decision."""
 
     approval_id = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -516,6 +525,7 @@ class InboxItem(Item):
     created_at = UnicodeAttribute()
     step = NumberAttribute()
     role = UnicodeAttribute()
+    on_behalf_of = UnicodeAttribute(null=True)  # set in a deputy's inbox: whose approval this is
 
 
 class ApprovalPolicyItem(VersionedItem):
@@ -524,6 +534,24 @@ class ApprovalPolicyItem(VersionedItem):
     policy = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+class DelegationItem(VersionedItem):
+    """pk T#t#DELEGATIONS, sk <delegator>#<id>: a user's deputy (工作代理) for a date range. One small
+    partition per tenant, read whole to find who stands in for whom today."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    delegator_id = UnicodeAttribute()
+    deputy_id = UnicodeAttribute()
+    starts_on = UnicodeAttribute()  # yyyy-mm-dd, the tenant's dates, both days included
+    ends_on = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # active | cancelled (an active one ends by itself after ends_on)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    cancelled_by = UnicodeAttribute(null=True)
+    cancelled_at = UnicodeAttribute(null=True)
 
 
 class PlanItem(VersionedItem):

@@ -1,9 +1,10 @@
 """Inventory adjustments (调整单): asked for with a reason, decided by the approval machinery, audited.
 
-Only approved adjustments count in the month's calculation; the approval's end calls decided().
+Only approved adjustments count in the month's calculation; AdjustmentSubject receives the approval's end.
 """
 
 from crm import clock
+from crm.approvals.subjects import Outcome, Subject
 from crm.db import keys
 from crm.db.models import AdjustmentItem, AuditItem
 from crm.db.transaction import Transaction
@@ -18,7 +19,8 @@ def to_model(item: AdjustmentItem, approval_id: str | None = None) -> Adjustment
                       approval_id=approval_id, version=item.version or 0)
 
 
-def create(tenant_id: str, adjustment_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
+def stage(tx: Transaction, tenant_id: str, adjustment_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
+    """The adjustment (pending) and its audit entry, in the caller's transaction (with its approval run)."""
     now = clock.now_iso()
     item = AdjustmentItem(keys.adjustment_pk(tenant_id, adjustment_id), keys.META,
                           gsi1pk=keys.adjustments_pk(tenant_id, body.period),
@@ -26,11 +28,8 @@ def create(tenant_id: str, adjustment_id: str, body: AdjustmentIn, actor: str) -
                           period=body.period, distributor_id=body.distributor_id, sku=body.sku,
                           batch=body.batch, quantity=body.quantity, reason=body.reason, status="pending",
                           requested_by=actor, requested_at=now)
-    tx = Transaction()
     tx.put(item)
     tx.put(_audit(item, "adjustment.requested", actor, body.reason))
-    tx.commit()
-    item.version = 1
     return item
 
 
@@ -41,8 +40,21 @@ def get(tenant_id: str, adjustment_id: str) -> AdjustmentItem | None:
         return None
 
 
+class AdjustmentSubject(Subject):
+    """Only an approved adjustment counts in the month; the others end with the approval's outcome."""
+
+    def approved(self, outcome: Outcome) -> None:
+        decided(outcome.tenant_id, outcome.subject_id, "approved", outcome.by, outcome.comment)
+
+    def rejected(self, outcome: Outcome) -> None:
+        decided(outcome.tenant_id, outcome.subject_id, "rejected", outcome.by, outcome.comment)
+
+    def expired(self, outcome: Outcome) -> None:
+        decided(outcome.tenant_id, outcome.subject_id, "expired", outcome.by, outcome.comment)
+
+
 def decided(tenant_id: str, adjustment_id: str, outcome: str, by: str, comment: str | None) -> None:
-    """Called when the approval run ends (crm.approvals.subjects)."""
+    """The approval run's end, once: an adjustment no longer pending is left as it is."""
     item = get(tenant_id, adjustment_id)
     if item is None or item.status != "pending":
         return

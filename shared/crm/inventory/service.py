@@ -302,8 +302,12 @@ class InventoryService:
                           f"{body.quantity:+g} ({body.period}): {body.reason}",
             payload={"period": body.period, "distributor_id": body.distributor_id, "sku": body.sku,
                      "batch": body.batch, "quantity": body.quantity}))
-        item = adjustments.create(self.tenant, adjustment_id, body, self.p.user_id)
-        approval = approvals.start(self.p, planned)
+        tx = Transaction()
+        item = adjustments.stage(tx, self.tenant, adjustment_id, body, self.p.user_id)
+        run = approvals.stage(tx, self.p, planned)  # the adjustment and its approval run: both or neither
+        tx.commit()
+        item.version = 1
+        approval = approvals.launch(run)
         return adjustments.to_model(item, approval.id)
 
     def list_adjustments(self, period: str, distributor_id: str | None) -> list[Adjustment]:

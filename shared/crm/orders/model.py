@@ -73,6 +73,7 @@ class OrderAction(StrEnum):
     WITHDRAW = "withdraw"
     APPROVE = "approve"
     REJECT = "reject"
+    EXPIRE = "expire"  # nobody decided within the approval policy's time: back to the submitter
     PROCESS = "process"  # ERP: its order number
     SHIP = "ship"  # ERP: one delivery (more may follow)
     CLOSE = "close"
@@ -89,6 +90,7 @@ ORDER_TRANSITIONS: dict[tuple[OrderState, OrderAction], OrderState] = {
     (S.SUBMITTED, A.WITHDRAW): S.SAVED,
     (S.SUBMITTED, A.APPROVE): S.APPROVED,
     (S.SUBMITTED, A.REJECT): S.SAVED,
+    (S.SUBMITTED, A.EXPIRE): S.SAVED,
     (S.SUBMITTED, A.VOID): S.VOID,
     (S.APPROVED, A.PROCESS): S.PROCESSED,
     (S.PROCESSED, A.SHIP): S.SHIPPED,
@@ -105,6 +107,7 @@ class ReturnState(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    EXPIRED = "expired"  # nobody decided in time; its quantities went back to the order
     CLOSED = "closed"
 
 
@@ -112,6 +115,7 @@ class ReturnAction(StrEnum):
     SUBMIT = "submit"
     APPROVE = "approve"
     REJECT = "reject"
+    EXPIRE = "expire"
     CLOSE = "close"
 
 
@@ -121,6 +125,7 @@ RETURN_TRANSITIONS: dict[tuple[ReturnState | None, ReturnAction], ReturnState] =
     (None, RA.SUBMIT): R.SUBMITTED,
     (R.SUBMITTED, RA.APPROVE): R.APPROVED,
     (R.SUBMITTED, RA.REJECT): R.REJECTED,
+    (R.SUBMITTED, RA.EXPIRE): R.EXPIRED,
     (R.APPROVED, RA.CLOSE): R.CLOSED,
 }
 

@@ -115,10 +115,11 @@ class ReturnService:
         planned = plan_approval(self.p, ret, order)
         tx = Transaction()
         _change(None, ret, ReturnAction.SUBMIT, self.p.user_id, body.reason, tx)
+        run = approvals.stage(tx, self.p, planned)  # the return, the order's reservation and the run: one commit
         order_transition(order, OrderAction.RETURN, self.p.user_id, f"return {ret.id}: {body.reason}",
                          {"returned": returned}, tx)
         ret = ret.model_copy(update={"version": 1})
-        approvals.start(self.p, planned)  # after the return's transaction committed
+        approvals.launch(run)
         return ret
 
     def get(self, return_id: str) -> ReturnRequest:
@@ -152,7 +153,7 @@ class ReturnService:
         require(self.p, "order:create")
         return _transition(self._visible(return_id), ReturnAction.CLOSE, self.p.user_id, comment)
 
-    # ------------------------------------------------------------------ approval (called by crm.approvals)
+    # ------------------------------------------------------------------ approval (crm.orders.approval)
 
     @staticmethod
     def mark_approved(tenant_id: str, return_id: str, by: str, comment: str | None = None) -> ReturnRequest:
@@ -162,16 +163,25 @@ class ReturnService:
     @staticmethod
     def mark_rejected(tenant_id: str, return_id: str, by: str, comment: str | None = None) -> ReturnRequest:
         """submitted → rejected, and its quantities go back to the order in the same transaction."""
-        ret = _stored(tenant_id, return_id)
-        next_state(RETURN_TRANSITIONS, "return request", ret.state, ReturnAction.REJECT)
-        order = repo.get(tenant_id, ret.order_id)
-        if order is None:
-            raise NotFound(f"No order {ret.order_id}.")
-        totals = _totals(order.returned)
-        for line in ret.lines:
-            totals[(line.sku, line.batch)] = totals.get((line.sku, line.batch), 0) - line.quantity
-        release = (order, OrderAction.RETURN_RELEASED, {"returned": as_lines(totals)})
-        return _transition(ret, ReturnAction.REJECT, by, comment, release)
+        return _release(_stored(tenant_id, return_id), ReturnAction.REJECT, by, comment)
+
+    @staticmethod
+    def mark_expired(tenant_id: str, return_id: str, reason: str | None) -> ReturnRequest:
+        """submitted → expired, nobody having decided in time: like a rejection, its quantities go back."""
+        return _release(_stored(tenant_id, return_id), ReturnAction.EXPIRE, "system", reason)
+
+
+def _release(ret: ReturnRequest, action: ReturnAction, by: str, comment: str | None) -> ReturnRequest:
+    """The return ends unapproved (rejected, expired) and its reserved quantities go back to the order."""
+    next_state(RETURN_TRANSITIONS, "return request", ret.state, action)
+    order = repo.get(ret.tenant_id, ret.order_id)
+    if order is None:
+        raise NotFound(f"No order {ret.order_id}.")
+    totals = _totals(order.returned)
+    for line in ret.lines:
+        totals[(line.sku, line.batch)] = totals.get((line.sku, line.batch), 0) - line.quantity
+    release = (order, OrderAction.RETURN_RELEASED, {"returned": as_lines(totals)})
+    return _transition(ret, action, by, comment, release)
 
 
 def _check_quantities(order: Order, body: ReturnCreate) -> list[SkuBatchQuantity]:

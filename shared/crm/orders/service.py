@@ -195,9 +195,11 @@ class OrderService:
         _check_version(before, if_match)
         next_state(ORDER_TRANSITIONS, "order", before.state, OrderAction.SUBMIT)  # 409 before anything is read
         planned = plan_approval(self.p, before)
+        tx = Transaction()
+        run = approvals.stage(tx, self.p, planned)  # the order and its approval run: both or neither
         submitted = transition(before, OrderAction.SUBMIT, self.p.user_id, comment,
-                               {"submitted_by": self.p.user_id, "submitted_at": clock.now()})
-        approvals.start(self.p, planned)  # after the order's transaction: the run's first call finds it submitted
+                               {"submitted_by": self.p.user_id, "submitted_at": clock.now()}, tx)
+        approvals.launch(run)
         return submitted
 
     def withdraw(self, order_id: str, comment: str | None, if_match: int | None = None) -> Order:
@@ -206,8 +208,10 @@ class OrderService:
         _check_version(before, if_match)
         if before.state == OrderState.SUBMITTED and before.submitted_by != self.p.user_id:
             raise Forbidden("Only the person who submitted the order may withdraw it.")
-        withdrawn = transition(before, OrderAction.WITHDRAW, self.p.user_id, comment)
-        approvals.withdraw(self.p, Kind.ORDER, order_id)  # the waiting approval run ends as withdrawn
+        tx = Transaction()
+        run = approvals.stage_withdraw(tx, self.p, Kind.ORDER, order_id)  # the waiting run ends with it
+        withdrawn = transition(before, OrderAction.WITHDRAW, self.p.user_id, comment, tx=tx)
+        approvals.after_withdraw(run)
         return withdrawn
 
     def void(self, order_id: str, reason: str, if_match: int | None = None) -> Order:
@@ -222,7 +226,7 @@ class OrderService:
         _check_version(before, if_match)
         return transition(before, OrderAction.CLOSE, self.p.user_id, comment)
 
-    # ------------------------------------------------------------------ approval (called by crm.approvals)
+    # ------------------------------------------------------------------ approval (crm.orders.approval)
 
     @staticmethod
     def mark_approved(tenant_id: str, order_id: str, by: str, comment: str | None = None,
@@ -244,6 +248,11 @@ class OrderService:
     def mark_rejected(tenant_id: str, order_id: str, by: str, comment: str | None = None) -> Order:
         """submitted → saved: the submitter may change the order and submit it again."""
         return transition(_stored(tenant_id, order_id), OrderAction.REJECT, by, comment)
+
+    @staticmethod
+    def mark_expired(tenant_id: str, order_id: str, reason: str | None) -> Order:
+        """submitted → saved, nobody having decided in time; the reason is in the order's history."""
+        return transition(_stored(tenant_id, order_id), OrderAction.EXPIRE, "system", reason)
 
     # ------------------------------------------------------------------ the ERP's reports
 
