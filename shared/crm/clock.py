@@ -15,4 +15,4 @@ def now_iso() -> str:
 
 
 def today() -> date:
-    return datetime.now(BUSINESS_TZ).date()
+    return now().astimezone(BUSINESS_TZ).date()
