@@ -48,6 +48,7 @@ class FakeRuns:
     started: list[tuple[str, int]] = field(default_factory=list)
     resumed: list[tuple[str, str]] = field(default_factory=list)
     running: set[str] = field(default_factory=set)
+    stopped: set[str] = field(default_factory=set)
     refuse_start: bool = False
 
     def execution_arn(self, tenant_id: str, approval_id: str, attempt: int) -> str:
@@ -66,10 +67,13 @@ class FakeRuns:
         return "resumed"
 
     def status(self, execution_arn: str | None) -> str:
-        return "RUNNING" if execution_arn in self.running else "ABORTED"
+        if execution_arn in self.running:
+            return "RUNNING"
+        return "ABORTED" if execution_arn in self.stopped else "NONE"
 
-    def stop(self, execution_arn: str | None) -> None:
-        self.running.discard(execution_arn or "")
+    def stop(self, execution_arn: str) -> None:
+        self.running.discard(execution_arn)
+        self.stopped.add(execution_arn)
 
 
 @dataclass
@@ -150,7 +154,7 @@ def test_a_decision_resumes_the_run_and_its_end_is_applied_once(eng: Engine):
     assert [(end, o.by, o.comment) for end, o in eng.subject.calls] == [("approved", "rx-head", "好")]
     assert [e["recipients"] for e in eng.events("ApprovalDecided")] == [["rep"], ["rep"]]  # one event id: told once
     assert len({e["event_id"] for e in eng.events("ApprovalDecided")}) == 1
-    assert list(engine.repo.open_runs("9999")) == []  # nothing left for the reconciler
+    assert list(engine.repo.open_runs()) == []  # nothing left for the reconciler
 
 
 def test_a_decision_after_the_end_is_a_conflict_naming_the_real_status(eng: Engine):
@@ -258,8 +262,7 @@ def test_an_ended_run_whose_end_was_never_applied_is_finished_by_a_new_execution
     eng.open(approval_id)
     engine.ApprovalService(eng.head).decide(approval_id, Decision(decision="approve"))
     eng.sfn.stop(eng.sfn.execution_arn(eng.world.tenant, approval_id, 1))  # stopped before its Finish ran
-    eng.now[0] += timedelta(seconds=1)
-    assert engine.reconcile(grace_seconds=0)["repaired"] == 1
+    assert engine.reconcile()["repaired"] == 1  # stopped: no grace to wait for
     token = eng.token(approval_id, 2)
     assert engine.open_step(eng.world.tenant, approval_id, token) == {"waiting": False}
     assert (token, "approved") in eng.sfn.resumed  # straight on to Finish

@@ -26,6 +26,7 @@ class Run(BaseModel):
     awaiting_step: int | None = None
     execution_arn: str | None = None
     attempt: int = 0
+    attempt_at: str | None = None  # when the record named this attempt's execution (its start follows)
     reminder_seconds: int
     escalation_seconds: int
     expire_after_seconds: int | None = None
@@ -82,16 +83,9 @@ def bumped(run: Run) -> Run:
     return run.model_copy(update={"approval": approval})
 
 
-def set_execution(run: Run, execution_arn: str, attempt: int) -> None:
-    """Records the execution started for the run; no version change (the run itself did not change)."""
-    ApprovalItem(run.pk, keys.META).update(actions=[ApprovalItem.execution_arn.set(execution_arn),
-                                                   ApprovalItem.attempt.set(attempt)])
-
-
-def open_runs(created_before: str) -> Iterator[tuple[str, str]]:
-    """(tenant, approval id) of every run, in every tenant, whose end is not yet applied, created before."""
-    query = ApprovalItem.open_runs.query(keys.OPEN_APPROVAL_RUNS, ApprovalItem.gsi4sk < created_before)
-    for item in query:
+def open_runs() -> Iterator[tuple[str, str]]:
+    """(tenant, approval id) of every run, in every tenant, whose end is not yet applied, oldest first."""
+    for item in ApprovalItem.open_runs.query(keys.OPEN_APPROVAL_RUNS):
         yield item.tenant_id, item.pk.rsplit("#", 1)[-1]
 
 
@@ -162,7 +156,7 @@ def _to_item(run: Run) -> ApprovalItem:
         finished_at=a.finished_at.isoformat() if a.finished_at else None, applied_at=run.applied_at,
         current=a.current, steps=json.dumps([s.model_dump(mode="json") for s in a.steps]),
         task_token=run.task_token, awaiting_step=run.awaiting_step, execution_arn=run.execution_arn,
-        attempt=run.attempt, reminder_seconds=run.reminder_seconds, escalation_seconds=run.escalation_seconds,
+        attempt=run.attempt, attempt_at=run.attempt_at, reminder_seconds=run.reminder_seconds, escalation_seconds=run.escalation_seconds,
         expire_after_seconds=run.expire_after_seconds,
     )
     if a.version:  # the version read: the write is conditional on it (a new run: on there being none)
@@ -183,7 +177,7 @@ def _to_run(item: ApprovalItem) -> Run:
     )
     return Run(approval=approval, tenant_id=item.tenant_id, task_token=item.task_token,
                awaiting_step=None if item.awaiting_step is None else int(item.awaiting_step),
-               execution_arn=item.execution_arn, attempt=int(item.attempt or 0),
+               execution_arn=item.execution_arn, attempt=int(item.attempt or 0), attempt_at=item.attempt_at,
                reminder_seconds=int(item.reminder_seconds), escalation_seconds=int(item.escalation_seconds),
                expire_after_seconds=None if item.expire_after_seconds is None else int(item.expire_after_seconds),
                applied_at=item.applied_at)

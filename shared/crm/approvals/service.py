@@ -77,7 +77,7 @@ def stage(tx: Transaction, principal: Principal, planned: Planned) -> Run:
                         org_unit_id=req.org_unit_id, amount=req.amount, payload=req.payload, status=Status.PENDING,
                         submitted_by=principal.user_id, created_at=clock.now(), finished_at=None, current=0,
                         steps=planned.steps, version=0)
-    run = Run(approval=approval, tenant_id=principal.tenant_id, attempt=1,
+    run = Run(approval=approval, tenant_id=principal.tenant_id, attempt=1, attempt_at=clock.now().isoformat(),
               execution_arn=runs.execution_arn(principal.tenant_id, approval_id, 1),
               reminder_seconds=policy.reminder_after_seconds,
               escalation_seconds=policy.escalate_after_seconds - policy.reminder_after_seconds,
@@ -318,16 +318,19 @@ def record_failure(tenant_id: str, approval_id: str, error: dict[str, Any]) -> d
 
 
 def reconcile(grace_seconds: int = 60) -> dict[str, int]:
-    """One pass over every tenant's open runs: any whose execution is not running is started again (a run
-    never started, stopped by hand, failed). Safe to run twice at once: a start is named per attempt."""
+    """One pass over every tenant's open runs: any whose execution is not running is started again (stopped by
+    hand, failed, or never started: an execution not there `grace_seconds` after it was named). Safe to run twice
+    at once: each attempt's execution has its own name, and the record's version admits one repair."""
     counts = {"checked": 0, "repaired": 0, "stuck": 0}
-    created_before = (clock.now() - timedelta(seconds=grace_seconds)).isoformat()
-    for tenant_id, approval_id in repo.open_runs(created_before):
+    named_before = (clock.now() - timedelta(seconds=grace_seconds)).isoformat()
+    for tenant_id, approval_id in repo.open_runs():
         counts["checked"] += 1
         run = repo.get(tenant_id, approval_id)
         state = runs.status(run.execution_arn)
         if run.applied_at is not None or state == "RUNNING":
             continue
+        if state == "NONE" and (run.attempt_at or "") > named_before:
+            continue  # its start may be under way
         if run.attempt >= MAX_ATTEMPTS:
             counts["stuck"] += 1
             logger.error("approval run stuck after %d attempts", run.attempt,
@@ -342,7 +345,7 @@ def repair(run: Run, why: str) -> None:
     """Starts the run's next execution, which carries on from what the record says: it opens the current step
     again, or goes straight to the end (applying it) when the run ended while nothing waited."""
     attempt = run.attempt + 1
-    restarted = run.model_copy(update={"attempt": attempt, "task_token": None,
+    restarted = run.model_copy(update={"attempt": attempt, "attempt_at": clock.now().isoformat(), "task_token": None,
                                        "execution_arn": runs.execution_arn(run.tenant_id, run.id, attempt)})
     tx = Transaction()
     repo.stage(tx, restarted)  # conditional: of two repairs at once, one starts the run

@@ -155,6 +155,8 @@ class UserItem(VersionedItem):
     roles = UnicodeSetAttribute()
     distributor_id = UnicodeAttribute(null=True)
     active = BooleanAttribute(default=True)
+    email = UnicodeAttribute(null=True)  # where notifications by e-mail go; none: no e-mail
+    mobile = UnicodeAttribute(null=True)  # how WeCom / DingTalk robots @mention the user
 
 
 class HandoverItem(VersionedItem):
@@ -508,6 +510,7 @@ class ApprovalItem(VersionedItem):
     awaiting_step = NumberAttribute(null=True)  # which step the token belongs to
     execution_arn = UnicodeAttribute(null=True)
     attempt = NumberAttribute(default=0)  # executions started for this run (a repair starts another)
+    attempt_at = UnicodeAttribute(null=True)  # when this attempt's execution was named (its start follows)
     reminder_seconds = NumberAttribute()
     escalation_seconds = NumberAttribute()
     expire_after_seconds = NumberAttribute(null=True)
@@ -639,3 +642,86 @@ class PolicyItem(VersionedItem):
     policy = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+
+
+# ----------------------------------------------------------------------------- notifications (通知)
+
+class NotificationItem(Item):
+    """pk T#t#NOTIFY#<user>, sk N#<ulid>: one entry of a user's in-app inbox, newest first by sk.
+
+    gsi1 (T#t#NOTIFYUNREAD#<user>, <ulid>), sparse: the unread ones; the keys are removed when it is read, and
+    only then does it get an expiration (an unread entry never vanishes under the unread counter).
+    """
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    unread = _Gsi1()
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    event = UnicodeAttribute()  # the user-facing event name: approval.waiting, flow.load_finished, ...
+    event_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    ref = MapAttribute(null=True)  # {type, id}: what the entry is about, for the app to open
+    created_at = UnicodeAttribute()
+    read_at = UnicodeAttribute(null=True)
+    expiration = NumberAttribute(null=True)  # DynamoDB TTL, set when read
+
+
+class UnreadCounterItem(Item):
+    """pk T#t#NOTIFY#<user>, sk UNREAD: how many inbox entries are unread, changed in the same transaction as
+    the entry (ADD 1 on write; ADD -1 on read, conditional on count >= 1), so one GetItem answers the badge."""
+
+    count = NumberAttribute(default=0)
+
+
+class NotifyPrefsItem(VersionedItem):
+    """pk T#t#NOTIFY#<user>, sk PREFS: a user's own notification preferences (JSON); audited beside them."""
+
+    prefs = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class NotifySettingsItem(VersionedItem):
+    """pk T#t#NOTIFYSETTINGS, sk META: a tenant's notification settings (JSON) and robots (JSON, each with its
+    webhook URL and signing secret as KMS ciphertext, encryption context the tenant id); audited beside them."""
+
+    settings = UnicodeAttribute()
+    robots = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class DeliveryItem(Item):
+    """pk T#t#NOTIFYEVENT#<event id>, sk <channel>#<user> or robot#<robot id>: one delivery of one happening.
+
+    Put with attribute_not_exists: a repeated event finds it and delivers nothing. E-mail and robot deliveries
+    hold their message and sit in gsi4 (NOTIFY#OUTBOX, <tenant>#<created>#<event id>#<sk>) while `deferred`
+    (quiet hours) or `claimed` (being sent); once sent, failed or dropped the gsi4 keys are removed.
+    """
+
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    outbox = _Gsi4()
+    tenant_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event = UnicodeAttribute()
+    channel = UnicodeAttribute()  # inbox | email | wecom | dingtalk
+    status = UnicodeAttribute()  # claimed | deferred | sent | failed | dropped
+    claimed_at = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    message = UnicodeAttribute(null=True)  # JSON: what to send (user ids, not addresses: resolved when sent)
+    created_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    expiration = NumberAttribute()  # DynamoDB TTL: longer than any redelivery (EventBridge retries, DLQ redrive)
+
+
+class FlowUploaderItem(Item):
+    """pk T#t#FLOWLOAD#<id>, sk UPLOADER: who asked for the upload link, so the load's end is told to them."""
+
+    user_id = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    expiration = NumberAttribute()
