@@ -42,12 +42,14 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(port: int, moto_port: int, with_demo: bool) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("localcloud").setLevel(logging.INFO)  # one line per request; botocore stays quiet
-    cloud = LocalCloud(TEMPLATE, api_port=port, moto_port=moto_port).start(seed=demo.seed if with_demo else None)
+    cloud = LocalCloud(TEMPLATE, api_port=port, moto_port=moto_port, schedules=True)
+    cloud.start(seed=demo.seed if with_demo else None)
     if with_demo:
         print(f"demo data: last month's files (flow, openings, stock reports, our shipments): {demo.seed_files(cloud)}"
               ", importing")
     api = cloud.api_url
     tables = ", ".join(table.name for table in cloud.stack.tables.values())
+    schedules = ", ".join(f"{fn.logical_id} {s.expression}" for fn, s in cloud.stack.schedules if s.enabled) or "none"
     print(
         f"\nlocalcloud is up (stack {cloud.stack.name}, {len(cloud.stack.routes)} routes"
         f"{', demo data loaded' if with_demo else ''})\n"
@@ -55,6 +57,7 @@ def _serve(port: int, moto_port: int, with_demo: bool) -> None:
         f"  Docs      {api}/docs\n"
         f"  Tokens    {api}/_local/tokens  or  make -s token user=admin  (users: make users)\n"
         f"  AWS/moto  AWS_ENDPOINT_URL={cloud.endpoint_url}  (tables: {tables})\n"
+        f"  Schedules {schedules}\n"
         f'  Try       curl -H "Authorization: Bearer $(make -s token user=admin)" {api}/customers\n'
         "Ctrl-C stops.",
         flush=True,

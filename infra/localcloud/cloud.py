@@ -18,16 +18,19 @@ from . import moto_patches
 from .gateway import Gateway
 from .lambdas import LocalLambdas
 from .resources import create_resources
+from .schedules import Scheduler
 from .template import REGION, load_template
 
 
 class LocalCloud:
-    """moto's server (DynamoDB, S3, SQS, SNS, Step Functions executing for real), the template's
-    resources created in it, its Lambda handlers run in-process, and an API Gateway stand-in.
+    """moto's server (DynamoDB, S3, SQS, SNS, EventBridge, Step Functions executing for real), the
+    template's resources created in it, its Lambda handlers run in-process (by API requests, S3,
+    SQS, EventBridge rules, schedules and state machines), and an API Gateway stand-in.
 
     Usage: `with LocalCloud("template.yaml", api_port=0).start() as cloud: ...`
     moto keeps its state in module globals, so every moto server in one process shares it; the
     stack name in every physical name is what lets two stacks (or a test's own moto) coexist.
+    Schedules fire on their own only with schedules=True (`make dev`); tests call run_schedule().
     """
 
     def __init__(
@@ -37,11 +40,14 @@ class LocalCloud:
         moto_port: int = 0,
         stack_name: str = "crm-local",
         host: str = "127.0.0.1",
+        schedules: bool = False,
     ) -> None:
         template_path = Path(template_path).resolve()
         self.stack = load_template(template_path, stack_name)
         self.lambdas = LocalLambdas(self.stack.functions.values())
         self.gateway = Gateway(self.stack, self.lambdas, template_path.parent, host, api_port)
+        self.scheduler = Scheduler(self.stack.schedules, self.lambdas)
+        self._fire_schedules = schedules
         self._moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
         self._saved_env: dict[str, str | None] = {}
         self.endpoint_url = ""
@@ -70,9 +76,12 @@ class LocalCloud:
         self.gateway.start()
         if seed:
             seed(self)
+        if self._fire_schedules:
+            self.scheduler.start()
         return self
 
     def stop(self) -> None:
+        self.scheduler.stop()
         self.gateway.stop()
         self.lambdas.uninstall()
         self._moto.stop()
@@ -95,12 +104,17 @@ class LocalCloud:
         """Runs the function's handler like a synchronous invoke; raises lambdas.FunctionError if it fails."""
         return self.lambdas.invoke(self.stack.functions[logical_id], event)
 
+    def run_schedule(self, logical_id: str, event_name: str | None = None) -> Any:
+        """Runs the function now, synchronously, with the event its schedule sends (its Input, if it has
+        one); returns the result or raises FunctionError. event_name picks one of several schedules."""
+        return self.scheduler.run(logical_id, event_name)
+
     def invocations_paused(self) -> AbstractContextManager[None]:
         """While it lasts no handler runs (handlers swap os.environ): for a host that sets its own environment."""
         return self.lambdas.paused()
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        """Waits for asynchronous invocations (S3 and SQS triggers, Event invokes) to finish."""
+        """Waits for asynchronous invocations (S3, SQS and EventBridge triggers, schedules, Event invokes)."""
         self.lambdas.wait_idle(timeout)
 
     def wait_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 moto would start a Docker container per invocation. `LocalLambdas.install()` patches moto instead,
 so that every invocation it makes (boto3 lambda.invoke, Step Functions tasks, S3 and SQS triggers)
-runs the real handler here. A handler is imported at its first invocation, as Lambda does it:
-its code directory and layers on sys.path and its function's environment in os.environ.
+runs the real handler here. EventBridge rules too: moto matches an event against a rule's pattern
+but has no Lambda target, so here a matching event invokes the function asynchronously, with the
+envelope (or the target's Input) that eventbridge.py builds. A handler is imported at its first
+invocation, as Lambda does it: its code directory and layers on sys.path and its function's
+environment in os.environ.
 
 os.environ is process-wide, so invocations run one at a time under one lock: a handler always sees
 its own function's environment, never another's. The price: invocations that AWS runs side by side
@@ -13,6 +16,7 @@ its boto3 call times out (a warning says so meanwhile).
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import logging
@@ -30,8 +34,10 @@ from types import ModuleType
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.events.models import Rule
 from moto.s3 import notifications as s3_notifications
 
+from .eventbridge import target_input
 from .template import Function
 
 log = logging.getLogger("localcloud.lambda")
@@ -303,8 +309,33 @@ def _moto_sqs_batch(backend: LambdaBackend, function_arn: str, messages: Any, qu
     return True
 
 
+def _moto_rule_send(rule: Rule, event: Any, transform_input: bool = True) -> None:
+    """EventBridge invokes a Lambda target asynchronously; moto raises NotImplementedError for one.
+
+    A disabled rule and a schedule rule match no event (moto sends to both; a schedule rule's empty
+    pattern would match every event on its bus). Other targets are left to moto.
+    """
+    if rule.scheduled_expression or rule.state != "ENABLED" or not rule.event_pattern.matches_event(event):
+        return
+    functions = [target for target in rule.targets if target["Arn"].startswith("arn:aws:lambda:")]
+    if len(functions) < len(rule.targets):
+        others = copy.copy(rule)
+        others.targets = [target for target in rule.targets if target not in functions]
+        _originals[Rule, "send_to_targets"](others, event, transform_input)
+    for target in functions:
+        if found := _find(target["Arn"]):
+            runner, fn = found
+            try:
+                runner.invoke_async(fn, target_input(target, event))
+            except Exception:  # a bad Input or InputTransformer: the sender's PutEvents still succeeds
+                log.exception("rule %s: cannot build the input for %s", rule.name, fn.logical_id)
+        else:
+            log.warning("rule %s targets %s, which is not a local function", rule.name, target["Arn"])
+
+
 _PATCHES = [
     (LambdaFunction, "invoke", _moto_invoke),
     (s3_notifications, "_invoke_awslambda", _moto_s3_notification),
     (LambdaBackend, "send_sqs_batch", _moto_sqs_batch),
+    (Rule, "send_to_targets", _moto_rule_send),
 ]

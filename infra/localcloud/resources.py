@@ -4,6 +4,9 @@ Lambda functions are created with a placeholder zip: moto needs them to exist so
 Step Functions can invoke them, and the in-process shim (lambdas.py) runs the real code.
 State machines are created as written; start executions with an explicit `name` (moto names an
 unnamed execution "None", so the second unnamed start fails with ExecutionAlreadyExists).
+EventBridgeRule and Schedule events become rules with the function as target, ScheduleV2 events
+become EventBridge Scheduler schedules: moto keeps them, lambdas.py delivers the rules' events and
+schedules.py does the firing.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
         client("events").create_event_bus(Name=bus)
     _create_functions(stack, client("lambda"), lambda_role)
     _create_bucket_notifications(stack, s3)
+    _create_rules(stack, client("events"))
+    if stack.schedules:
+        _create_schedules(stack, client, _role(iam, f"{stack.name}-scheduler", "scheduler.amazonaws.com"))
     sfn = client("stepfunctions")
     for machine in stack.state_machines.values():
         sfn.create_state_machine(
@@ -90,6 +96,42 @@ def _create_bucket_notifications(stack: Stack, s3: Any) -> None:
         s3.put_bucket_notification_configuration(
             Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": lambda_configs}
         )
+
+
+def _create_rules(stack: Stack, events: Any) -> None:
+    for fn in stack.functions.values():
+        for rule in fn.event_rules:
+            events.put_rule(
+                Name=rule.name,
+                EventBusName=rule.bus,
+                EventPattern=json.dumps(rule.pattern),
+                State="ENABLED" if rule.enabled else "DISABLED",
+            )
+            events.put_targets(Rule=rule.name, EventBusName=rule.bus, Targets=[rule.target])
+
+
+def _create_schedules(stack: Stack, client: ClientFactory, role_arn: str) -> None:
+    """Rules (Schedule) and schedules (ScheduleV2) as AWS would list them; schedules.py fires them."""
+    events, scheduler = client("events"), client("scheduler")
+    existing = {group["Name"] for group in scheduler.list_schedule_groups()["ScheduleGroups"]}
+    for group in {schedule.group for _, schedule in stack.schedules} - existing:
+        scheduler.create_schedule_group(Name=group)  # AWS::Scheduler::ScheduleGroup is not emulated
+    for fn, schedule in stack.schedules:
+        state = "ENABLED" if schedule.enabled else "DISABLED"
+        target: dict[str, Any] = {"Arn": fn.arn} | ({"Input": schedule.input} if schedule.input is not None else {})
+        if schedule.kind == "Schedule":
+            events.put_rule(Name=schedule.name, ScheduleExpression=schedule.expression, State=state)
+            events.put_targets(Rule=schedule.name, Targets=[{"Id": f"{fn.logical_id}{schedule.event_name}", **target}])
+        else:
+            scheduler.create_schedule(
+                Name=schedule.name,
+                GroupName=schedule.group,
+                ScheduleExpression=schedule.expression,
+                ScheduleExpressionTimezone=schedule.timezone,
+                FlexibleTimeWindow={"Mode": "OFF"},
+                Target={**target, "RoleArn": role_arn},
+                State=state,
+            )
 
 
 def _role(iam: Any, name: str, service: str) -> str:

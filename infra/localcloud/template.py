@@ -46,6 +46,32 @@ class SqsTrigger:
 
 
 @dataclass
+class EventRule:
+    """An EventBridgeRule event: a rule on a bus, with the function as its one target."""
+
+    name: str
+    bus: str  # the event bus's name; "default" unless EventBusName says otherwise
+    pattern: dict[str, Any]
+    target: dict[str, Any]  # as in AWS::Events::Rule Targets: Id, Arn, and Input, InputPath or InputTransformer
+    enabled: bool
+
+
+@dataclass
+class Schedule:
+    """A Schedule event (an EventBridge rule with a schedule) or a ScheduleV2 one (EventBridge Scheduler)."""
+
+    event_name: str  # the key under the function's Events
+    kind: str  # "Schedule" | "ScheduleV2"
+    name: str  # the rule's or the schedule's name
+    arn: str
+    expression: str  # rate(...), cron(...) or at(...)
+    timezone: str  # ScheduleV2's ScheduleExpressionTimezone; a rule's schedule is always UTC
+    input: str | None  # JSON text sent instead of the scheduled event
+    enabled: bool
+    group: str = "default"  # ScheduleV2's schedule group
+
+
+@dataclass
 class Function:
     logical_id: str
     name: str
@@ -60,6 +86,8 @@ class Function:
     routes: list[ApiRoute] = field(default_factory=list)
     s3_triggers: list[S3Trigger] = field(default_factory=list)
     sqs_triggers: list[SqsTrigger] = field(default_factory=list)
+    event_rules: list[EventRule] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
 
 
 @dataclass
@@ -140,6 +168,10 @@ class Stack:
     @property
     def routes(self) -> list[ApiRoute]:
         return [route for fn in self.functions.values() for route in fn.routes]
+
+    @property
+    def schedules(self) -> list[tuple[Function, Schedule]]:
+        return [(fn, schedule) for fn in self.functions.values() for schedule in fn.schedules]
 
 
 def load_template(path: str | Path, stack_name: str = "crm-local", parameters: dict[str, str] | None = None) -> Stack:
@@ -407,8 +439,51 @@ class _Loader:
         elif kind == "SQS":
             props = self.r.resolve(raw)
             fn.sqs_triggers.append(SqsTrigger(queue_arn=props["Queue"], batch_size=int(props.get("BatchSize", 10))))
+        elif kind in ("EventBridgeRule", "CloudWatchEvent"):
+            fn.event_rules.append(self._event_rule(fn, event_name, self.r.resolve(raw)))
+        elif kind in ("Schedule", "ScheduleV2"):
+            fn.schedules.append(self._schedule(fn, event_name, kind, self.r.resolve(raw)))
         else:
             self.stack.skipped[f"{fn.logical_id}.{event_name}"] = f"{kind} event (not emulated)"
+
+    def _event_rule(self, fn: Function, event_name: str, props: dict[str, Any]) -> EventRule:
+        """What SAM makes of the event: an AWS::Events::Rule whose target is the function.
+
+        DeadLetterConfig and RetryPolicy are ignored: a local delivery does not fail or retry.
+        """
+        target = {"Id": props.get("Target", {}).get("Id", f"{fn.logical_id}{event_name}LambdaTarget"), "Arn": fn.arn}
+        for key in ("Input", "InputPath"):
+            if key in props:
+                target[key] = _cfn_string(props[key])
+        if "InputTransformer" in props:
+            target["InputTransformer"] = props["InputTransformer"]
+        return EventRule(
+            name=props.get("RuleName") or self._generated_name(fn, event_name),
+            bus=str(props.get("EventBusName", "default")).rsplit("/", 1)[-1],  # a name, or an event-bus ARN
+            pattern=props.get("Pattern", {}),
+            target=target,
+            enabled=_enabled(props),
+        )
+
+    def _schedule(self, fn: Function, event_name: str, kind: str, props: dict[str, Any]) -> Schedule:
+        name = props.get("Name") or self._generated_name(fn, event_name)
+        group = props.get("GroupName", "default")
+        v2 = kind == "ScheduleV2"
+        return Schedule(
+            event_name=event_name,
+            kind=kind,
+            name=name,
+            arn=_arn("scheduler", f"schedule/{group}/{name}") if v2 else _arn("events", f"rule/{name}"),
+            expression=props["ScheduleExpression" if v2 else "Schedule"],
+            timezone=props.get("ScheduleExpressionTimezone", "UTC") if v2 else "UTC",
+            input=_cfn_string(props["Input"]) if "Input" in props else None,
+            enabled=_enabled(props),
+            group=group,
+        )
+
+    def _generated_name(self, fn: Function, event_name: str) -> str:
+        """SAM's logical id for the rule or schedule, behind the stack name (so stacks can coexist)."""
+        return f"{self.stack.name}-{fn.logical_id}{event_name}"[:64]
 
     def _layer(self, logical_id: str, raw: dict[str, Any]) -> None:
         content = (self.base_dir / self.r.resolve(raw["ContentUri"])).resolve()
@@ -457,6 +532,13 @@ def _merge(base: Any, override: Any) -> Any:
     if isinstance(base, list) and isinstance(override, list):
         return base + override
     return override
+
+
+def _enabled(props: dict[str, Any]) -> bool:
+    """SAM's State ("ENABLED" | "DISABLED") or Enabled (a boolean); a rule or schedule is on by default."""
+    if "State" in props:
+        return str(props["State"]).upper() == "ENABLED"
+    return props.get("Enabled", True) not in (False, "false", "False")
 
 
 def _ref_target(node: Any) -> str | None:

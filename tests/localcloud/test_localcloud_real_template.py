@@ -55,3 +55,18 @@ def test_cli_tokens_carry_the_demo_users_claims(capsys: pytest.CaptureFixture[st
     assert main(["users"]) == 0
     assert "rep.zhang" in capsys.readouterr().out
     assert main(["token", "nobody"]) == 1
+
+
+def test_rules_and_schedules_are_created_and_schedules_do_not_fire_in_tests(cloud: LocalCloud) -> None:
+    assert not cloud.scheduler.running
+    events, scheduler = cloud.client("events"), cloud.client("scheduler")
+    for fn, schedule in cloud.stack.schedules:
+        if schedule.kind == "ScheduleV2":
+            created = scheduler.get_schedule(Name=schedule.name, GroupName=schedule.group)
+            assert (created["ScheduleExpression"], created["Target"]["Arn"]) == (schedule.expression, fn.arn)
+        else:
+            assert events.describe_rule(Name=schedule.name)["ScheduleExpression"] == schedule.expression
+    for fn in cloud.stack.functions.values():
+        for rule in fn.event_rules:
+            (target,) = events.list_targets_by_rule(Rule=rule.name, EventBusName=rule.bus)["Targets"]
+            assert target["Arn"] == fn.arn

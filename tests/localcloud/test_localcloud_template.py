@@ -72,3 +72,33 @@ def test_tables_queues_and_state_machines() -> None:
     worker_arn = stack.functions["WorkerFunction"].arn
     assert machine.definition["States"]["Invoke"]["Parameters"]["FunctionName"] == worker_arn
     assert machine.definition["States"]["Bare"]["Resource"] == worker_arn
+
+
+def test_event_rules_and_schedules() -> None:
+    stack = load_template(FIXTURE_TEMPLATE, stack_name="lc")
+    events, tick = stack.functions["EventsFunction"], stack.functions["TickFunction"]
+    rules = {rule.name: rule for rule in events.event_rules}
+
+    placed = rules["lc-EventsFunctionPlaced"]
+    assert (placed.bus, placed.pattern, placed.enabled) == (
+        "lc-Bus", {"source": ["lc.orders"], "detail-type": ["OrderPlaced"]}, True,
+    )  # fmt: skip
+    assert placed.target == {"Id": "EventsFunctionPlacedLambdaTarget", "Arn": events.arn}
+    shipped = rules["lc-shipped"]  # RuleName; the bus named by its ARN; DLQ and retries left out
+    assert shipped.bus == "lc-Bus"
+    assert shipped.target == {"Id": "EventsFunctionShippedLambdaTarget", "Arn": events.arn, "InputPath": "$.detail"}
+    default = rules["lc-EventsFunctionOnDefaultBus"]
+    assert (default.bus, default.target["Id"]) == ("default", "constant")  # no EventBusName; Target.Id
+    assert default.target["Input"] == '{"tag": "constant-input"}'
+    assert rules["lc-EventsFunctionSwitched"].enabled is False
+
+    hourly, nightly, reconcile = tick.schedules
+    assert (hourly.kind, hourly.expression, hourly.timezone, hourly.input) == ("Schedule", "rate(1 hour)", "UTC", None)
+    assert hourly.arn == ARN_PREFIX.format("events") + "rule/lc-TickFunctionHourly"
+    assert (nightly.kind, nightly.timezone, nightly.enabled) == ("ScheduleV2", "Asia/Shanghai", True)
+    assert nightly.arn == ARN_PREFIX.format("scheduler") + "schedule/default/lc-TickFunctionNightly"
+    assert (reconcile.enabled, reconcile.group, reconcile.input) == (
+        False, "lc-chores", '{"tag": "reconcile", "action": "reconcile"}',
+    )  # fmt: skip
+    assert stack.schedules == [(tick, hourly), (tick, nightly), (tick, reconcile)]
+
