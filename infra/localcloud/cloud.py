@@ -14,7 +14,7 @@ import boto3
 from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
-from . import moto_patches
+from . import mail, moto_patches
 from .gateway import Gateway
 from .lambdas import LocalLambdas
 from .resources import create_resources
@@ -23,9 +23,9 @@ from .template import REGION, load_template
 
 
 class LocalCloud:
-    """moto's server (DynamoDB, S3, SQS, SNS, EventBridge, Step Functions executing for real), the
-    template's resources created in it, its Lambda handlers run in-process (by API requests, S3,
-    SQS, EventBridge rules, schedules and state machines), and an API Gateway stand-in.
+    """moto's server (DynamoDB, S3, SQS, SNS, EventBridge, KMS, SES, Step Functions executing for
+    real), the template's resources created in it, its Lambda handlers run in-process (by API
+    requests, S3, SQS, EventBridge rules, schedules and state machines), and an API Gateway stand-in.
 
     Usage: `with LocalCloud("template.yaml", api_port=0).start() as cloud: ...`
     moto keeps its state in module globals, so every moto server in one process shares it; the
@@ -108,6 +108,10 @@ class LocalCloud:
         """Runs the function now, synchronously, with the event its schedule sends (its Input, if it has
         one); returns the result or raises FunctionError. event_name picks one of several schedules."""
         return self.scheduler.run(logical_id, event_name)
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """The mail sent through SES (v1 or v2) so far, by every stack in this process; see mail.py."""
+        return mail.sent_emails()
 
     def invocations_paused(self) -> AbstractContextManager[None]:
         """While it lasts no handler runs (handlers swap os.environ): for a host that sets its own environment."""

@@ -1,13 +1,18 @@
-"""A fix for one moto emulation trap that makes the local runtime slow down as data grows.
+"""Fixes for two moto emulation traps.
 
-moto backs up a table before every TransactWriteItems with `copy.deepcopy(table)`, once per
-item in the transaction. The cost grows with everything ever stored, so a test session that
-writes a few thousand records makes each transaction take hundreds of milliseconds. We keep the
-same all-or-nothing rollback but copy only what the transaction can change: the partitions it
-touches are deep-copied, every other partition is shared with the backup.
+Transactions slow down as data grows: moto backs up a table before every TransactWriteItems with
+`copy.deepcopy(table)`, once per item in the transaction. The cost grows with everything ever
+stored, so a test session that writes a few thousand records makes each transaction take hundreds
+of milliseconds. We keep the same all-or-nothing rollback but copy only what the transaction can
+change: the partitions it touches are deep-copied, every other partition is shared with the backup.
+
+SES forgets half a message: given both a text and an HTML body (SES v1 SendEmail, or SESv2's
+Simple content), moto records only the HTML one. We keep both on the recorded message, as `text`
+and `html`, for LocalCloud.sent_emails().
 """
 
 import copy
+import json
 import threading
 from collections import defaultdict
 from typing import Any
@@ -54,6 +59,11 @@ def _touched_partitions(backend: Any, transact_items: list[dict[str, Any]]) -> d
 
 def install() -> None:
     """Idempotent; call before the moto server handles requests."""
+    _install_partition_backup()
+    _install_both_bodies()
+
+
+def _install_partition_backup() -> None:
     from moto.dynamodb import models
 
     original = models.DynamoDBBackend.transact_write_items
@@ -71,3 +81,35 @@ def install() -> None:
 
     transact_write_items._partition_backup = True  # type: ignore[attr-defined]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _install_both_bodies() -> None:
+    from moto.ses.responses import EmailResponse
+    from moto.sesv2.responses import SESV2Response
+
+    send_v1, send_v2 = EmailResponse.send_email, SESV2Response.send_email
+    if getattr(send_v1, "_both_bodies", False):
+        return
+
+    def send_email_v1(self: Any) -> Any:
+        result = send_v1(self)
+        text, html = self._get_param("Message.Body.Text.Data"), self._get_param("Message.Body.Html.Data")
+        _keep_bodies(self.backend, result.result["MessageId"], text, html)
+        return result
+
+    def send_email_v2(self: Any) -> Any:
+        result = send_v2(self)
+        if simple := json.loads(self.body).get("Content", {}).get("Simple"):
+            text, html = (simple["Body"].get(part, {}).get("Data") for part in ("Text", "Html"))
+            _keep_bodies(self.sesv2_backend.core_backend, json.loads(result)["MessageId"], text, html)
+        return result
+
+    send_email_v1._both_bodies = True  # type: ignore[attr-defined]
+    EmailResponse.send_email = send_email_v1  # type: ignore[method-assign]
+    SESV2Response.send_email = send_email_v2  # type: ignore[method-assign]
+
+
+def _keep_bodies(backend: Any, message_id: str, text: str | None, html: str | None) -> None:
+    message = next((m for m in reversed(backend.sent_messages) if getattr(m, "id", None) == message_id), None)
+    if message is not None:
+        message.text, message.html = text, html

@@ -6,7 +6,7 @@ State machines are created as written; start executions with an explicit `name` 
 unnamed execution "None", so the second unnamed start fails with ExecutionAlreadyExists).
 EventBridgeRule and Schedule events become rules with the function as target, ScheduleV2 events
 become EventBridge Scheduler schedules: moto keeps them, lambdas.py delivers the rules' events and
-schedules.py does the firing.
+schedules.py does the firing. SES identities are verified at once (no DNS to wait for).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from .template import Stack
+from moto.kms.models import kms_backends
+
+from .template import ACCOUNT_ID, REGION, KmsKey, Stack
 
 ClientFactory = Callable[[str], Any]
 
@@ -37,6 +39,9 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
         client("sns").create_topic(Name=topic)
     for bus in stack.event_buses.values():
         client("events").create_event_bus(Name=bus)
+    _create_keys(stack, client("kms"))
+    for identity in stack.email_identities.values():
+        client("sesv2").create_email_identity(EmailIdentity=identity)
     _create_functions(stack, client("lambda"), lambda_role)
     _create_bucket_notifications(stack, s3)
     _create_rules(stack, client("events"))
@@ -96,6 +101,25 @@ def _create_bucket_notifications(stack: Stack, s3: Any) -> None:
         s3.put_bucket_notification_configuration(
             Bucket=bucket, NotificationConfiguration={"LambdaFunctionConfigurations": lambda_configs}
         )
+
+
+def _create_keys(stack: Stack, kms: Any) -> None:
+    for key in stack.kms_keys.values():
+        _move_key(kms.create_key(**key.create_key_kwargs())["KeyMetadata"]["KeyId"], key)
+    for alias_name, key_id in stack.kms_aliases.values():
+        kms.create_alias(AliasName=alias_name, TargetKeyId=key_id)
+
+
+def _move_key(random_id: str, key: KmsKey) -> None:
+    """Gives the new key the id the template was resolved with (CreateKey cannot be told one).
+
+    moto's server runs in this process, or mock_aws does, so its backend is at hand; the key has no
+    alias, grant or ciphertext yet, so nothing else holds the old id.
+    """
+    backend = kms_backends[ACCOUNT_ID][REGION]
+    moto_key = backend.keys.pop(random_id)
+    moto_key.id, moto_key.arn = key.key_id, key.arn
+    backend.keys[key.key_id] = moto_key
 
 
 def _create_rules(stack: Stack, events: Any) -> None:

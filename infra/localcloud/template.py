@@ -3,12 +3,16 @@
 Intrinsics are resolved the way CloudFormation would resolve them for a stack called `stack_name`
 in us-east-1. Resource types the local runtime does not emulate (Cognito, alarms, dashboards,
 subscriptions, ...) are listed in `Stack.skipped` rather than rejected.
+
+Every physical name is known before anything exists, as the resolver needs it. So a KMS key, whose
+id AWS picks at random, gets a stable UUID of its own here (resources.py gives the moto key that id).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +95,24 @@ class Function:
 
 
 @dataclass
+class KmsKey:
+    logical_id: str
+    key_id: str  # stable per stack and logical id, the Ref of the key
+    arn: str
+    properties: dict[str, Any]  # resolved CloudFormation properties
+
+    def create_key_kwargs(self) -> dict[str, Any]:
+        """The boto3 CreateKey arguments for these CloudFormation properties."""
+        p = self.properties
+        kwargs = {"KeyUsage": p.get("KeyUsage", "ENCRYPT_DECRYPT"), "KeySpec": p.get("KeySpec", "SYMMETRIC_DEFAULT")}
+        if "Description" in p:
+            kwargs["Description"] = p["Description"]
+        if "KeyPolicy" in p:
+            kwargs["Policy"] = _cfn_string(p["KeyPolicy"])
+        return kwargs
+
+
+@dataclass
 class Table:
     logical_id: str
     name: str
@@ -161,6 +183,9 @@ class Stack:
     queues: dict[str, Queue] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
+    kms_keys: dict[str, KmsKey] = field(default_factory=dict)
+    kms_aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # logical id -> (alias name, key id)
+    email_identities: dict[str, str] = field(default_factory=dict)  # logical id -> SES domain or address
     state_machines: dict[str, StateMachine] = field(default_factory=dict)
     apis: dict[str, Api] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> why it is not created
@@ -188,6 +213,8 @@ _NAME_PROPERTY = {
     "AWS::Events::EventBus": "Name",
     "AWS::Serverless::StateMachine": "Name",
     "AWS::Serverless::LayerVersion": "LayerName",
+    "AWS::KMS::Alias": "AliasName",
+    "AWS::SES::EmailIdentity": "EmailIdentity",
 }
 
 
@@ -294,6 +321,8 @@ class _Resolver:
         explicit = resource.get("Properties", {}).get(_NAME_PROPERTY.get(resource["Type"], ""))
         if explicit is not None:
             return str(self.resolve(explicit))
+        if resource["Type"] == "AWS::KMS::Key":  # AWS picks a random UUID; ours is stable
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"localcloud:{self.stack_name}/{logical_id}"))
         name = f"{self.stack_name}-{logical_id}"
         return name.lower() if resource["Type"] == "AWS::S3::Bucket" else name
 
@@ -335,6 +364,10 @@ class _Resolver:
                 }
             case "AWS::Cognito::UserPoolClient":
                 return _short_id(self.stack_name, logical_id, 26), {}
+            case "AWS::KMS::Key":
+                return name, {"Arn": _arn("kms", f"key/{name}"), "KeyId": name}
+            case "AWS::KMS::Alias" | "AWS::SES::EmailIdentity":
+                return name, {}
         return name, {"Arn": _arn(kind.split("::")[1].lower(), name)}
 
 
@@ -354,11 +387,14 @@ class _Loader:
             "AWS::SQS::Queue": self._queue,
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::Serverless::LayerVersion": self._layer,
+            "AWS::KMS::Key": self._kms_key,
+            "AWS::KMS::Alias": self._kms_alias,
         }
         named = {  # resources that are just a name to create
             "AWS::S3::Bucket": self.stack.buckets,
             "AWS::SNS::Topic": self.stack.topics,
             "AWS::Events::EventBus": self.stack.event_buses,
+            "AWS::SES::EmailIdentity": self.stack.email_identities,
         }
         # Functions come last: they look up their Api's default authorizer and their layers' code.
         first = ("AWS::Serverless::Api", "AWS::Serverless::LayerVersion")
@@ -484,6 +520,17 @@ class _Loader:
     def _generated_name(self, fn: Function, event_name: str) -> str:
         """SAM's logical id for the rule or schedule, behind the stack name (so stacks can coexist)."""
         return f"{self.stack.name}-{fn.logical_id}{event_name}"[:64]
+
+    def _kms_key(self, logical_id: str, raw: dict[str, Any]) -> None:
+        key_id, attributes = self.r.identity(logical_id)
+        self.stack.kms_keys[logical_id] = KmsKey(logical_id, key_id, attributes["Arn"], self.r.resolve(raw))
+
+    def _kms_alias(self, logical_id: str, raw: dict[str, Any]) -> None:
+        props = self.r.resolve(raw)
+        if not str(props["AliasName"]).startswith("alias/"):
+            raise ValueError(f"{logical_id}: AliasName must begin with alias/ (CloudFormation rejects it otherwise)")
+        key_id = str(props["TargetKeyId"]).rsplit("/", 1)[-1]  # a key id, or a key ARN
+        self.stack.kms_aliases[logical_id] = (props["AliasName"], key_id)
 
     def _layer(self, logical_id: str, raw: dict[str, Any]) -> None:
         content = (self.base_dir / self.r.resolve(raw["ContentUri"])).resolve()

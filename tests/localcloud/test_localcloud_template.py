@@ -102,3 +102,16 @@ def test_event_rules_and_schedules() -> None:
     )  # fmt: skip
     assert stack.schedules == [(tick, hourly), (tick, nightly), (tick, reconcile)]
 
+
+def test_kms_keys_aliases_and_mail_identities() -> None:
+    stack = load_template(FIXTURE_TEMPLATE, stack_name="lc")
+    key = stack.kms_keys["Key"]
+    env = stack.functions["EventsFunction"].environment
+    assert env["KEY_ID"] == key.key_id == stack.names["Key"]
+    assert env["KEY_ARN"] == key.arn == ARN_PREFIX.format("kms") + f"key/{key.key_id}"
+    assert load_template(FIXTURE_TEMPLATE, stack_name="lc").kms_keys["Key"].key_id == key.key_id  # stable
+    assert load_template(FIXTURE_TEMPLATE, stack_name="other").kms_keys["Key"].key_id != key.key_id
+    assert key.create_key_kwargs()["Policy"].startswith('{"Version": "2012-10-17"')
+    assert env["KEY_ALIAS"] == "alias/lc/secrets" and stack.kms_aliases["KeyAlias"] == ("alias/lc/secrets", key.key_id)
+    assert env["MAIL_DOMAIN"] == "mail.example.com"
+    assert stack.email_identities == {"MailDomain": "mail.example.com", "MailSender": "robot@example.org"}
