@@ -57,6 +57,8 @@ def _serve(port: int, moto_port: int, with_demo: bool) -> None:
         f"  Docs      {api}/docs\n"
         f"  Tokens    {api}/_local/tokens  or  make -s token user=admin  (users: make users)\n"
         f"  AWS/moto  AWS_ENDPOINT_URL={cloud.endpoint_url}  (tables: {tables})\n"
+        f"  Webhooks  {cloud.webhook_sink.url}/<any path>  (a WeCom/DingTalk robot stand-in for a tenant's robot URL:"
+        " answers errcode 0 and logs each post)\n"
         f"  Schedules {schedules}\n"
         f'  Try       curl -H "Authorization: Bearer $(make -s token user=admin)" {api}/customers\n'
         "Ctrl-C stops.",

@@ -20,12 +20,14 @@ from .lambdas import LocalLambdas
 from .resources import create_resources
 from .schedules import Scheduler
 from .template import REGION, load_template
+from .webhooks import WebhookSink
 
 
 class LocalCloud:
     """moto's server (DynamoDB, S3, SQS, SNS, EventBridge, KMS, SES, Step Functions executing for
     real), the template's resources created in it, its Lambda handlers run in-process (by API
-    requests, S3, SQS, EventBridge rules, schedules and state machines), and an API Gateway stand-in.
+    requests, S3, SQS, EventBridge rules, schedules and state machines), an API Gateway stand-in,
+    and a webhook sink standing in for WeCom and DingTalk robots.
 
     Usage: `with LocalCloud("template.yaml", api_port=0).start() as cloud: ...`
     moto keeps its state in module globals, so every moto server in one process shares it; the
@@ -47,6 +49,7 @@ class LocalCloud:
         self.lambdas = LocalLambdas(self.stack.functions.values())
         self.gateway = Gateway(self.stack, self.lambdas, template_path.parent, host, api_port)
         self.scheduler = Scheduler(self.stack.schedules, self.lambdas)
+        self.webhook_sink = WebhookSink(host)
         self._fire_schedules = schedules
         self._moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
         self._saved_env: dict[str, str | None] = {}
@@ -74,6 +77,7 @@ class LocalCloud:
         self.lambdas.install()
         create_resources(self.stack, self.client)
         self.gateway.start()
+        self.webhook_sink.start()
         if seed:
             seed(self)
         if self._fire_schedules:
@@ -82,6 +86,7 @@ class LocalCloud:
 
     def stop(self) -> None:
         self.scheduler.stop()
+        self.webhook_sink.stop()
         self.gateway.stop()
         self.lambdas.uninstall()
         self._moto.stop()
