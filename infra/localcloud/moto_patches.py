@@ -1,4 +1,4 @@
-"""Fixes for two moto emulation traps.
+"""Fixes for three moto emulation traps.
 
 Transactions slow down as data grows: moto backs up a table before every TransactWriteItems with
 `copy.deepcopy(table)`, once per item in the transaction. The cost grows with everything ever
@@ -9,6 +9,11 @@ change: the partitions it touches are deep-copied, every other partition is shar
 SES forgets half a message: given both a text and an HTML body (SES v1 SendEmail, or SESv2's
 Simple content), moto records only the HTML one. We keep both on the recorded message, as `text`
 and `html`, for LocalCloud.sent_emails().
+
+StopExecution does not stop at once: an execution waiting for a task token stays RUNNING, and still takes
+SendTaskSuccess, until the task's own timeout, and is then often marked FAILED (the timeout raised in a
+stopped program). In AWS it is ABORTED at once and its tokens are refused. We mark it ABORTED when asked (which
+also makes moto refuse its tokens: it looks for them only in running executions) and keep it ABORTED.
 """
 
 import copy
@@ -61,6 +66,7 @@ def install() -> None:
     """Idempotent; call before the moto server handles requests."""
     _install_partition_backup()
     _install_both_bodies()
+    _install_immediate_stop()
 
 
 def _install_partition_backup() -> None:
@@ -113,3 +119,24 @@ def _keep_bodies(backend: Any, message_id: str, text: str | None, html: str | No
     message = next((m for m in reversed(backend.sent_messages) if getattr(m, "id", None) == message_id), None)
     if message is not None:
         message.text, message.html = text, html
+
+
+def _install_immediate_stop() -> None:
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+    stop, reflect = Execution.stop, BaseExecutionWorkerCommunication._reflect_execution_status
+    if getattr(stop, "_immediate", False):
+        return
+
+    def stop_now(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
+        stop(self, stop_date, error, cause)
+        self.exec_status, self.stop_date = ExecutionStatus.ABORTED, stop_date
+
+    def keep_aborted(self: Any) -> None:
+        if self.execution.exec_status != ExecutionStatus.ABORTED:
+            reflect(self)
+
+    stop_now._immediate = True  # type: ignore[attr-defined]
+    Execution.stop = stop_now  # type: ignore[method-assign]
+    BaseExecutionWorkerCommunication._reflect_execution_status = keep_aborted  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import time
 import uuid
 
 import pytest
@@ -95,3 +96,32 @@ def test_a_handler_error_reaches_the_state_machine_catch(small_cloud: LocalCloud
     assert execution["status"] == "SUCCEEDED"
     assert output["error"]["Error"] == "ValueError"
     assert json.loads(output["error"]["Cause"])["errorMessage"] == "n reached 2"
+
+
+def test_a_stopped_execution_is_aborted_at_once_and_refuses_its_task_token(small_cloud: LocalCloud) -> None:
+    """As in AWS: StopExecution ends an execution waiting for a task token at once, for good."""
+    sqs, sfn = small_cloud.client("sqs"), small_cloud.client("stepfunctions")
+    queue = sqs.create_queue(QueueName="lc-test-stop")["QueueUrl"]
+    waits = {"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 2,
+                 "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After"}], "Next": "After"},
+        "After": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                  "Parameters": {"QueueUrl": queue, "MessageBody": "after"}, "End": True}}}
+    machine = sfn.create_state_machine(name="lc-test-stop", definition=json.dumps(waits),
+                                       roleArn="arn:aws:iam::123456789012:role/lc-test")["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, name="stop-me", input="{}")["executionArn"]
+    deadline = time.monotonic() + 10
+    while not (messages := sqs.receive_message(QueueUrl=queue).get("Messages")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert messages, "the task never sent its token"
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=messages[0]["ReceiptHandle"])
+    token = json.loads(messages[0]["Body"])["token"]
+
+    sfn.stop_execution(executionArn=execution)
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+    with pytest.raises(sfn.exceptions.InvalidToken):
+        sfn.send_task_success(taskToken=token, output="{}")
+    time.sleep(2.5)  # past the task's own timeout: nothing more runs, and it stays aborted
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+    assert not sqs.receive_message(QueueUrl=queue).get("Messages")
