@@ -9,12 +9,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from crm import audit
-from crm.approvals.model import Approval, InboxEntry, InboxPage, Kind, Status, Step
+from crm.approvals.model import Approval, InboxEntry, InboxPage, Kind, Policy, Status, Step
+from crm.clock import now_iso
 from crm.db import keys
 from crm.db.models import ApprovalItem, ApprovalPolicyItem, InboxItem
 from crm.db.paging import query_page
 from crm.db.transaction import Transaction
-from crm.errors import NotFound
+from crm.errors import NotFound, PreconditionFailed
 
 
 class Run(BaseModel):
@@ -137,6 +138,23 @@ def policy_item(tenant_id: str, kind: Kind) -> ApprovalPolicyItem | None:
         return None
 
 
+def replace_policy(tenant_id: str, kind: Kind, policy: Policy, by: str, if_match: int) -> int:
+    """Stores the kind's policy if the stored one is still at `if_match` (0: none stored), audited; the new version."""
+    item = policy_item(tenant_id, kind)
+    before = None if item is None else json.loads(item.policy)
+    item = item or ApprovalPolicyItem(keys.approval_policy_pk(tenant_id), kind.value)
+    version = item.version or 0
+    if version != if_match:
+        raise PreconditionFailed(f"The {kind.value} policy is at version {version}, not {if_match}: read it again.")
+    item.policy, item.updated_by, item.updated_at = policy.model_dump_json(), by, now_iso()
+    tx = Transaction()
+    tx.put(item)  # conditional on the version read: a lost race is a 409
+    audit.stage(tx, item.pk, tenant_id, "approval_policy.set", by,
+                {kind.value: {"before": before, "after": policy.model_dump(mode="json")}})
+    tx.commit()
+    return version + 1
+
+
 # ----------------------------------------------------------------------------- mapping
 
 
@@ -156,7 +174,8 @@ def _to_item(run: Run) -> ApprovalItem:
         finished_at=a.finished_at.isoformat() if a.finished_at else None, applied_at=run.applied_at,
         current=a.current, steps=json.dumps([s.model_dump(mode="json") for s in a.steps]),
         task_token=run.task_token, awaiting_step=run.awaiting_step, execution_arn=run.execution_arn,
-        attempt=run.attempt, attempt_at=run.attempt_at, reminder_seconds=run.reminder_seconds, escalation_seconds=run.escalation_seconds,
+        attempt=run.attempt, attempt_at=run.attempt_at, reminder_seconds=run.reminder_seconds,
+        escalation_seconds=run.escalation_seconds,
         expire_after_seconds=run.expire_after_seconds,
     )
     if a.version:  # the version read: the write is conditional on it (a new run: on there being none)

@@ -34,12 +34,9 @@ from crm.approvals.model import (
 from crm.approvals.policy import escalation_approver, plan_steps, stored_policy
 from crm.approvals.repository import Run
 from crm.approvals.subjects import Outcome, Registry
-from crm.audit import stage as stage_audit
 from crm.auth import Principal, Role, require
-from crm.db import keys
-from crm.db.models import ApprovalPolicyItem
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from crm.errors import Conflict, Forbidden, NotFound
 from crm.ids import new_id
 from crm.org import delegations
 
@@ -181,9 +178,10 @@ class ApprovalService:
         """None when the caller is the step's approver; whom they stand in for when a deputy; 403 otherwise."""
         if self.p.user_id in step.approvers:
             return None
-        for absent in sorted(delegations.acting_for(self.p.tenant_id, self.p.user_id) & set(step.approvers)):
-            return absent
-        raise Forbidden(f"This step ({step.role}) is not yours to decide.")
+        absent = sorted(delegations.acting_for(self.p.tenant_id, self.p.user_id) & set(step.approvers))
+        if not absent:
+            raise Forbidden(f"This step ({step.role}) is not yours to decide.")
+        return absent[0]
 
     def _waiting_token(self, run: Run) -> str:
         """The token of the execution waiting for this step. When none waits, 409: either the step is being
@@ -207,20 +205,7 @@ class ApprovalService:
         """Replaces the policy if it is still at `if_match` ("0" stores the first one over the default)."""
         if not self.p.has(Role.HQ_ADMIN):
             raise Forbidden("Only HQ sets approval policies.")
-        item = repo.policy_item(self.p.tenant_id, kind)
-        before = None if item is None else item.policy
-        item = item or ApprovalPolicyItem(keys.approval_policy_pk(self.p.tenant_id), kind.value)
-        version = item.version or 0
-        if version != if_match:
-            raise PreconditionFailed(f"The {kind.value} policy is at version {version}, not {if_match}: read it again.")
-        item.policy = policy.model_dump_json()
-        item.updated_by, item.updated_at = self.p.user_id, clock.now_iso()
-        tx = Transaction()
-        tx.put(item)
-        stage_audit(tx, item.pk, self.p.tenant_id, "approval_policy.set", self.p.user_id,
-                    {kind.value: {"before": before, "after": item.policy}})
-        tx.commit()  # conditional on the version read: a lost race is a 409
-        return policy, version + 1
+        return policy, repo.replace_policy(self.p.tenant_id, kind, policy, self.p.user_id, if_match)
 
 
 # ----------------------------------------------------------------------------- worker actions (state machine)
