@@ -31,6 +31,8 @@ class User:
     org_unit_id: str
     roles: frozenset[str]
     active: bool
+    email: str | None = None  # notifications by e-mail; none: the user gets no e-mail
+    mobile: str | None = None  # how group robots (WeCom, DingTalk) @mention the user
 
 
 def _cached(key: tuple[str, str], load):  # type: ignore[no-untyped-def]
@@ -60,7 +62,7 @@ def find_user(tenant_id: str, user_id: str) -> User | None:
             item = UserItem.get(org_pk(tenant_id), f"USER#{user_id}")
         except UserItem.DoesNotExist:
             return None
-        return User(user_id, item.name, item.org_unit_id, frozenset(item.roles or ()), item.active)
+        return _user(user_id, item)
 
     return _cached((tenant_id, f"USER#{user_id}"), load)
 
@@ -70,11 +72,14 @@ def users(tenant_id: str) -> list[User]:
 
     def load() -> list[User]:
         items = UserItem.query(org_pk(tenant_id), UserItem.sk.startswith("USER#"))
-        return [
-            User(i.sk.removeprefix("USER#"), i.name, i.org_unit_id, frozenset(i.roles or ()), i.active) for i in items
-        ]
+        return [_user(i.sk.removeprefix("USER#"), i) for i in items]
 
     return _cached((tenant_id, "USERS"), load)
+
+
+def _user(user_id: str, item: UserItem) -> User:
+    return User(user_id, item.name, item.org_unit_id, frozenset(item.roles or ()), item.active, item.email,
+                item.mobile)
 
 
 def caller_unit(tenant_id: str, unit_id: str) -> OrgUnit:
@@ -108,10 +113,11 @@ def save_unit(tenant_id: str, unit_id: str, name: str, kind: str, parent_id: str
 
 
 def save_user(tenant_id: str, user_id: str, *, name: str, username: str, org_unit_id: str,
-              roles: list[str], distributor_id: str | None = None) -> None:
+              roles: list[str], distributor_id: str | None = None, email: str | None = None,
+              mobile: str | None = None) -> None:
     require_unit(tenant_id, org_unit_id, "org_unit_id")
     UserItem(org_pk(tenant_id), f"USER#{user_id}", name=name, username=username, org_unit_id=org_unit_id,
-             roles=set(roles), distributor_id=distributor_id).save()
+             roles=set(roles), distributor_id=distributor_id, email=email, mobile=mobile).save()
 
 
 def import_org(tenant_id: str, units: list[dict], users: list[dict]) -> None:
@@ -122,4 +128,5 @@ def import_org(tenant_id: str, units: list[dict], users: list[dict]) -> None:
     for u in users:
         if find_user(tenant_id, u["id"]) is None:
             save_user(tenant_id, u["id"], name=u["name"], username=u["username"], org_unit_id=u["org_unit_id"],
-                      roles=u["roles"], distributor_id=u.get("distributor_id"))
+                      roles=u["roles"], distributor_id=u.get("distributor_id"), email=u.get("email"),
+                      mobile=u.get("mobile"))
