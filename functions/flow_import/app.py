@@ -32,8 +32,7 @@ def _metric(name: str, value: float, distributor_id: str) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     bind_table(settings.table_name)
-    buckets = Buckets(uploads=settings.uploads_bucket or "", analytics=settings.analytics_bucket or "",
-                      event_bus=settings.event_bus_name)
+    buckets = Buckets(uploads=settings.uploads_bucket or "", analytics=settings.analytics_bucket or "")
     if event.get("action") == "reattribute":  # sent by the flow API when a review item is decided
         changed = reattribute(buckets, event["tenant_id"], event["load_ids"], event["normalized_name"],
                               event["customer_id"], previous_customer_id=event.get("previous_customer_id"),

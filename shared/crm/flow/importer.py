@@ -21,12 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from crm import events
 from crm.customers import repository as customer_repo
 from crm.customers.model import CustomerType
 from crm.db import keys as db_keys
 from crm.db.models import FlowCustomerItem, FlowLoadItem, NameKeyItem
 from crm.flow import aliases, loads, mappings, reviews
-from crm.flow.keys import UploadKey, parquet_key, report_key, superseded_key
+from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, parquet_key, report_key, superseded_key
 from crm.ids import new_id as new_ulid
 from crm.ingest.mapping import KIND_RULES, FileKind
 from crm.ingest.match import CustomerIndex, match_buyers
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 class Buckets:
     uploads: str
     analytics: str
-    event_bus: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -51,22 +51,31 @@ def _s3():  # type: ignore[no-untyped-def]
     return boto3.client("s3")
 
 
-@lru_cache(maxsize=1)
-def _events():  # type: ignore[no-untyped-def]
-    return boto3.client("events")
-
-
 Metric = Callable[[str, float, str], None]  # (summary field, value, distributor id)
 
 
 def import_object(buckets: Buckets, raw_key: str, metric: Metric) -> str:
-    """Imports one uploaded object; returns the load's final status ('duplicate' for a repeated event)."""
+    """Imports one uploaded object; returns the load's final status ('duplicate' for a repeated event).
+
+    The load's end is announced after it is stored, outside the failure handling: an event bus that refuses it
+    fails the invocation (so S3's retry comes back), never the load. The repeated delivery finds the load ended
+    and announces it again; the event id is the same, so nobody is told twice.
+    """
     key = UploadKey.parse(raw_key)
     data = _s3().get_object(Bucket=buckets.uploads, Key=str(key))["Body"].read()
     sha256 = hashlib.sha256(data).hexdigest()
     load = loads.receive(key, str(key), sha256, len(data))
-    if load is None:
-        return "duplicate"  # S3 delivers at least once; the first delivery does the work
+    if load is None:  # S3 delivers at least once; the first delivery does the work
+        earlier = loads.get(key.tenant_id, key.load_id)
+        if earlier is not None and earlier.status not in ("received", "processing"):
+            _announce(earlier)
+        return "duplicate"
+    status = _import(buckets, key, load, data, metric)
+    _announce(load)
+    return status
+
+
+def _import(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Metric) -> str:
     try:
         return _process(buckets, key, load, data, metric)
     except Exception:  # a bug or an outage must not leave the load 'processing' for ever
@@ -79,7 +88,7 @@ def import_object(buckets: Buckets, raw_key: str, metric: Metric) -> str:
             log.exception("flow rejection report not written")
             report = None
         loads.finish(load, "rejected", rejection=rejection, report_key=report)
-        return _published(buckets, load)
+        return str(load.status)
 
 
 def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Metric) -> str:
@@ -87,12 +96,12 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
     previous = loads.current(key.tenant_id, key.distributor_id, key.period, key.kind)
     if previous is not None and previous.sha256 == sha256:
         loads.finish(load, "held", summary={"reason": f"same content as load {previous.load_id}"})
-        return _published(buckets, load)
+        return str(load.status)
     if periods.is_closed(key.tenant_id, key.period):  # closed between the upload link and the upload
         message = f"Period {key.period} is closed; its figures are frozen. Ask for it to be reopened."
         report = _write_rejection_report(buckets, key, "period closed", message, {})
         loads.finish(load, "rejected", report_key=report, rejection={"code": "period closed", "message": message})
-        return _published(buckets, load)
+        return str(load.status)
     loads.finish(load, "processing")
     matches_buyers = KIND_RULES[key.kind].match_buyers
     result = ingest_file(
@@ -112,13 +121,13 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
         # and a DynamoDB item ends at 400 KB. Over that, the save failed and the reason was lost ('internal').
         loads.finish(load, "rejected", report_key=report,
                      rejection={"code": code, "message": _clip(message, MAX_MESSAGE), "detail": _bounded(detail)})
-        return _published(buckets, load)
+        return str(load.status)
     summary = _summary(result, matches_buyers)
     if result.valid_rows == 0:  # every row refused: replacing the period's figures with nothing would lose them
         loads.finish(load, "rejected", report_key=report, summary=summary,
                      rejection={"code": "no valid rows", "message": f"None of the {result.data_rows} rows can be "
                                 "used; see the error report. The period's earlier file still counts."})
-        return _published(buckets, load)
+        return str(load.status)
     for name in ("accepted", "rejected", "match_rate"):
         if name in summary:
             metric(name, summary[name], key.distributor_id)
@@ -132,7 +141,7 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
         reviews.record(key.tenant_id, key.distributor_id, key.load_id, result.review)
     if old is not None and old.parquet_key:
         _retire(buckets.analytics, old.parquet_key)
-    return _published(buckets, load)
+    return str(load.status)
 
 
 def reattribute(buckets: Buckets, tenant_id: str, load_ids: list[str], normalized_name: str,
@@ -306,10 +315,25 @@ def _retire(bucket: str, parquet: str) -> None:
     _s3().delete_object(Bucket=bucket, Key=parquet)
 
 
-def _published(buckets: Buckets, load: Any) -> str:
-    if buckets.event_bus:
-        detail = {"tenant_id": load.tenant_id, "load_id": load.id, "distributor_id": load.distributor_id,
-                  "period": load.period, "status": load.status}
-        _events().put_events(Entries=[{"Source": "crm.flow", "DetailType": "FlowLoadFinished",
-                                       "Detail": json.dumps(detail), "EventBusName": buckets.event_bus}])
-    return str(load.status)
+def _announce(load: Any) -> None:
+    """FlowLoadFinished (a rejection too: status rejected) to whoever asked for the upload link and the
+    distributor's rep."""
+    distributor = customer_repo.get(load.tenant_id, load.distributor_id) if load.distributor_id != SHIPMENTS_PARTY \
+        else None
+    uploader = loads.uploader(load.tenant_id, load.id)
+    recipients = [u for u in dict.fromkeys([uploader, distributor.owner_id if distributor else None]) if u]
+    summary, rejection = _plain(load.summary), _plain(load.rejection)
+    events.publish("crm.flow", "FlowLoadFinished", {
+        "tenant_id": load.tenant_id, "event_id": f"flowload:{load.id}:{load.status}", "load_id": load.id,
+        "distributor_id": load.distributor_id, "distributor_name": distributor.name if distributor else None,
+        "period": load.period, "kind": load.kind, "file_name": load.file_name, "status": load.status,
+        "rows": summary.get("rows"), "rejected": summary.get("rejected"), "match_rate": summary.get("match_rate"),
+        "rejection_code": rejection.get("code"), "rejection_message": rejection.get("message"),
+        "uploaded_by": uploader, "recipients": recipients})
+
+
+def _plain(value: Any) -> dict[str, Any]:
+    """A map attribute as read from the table, or as the import just set it (a dict)."""
+    if value is None:
+        return {}
+    return value.as_dict() if hasattr(value, "as_dict") else dict(value)

@@ -4,7 +4,7 @@ from typing import Any
 
 from crm import clock
 from crm.db import keys
-from crm.db.models import FlowLoadItem, FlowPeriodItem
+from crm.db.models import FlowLoadItem, FlowPeriodItem, FlowUploaderItem
 from crm.db.paging import Page, all_of, one_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
@@ -49,6 +49,24 @@ def receive(key: UploadKey, source_key: str, sha256: str, size: int) -> FlowLoad
         return None
     item.version = 1
     return item
+
+
+UPLOADER = "UPLOADER"
+UPLOADER_DAYS = 7  # the link lasts minutes; the import runs as the file lands
+
+
+def remember_uploader(tenant_id: str, load_id: str, user_id: str) -> None:
+    """Who asked for the upload link: the load's end is told to them (the file itself names no one)."""
+    now = clock.now()
+    FlowUploaderItem(keys.flow_load_pk(tenant_id, load_id), UPLOADER, user_id=user_id, requested_at=now.isoformat(),
+                     expiration=int(now.timestamp()) + UPLOADER_DAYS * 86400).save()
+
+
+def uploader(tenant_id: str, load_id: str) -> str | None:
+    try:
+        return str(FlowUploaderItem.get(keys.flow_load_pk(tenant_id, load_id), UPLOADER).user_id)
+    except FlowUploaderItem.DoesNotExist:
+        return None  # a file put in the bucket without a link (the demo seeding)
 
 
 def current(tenant_id: str, distributor_id: str, period: str, kind: str = "flow") -> FlowPeriodItem | None:

@@ -58,6 +58,7 @@ class FlowService:
         key = UploadKey(self.tenant, party, request.period, new_id(), safe_file_name(request.file_name), request.kind)
         url = _s3().generate_presigned_url("put_object", Params={"Bucket": self.bucket, "Key": str(key)},
                                            ExpiresIn=URL_SECONDS)
+        loads.remember_uploader(self.tenant, key.load_id, self.p.user_id)
         return UploadTicket(load_id=key.load_id, key=str(key), url=url, expires_in=URL_SECONDS)
 
     def list(self, distributor_id: str | None, limit: int, cursor: str | None,

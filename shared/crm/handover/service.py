@@ -9,7 +9,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from crm import clock
+from crm import clock, events
 from crm.audit import diff
 from crm.auth import Principal, require, scope_for
 from crm.customers import repository as customers
@@ -85,6 +85,8 @@ def move_batch(tenant_id: str, handover_id: str) -> dict[str, Any]:
     if job is None:
         raise NotFound(f"No hand-over {handover_id}.")
     if job.status != "running":
+        if job.status == "completed":  # a batch run again after its end: the announcement may not have gone out
+            _announce(job)
         return {"tenant_id": tenant_id, "handover_id": handover_id, "done": True, "moved": 0}
     page = query_page(CustomerItem, "gsi2pk", keys.owner_pk(tenant_id, job.from_user_id),
                       limit=BATCH_SIZE, cursor=job.cursor, index_name="gsi2")
@@ -103,7 +105,20 @@ def move_batch(tenant_id: str, handover_id: str) -> dict[str, Any]:
     if page.cursor is None:
         job.status, job.finished_at = "completed", clock.now_iso()
     job.save()  # conditional on its version: two runners of the same job cannot both advance it
+    if job.status == "completed":
+        _announce(job)
     return {"tenant_id": tenant_id, "handover_id": handover_id, "done": page.cursor is None, "moved": moved}
+
+
+def _announce(job: HandoverItem) -> None:
+    """HandoverFinished to the manager who started it, the leaving rep and the receiving rep. Raises when the bus
+    refuses it, so the state machine retries the batch, which finds the job completed and announces it again
+    (the same event id: nobody is told twice)."""
+    recipients = list(dict.fromkeys([job.requested_by, job.from_user_id, job.to_user_id]))
+    events.publish("crm.handover", "HandoverFinished", {
+        "tenant_id": job.tenant_id, "event_id": f"handover:{job.id}:completed", "handover_id": job.id,
+        "from_user_id": job.from_user_id, "to_user_id": job.to_user_id, "moved": int(job.moved),
+        "skipped": len(job.skipped or []), "requested_by": job.requested_by, "recipients": recipients})
 
 
 def record_failure(tenant_id: str, handover_id: str, error: str) -> None:
