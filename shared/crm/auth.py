@@ -73,6 +73,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "visit:read": OFFICE,
     "visit:write": frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN}),  # who visits customers
     "visit:policy": frozenset({Role.HQ_ADMIN}),  # geofence and visit frequencies
+    "notify:self": OFFICE | {Role.DISTRIBUTOR},  # one's own inbox and notification preferences
+    "notify:settings:read": OFFICE,
+    "notify:settings": frozenset({Role.HQ_ADMIN}),  # the tenant's channels, robots, sender, quiet hours
 }
 
 

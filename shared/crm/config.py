@@ -16,6 +16,9 @@ class Settings(BaseModel):
     flow_import_function: str | None = None
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
+    notify_key_id: str | None = None  # KMS key (alias) that encrypts robot webhook URLs and secrets
+    notify_default_sender: str | None = None  # e-mail sender when the tenant names none
+    notifier_dlq_url: str | None = None  # the notifier's dead-letter queue, read by its redrive action
 
 
 @lru_cache(maxsize=1)
@@ -30,4 +33,7 @@ def get_settings() -> Settings:
         event_bus_name=env.get("EVENT_BUS_NAME") or None,
         flow_import_function=env.get("FLOW_IMPORT_FUNCTION") or None,
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
+        notify_key_id=env.get("NOTIFY_KEY_ID") or None,
+        notify_default_sender=env.get("NOTIFY_DEFAULT_SENDER") or None,
+        notifier_dlq_url=env.get("NOTIFIER_DLQ_URL") or None,
     )

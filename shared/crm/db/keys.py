@@ -255,3 +255,39 @@ def visit_receipts_pk(tenant_id: str, user_id: str) -> str:
 
 def visit_policy_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#VISITPOLICY"
+
+
+# ----------------------------------------------------------------------------- notifications (通知)
+
+def notify_user_pk(tenant_id: str, user_id: str) -> str:
+    """One user's inbox (sk N#<ulid>), unread counter (sk UNREAD) and preferences (sk PREFS)."""
+    return f"T#{tenant_id}#NOTIFY#{user_id}"
+
+
+def notification_sk(notification_id: str) -> str:
+    return f"N#{notification_id}"
+
+
+NOTIFY_UNREAD = "UNREAD"
+NOTIFY_PREFS = "PREFS"
+
+
+def notify_unread_pk(tenant_id: str, user_id: str) -> str:
+    """gsi1 partition (sparse) of a user's unread notifications, sk <ulid>: the key is removed when read."""
+    return f"T#{tenant_id}#NOTIFYUNREAD#{user_id}"
+
+
+def notify_settings_pk(tenant_id: str) -> str:
+    """The tenant's notification settings (sk META) with their audit entries (AUDIT#<ulid>) beside them."""
+    return f"T#{tenant_id}#NOTIFYSETTINGS"
+
+
+def notify_event_pk(tenant_id: str, event_id: str) -> str:
+    """One happening's deliveries, one item per recipient and channel (sk <channel>#<user>) or robot
+    (sk robot#<robot id>): the conditional put on it is what makes a repeated event notify once."""
+    return f"T#{tenant_id}#NOTIFYEVENT#{event_id}"
+
+
+# Not a tenant's key: the scheduled run looks at every tenant's deliveries still to make (deferred by quiet
+# hours, or claimed by an invocation that never finished): gsi4 sk <tenant>#<created>#<event id>#<sk>.
+NOTIFY_OUTBOX = "NOTIFY#OUTBOX"

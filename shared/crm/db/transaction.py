@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -35,6 +36,11 @@ class Transaction:
 
     def delete(self, item: Model, condition: Condition | None = None, on_fail: ErrorFactory = _stale) -> None:
         self._ops["delete"].append((lambda tx: tx.delete(item, condition=condition), on_fail))
+
+    def update(self, item: Model, actions: list[Action], condition: Condition | None = None,
+               on_fail: ErrorFactory = _stale) -> None:
+        """An UpdateItem: counters (ADD), a few attributes set or removed, without reading the item first."""
+        self._ops["update"].append((lambda tx: tx.update(item, actions, condition=condition), on_fail))
 
     def check(self, model: type[Model], hash_key: str, range_key: str, condition: Condition,
               on_fail: ErrorFactory) -> None:
