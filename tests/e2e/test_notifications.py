@@ -261,3 +261,26 @@ def test_an_event_in_the_dead_letter_queue_is_delivered_by_the_redrive_once(clou
     assert result.get("redriven") == 1 and result.get("redrive_dropped") == 1
     assert titles(world.as_user("rep.zhang")) == [f"待审批：订货单「{label}」"]  # not twice
     assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
+
+
+def test_a_real_approval_tells_its_approver_and_then_its_submitter(cloud: Any, world: World):
+    zhang, head = world.as_user("rep.zhang"), world.as_user("eastrx.head")
+    name = f"康宁药店{world.tenant_id}"
+    customer = zhang.post("/customers", {"name": name, "profile": {"type": "terminal", "kind": "pharmacy"}}).json()
+    asked = zhang.post(f"/customers/{customer['id']}/activation-requests", {"comment": "签了协议"})
+    assert asked.status_code == 202, asked.text
+    waiting_title = f"待审批：客户启用申请「{asked.json()['subject_label']}」"
+    assert eventually(lambda: titles(head) == [waiting_title]), titles(head)
+
+    decided = head.post(f"/approvals/{asked.json()['id']}/decision", {"decision": "approve", "comment": "ok"})
+    assert decided.status_code == 200, decided.text
+    assert eventually(lambda: titles(zhang) == [f"审批通过：客户启用申请「{asked.json()['subject_label']}」"]), \
+        titles(zhang)
+    assert titles(head) == [waiting_title]  # told once
+
+
+def eventually(check: Any, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return value
