@@ -5,8 +5,8 @@ after the end, and a deputy (工作代理) deciding while the approver is away."
 import json
 import time
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.e2e.conftest import Client, World
 from tests.e2e.test_approvals import eventually, inbox_of

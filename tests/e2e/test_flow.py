@@ -4,7 +4,6 @@ bucket, the S3 event, the import function, Parquet in the analytics bucket, the 
 import csv
 import io
 import json
-import os
 import time
 from pathlib import Path
 
@@ -16,14 +15,11 @@ from crm.ingest.report import HEADERS
 from localcloud import demo
 from localcloud.tokens import token_for_demo_user
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "flow-samples"
-TRUTH = json.loads((SAMPLES / "truth.json").read_text()) if SAMPLES.exists() else {}
-CODE_BY_ID = {stable_id(demo.TENANT, row["id"]): row["id"] for row in demo.customer_rows()}
+from tests.fixtures import FLOW_SAMPLES
 
-if not SAMPLES.exists():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"flow samples missing at {SAMPLES}")
-    pytest.skip("flow samples (../shared/data/flow-samples) not present", allow_module_level=True)
+SAMPLES = FLOW_SAMPLES
+TRUTH = json.loads((SAMPLES / "truth.json").read_text())
+CODE_BY_ID = {stable_id(demo.TENANT, row["id"]): row["id"] for row in demo.customer_rows()}
 
 
 def api(cloud, username, method, path, **kw):

@@ -6,7 +6,6 @@ product; a re-uploaded closing replaces the earlier one; closing October carries
 import csv
 import io
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,9 @@ import requests
 from localcloud.tokens import mint_token
 
 from tests.e2e.conftest import Client, World, new_tenant
+from tests.fixtures import FLOW_SAMPLES, INVENTORY_SAMPLES
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-INVENTORY, FLOW = DATA / "inventory-samples", DATA / "flow-samples"
-if not (INVENTORY / "truth.json").is_file():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"inventory samples missing at {INVENTORY}")
-    pytest.skip("inventory samples (../shared/data/inventory-samples) not present", allow_module_level=True)
+INVENTORY, FLOW = INVENTORY_SAMPLES, FLOW_SAMPLES
 TRUTH: dict[str, dict[str, dict[str, float]]] = json.loads((INVENTORY / "truth.json").read_text())
 FLOW_FILES = {"D001": "flow/D001/2026-10/流向_D001_2026-10.csv", "D002": "flow/D002/2026-10/流向_D002_2026-10.csv",
               "D003": "flow/D003/2026-10/流向_D003_2026-10.xlsx"}

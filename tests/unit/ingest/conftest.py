@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,14 @@ from crm.ingest.model import Customer, IngestResult, Limits, Product
 from crm.ingest.pipeline import IngestRequest, ingest_file
 from crm.ingest.validate import ProductCatalog
 
+from tests.fixtures import FLOW_SAMPLES
+
 REPO = Path(__file__).resolve().parents[3]
-SAMPLES = REPO / ".." / "shared" / "data" / "flow-samples"
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    if not (SAMPLES / "truth.json").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"flow samples missing at {SAMPLES.resolve()}: CI must have shared/ beside the repo")
-        pytest.skip(f"flow samples not present locally at {SAMPLES.resolve()}")
-    return SAMPLES
+    return FLOW_SAMPLES
 
 
 @pytest.fixture(scope="session")

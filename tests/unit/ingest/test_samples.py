@@ -1,4 +1,4 @@
-"""The three sample files end to end against truth.json (shared/data/flow-samples)."""
+"""The three sample files end to end against truth.json (tests/fixtures/flow-samples)."""
 
 from collections import Counter
 from pathlib import Path

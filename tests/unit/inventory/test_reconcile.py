@@ -18,8 +18,9 @@ from crm.ingest.model import Product
 from crm.ingest.pipeline import IngestRequest, ingest_file
 from crm.inventory.reconcile import Inputs, Reconciliation, flagged, quantities, reconcile
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-INVENTORY, FLOW = DATA / "inventory-samples", DATA / "flow-samples"
+from tests.fixtures import FLOW_SAMPLES, INVENTORY_SAMPLES
+
+INVENTORY, FLOW = INVENTORY_SAMPLES, FLOW_SAMPLES
 FLOW_FILES = {"D001": "flow/D001/2026-10/流向_D001_2026-10.csv", "D002": "flow/D002/2026-10/流向_D002_2026-10.csv",
               "D003": "flow/D003/2026-10/流向_D003_2026-10.xlsx"}
 CLOSING = {"D001": "closing/库存_D001_2026-10.csv", "D002": "closing/库存_D002_2026-10.xlsx",
