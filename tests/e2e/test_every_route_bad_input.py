@@ -86,3 +86,25 @@ def test_bad_input_is_a_problem_never_a_500(admin: Any, path: str, method: str) 
         for body in bodies(path, method):
             r = admin.request(method.upper(), url(path), data=body, headers=headers)
             assert_problem_or_fine(r, f"{method.upper()} {path} with {body[:60]!r}")
+
+
+def query_params(path: str, method: str) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in OPENAPI["paths"][path][method].get("parameters", []) if p["in"] == "query"}
+
+
+PAGED = [(path, method) for path, method in ROUTES if "cursor" in query_params(path, method)]
+REQUIRED_QUERY = {"period": "2026-10", "month": "2026-10", "on": "2026-10-05"}
+# Valid base64 of valid JSON that is not the object a cursor is: 1, [1], null, "s", and {"k": 1}.
+ODD_CURSORS = ("MQ", "WzFd", "bnVsbA", "InMi", "eyJrIjoxfQ")
+
+
+@pytest.mark.parametrize(("path", "method"), PAGED, ids=[f"{m.upper()} {p}" for p, m in PAGED])
+def test_a_cursor_of_another_shape_is_a_400(admin: Any, path: str, method: str) -> None:
+    required = {n: REQUIRED_QUERY[n] for n, p in query_params(path, method).items() if p.get("required")}
+    # A list under a record that is not there may answer 404 before it reads the cursor; never a page.
+    expected = {400} if "{" not in path else {400, 404}
+    for cursor in ODD_CURSORS:
+        r = admin.request(method.upper(), url(path), params={**required, "cursor": cursor})
+        assert r.status_code in expected, f"{path}?cursor={cursor}: {r.status_code} {r.text[:300]}"
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+

@@ -10,15 +10,13 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from pynamodb.exceptions import QueryError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from crm.errors import BadRequest
-
-M = TypeVar("M", bound=Model)
 
 MAX_PAGES_PER_REQUEST = 4  # bounds the reads one list request may cost when filters are selective
 IN_OPERANDS = 100  # DynamoDB's most for one IN
@@ -47,8 +45,8 @@ def one_of(attribute: Any, values: set[str]) -> Condition:
 
 
 @dataclass
-class Page[M: Model]:
-    items: list[M]
+class Page[T]:
+    items: list[T]
     cursor: str | None
 
 
@@ -78,7 +76,9 @@ def decode_cursor(cursor: str | None, identity: str = "") -> dict[str, Any] | No
         data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadRequest("The cursor is not one this API gave out.") from exc
-    key = data.get("k") if isinstance(data, dict) else None
+    if not isinstance(data, dict):  # valid base64 JSON, but a number, a list or null
+        raise BadRequest("The cursor is not one this API gave out.")
+    key = data.get("k")
     if data.get("l") != identity or not isinstance(key, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in key.items()
     ):
