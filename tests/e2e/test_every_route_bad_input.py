@@ -108,3 +108,32 @@ def test_a_cursor_of_another_shape_is_a_400(admin: Any, path: str, method: str) 
         assert r.status_code in expected, f"{path}?cursor={cursor}: {r.status_code} {r.text[:300]}"
         assert r.headers["Content-Type"].startswith("application/problem+json")
 
+
+WRITES = [(path, method) for path, method in ROUTES if method in ("post", "put", "patch")]
+
+
+@pytest.mark.parametrize(("path", "method"), WRITES, ids=[f"{m.upper()} {p}" for p, m in WRITES])
+def test_json_too_deep_or_a_number_too_long_is_a_400(admin: Any, path: str, method: str) -> None:
+    headers = {"Content-Type": "application/json", "If-Match": '"1"'}
+    deep = b"[" * 10_000 + b"]" * 10_000  # ~20 KB; Python's parser gives up (RecursionError) near 1,000
+    deep_object = b'{"a":' * 5_000 + b"1" + b"}" * 5_000
+    long_int = b'{"quantity": ' + b"7" * 5_000 + b"}"  # int() refuses more than 4,300 digits (ValueError)
+    for body in (deep, deep_object, long_int):
+        r = admin.request(method.upper(), url(path), data=body, headers=headers)
+        assert r.status_code == 400, f"{method.upper()} {path} with {body[:20]!r}: {r.status_code} {r.text[:300]}"
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(("path", "method"), WRITES, ids=[f"{m.upper()} {p}" for p, m in WRITES])
+def test_a_body_that_is_not_json_is_a_415(admin: Any, path: str, method: str) -> None:
+    takes_body = "requestBody" in OPENAPI["paths"][path][method]
+    for content_type, body in (("multipart/form-data", b""), ("multipart/form-data", b"x"),  # no boundary
+                               ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; '
+                                b'name="name"\r\n\r\nx\r\n--b--\r\n'),
+                               ("application/x-www-form-urlencoded", b"name=x"), ("text/plain", b"{}")):
+        r = admin.request(method.upper(), url(path), data=body, headers={"Content-Type": content_type,
+                                                                          "If-Match": '"1"'})
+        what = f"{method.upper()} {path} as {content_type}"
+        if takes_body:
+            assert r.status_code == 415, f"{what}: {r.status_code} {r.text[:300]}"
+        assert_problem_or_fine(r, what)  # a route without a body never reads it, whatever its type

@@ -7,6 +7,7 @@ formats an error itself: domain errors raised anywhere below become problem+json
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -105,25 +107,78 @@ def _validation_problem(exc: RequestValidationError) -> Response[Any]:
     return problem(422, "Validation failed", "The request has invalid fields.", errors=errors)
 
 
+class _JsonBodies(OpenAPIRequestValidationMiddleware):
+    """Request validation that reads a body as JSON only, as the document says. Powertools would also read forms
+    and multipart into the model, and raises a bare ValueError (a 500) on a multipart type without a boundary.
+    Only routes that take a body get here, so a body-less route ignores the Content-Type, as Powertools does."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        if not _is_json(app.current_event.headers.get("content-type")):
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[])
+        return super()._get_body(app)
+
+
+def _is_json(content_type: str | None) -> bool:
+    """What Powertools parses as JSON: no Content-Type, or application/json (with parameters)."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media in ("", "application/json")
+
+
 class Resolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, refusing oversize bodies, and bodies that are not text, before anything parses
-    them (answered before any route, so as raw proxy results)."""
+    """Powertools' REST resolver, refusing oversize bodies, bodies that are not text and JSON too deep or with
+    numbers too long to parse safely, before anything parses them (answered before any route, so as raw proxy
+    results); bodies of routes that take one must be JSON (415)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._request_validation_middleware = _JsonBodies()
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        size, limit = len(event.get("body") or ""), get_settings().max_body_bytes
+        body = event.get("body") or ""
+        size, limit = len(body), get_settings().max_body_bytes
         if size > limit:
             return _raw_problem(413, "Payload too large", f"The body is {size} bytes; the limit is {limit}.")
-        if event.get("isBase64Encoded") and not _utf8(event.get("body") or ""):
-            return _raw_problem(400, "Bad request", "The body is not UTF-8 text; send JSON.")
+        if event.get("isBase64Encoded"):
+            body = _utf8(body)
+            if body is None:
+                return _raw_problem(400, "Bad request", "The body is not UTF-8 text; send JSON.")
+        if body and _is_json(_header(event, "content-type")) and (unsafe := _unsafe_json(body)):
+            return _raw_problem(400, "Malformed JSON", unsafe)
         return super().resolve(event, context)
 
 
-def _utf8(base64_body: str) -> bool:
+def _utf8(base64_body: str) -> str | None:
     try:
-        base64.b64decode(base64_body, validate=True).decode("utf-8")
+        return base64.b64decode(base64_body, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return False
-    return True
+        return None
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name), None)
+
+
+# No body of this API nests deeper than a few levels or needs a number of more than a few digits (amounts are
+# strings); past these, Python's parser raises RecursionError (~1,000 deep) or ValueError (ints of 4,300 digits).
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_DIGITS = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)  # an unclosed string runs to the end: one pass, linear
+_BRACKET = re.compile(r"[\[\]{}]")
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
+
+
+def _unsafe_json(text: str) -> str | None:
+    """Why a JSON text is refused before it is parsed (digits and brackets inside strings do not count)."""
+    bare = _STRING.sub('""', text)
+    if _LONG_NUMBER.search(bare):
+        return f"A number in the body has more than {MAX_NUMBER_DIGITS} digits."
+    if bare.count("[") + bare.count("{") > MAX_JSON_DEPTH:
+        depth = 0
+        for bracket in _BRACKET.findall(bare):
+            depth += 1 if bracket in "[{" else -1
+            if depth > MAX_JSON_DEPTH:
+                return f"The body nests deeper than {MAX_JSON_DEPTH} levels."
+    return None
 
 
 def _raw_problem(status: int, title: str, detail: str) -> dict[str, Any]:
