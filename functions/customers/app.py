@@ -4,7 +4,6 @@ No Powertools Tracer here: the X-Ray SDK adds ~0.2 s to every cold start of an A
 the template's active tracing still traces each request through API Gateway and Lambda.
 """
 
-from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -155,7 +154,7 @@ def change_level(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body(
 @app.get("/customers/<customer_id>/level", tags=["levels"], summary="The level in force on a date",
          responses=http.documented(200, LevelOnDate, 404))
 def level_on(customer_id: CustomerIdPath,
-             on: Annotated[date | None, Query(description="Default: today")] = None) -> LevelOnDate:
+             on: Annotated[clock.IsoDate | None, Query(description="Default: today")] = None) -> LevelOnDate:
     return customers().level_on(customer_id, on or clock.today())
 
 

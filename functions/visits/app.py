@@ -4,7 +4,6 @@ the phone's offline batch, coverage, the tenant's visit policy. Parse, call the 
 Literal routes come before /visits/<visit_id>: the resolver tries routes in the order they are declared.
 """
 
-from datetime import date
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -14,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
+from crm.clock import IsoDate
 from crm.config import get_settings
 from crm.customers.model import HistoryPage
 from crm.db.base import bind_table
@@ -137,7 +137,7 @@ def list_visits(
     limit: http.Limit = 50,
     cursor: http.Cursor = None,
     month: MonthQuery = None,
-    on: Annotated[date | None, Query(description="One day (yyyy-mm-dd)")] = None,
+    on: Annotated[IsoDate | None, Query(description="One day (yyyy-mm-dd)")] = None,
     rep_id: RepQuery = None,
     state: Annotated[str | None, Query(pattern=_STATES)] = None,
     flagged: Annotated[bool | None, Query(description="Checked in outside the geofence")] = None,

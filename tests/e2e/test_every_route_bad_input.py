@@ -137,3 +137,70 @@ def test_a_body_that_is_not_json_is_a_415(admin: Any, path: str, method: str) ->
         if takes_body:
             assert r.status_code == 415, f"{what}: {r.status_code} {r.text[:300]}"
         assert_problem_or_fine(r, what)  # a route without a body never reads it, whatever its type
+
+
+def date_probes(schema: dict[str, Any], value: Any, path: str = "") -> list[tuple[Any, str]]:
+    """(a body holding `value` where the schema has a date or date-time, the field's path) for every such field,
+    through nested objects, lists and each choice of a union (its const tag set)."""
+    while "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
+    found: list[tuple[Any, str]] = []
+    for choice in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found += date_probes(choice, value, path)
+    if schema.get("format") in ("date", "date-time"):
+        found.append((value, path))
+    if schema.get("type") == "array" and "items" in schema:
+        found += [([inner], where) for inner, where in date_probes(schema["items"], value, f"{path}.0")]
+    tags = {n: p["const"] for n, p in schema.get("properties", {}).items() if "const" in p}
+    for name, prop in schema.get("properties", {}).items():
+        found += [({**tags, name: inner}, where)
+                  for inner, where in date_probes(prop, value, f"{path}.{name}".lstrip("."))]
+    return found
+
+
+def field_errors(reply: Any) -> list[dict[str, str]]:
+    """Every {field, message} in a reply, however deep (a sync batch reports each action's own)."""
+    if isinstance(reply, list):
+        return [e for item in reply for e in field_errors(item)]
+    if not isinstance(reply, dict):
+        return []
+    own = [e for e in reply.get("errors") or [] if isinstance(e, dict) and "field" in e]
+    return own + [e for key, value in reply.items() if key != "errors" for e in field_errors(value)]
+
+
+def body_schema(path: str, method: str) -> dict[str, Any]:
+    content = OPENAPI["paths"][path][method].get("requestBody", {}).get("content", {})
+    return content.get("application/json", {}).get("schema") or {}
+
+
+DATED = [(path, method, index, where) for path, method in ROUTES
+         for index, (_, where) in enumerate(date_probes(body_schema(path, method), 0))]
+DATED_QUERY = [(path, method, p["name"]) for path, method in ROUTES
+               for p in OPENAPI["paths"][path][method].get("parameters", [])
+               if p["in"] == "query" and date_probes(p["schema"], 0)]
+NOT_DATES = (0, 1_790_000_000, "0", "20261005", "1790000000")  # pydantic reads each as seconds since 1970
+
+
+def test_every_date_field_is_found() -> None:
+    assert len(DATED) >= 20 and len(DATED_QUERY) >= 2  # the walk reaches them: a schema change cannot hide them
+
+
+@pytest.mark.parametrize(("path", "method", "index", "where"), DATED,
+                         ids=[f"{m.upper()} {p} {w}" for p, m, _, w in DATED])
+def test_a_number_is_no_date(admin: Any, path: str, method: str, index: int, where: str) -> None:
+    """Dates and instants are ISO 8601 text only, in every body (a sync batch refuses the action)."""
+    for number in NOT_DATES:
+        body = date_probes(body_schema(path, method), number)[index][0]
+        r = admin.request(method.upper(), url(path), json=body, headers={"If-Match": '"1"'})
+        assert r.status_code in (200, 422), f"{method.upper()} {path} {body}: {r.status_code} {r.text[:300]}"
+        name = where.rsplit(".", 1)[-1]
+        refused = [e for e in field_errors(r.json()) if e["field"].endswith(name) and "ISO 8601" in e["message"]]
+        assert refused, f"{method.upper()} {path} {body}: {where} not refused: {r.text[:400]}"
+
+
+@pytest.mark.parametrize(("path", "method", "name"), DATED_QUERY, ids=[f"{p}?{n}" for p, _, n in DATED_QUERY])
+def test_a_number_is_no_date_in_a_query(admin: Any, path: str, method: str, name: str) -> None:
+    for number in NOT_DATES:
+        r = admin.request(method.upper(), url(path), params={name: number})
+        assert r.status_code == 422, f"{path}?{name}={number}: {r.status_code} {r.text[:300]}"
+        assert [e for e in r.json()["errors"] if e["field"] == name and "ISO 8601" in e["message"]], r.text

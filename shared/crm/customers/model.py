@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
 
+from crm.clock import IsoDate
 from crm.ids import ULID_PATTERN
 from crm.measures import Lat, Lng
 
@@ -114,7 +115,7 @@ class PersonProfile(Strict):
     employer_name: ShortText | None = None
     position: ShortText | None = None
     department: ShortText | None = None
-    birthday: date | None = None
+    birthday: IsoDate | None = None
 
 
 class OtherProfile(Strict):
@@ -142,7 +143,7 @@ class Contact(Strict):
     name: Name
     role: ShortText | None = None
     phones: list[Phone] = Field(default_factory=list, max_length=5)
-    birthday: date | None = None
+    birthday: IsoDate | None = None
     notes: LongText | None = None
 
 
@@ -193,7 +194,7 @@ class CustomerPatch(_Editable):
 class LevelChange(Strict):
     level: Level
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
-    effective_from: date
+    effective_from: IsoDate
 
 
 class ActivationRequest(Strict):

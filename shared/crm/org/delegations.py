@@ -25,8 +25,9 @@ class DelegationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     deputy_id: str = Field(min_length=1, max_length=64, description="The user who acts meanwhile")
-    starts_on: date
-    ends_on: date = Field(description="The last day the deputy acts (the tenant's date); it ends by itself after")
+    starts_on: clock.IsoDate
+    ends_on: clock.IsoDate = Field(
+        description="The last day the deputy acts (the tenant's date); it ends by itself after")
     reason: str | None = Field(default=None, max_length=200)
     delegator_id: str | None = Field(default=None, max_length=64,
                                      description="Whose work is delegated; HQ admins only, default the caller")

@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     Field,
@@ -21,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from crm.clock import IsoDateTime
 from crm.customers.model import ChangeEntry, CustomerType, HistoryPage, Level, Strict  # noqa: F401 (re-exported)
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,40}$"
@@ -174,7 +174,7 @@ class PriceQuote(BaseModel):
 class StockReport(Strict):
     sku: Sku
     available: Annotated[int, Field(ge=0, le=10**12)]
-    as_of: AwareDatetime = Field(description="When the ERP counted it, with a time zone")
+    as_of: IsoDateTime = Field(description="When the ERP counted it, with a time zone")
 
 
 class StockUpdate(Strict):

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, SkipValidation, StringConstraints
+from pydantic import BaseModel, Field, SkipValidation, StringConstraints
 
+from crm.clock import IsoDate, IsoDateTime
 from crm.customers.model import CustomerId, Strict
 from crm.measures import Lat, Lng, measure
 from crm.orders.model import LineIn, next_state  # noqa: F401 (next_state re-exported for the service)
@@ -22,7 +23,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 Accuracy = measure(0, 100_000, "Metres, as the phone reports it")
-ClientTime = Annotated[AwareDatetime, Field(description="When it happened on the phone, with its UTC offset")]
+ClientTime = Annotated[IsoDateTime, Field(description="When it happened on the phone, with its UTC offset")]
 
 
 class VisitState(StrEnum):
@@ -65,7 +66,7 @@ DONE = frozenset({S.CHECKED_IN, S.CHECKED_OUT})
 
 class PlanItem(Strict):
     customer_id: CustomerId
-    planned_on: date = Field(description="The day of the visit (the tenant's local date)")
+    planned_on: IsoDate = Field(description="The day of the visit (the tenant's local date)")
     sequence: Annotated[int, Field(ge=1, le=100)] | None = Field(default=None, description="Place on the day's route")
     purpose: Title | None = None
 
@@ -102,7 +103,7 @@ class NoteIn(Strict):
 
 class TaskIn(Strict):
     title: Title
-    due_on: date
+    due_on: IsoDate
     at: ClientTime | None = None
 
 
@@ -273,7 +274,7 @@ class NoteAction(_Action):
 class TaskAction(_Action):
     type: Literal["task"]
     title: Title
-    due_on: date
+    due_on: IsoDate
 
 
 class PhotoAction(_Action):
