@@ -7,6 +7,9 @@ from crm.db.models import AuditItem
 from crm.db.transaction import Transaction
 from crm.ids import new_id
 
+# Who and when are on the audit entry itself; a record's own bookkeeping fields are not changes.
+BOOKKEEPING = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
+
 
 def diff(
     before: dict[str, Any] | None, after: dict[str, Any], ignore: frozenset[str] = frozenset()
@@ -24,7 +27,8 @@ def diff(
 
 
 def stage(tx: Transaction, pk: str, tenant_id: str, action: str, actor_id: str,
-          changes: dict[str, dict[str, Any]] | None = None, reason: str | None = None) -> None:
-    """Adds the audit entry of a change to the transaction that makes the change (both or neither)."""
+          changes: dict[str, dict[str, Any]] | None = None, reason: str | None = None, at: str | None = None) -> None:
+    """Adds the audit entry of a change to the transaction that makes the change (both or neither), beside the
+    changed record (its pk); `at` is the change's own time when it has one, else now."""
     tx.put(AuditItem(pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action=action, actor_id=actor_id,
-                     at=now_iso(), reason=reason, changes=changes or {}))
+                     at=at or now_iso(), reason=reason, changes=changes or {}))

@@ -4,12 +4,10 @@ code's default), audited with before and after in the same transaction."""
 
 from pydantic import BaseModel
 
-from crm import clock
+from crm import audit, clock, versions
 from crm.db import keys
-from crm.db.models import AuditItem, PolicyItem
+from crm.db.models import PolicyItem
 from crm.db.transaction import Transaction
-from crm.errors import PreconditionFailed
-from crm.ids import new_id
 
 
 def read[P: BaseModel](pk: str, model: type[P]) -> tuple[P, int]:
@@ -24,16 +22,14 @@ def read[P: BaseModel](pk: str, model: type[P]) -> tuple[P, int]:
 def replace[P: BaseModel](tenant_id: str, pk: str, policy: P, by: str, if_match: int, label: str) -> int:
     """Stores `policy` if the stored one is still at `if_match`; returns the new version."""
     before, version = read(pk, type(policy))
-    if version != if_match:
-        raise PreconditionFailed(f"The {label} is at version {version}, not {if_match}: read it again.")
+    versions.check(label, version, if_match)
     item = PolicyItem(pk, keys.META, policy=policy.model_dump_json(), updated_by=by, updated_at=clock.now_iso())
     if version:
         item.version = version  # the write is conditional on the version read
     tx = Transaction()
     tx.put(item)
-    tx.put(AuditItem(pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action=f"{label.replace(' ', '_')}.set",
-                     actor_id=by, at=item.updated_at,
-                     changes={"policy": {"before": before.model_dump(mode="json"),
-                                         "after": policy.model_dump(mode="json")}}))
+    audit.stage(tx, pk, tenant_id, f"{label.replace(' ', '_')}.set", by,
+                {"policy": {"before": before.model_dump(mode="json"), "after": policy.model_dump(mode="json")}},
+                at=item.updated_at)
     tx.commit()
     return version + 1

@@ -8,14 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from crm import audit
+from crm import audit, versions
 from crm.approvals.model import Approval, InboxEntry, InboxPage, Kind, Policy, Status, Step
 from crm.clock import now_iso
 from crm.db import keys
 from crm.db.models import ApprovalItem, ApprovalPolicyItem, InboxItem
 from crm.db.paging import query_page
 from crm.db.transaction import Transaction
-from crm.errors import NotFound, PreconditionFailed
+from crm.errors import NotFound
 
 
 class Run(BaseModel):
@@ -144,8 +144,7 @@ def replace_policy(tenant_id: str, kind: Kind, policy: Policy, by: str, if_match
     before = None if item is None else json.loads(item.policy)
     item = item or ApprovalPolicyItem(keys.approval_policy_pk(tenant_id), kind.value)
     version = item.version or 0
-    if version != if_match:
-        raise PreconditionFailed(f"The {kind.value} policy is at version {version}, not {if_match}: read it again.")
+    versions.check(f"{kind.value} policy", version, if_match)
     item.policy, item.updated_by, item.updated_at = policy.model_dump_json(), by, now_iso()
     tx = Transaction()
     tx.put(item)  # conditional on the version read: a lost race is a 409

@@ -9,7 +9,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from crm import clock, events
+from crm import audit, clock, events
 from crm.audit import diff
 from crm.auth import Principal, require, scope_for
 from crm.customers import repository as customers
@@ -152,15 +152,14 @@ def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> boo
             moved = order.model_copy(update={"owner_id": job.to_user_id, "org_unit_id": unit.id,
                                              "org_path": unit.path})
             orders.stage_order(tx, moved)
-            orders.stage_audit(tx, keys.order_pk(order.tenant_id, order.id), order.tenant_id, new_id(), "handover",
-                               job.requested_by, clock.now_iso(),
-                               diff(order.model_dump(mode="json"), moved.model_dump(mode="json")), reason)
+            audit.stage(tx, keys.order_pk(order.tenant_id, order.id), order.tenant_id, "handover", job.requested_by,
+                        diff(order.model_dump(mode="json"), moved.model_dump(mode="json")), reason)
         planned = visits.planned_for(customer.tenant_id, customer.id, job.from_user_id)
         for visit in planned[: MAX_WORK_MOVED - len(open_orders)]:
             moved_visit = visit.model_copy(update={"rep_id": job.to_user_id, "org_unit_id": unit.id,
                                                    "org_path": unit.path})
             visits.stage_visit(tx, moved_visit)
-            visits.stage_audit(tx, moved_visit, new_id(), "handover", job.requested_by, clock.now_iso(),
+            visits.stage_audit(tx, moved_visit, "handover", job.requested_by, clock.now_iso(),
                                diff(visit.model_dump(mode="json"), moved_visit.model_dump(mode="json")), reason)
         try:
             tx.commit()

@@ -3,12 +3,11 @@
 Only approved adjustments count in the month's calculation; AdjustmentSubject receives the approval's end.
 """
 
-from crm import clock
+from crm import audit, clock
 from crm.approvals.subjects import Outcome, Subject
 from crm.db import keys
-from crm.db.models import AdjustmentItem, AuditItem
+from crm.db.models import AdjustmentItem
 from crm.db.transaction import Transaction
-from crm.ids import new_id
 from crm.inventory.model import Adjustment, AdjustmentIn
 
 
@@ -29,7 +28,7 @@ def stage(tx: Transaction, tenant_id: str, adjustment_id: str, body: AdjustmentI
                           batch=body.batch, quantity=body.quantity, reason=body.reason, status="pending",
                           requested_by=actor, requested_at=now)
     tx.put(item)
-    tx.put(_audit(item, "adjustment.requested", actor, body.reason))
+    _stage_audit(tx, item, "adjustment.requested", actor, body.reason)
     return item
 
 
@@ -61,7 +60,7 @@ def decided(tenant_id: str, adjustment_id: str, outcome: str, by: str, comment: 
     item.status, item.decided_at = outcome, clock.now_iso()
     tx = Transaction()
     tx.put(item)
-    tx.put(_audit(item, f"adjustment.{outcome}", by, comment))
+    _stage_audit(tx, item, f"adjustment.{outcome}", by, comment)
     tx.commit()
 
 
@@ -70,8 +69,7 @@ def of_period(tenant_id: str, period: str, distributor_id: str | None = None) ->
     return list(AdjustmentItem.by_period.query(keys.adjustments_pk(tenant_id, period), condition))
 
 
-def _audit(item: AdjustmentItem, action: str, actor: str, reason: str | None) -> AuditItem:
-    return AuditItem(item.pk, f"AUDIT#{new_id()}", tenant_id=item.tenant_id, action=action, actor_id=actor,
-                     at=clock.now_iso(), reason=reason,
-                     changes={"status": {"before": None, "after": item.status},
-                              "quantity": {"before": None, "after": float(item.quantity)}})
+def _stage_audit(tx: Transaction, item: AdjustmentItem, action: str, actor: str, reason: str | None) -> None:
+    changes = {"status": {"before": None, "after": item.status},
+               "quantity": {"before": None, "after": float(item.quantity)}}
+    audit.stage(tx, item.pk, item.tenant_id, action, actor, changes, reason)

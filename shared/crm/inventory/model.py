@@ -133,7 +133,7 @@ class Adjustment(BaseModel):
     batch: str | None = None
     quantity: float
     reason: str
-    status: Literal["pending", "approved", "rejected", "withdrawn"]
+    status: Literal["pending", "approved", "rejected", "withdrawn", "expired"]
     requested_by: str
     requested_at: datetime
     decided_at: datetime | None = None

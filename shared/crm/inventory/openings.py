@@ -9,12 +9,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm import clock
+from crm import audit, clock
 from crm.db import keys
-from crm.db.models import AuditItem, ManualOpeningItem, OpeningBalanceItem
+from crm.db.models import ManualOpeningItem, OpeningBalanceItem
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput
-from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory.lines import read_lines
 from crm.inventory.model import OpeningLine, OpeningLineIn
@@ -54,11 +53,10 @@ def set_manual(tenant_id: str, period: str, distributor_id: str, lines: list[Ope
                            [{"field": "lines", "message": f"{len(lines)} lines are over {MAX_TYPED_BYTES // 1000} KB"}])
     tx = Transaction()
     tx.put(item, on_fail=lambda: Conflict("The opening changed meanwhile; read it again."))
-    tx.put(AuditItem(pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action="opening.set", actor_id=actor,
-                     at=item.set_at, reason=None,
-                     changes={"distributor_id": {"before": None, "after": distributor_id},
-                              "lines": {"before": {_named(x): x["quantity"] for x in before},
-                                        "after": {_named(x): x["quantity"] for x in after}}}))
+    audit.stage(tx, pk, tenant_id, "opening.set", actor,
+                {"distributor_id": {"before": None, "after": distributor_id},
+                 "lines": {"before": {_named(x): x["quantity"] for x in before},
+                           "after": {_named(x): x["quantity"] for x in after}}}, at=item.set_at)
     tx.commit()
 
 

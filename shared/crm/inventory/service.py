@@ -18,14 +18,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crm import clock, policies
+from crm import audit, clock, policies
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, own_distributor, require
 from crm.customers.model import CustomerType
 from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
 from crm.db import keys
-from crm.db.models import AuditItem, InventoryPeriodItem
+from crm.db.models import InventoryPeriodItem
 from crm.db.paging import list_identity, offset_cursor, offset_of
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput
@@ -259,10 +259,8 @@ class InventoryService:
     def _save_period(self, item: InventoryPeriodItem, action: str, reason: str) -> None:
         tx = Transaction()
         tx.put(item, on_fail=lambda: Conflict("The period changed meanwhile; read it again."))
-        tx.put(AuditItem(keys.inventory_periods_pk(self.tenant), f"AUDIT#{new_id()}", tenant_id=self.tenant,
-                         action=action, actor_id=self.p.user_id, at=clock.now_iso(), reason=reason,
-                         changes={"period": {"before": None, "after": item.period},
-                                  "status": {"before": None, "after": item.status}}))
+        changes = {"period": {"before": None, "after": item.period}, "status": {"before": None, "after": item.status}}
+        audit.stage(tx, keys.inventory_periods_pk(self.tenant), self.tenant, action, self.p.user_id, changes, reason)
         tx.commit()
 
     # ------------------------------------------------------------------ openings

@@ -13,9 +13,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from crm import audit
 from crm.db import keys
 from crm.db.models import (
-    AuditItem,
     DeliveryItem,
     NotificationItem,
     NotifyPrefsItem,
@@ -78,8 +78,7 @@ def _write_audited(item: NotifySettingsItem | NotifyPrefsItem, version: int, ten
         item.version = version  # conditional on the version the caller named (If-Match)
     tx = Transaction()
     tx.put(item, on_fail=lambda: PreconditionFailed("Changed by someone else meanwhile: read it again."))
-    tx.put(AuditItem(item.pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action=action, actor_id=by, at=at,
-                     changes=changes))
+    audit.stage(tx, item.pk, tenant_id, action, by, changes, at=at)
     tx.commit()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 
 from crm.db import keys
-from crm.db.models import AuditItem, OrderItem, ReturnItem, TransitionItem
+from crm.db.models import OrderItem, ReturnItem, TransitionItem
 from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import Transaction
 from crm.orders.model import Order, OrderFilters, OrderState, ReturnRequest, Transition
@@ -102,12 +102,6 @@ def stage_transition(tx: Transaction, pk: str, entry: Transition) -> None:
     tx.put(TransitionItem(pk, f"HIST#{entry.id}", action=entry.action, from_state=entry.from_state,
                           to_state=entry.to_state, by=entry.by, at=entry.at.isoformat(), comment=entry.comment),
            condition=TransitionItem.sk.does_not_exist())
-
-
-def stage_audit(tx: Transaction, pk: str, tenant_id: str, audit_id: str, action: str, actor_id: str, at: str,
-                changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
-    tx.put(AuditItem(pk, f"AUDIT#{audit_id}", tenant_id=tenant_id, action=action, actor_id=actor_id, at=at,
-                     reason=reason, changes=changes))
 
 
 def list_transitions(pk: str, limit: int, cursor: str | None) -> Page[Transition]:

@@ -7,10 +7,10 @@ fails on the order's version. A rejection gives the quantities back, again in on
 
 from decimal import Decimal
 
-from crm import clock
+from crm import audit, clock
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
-from crm.audit import diff
+from crm.audit import BOOKKEEPING, diff
 from crm.auth import Principal, require
 from crm.db import keys
 from crm.db.paging import Page
@@ -38,8 +38,6 @@ from crm.orders.model import (
 from crm.orders.service import OrderService, _totals, as_lines
 from crm.orders.service import transition as order_transition
 
-_AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
-
 
 class ReturnExceedsShipped(DomainError):
     status = 422
@@ -66,8 +64,8 @@ def _change(before: ReturnRequest | None, after: ReturnRequest, action: ReturnAc
     repo.stage_transition(tx, pk, Transition(id=new_id(), action=action.value,
                                              from_state=before.state.value if before else None,
                                              to_state=after.state.value, by=by, at=now, comment=comment))
-    changes = diff(before.model_dump(mode="json") if before else None, after.model_dump(mode="json"), _AUDIT_IGNORE)
-    repo.stage_audit(tx, pk, after.tenant_id, new_id(), action.value, by, now.isoformat(), changes, comment)
+    changes = diff(before.model_dump(mode="json") if before else None, after.model_dump(mode="json"), BOOKKEEPING)
+    audit.stage(tx, pk, after.tenant_id, action.value, by, changes, comment, now.isoformat())
 
 
 def _transition(before: ReturnRequest, action: ReturnAction, by: str, comment: str | None,

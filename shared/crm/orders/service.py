@@ -9,10 +9,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from crm import clock
+from crm import audit, clock, versions
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
-from crm.audit import diff
+from crm.audit import BOOKKEEPING, diff
 from crm.auth import Principal, Scope, require, scope_for
 from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType
@@ -20,7 +20,7 @@ from crm.customers.service import CustomerService
 from crm.db import keys
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from crm.errors import Conflict, Forbidden, InvalidInput, NotFound
 from crm.ids import new_id
 from crm.inventory import shipments as inventory_shipments
 from crm.orders import events, pricing
@@ -44,7 +44,6 @@ from crm.orders.model import (
 )
 from crm.org import directory
 
-_AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
 Publisher = Callable[[Order, str], None]
 
 
@@ -88,8 +87,8 @@ def transition(before: Order, action: OrderAction, by: str, comment: str | None 
     repo.stage_order(tx, after)
     repo.stage_transition(tx, pk, Transition(id=new_id(), action=action.value, from_state=before.state.value,
                                              to_state=to.value, by=by, at=now, comment=comment))
-    changes = diff(before.model_dump(mode="json"), after.model_dump(mode="json"), _AUDIT_IGNORE)
-    repo.stage_audit(tx, pk, before.tenant_id, new_id(), action.value, by, now.isoformat(), changes, comment)
+    changes = diff(before.model_dump(mode="json"), after.model_dump(mode="json"), BOOKKEEPING)
+    audit.stage(tx, pk, before.tenant_id, action.value, by, changes, comment, now.isoformat())
     tx.commit()
     return after.model_copy(update={"version": before.version + 1})
 
@@ -102,8 +101,7 @@ def _stored(tenant_id: str, order_id: str) -> Order:
 
 
 def _check_version(order: Order, if_match: int | None) -> None:
-    if if_match is not None and order.version != if_match:
-        raise PreconditionFailed(f"The order is at version {order.version}, not {if_match}: read it again.")
+    versions.check("order", order.version, if_match)
 
 
 class OrderService:
@@ -170,8 +168,8 @@ class OrderService:
         repo.stage_order(tx, order)
         repo.stage_transition(tx, pk, Transition(id=new_id(), action="create", from_state=None,
                                                  to_state=order.state.value, by=self.p.user_id, at=now))
-        repo.stage_audit(tx, pk, self.tenant, new_id(), "create", self.p.user_id, now.isoformat(),
-                         diff(None, order.model_dump(mode="json"), _AUDIT_IGNORE))
+        audit.stage(tx, pk, self.tenant, "create", self.p.user_id, diff(None, order.model_dump(mode="json"),
+                                                                        BOOKKEEPING), at=now.isoformat())
         tx.commit()
         return order.model_copy(update={"version": 1})
 

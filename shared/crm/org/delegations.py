@@ -9,12 +9,12 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from crm import audit, clock
+from crm import audit, clock, versions
 from crm.auth import Principal, Role, require
 from crm.db import keys
 from crm.db.models import DelegationItem
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from crm.errors import Conflict, InvalidInput, NotFound
 from crm.ids import new_id
 from crm.org import directory
 
@@ -129,8 +129,7 @@ class DelegationService:
         item = self._find(delegation_id)
         if self.p.user_id not in (item.delegator_id, item.created_by):
             require(self.p, "delegation:others")
-        if (item.version or 0) != if_match:
-            raise PreconditionFailed(f"The delegation is at version {item.version}, not {if_match}: read it again.")
+        versions.check("delegation", item.version or 0, if_match)
         if item.status == "cancelled" or item.ends_on < clock.today().isoformat():
             raise Conflict(f"The delegation is {_status(item)} already.", status=_status(item))
         before = _audit_view(item)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from crm import clock
+from crm import audit, clock
 from crm.db import keys
 from crm.db.models import AuditItem, PriceListItem, ProductItem, StockItem
 from crm.db.paging import Page, all_of, query_page
@@ -132,10 +132,10 @@ def stage_product(tx: Transaction, tenant_id: str, product: Product, on_fail: Er
         tx.put(to_item(tenant_id, product), on_fail=on_fail)
 
 
-def stage_audit(tx: Transaction, tenant_id: str, sku: str, audit_id: str, action: str, actor_id: str,
+def stage_audit(tx: Transaction, tenant_id: str, sku: str, action: str, actor_id: str,
                 changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
-    tx.put(AuditItem(keys.product_history_pk(tenant_id, sku), f"AUDIT#{audit_id}", tenant_id=tenant_id,
-                     action=action, actor_id=actor_id, at=clock.now_iso(), reason=reason, changes=changes))
+    """A product's audit entries live in its history partition, beside its price list's."""
+    audit.stage(tx, keys.product_history_pk(tenant_id, sku), tenant_id, action, actor_id, changes, reason)
 
 
 def list_history(tenant_id: str, sku: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:

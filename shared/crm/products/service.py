@@ -4,13 +4,13 @@ Every write goes out as one transaction with its audit entry. `write_new` and `w
 are shared with the file import, which authorized when it handed out the upload link.
 """
 
-from crm import clock
-from crm.audit import diff
+from crm import clock, versions
+from crm.audit import BOOKKEEPING, diff
 from crm.auth import Principal, require
 from crm.customers.model import CustomerType, Level
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, DomainError, NotFound, PreconditionFailed
+from crm.errors import Conflict, DomainError, NotFound
 from crm.ids import new_id
 from crm.products import imports, prices
 from crm.products import repository as repo
@@ -33,7 +33,7 @@ from crm.products.model import (
     as_of_text,
 )
 
-_AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by", "stock"})
+_AUDIT_IGNORE = BOOKKEEPING | {"stock"}  # stock is the ERP's report, audited on its own
 _TYPE_ORDER = {"distributor": 0, "terminal": 1, "person": 2, "other": 3}
 
 
@@ -77,8 +77,7 @@ class ProductService:
     def update(self, sku: str, if_match: int, patch: ProductPatch) -> Product:
         require(self.p, "product:write")
         before = self._product(sku)
-        if before.version != if_match:
-            raise PreconditionFailed(f"The product is at version {before.version}, not {if_match}: read it again.")
+        versions.check("product", before.version, if_match)
         after = Product.model_validate({**before.model_dump(), **patch.model_dump(exclude_unset=True)})
         return write_changes(self.tenant, self.p.user_id, before, after, "update")
 
@@ -99,8 +98,7 @@ class ProductService:
         require(self.p, "price:write")
         self._product(sku)
         before = repo.get_price_list(self.tenant, sku) or PriceList(sku=sku, items=[], version=0)
-        if before.version != if_match:
-            raise PreconditionFailed(f"The price list is at version {before.version}, not {if_match}: read it again.")
+        versions.check("price list", before.version, if_match)
         items = sorted(body.items, key=lambda e: (_TYPE_ORDER[e.customer_type.value], e.level or ""))
         after = PriceList(sku=sku, items=items, updated_at=clock.now(), updated_by=self.p.user_id,
                           version=before.version)
@@ -110,7 +108,7 @@ class ProductService:
             return before
         tx = Transaction()
         repo.stage_price_list(tx, self.tenant, after)
-        repo.stage_audit(tx, self.tenant, sku, new_id(), "prices", self.p.user_id, changes)
+        repo.stage_audit(tx, self.tenant, sku, "prices", self.p.user_id, changes)
         tx.commit()
         return after.model_copy(update={"version": before.version + 1})
 
@@ -153,7 +151,7 @@ class ProductService:
         changes = diff(before, {"available": available, "as_of": as_of})
         tx = Transaction()
         repo.stage_stock(tx, self.tenant, sku, available, as_of, self.p.user_id, on_stale=lambda: _StaleReport(""))
-        repo.stage_audit(tx, self.tenant, sku, new_id(), "stock", self.p.user_id, changes)
+        repo.stage_audit(tx, self.tenant, sku, "stock", self.p.user_id, changes)
         try:
             tx.commit()
         except _StaleReport:
@@ -187,7 +185,7 @@ def write_new(tenant_id: str, actor_id: str, body: ProductCreate, action: str, r
     product = Product(**body.model_dump(), created_at=now, created_by=actor_id, updated_at=now, updated_by=actor_id)
     tx = Transaction()
     repo.stage_product(tx, tenant_id, product, on_fail=lambda: DuplicateSku(body.sku))
-    repo.stage_audit(tx, tenant_id, product.sku, new_id(), action, actor_id,
+    repo.stage_audit(tx, tenant_id, product.sku, action, actor_id,
                      diff(None, product.model_dump(mode="json"), _AUDIT_IGNORE), reason)
     tx.commit()
     return product.model_copy(update={"version": 1})
@@ -202,6 +200,6 @@ def write_changes(tenant_id: str, actor_id: str, before: Product, after: Product
     after = after.model_copy(update={"updated_at": clock.now(), "updated_by": actor_id, "version": before.version})
     tx = Transaction()
     repo.stage_product(tx, tenant_id, after)
-    repo.stage_audit(tx, tenant_id, after.sku, new_id(), action, actor_id, changes, reason)
+    repo.stage_audit(tx, tenant_id, after.sku, action, actor_id, changes, reason)
     tx.commit()
     return after.model_copy(update={"version": before.version + 1})

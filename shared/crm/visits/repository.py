@@ -10,6 +10,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from crm import audit
 from crm.customers.model import ChangeEntry
 from crm.db import keys
 from crm.db.models import AuditItem, VisitItem, VisitReceiptItem
@@ -57,10 +58,9 @@ def stage_visit(tx: Transaction, visit: Visit, on_exists: str = "The visit chang
     tx.put(to_item(visit), on_fail=lambda: Conflict(f"{on_exists} Read it again and retry.", field="visit_id"))
 
 
-def stage_audit(tx: Transaction, visit: Visit, audit_id: str, action: str, actor_id: str, at: str,
+def stage_audit(tx: Transaction, visit: Visit, action: str, actor_id: str, at: str,
                 changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
-    tx.put(AuditItem(keys.visit_pk(visit.tenant_id, visit.id), f"AUDIT#{audit_id}", tenant_id=visit.tenant_id,
-                     action=action, actor_id=actor_id, at=at, reason=reason, changes=changes))
+    audit.stage(tx, keys.visit_pk(visit.tenant_id, visit.id), visit.tenant_id, action, actor_id, changes, reason, at)
 
 
 def list_history(tenant_id: str, visit_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:

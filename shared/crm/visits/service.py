@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from crm import clock
-from crm.audit import diff
+from crm.audit import BOOKKEEPING, diff
 from crm.auth import Principal, Scope, require, scope_for
 from crm.customers.model import ChangeEntry, Customer
 from crm.customers.service import CustomerService
@@ -52,7 +52,6 @@ from crm.visits.model import (
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock ahead of ours by more is wrong, not early
 MAX_OFFLINE = timedelta(days=7)  # an action queued longer than a week is not taken as it stands
 MAX_PLAN_AHEAD_DAYS = 62
-_AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
 
 
 class OutsideGeofence(DomainError):
@@ -189,8 +188,8 @@ class VisitService:
                 planned_on=item.planned_on, sequence=item.sequence, purpose=item.purpose, day=item.planned_on,
                 created_at=now, created_by=self.p.user_id, updated_at=now, updated_by=self.p.user_id)
             repo.stage_visit(tx, visit)
-            repo.stage_audit(tx, visit, new_id(), "plan", self.p.user_id, now.isoformat(),
-                             diff(None, visit.model_dump(mode="json"), _AUDIT_IGNORE))
+            repo.stage_audit(tx, visit, "plan", self.p.user_id, now.isoformat(),
+                             diff(None, visit.model_dump(mode="json"), BOOKKEEPING))
             created.append(visit.model_copy(update={"version": 1}))
         tx.commit()
         return created
@@ -439,8 +438,8 @@ class VisitService:
         repo.stage_visit(tx, after, "A visit with this id already exists." if created else
                          "The visit changed while this request ran.")
         changes = diff(None if created else before.model_dump(mode="json"), after.model_dump(mode="json"),
-                       _AUDIT_IGNORE)
-        repo.stage_audit(tx, after, new_id(), action.value, self.p.user_id, now.isoformat(), changes, reason)
+                       BOOKKEEPING)
+        repo.stage_audit(tx, after, action.value, self.p.user_id, now.isoformat(), changes, reason)
         if receipt is not None:
             repo.stage_receipt(tx, self.tenant, self.p.user_id, receipt.action_id, receipt.kind, after.id,
                                receipt.digest, now.isoformat(), outcome)
