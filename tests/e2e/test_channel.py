@@ -190,6 +190,23 @@ def test_a_terminals_sell_out_by_month(cloud, channel):
     assert api(cloud, "admin", "GET", path, params={"from": "2025-6", "to": PERIOD}).status_code == 422
 
 
+def test_a_distributor_asking_for_a_terminal_its_files_do_not_name_gets_a_404(cloud, channel):
+    """Its scope is itself and the terminals of its own files: anything else is a 404, as for everyone else (was a
+    200 with no items, even for an id that is not there)."""
+    months = {"from": "2025-05", "to": PERIOD}
+    for customer_id in ("01ARZ3NDEKTSV4RRFFQ69G5FAV", cid("D002"), cid("T00009")):  # T00009: D002's files only
+        assert api(cloud, "admin", "GET", f"/customers/{customer_id}/sellout", params=months).status_code in (
+            200, 404)  # the admin sees the real ones
+        r = api(cloud, "d001", "GET", f"/customers/{customer_id}/sellout", params=months)
+        assert r.status_code == 404, (customer_id, r.text)
+        assert r.headers["Content-Type"] == "application/problem+json"
+    before = api(cloud, "d001", "GET", f"/customers/{cid('T00022')}/sellout", params={"from": "2025-01",
+                                                                                      "to": "2025-02"})
+    assert before.status_code == 404  # none of its files of those months names it
+    itself = api(cloud, "d001", "GET", f"/customers/{cid('D001')}/sellout", params=months)
+    assert itself.status_code == 200 and itself.json()["items"] == []
+
+
 # ----------------------------------------------------------------------------- diversion
 
 def test_batch_crossings_and_out_of_territory_with_evidence(cloud, channel):

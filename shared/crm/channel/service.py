@@ -15,7 +15,7 @@ from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType, DistributorProfile
 from crm.customers.service import CustomerService
 from crm.db.paging import list_identity, offset_cursor, offset_of
-from crm.errors import InvalidInput
+from crm.errors import InvalidInput, NotFound
 from crm.inventory.periods import following, previous
 
 if TYPE_CHECKING:
@@ -57,11 +57,13 @@ class ChannelService:
                              next_cursor=offset_cursor(offset + limit, grouped.num_rows, identity))
 
     def customer_sellout(self, customer_id: str, from_period: str, to_period: str) -> CustomerSellOut:
-        """A terminal's sell-out per month and product. A distributor user reads its own files' lines only."""
+        """A terminal's sell-out per month and product. A distributor user reads its own files' lines only: the
+        terminals they name in those months are its scope here (it sees no customer record but its own), so any
+        other id, there or not, is a 404 as it is for everyone else outside their scope."""
         require(self.p, "sellout:read")
         months = _months(from_period, to_period)
         own = own_distributor(self.p)
-        if own is None:
+        if own is None or own == customer_id:
             CustomerService(self.p).get(customer_id)  # 404 outside the caller's scope
         from crm.channel import sellout
 
@@ -69,8 +71,10 @@ class ChannelService:
         for period in months:
             lines = sellout.read_month(self.bucket, self.tenant, period, {own} if own else None)
             found[period] = sellout.restrict(lines, {customer_id})
-        return CustomerSellOut(customer_id=customer_id, from_period=from_period, to_period=to_period,
-                               items=sellout.by_month(found))
+        items = sellout.by_month(found)
+        if own is not None and own != customer_id and not items:
+            raise NotFound(f"No customer {customer_id}.")
+        return CustomerSellOut(customer_id=customer_id, from_period=from_period, to_period=to_period, items=items)
 
     # ------------------------------------------------------------------ diversion
 
