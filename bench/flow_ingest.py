@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib.util import find_spec
 from pathlib import Path
@@ -246,6 +246,84 @@ def csv_rows(data: bytes) -> tuple[list[str], Any]:
     return next(reader), ((reader.line_num, cells) for cells in reader)
 
 
+@dataclass
+class _Baseline:
+    """The row-by-row contender's state: the lookups built once, then one pass over the rows."""
+
+    template: Any
+    period_start: date
+    period_end: date
+    by_name: dict[str, str | None] = field(default_factory=dict)
+    by_norm: dict[str, str | None] = field(default_factory=dict)
+    by_alias: dict[str, str | None] = field(default_factory=dict)
+    by_sku: dict[str, dict[str, str]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    def index(self, customers: list[dict[str, str]], catalog: list[dict[str, str]]) -> None:
+        from crm.text import normalize_name
+
+        def add(table: dict[str, str | None], key: str, customer_id: str) -> None:
+            table[key] = customer_id if table.get(key, customer_id) == customer_id else None  # None: ambiguous
+
+        for c in customers:
+            add(self.by_name, c["name"], c["id"])
+            add(self.by_norm, normalize_name(c["name"]), c["id"])
+            for alias in filter(None, c["aliases"].split("|")):
+                add(self.by_alias, normalize_name(alias), c["id"])
+        self.by_sku = {p["sku"]: p for p in catalog}
+        self.by_key = {(normalize_name(p["name"]), normalize_name(p["spec"])): p for p in catalog}
+
+    def day(self, raw: str, failed: list[str]) -> date | None:
+        found = None
+        for fmt in self.template.date_formats:
+            try:
+                found = datetime.strptime(raw, fmt).date()
+                break
+            except ValueError:
+                continue
+        if not raw:
+            failed.append("date missing")
+        elif found is None:
+            failed.append("date not recognised")
+        elif not self.period_start <= found < self.period_end:
+            failed.append("date outside period")
+        return found
+
+    @staticmethod
+    def quantity(raw: str, failed: list[str]) -> float:
+        if not raw:
+            failed.append("quantity missing")
+        elif not NUMBER.match(raw):
+            failed.append("quantity not a number")
+        elif float(raw) == 0:
+            failed.append("quantity is zero")
+        else:
+            return float(raw)
+        return 0.0
+
+    def product(self, code: str, name: str, spec: str, unit: str,
+                failed: list[str]) -> tuple[dict[str, str] | None, float | None]:
+        from crm.text import normalize_name
+
+        product = self.by_sku.get(code) if code else self.by_key.get((normalize_name(name), normalize_name(spec)))
+        if product is None:
+            failed.append("unknown product")
+            return None, None
+        rule = self.template.units.get(unit)
+        factor = (1.0 if unit in (product["base_unit"], "") else float(product["case_size"]) if rule == "case"
+                  else None if rule is None else 1.0 if rule == "base" else float(rule))
+        if factor is None:
+            failed.append("unknown unit")
+        return product, factor
+
+    def match(self, buyer: str, norm: str) -> tuple[str | None, str]:
+        for step, table, key in (("exact", self.by_name, buyer), ("normalized", self.by_norm, norm),
+                                 ("alias", self.by_alias, norm)):
+            if key in table:
+                return table[key], step if table[key] else "unknown"
+        return None, "unknown"
+
+
 def run_baseline(data: bytes, master: Path, products: Path, rows: int, limit: int | None = None) -> dict[str, Any]:
     """Row by row: the ingest core's checks and matching, written the obvious way (a dict lookup per row)."""
     from crm.ingest.mapping import Col, MappingTemplate, locate_header
@@ -254,87 +332,42 @@ def run_baseline(data: bytes, master: Path, products: Path, rows: int, limit: in
 
     if limit is not None:  # the first `limit` data rows, to extrapolate from
         data = b"\n".join(data.split(b"\n", limit + 1)[: limit + 1]) + b"\n"
-    customers = load_master(master)
-    catalog = load_master(products)
-    template = MappingTemplate()
+    customers, catalog = load_master(master), load_master(products)
     period_start = date.fromisoformat(f"{PERIOD}-01")
     period_end = date(period_start.year + period_start.month // 12, period_start.month % 12 + 1, 1)
+    base = _Baseline(MappingTemplate(), period_start, period_end)
 
     def clean(cell: str) -> str:
         return unicodedata.normalize("NFKC", cell).strip()
 
-    def add(table: dict[str, str | None], key: str, customer_id: str) -> None:
-        table[key] = customer_id if table.get(key, customer_id) == customer_id else None  # None: ambiguous
-
     t, cpu = time.perf_counter(), time.process_time()
-    by_name: dict[str, str | None] = {}
-    by_norm: dict[str, str | None] = {}
-    by_alias: dict[str, str | None] = {}
-    for c in customers:
-        add(by_name, c["name"], c["id"])
-        add(by_norm, normalize_name(c["name"]), c["id"])
-        for alias in filter(None, c["aliases"].split("|")):
-            add(by_alias, normalize_name(alias), c["id"])
-    choices = list({**by_norm, **by_alias})
-    by_sku = {p["sku"]: p for p in catalog}
-    by_key = {(normalize_name(p["name"]), normalize_name(p["spec"])): p for p in catalog}
+    base.index(customers, catalog)
+    choices = list({**base.by_norm, **base.by_alias})
     built = time.perf_counter()
 
     header, body = pandas_rows(data) if find_spec("pandas") else csv_rows(data)
-    cols = locate_header([header], template).columns
-    date_i, code_i, name_i, spec_i = cols[Col.DATE], cols[Col.PRODUCT_CODE], cols[Col.PRODUCT_NAME], cols[Col.SPEC]
-    qty_i, unit_i, buyer_i = cols[Col.QUANTITY], cols[Col.UNIT], cols[Col.BUYER_NAME]
+    cols = locate_header([header], base.template).columns
     lines, errors, review = [], [], {}
     row = 0
     for line, cells in body:
-        if not any(c.strip() for c in cells) or clean(cells[date_i]).startswith(tuple(template.total_markers)):
+        if not any(c.strip() for c in cells) or clean(cells[cols[Col.DATE]]).startswith(
+                tuple(base.template.total_markers)):
             continue
         row += 1
-        failed = []
-        day, raw_day = None, clean(cells[date_i])
-        for fmt in template.date_formats:
-            try:
-                day = datetime.strptime(raw_day, fmt).date()
-                break
-            except ValueError:
-                continue
-        if not raw_day:
-            failed.append("date missing")
-        elif day is None:
-            failed.append("date not recognised")
-        elif not period_start <= day < period_end:
-            failed.append("date outside period")
-        quantity, raw_qty = 0.0, clean(cells[qty_i]).replace(",", "")
-        if not raw_qty:
-            failed.append("quantity missing")
-        elif not NUMBER.match(raw_qty):
-            failed.append("quantity not a number")
-        elif (quantity := float(raw_qty)) == 0:
-            failed.append("quantity is zero")
-        code, unit = clean(cells[code_i]), clean(cells[unit_i])
-        by_name_spec = (normalize_name(cells[name_i]), normalize_name(cells[spec_i]))
-        product = by_sku.get(code) if code else by_key.get(by_name_spec)
-        factor = None
-        if product is None:
-            failed.append("unknown product")
-        else:
-            rule = template.units.get(unit)
-            factor = (1.0 if unit in (product["base_unit"], "") else float(product["case_size"]) if rule == "case"
-                      else None if rule is None else 1.0 if rule == "base" else float(rule))
-            if factor is None:
-                failed.append("unknown unit")
-        buyer = cells[buyer_i]
+        failed: list[str] = []
+        day = base.day(clean(cells[cols[Col.DATE]]), failed)
+        quantity = base.quantity(clean(cells[cols[Col.QUANTITY]]).replace(",", ""), failed)
+        unit = clean(cells[cols[Col.UNIT]])
+        product, factor = base.product(clean(cells[cols[Col.PRODUCT_CODE]]), cells[cols[Col.PRODUCT_NAME]],
+                                       cells[cols[Col.SPEC]], unit, failed)
+        buyer = cells[cols[Col.BUYER_NAME]]
         if not clean(buyer):
             failed.append("buyer name missing")
-        if failed:
+        if failed or product is None or factor is None:
             errors.extend((row, line, reason) for reason in failed)
             continue
         norm = normalize_name(buyer)
-        customer_id, kind = None, "unknown"
-        for step, table, key in (("exact", by_name, buyer), ("normalized", by_norm, norm), ("alias", by_alias, norm)):
-            if key in table:
-                customer_id, kind = table[key], step if table[key] else "unknown"
-                break
+        customer_id, kind = base.match(buyer, norm)
         base_quantity = quantity * factor
         lines.append((row, line, day, product["sku"], quantity, unit, base_quantity, product["base_unit"], buyer,
                       norm, customer_id, kind))
