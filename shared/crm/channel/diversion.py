@@ -199,14 +199,34 @@ def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mappi
     Returns the signals (by distributor, then customer), the distributors skipped (no territory, or not a
     distributor on record) and, per judged distributor, the rows that could not be judged."""
     present = sorted(pc.unique(flow["party"]).to_pylist())
-    skipped = [Skipped(distributor_id=p, reason=NOT_A_DISTRIBUTOR if p not in parties or not parties[p].is_distributor
-                       else NO_TERRITORY) for p in present if p not in parties or parties[p].territory is None
-               or not parties[p].is_distributor]
+    skipped = _skipped(present, parties)
     judged = [p for p in present if p not in {s.distributor_id for s in skipped}]
     flow = flow.filter(pc.is_in(flow["party"], value_set=text_array(judged)))
     unmatched = {r["party"]: r["party_count"] for r in flow.filter(pc.is_null(flow["customer_id"]))
                  .group_by(["party"], use_threads=False).aggregate([("party", "count")]).to_pylist()}
     matched = flow.filter(pc.is_valid(flow["customer_id"]))
+    outside, unknown = _judge_pairs(matched, parties, buyers)
+    unjudged = [Unjudged(distributor_id=p, unmatched_rows=unmatched.get(p, 0), unknown_region_rows=unknown.get(p, 0))
+                for p in judged if unmatched.get(p) or unknown.get(p)]
+    if not outside:
+        return [], skipped, unjudged
+    return _signals(matched, outside, parties, buyers, limit), skipped, unjudged
+
+
+def _skipped(present: list[str], parties: Mapping[str, Party]) -> list[Skipped]:
+    """The parties no territory check applies to: not a distributor on record, or one without a territory."""
+    found = []
+    for p in present:
+        if p not in parties or not parties[p].is_distributor:
+            found.append(Skipped(distributor_id=p, reason=NOT_A_DISTRIBUTOR))
+        elif parties[p].territory is None:
+            found.append(Skipped(distributor_id=p, reason=NO_TERRITORY))
+    return found
+
+
+def _judge_pairs(matched: pa.Table, parties: Mapping[str, Party],
+                 buyers: Mapping[str, Buyer]) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """(distributor, customer) pairs sold outside the territory; rows per distributor whose region is too vague."""
     pairs = matched.group_by(["party", "customer_id"], use_threads=False).aggregate([("base_quantity", "count")])
     outside: list[tuple[str, str]] = []
     unknown: dict[str, int] = {}
@@ -217,10 +237,11 @@ def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mappi
             outside.append((pair["party"], pair["customer_id"]))
         elif verdict is None:
             unknown[pair["party"]] = unknown.get(pair["party"], 0) + pair["base_quantity_count"]
-    unjudged = [Unjudged(distributor_id=p, unmatched_rows=unmatched.get(p, 0), unknown_region_rows=unknown.get(p, 0))
-                for p in judged if unmatched.get(p) or unknown.get(p)]
-    if not outside:
-        return [], skipped, unjudged
+    return outside, unknown
+
+
+def _signals(matched: pa.Table, outside: list[tuple[str, str]], parties: Mapping[str, Party],
+             buyers: Mapping[str, Buyer], limit: int) -> list[OutOfTerritory]:
     lines = matched.filter(pc.is_in(_key(matched["party"], matched["customer_id"]),
                                     value_set=text_array(SEP.join(pair) for pair in outside)))
     by_sku: dict[tuple[str, str], dict[str, float]] = {}
@@ -236,4 +257,4 @@ def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mappi
         signals.append(OutOfTerritory(distributor_id=party, customer_id=customer_id, customer_name=buyer.name,
                                       region=buyer.region, territory=territory, quantity=sum(quantities.values()),
                                       base_qty_by_sku=quantities, rows=total, evidence=rows, evidence_total=total))
-    return signals, skipped, unjudged
+    return signals

@@ -40,41 +40,59 @@ def _row(key: str | None, cell: _Cell) -> ReportRow:
                      actual_amount=cell.amount, attainment_percent=attainment(cell.quantity, cell.plan))
 
 
+@dataclass(frozen=True)
+class _Slice:
+    """Which plans and orders a report counts: a subtree, or one unit (a rep's), or one owner's customers."""
+
+    tenant: str
+    month: str
+    group_by: GroupBy
+    path: str
+    own_unit: str | None
+    owner: str | None
+
+
 def build_report(principal: Principal, month: str, group_by: GroupBy, org_unit_id: str | None) -> PlanReport:
     require(principal, "plan:read")
-    tenant = principal.tenant_id
     scope = plan_scope(principal)
     unit = PlanService(principal).unit_in_scope(org_unit_id) if org_unit_id else None
-    path = unit.path if unit else scope.path
     own_unit = principal.org_unit_id if scope.own_unit_only else None
-    owner = scope.owner_id if group_by == GroupBy.CUSTOMER else None
-
+    where = _Slice(principal.tenant_id, month, group_by, unit.path if unit else scope.path, own_unit,
+                   scope.owner_id if group_by == GroupBy.CUSTOMER else None)
     cells: dict[str | None, _Cell] = defaultdict(_Cell)
-    for plan in repo.list_month(tenant, month, path):
-        if own_unit and plan.org_unit_id != own_unit:
-            continue
-        for line in plan.lines:
-            key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id,
-                   GroupBy.ORG_UNIT: plan.org_unit_id}[group_by]
-            cells[key].plan += line.quantity
-    for line in actuals.order_lines(tenant, month, path):
-        if (own_unit and line.org_unit_id != own_unit) or (owner and line.owner_id != owner):
-            continue
-        key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id,
-               GroupBy.ORG_UNIT: line.org_unit_id}[group_by]
-        cell = cells[key]
-        cell.quantity += line.quantity
-        cell.amount += line.amount
-        if group_by != GroupBy.ORG_UNIT:  # org unit names come from the directory (_label)
-            cell.label = cell.label or (line.product_name if group_by == GroupBy.PRODUCT else line.customer_name)
-    if owner:
-        _keep_own_customers(tenant, owner, cells)
-    _label(tenant, group_by, cells)
+    _add_plans(where, cells)
+    _add_actuals(where, cells)
+    if where.owner:
+        _keep_own_customers(where.tenant, where.owner, cells)
+    _label(where.tenant, group_by, cells)
     total = _Cell("合计 total", sum(c.plan for c in cells.values()), sum(c.quantity for c in cells.values()),
                   sum((c.amount for c in cells.values()), Decimal()))
     rows = [_row(k, c) for k, c in sorted(cells.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
     return PlanReport(month=month, group_by=group_by, org_unit_id=unit.id if unit else (own_unit or None),
                       actual_basis=actuals.BASIS, rows=rows, total=_row(None, total))
+
+
+def _add_plans(where: _Slice, cells: dict[str | None, _Cell]) -> None:
+    for plan in repo.list_month(where.tenant, where.month, where.path):
+        if where.own_unit and plan.org_unit_id != where.own_unit:
+            continue
+        for line in plan.lines:
+            key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id,
+                   GroupBy.ORG_UNIT: plan.org_unit_id}[where.group_by]
+            cells[key].plan += line.quantity
+
+
+def _add_actuals(where: _Slice, cells: dict[str | None, _Cell]) -> None:
+    for line in actuals.order_lines(where.tenant, where.month, where.path):
+        if (where.own_unit and line.org_unit_id != where.own_unit) or (where.owner and line.owner_id != where.owner):
+            continue
+        key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id,
+               GroupBy.ORG_UNIT: line.org_unit_id}[where.group_by]
+        cell = cells[key]
+        cell.quantity += line.quantity
+        cell.amount += line.amount
+        if where.group_by != GroupBy.ORG_UNIT:  # org unit names come from the directory (_label)
+            cell.label = cell.label or (line.product_name if where.group_by == GroupBy.PRODUCT else line.customer_name)
 
 
 def _keep_own_customers(tenant: str, owner: str, cells: dict[str | None, _Cell]) -> None:
