@@ -222,17 +222,10 @@ def regular_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> S
     text cells. None when that does not fit the file (a short file, lines of another width, a cell that may be
     too long, not UTF-8...): the line splitter then decides."""
     utf8 = memoryview(utf8)
-    head_end = line_offset(utf8, HEAD_ROWS)
-    if head_end >= len(utf8):
-        return None  # HEAD_ROWS lines or fewer: nothing worth parsing apart
-    lines = re.split(NEWLINE, bytes(utf8[:head_end]).decode())[:HEAD_ROWS]  # strict: not UTF-8 raises
-    window = utf8[head_end : head_end + limits.max_columns * (limits.max_field_chars + 1)]
-    found = re.search(NEWLINE.encode(), window)
-    if found is None and head_end + len(window) < len(utf8):
-        return None  # a first line that long: the line splitter copes
-    width = bytes(window[: found.start()] if found else window).count(delimiter.encode()) + 1
-    if not 2 <= width <= limits.max_columns:
+    found = _head_and_width(utf8, delimiter, limits)
+    if found is None:
         return None
+    lines, width = found
     first = len(lines)  # the parsed part starts at the head's trailing lines of that width
     while first and lines[first - 1].count(delimiter) + 1 == width:
         first -= 1
@@ -242,19 +235,40 @@ def regular_sheet(utf8: bytes | memoryview, delimiter: str, limits: Limits) -> S
     except pa.ArrowException:  # another width somewhere, a line longer than Arrow's block, not UTF-8...
         return None
     blank = blank_lines(cells, source, width)
-    if blank is None:
+    if blank is None or not _within_limits(lines, first, cells, delimiter, limits):
         return None
+    head = [(i + 1, split_line(line, delimiter, limits.max_columns)) for i, line in enumerate(lines)]
+    return Sheet("", head, None, delimiter, limits.max_columns, utf8, cells, first, blank)
+
+
+def _head_and_width(utf8: memoryview, delimiter: str, limits: Limits) -> tuple[list[str], int] | None:
+    """The head's lines (decoded, strictly: not UTF-8 raises) and the width of the line after them; None when
+    the file is that short, that line that long, or its width out of bounds."""
+    head_end = line_offset(utf8, HEAD_ROWS)
+    if head_end >= len(utf8):
+        return None  # HEAD_ROWS lines or fewer: nothing worth parsing apart
+    lines = re.split(NEWLINE, bytes(utf8[:head_end]).decode())[:HEAD_ROWS]
+    window = utf8[head_end : head_end + limits.max_columns * (limits.max_field_chars + 1)]
+    found = re.search(NEWLINE.encode(), window)
+    if found is None and head_end + len(window) < len(utf8):
+        return None  # a first line that long: the line splitter copes
+    width = bytes(window[: found.start()] if found else window).count(delimiter.encode()) + 1
+    return (lines, width) if 2 <= width <= limits.max_columns else None
+
+
+def _within_limits(lines: list[str], first: int, cells: pa.Table, delimiter: str, limits: Limits) -> bool:
+    """Rejects a file over the row limit or with a head cell too long; False when a parsed cell may be too long
+    (in bytes; the line splitter then says on which line, in read_text's order)."""
     dictionaries = [chunk.dictionary for column in cells.columns for chunk in column.chunks]
     longest = max((pc.max(pc.binary_length(d)).as_py() or 0 for d in dictionaries), default=0)
-    if longest > limits.max_field_chars:  # in bytes: a cell may be too long (in characters)
-        return None  # the line splitter says on which line, in read_text's order
+    if longest > limits.max_field_chars:
+        return False
     for index, line in enumerate(lines[: limits.max_rows]):
         if any(len(c) > limits.max_field_chars for c in line.split(delimiter)):
             raise IngestRejected(BAD_CSV, f"A cell on line {index + 1} is longer than {limits.max_field_chars}.")
     if first + cells.num_rows > limits.max_rows:
         raise IngestRejected(TOO_MANY_ROWS, f"The file has more than {limits.max_rows} rows.")
-    head = [(i + 1, split_line(line, delimiter, limits.max_columns)) for i, line in enumerate(lines)]
-    return Sheet("", head, None, delimiter, limits.max_columns, utf8, cells, first, blank)
+    return True
 
 
 def blank_lines(cells: pa.Table, source: memoryview, width: int) -> frozenset[int] | None:
