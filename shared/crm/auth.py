@@ -130,9 +130,16 @@ def require(principal: Principal, action: str) -> None:
 
 
 class Scoped(Protocol):
-    id: str
-    owner_id: str | None
-    org_path: str
+    """What a record shows of itself for a scope check (read only)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def owner_id(self) -> str | None: ...
+
+    @property
+    def org_path(self) -> str: ...
 
 
 @dataclass(frozen=True)

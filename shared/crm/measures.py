@@ -16,11 +16,14 @@ def _stored(value: float) -> float:
     return round(value, DECIMALS) + 0.0  # + 0.0: -0.0 becomes 0.0
 
 
-def measure(ge: float, le: float, description: str | None = None) -> Any:
-    """A float from ge to le, storable as it is."""
-    return Annotated[float, Field(ge=ge, le=le, allow_inf_nan=False, description=description),
-                     AfterValidator(_stored)]
+STORABLE = AfterValidator(_stored)
 
 
-Lat = measure(-90, 90, "WGS84 latitude, degrees")
-Lng = measure(-180, 180, "WGS84 longitude, degrees")
+def within(ge: float, le: float, description: str | None = None) -> Any:
+    """The bounds of a measure: `Annotated[float, within(ge, le), STORABLE]` is a float from ge to le, storable
+    as it is (spelled out at each use, so type checkers see a type alias)."""
+    return Field(ge=ge, le=le, allow_inf_nan=False, description=description)
+
+
+Lat = Annotated[float, within(-90, 90, "WGS84 latitude, degrees"), STORABLE]
+Lng = Annotated[float, within(-180, 180, "WGS84 longitude, degrees"), STORABLE]

@@ -6,12 +6,12 @@ version read, so a concurrent edit is retried instead of overwritten.
 """
 
 import json
-from functools import lru_cache
 from typing import Any
 
 from crm import audit, clock, events
 from crm.audit import diff
 from crm.auth import Principal, require, scope_for
+from crm.aws import client
 from crm.customers import repository as customers
 from crm.customers.model import Customer
 from crm.db import keys
@@ -31,11 +31,8 @@ MAX_SKIPPED_LISTED = 200
 _MOVE_ATTEMPTS = 3
 
 
-@lru_cache(maxsize=1)
-def _sfn():  # type: ignore[no-untyped-def]
-    import boto3  # only the start of a hand-over needs Step Functions
-
-    return boto3.client("stepfunctions")
+def _sfn() -> Any:
+    return client("stepfunctions")
 
 
 class HandoverService:

@@ -3,6 +3,8 @@
 Only approved adjustments count in the month's calculation; AdjustmentSubject receives the approval's end.
 """
 
+from typing import Any
+
 from crm import audit, clock
 from crm.approvals.subjects import Outcome, Subject
 from crm.db import keys
@@ -70,6 +72,6 @@ def of_period(tenant_id: str, period: str, distributor_id: str | None = None) ->
 
 
 def _stage_audit(tx: Transaction, item: AdjustmentItem, action: str, actor: str, reason: str | None) -> None:
-    changes = {"status": {"before": None, "after": item.status},
-               "quantity": {"before": None, "after": float(item.quantity)}}
+    changes: dict[str, dict[str, Any]] = {"status": {"before": None, "after": item.status},
+                                          "quantity": {"before": None, "after": float(item.quantity)}}
     audit.stage(tx, item.pk, item.tenant_id, action, actor, changes, reason)

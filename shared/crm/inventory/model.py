@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from crm.customers.model import CustomerId, Strict
 from crm.flow.model import Period
-from crm.measures import measure
+from crm.measures import STORABLE, within
 from crm.products.model import SKU_PATTERN
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
@@ -15,9 +15,9 @@ Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTER
 Batch = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=64,
                                          pattern=r"^[^\x00-\x1f#]+$")]
 Flag = Literal["negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound"]
-Held = measure(0, 1e12, "Base units the distributor holds")
-Signed = measure(-1e12, 1e12)
-Percent = measure(0, 1000)
+Held = Annotated[float, within(0, 1e12, "Base units the distributor holds"), STORABLE]
+Signed = Annotated[float, within(-1e12, 1e12), STORABLE]
+Percent = Annotated[float, within(0, 1000), STORABLE]
 MAX_OPENING_LINES = 5000  # a distributor's product range; with long batch codes, 150 KB of lines comes first
 
 

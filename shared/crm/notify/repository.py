@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 
 from crm import audit
 from crm.db import keys
@@ -261,8 +262,8 @@ def take_over(item: DeliveryItem, now: datetime) -> bool:
 
 def finish(item: DeliveryItem, status: str, now: datetime, error: str | None = None) -> None:
     """sent | failed | dropped: off the outbox. retry: stays in it for the next scheduled run."""
-    actions = [DeliveryItem.status.set(status), DeliveryItem.error.set(error[:500]) if error else
-               DeliveryItem.error.remove()]
+    actions: list[Action] = [DeliveryItem.status.set(status), DeliveryItem.error.set(error[:500]) if error else
+                             DeliveryItem.error.remove()]
     if status != "retry":
         actions += [DeliveryItem.finished_at.set(now.isoformat(timespec="milliseconds")),
                     DeliveryItem.gsi4pk.remove(), DeliveryItem.gsi4sk.remove()]

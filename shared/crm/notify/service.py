@@ -139,13 +139,17 @@ class RobotChanges:
     def _one(self, field: str, robot: RobotIn) -> StoredRobot | None:
         old = self.before.robot(robot.id) if robot.id else None
         if robot.id and old is None:
-            return self._error(f"{field}.id", "no such robot; leave id out to add one")
+            self._error(f"{field}.id", "no such robot; leave id out to add one")
+            return None
         if robot.webhook_url is None and (old is None or old.kind != robot.kind):
-            return self._error(f"{field}.webhook_url", "required for a new robot, or one of another kind")
+            self._error(f"{field}.webhook_url", "required for a new robot, or one of another kind")
+            return None
         if robot.kind == RobotKind.WECOM and robot.secret:
-            return self._error(f"{field}.secret", "WeCom robots are not signed; only DingTalk robots take a secret")
+            self._error(f"{field}.secret", "WeCom robots are not signed; only DingTalk robots take a secret")
+            return None
         if robot.org_unit_id and directory.find_unit(self.tenant, robot.org_unit_id) is None:
-            return self._error(f"{field}.org_unit_id", f"no org unit {robot.org_unit_id!r}")
+            self._error(f"{field}.org_unit_id", f"no org unit {robot.org_unit_id!r}")
+            return None
         url_ciphertext, host = (self._encrypt(robot.webhook_url), webhook_host(robot.webhook_url)) \
             if robot.webhook_url else (old.url_ciphertext, old.host)  # type: ignore[union-attr]
         return StoredRobot(id=old.id if old else new_id(), name=robot.name, kind=robot.kind,
@@ -163,4 +167,5 @@ class RobotChanges:
         return self.cipher().encrypt(self.tenant, plaintext)
 
     def _error(self, field: str, message: str) -> None:
+        """Notes a field's problem; the robot is left out (None), all of them reported together."""
         self.errors.append({"field": field, "message": message})

@@ -1,16 +1,15 @@
 """Events for the ERP: an approved order is published on the EventBridge bus (detail-type OrderApproved).
 
-Same pattern as the flow import's FlowLoadFinished: one boto3 client per container, the bus name from
-settings. Without a bus configured (data-layer tests) nothing is sent.
+The client is the container's cached one (crm.aws), the bus name from settings. Without a bus
+configured (data-layer tests) nothing is sent.
 """
 
 import json
-from functools import lru_cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 
+from crm.aws import client
 from crm.config import get_settings
 from crm.errors import RetryableError
 from crm.orders.model import Order
@@ -18,11 +17,6 @@ from crm.orders.model import Order
 SOURCE = "crm.orders"
 ORDER_APPROVED = "OrderApproved"
 logger = Logger(child=True)
-
-
-@lru_cache(maxsize=1)
-def _events():  # type: ignore[no-untyped-def]
-    return boto3.client("events")
 
 
 def approved_detail(order: Order, approved_by: str) -> dict[str, Any]:
@@ -45,6 +39,6 @@ def publish_approved(order: Order, approved_by: str) -> None:
         return
     entry = {"Source": SOURCE, "DetailType": ORDER_APPROVED, "EventBusName": bus,
              "Detail": json.dumps(approved_detail(order, approved_by), ensure_ascii=False)}
-    result = _events().put_events(Entries=[entry])
+    result = client("events").put_events(Entries=[entry])
     if result.get("FailedEntryCount"):
         raise RetryableError(f"EventBridge refused OrderApproved for {order.id}: {result.get('Entries')}")

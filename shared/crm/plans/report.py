@@ -47,7 +47,7 @@ class _Slice:
     tenant: str
     month: str
     group_by: GroupBy
-    path: str
+    path: str | None  # None: the whole tenant
     own_unit: str | None
     owner: str | None
 

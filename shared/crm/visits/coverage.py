@@ -107,11 +107,11 @@ def build_report(principal: Principal, month: str, org_unit_id: str | None = Non
     if rep_id:
         service.rep_in_scope(scope, rep_id)  # 404 for a rep outside the caller's subtree
     rep_id = rep_id or scope.owner_id
-    frequency = dict(policy.current(principal.tenant_id).policy.frequency)
+    frequency = {str(level): n for level, n in policy.current(principal.tenant_id).policy.frequency.items()}
     cells: dict[tuple[str, str], _Cell] = {}
     for c in _customers(principal.tenant_id, scope, path, rep_id):
         level = c.level.value if c.level else None
-        need = frequency.get(level, 0) if level else 0  # type: ignore[call-overload]
+        need = frequency.get(level, 0) if level else 0
         if c.owner_id and need:
             cells[(c.owner_id, c.id)] = _Cell(c.owner_id, c.id, c.name, level, required=need)
     for visit in _visits(principal.tenant_id, month, path, rep_id):

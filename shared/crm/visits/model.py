@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, SkipValidation, StringConstraints
 
 from crm.clock import IsoDate, IsoDateTime
 from crm.customers.model import CustomerId, Strict
-from crm.measures import Lat, Lng, measure
+from crm.measures import STORABLE, Lat, Lng, within
 from crm.orders.model import LineIn, next_state  # noqa: F401 (next_state re-exported for the service)
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
@@ -22,7 +22,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-Accuracy = measure(0, 100_000, "Metres, as the phone reports it")
+Accuracy = Annotated[float, within(0, 100_000, "Metres, as the phone reports it"), STORABLE]
 ClientTime = Annotated[IsoDateTime, Field(description="When it happened on the phone, with its UTC offset")]
 
 
@@ -227,12 +227,15 @@ class OrderRequestResult(BaseModel):
 # ------------------------------------------------------------------ the tenant's policy
 
 
+LevelName = Literal["A", "B", "C", "D"]
+
+
 class VisitPolicy(Strict):
     geofence_radius_m: int = Field(default=300, ge=10, le=50_000)
     outside_geofence: Literal["refuse", "flag"] = Field(
         default="refuse", description="A check-in farther than the radius: refused (422), or accepted and flagged")
-    frequency: dict[Literal["A", "B", "C", "D"], Annotated[int, Field(ge=0, le=31)]] = Field(
-        default_factory=lambda: {"A": 4, "B": 2, "C": 1, "D": 0},
+    frequency: dict[LevelName, Annotated[int, Field(ge=0, le=31)]] = Field(
+        default_factory=lambda: dict[LevelName, int]({"A": 4, "B": 2, "C": 1, "D": 0}),
         description="Visits a month each customer of a level should get; a level not listed needs none")
 
 

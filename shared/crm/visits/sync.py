@@ -41,7 +41,7 @@ from crm.visits.model import (
 )
 from crm.visits.service import Applied, OutsideGeofence, Receipt, VisitService
 
-_ACTION = TypeAdapter(SyncAction)
+_ACTION: TypeAdapter[Any] = TypeAdapter(SyncAction)
 Action = CheckInAction | CheckOutAction | NoteAction | TaskAction | PhotoAction | OrderRequestAction
 
 
@@ -58,8 +58,8 @@ def _apply(service: VisitService, action: Action, receipt: Receipt) -> Applied:
     v = action.visit_id
     match action:
         case CheckInAction():
-            body = CheckIn(**_fields(action, "customer_id", "lat", "lng", "accuracy_m", "at"))
-            return service.check_in(v, body, receipt)
+            return service.check_in(v, CheckIn(**_fields(action, "customer_id", "lat", "lng", "accuracy_m", "at")),
+                                    receipt)
         case CheckOutAction():
             return service.check_out(v, CheckOut(**_fields(action, "lat", "lng", "at")), receipt)
         case NoteAction():
@@ -67,8 +67,8 @@ def _apply(service: VisitService, action: Action, receipt: Receipt) -> Applied:
         case TaskAction():
             return service.add_task(v, TaskIn(**_fields(action, "title", "due_on", "at")), receipt)
         case PhotoAction():
-            body = PhotoIn(taken_at=action.at, **_fields(action, "lat", "lng", "content_type"))
-            applied, ticket = service.request_photo(v, body, receipt)
+            photo = PhotoIn(taken_at=action.at, **_fields(action, "lat", "lng", "content_type"))
+            applied, ticket = service.request_photo(v, photo, receipt)
             return Applied(applied.visit, {**applied.result, "upload_url": ticket.url})
         case OrderRequestAction():
             return service.order_request(v, OrderRequestIn(**_fields(action, "lines", "remarks")), receipt)
