@@ -29,6 +29,7 @@ from crm.inventory.model import (
     PeriodState,
     StoredPolicy,
 )
+from crm.text import FreeText
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
@@ -47,7 +48,8 @@ DistributorPath = Annotated[str, Path(pattern=ULID_PATTERN, description="The dis
 
 
 class ReopenBody(BaseModel):
-    reason: Annotated[str, Field(min_length=2, max_length=500, description="Why the frozen month must change")]
+    reason: Annotated[str, FreeText(500, min_length=2, multiline=True),
+                      Field(description="Why the frozen month must change")]
 
 
 def inventory() -> "InventoryService":

@@ -6,6 +6,12 @@ duplicate checks, alias uniqueness and flow matching all compare the normalised 
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 # Brackets are dropped, not kept: "康宁诊所(西湖店)" and "康宁诊所西湖店" are one name.
 _DROP = re.compile(r"[\s()\[\]{}<>【】〔〕〈〉《》「」·•.,，。、'\"“”‘’_\-—–]+")
@@ -32,10 +38,60 @@ def name_parts(norm: str) -> list[str]:
 
 # Cells of a report a spreadsheet would run as a formula (OWASP CSV injection) start with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What no XLSX cell can hold (XML 1.0 has no such characters: openpyxl raises IllegalCharacterError) nor any UTF-8
+# file (lone surrogates). Text stored before control characters were refused, and the raw values of a
+# distributor's file in its error report, may have them.
+_NOT_IN_CELLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def neutralise(value: object) -> object:
-    """Text that a spreadsheet would evaluate becomes inert text; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Every text cell of every export (XLSX or CSV) goes through here: characters a cell cannot hold become
+    U+FFFD, text that a spreadsheet would evaluate becomes inert text; numbers stay numbers."""
+    if not isinstance(value, str):
+        return value
+    value = _NOT_IN_CELLS.sub("\ufffd", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+# Control characters (Unicode Cc; pydantic refuses lone surrogates itself): invisible, impossible in a report, and
+# no name or note needs one. Multi-line text (notes, remarks) keeps tabs and line breaks.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+_ALLOWED = {SINGLE_LINE: re.compile(SINGLE_LINE), MULTI_LINE: re.compile(MULTI_LINE)}
+# The validation context of a record read back from the table (Model.model_validate(data, context=STORED)): text
+# stored before control characters were refused stays readable, and editable in its other fields.
+STORED = {"stored": True}
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """Annotated[str, FreeText(200)]: the type of every stored free-text field a request carries (names, addresses,
+    reasons, comments, notes): stripped of surrounding whitespace (unless strip=False), bounded, and without
+    control characters. The document's schema carries the same pattern the server checks."""
+
+    max_length: int
+    min_length: int = 0
+    multiline: bool = False
+    strip: bool = True
+
+    @property
+    def pattern(self) -> str:
+        return MULTI_LINE if self.multiline else SINGLE_LINE
+
+    def check(self, value: str, info: core_schema.ValidationInfo) -> str:
+        if not _ALLOWED[self.pattern].fullmatch(value) and not (info.context or {}).get("stored"):
+            raise PydanticCustomError("control_character", "Must not contain control characters")
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        text = core_schema.str_schema(strip_whitespace=self.strip, min_length=self.min_length or None,
+                                      max_length=self.max_length)
+        return core_schema.with_info_after_validator_function(self.check, text)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        doc = handler(schema)
+        doc["pattern"] = self.pattern
+        return doc

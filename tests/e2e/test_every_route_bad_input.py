@@ -7,11 +7,13 @@ an HQ admin (the widest rights: the deepest reach into each handler).
 """
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from crm.text import MULTI_LINE, SINGLE_LINE
 from localcloud.tokens import mint_token
 
 from tests.e2e.conftest import World, new_tenant
@@ -139,23 +141,32 @@ def test_a_body_that_is_not_json_is_a_415(admin: Any, path: str, method: str) ->
         assert_problem_or_fine(r, what)  # a route without a body never reads it, whatever its type
 
 
-def date_probes(schema: dict[str, Any], value: Any, path: str = "") -> list[tuple[Any, str]]:
-    """(a body holding `value` where the schema has a date or date-time, the field's path) for every such field,
-    through nested objects, lists and each choice of a union (its const tag set)."""
+def probes(schema: dict[str, Any], value: Any, leaf: Callable[[dict[str, Any]], bool],
+           path: str = "") -> list[tuple[Any, str]]:
+    """(a body holding `value` where the schema has a leaf the test is about, the field's path) for every such
+    field, through nested objects, lists and each choice of a union (its const tag set)."""
     while "$ref" in schema:
         schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]
     found: list[tuple[Any, str]] = []
     for choice in schema.get("anyOf", []) + schema.get("oneOf", []):
-        found += date_probes(choice, value, path)
-    if schema.get("format") in ("date", "date-time"):
+        found += probes(choice, value, leaf, path)
+    if leaf(schema):
         found.append((value, path))
     if schema.get("type") == "array" and "items" in schema:
-        found += [([inner], where) for inner, where in date_probes(schema["items"], value, f"{path}.0")]
+        found += [([inner], where) for inner, where in probes(schema["items"], value, leaf, f"{path}.0")]
     tags = {n: p["const"] for n, p in schema.get("properties", {}).items() if "const" in p}
     for name, prop in schema.get("properties", {}).items():
         found += [({**tags, name: inner}, where)
-                  for inner, where in date_probes(prop, value, f"{path}.{name}".lstrip("."))]
+                  for inner, where in probes(prop, value, leaf, f"{path}.{name}".lstrip("."))]
     return found
+
+
+def is_date(schema: dict[str, Any]) -> bool:
+    return schema.get("format") in ("date", "date-time")
+
+
+def date_probes(schema: dict[str, Any], value: Any) -> list[tuple[Any, str]]:
+    return probes(schema, value, is_date)
 
 
 def field_errors(reply: Any) -> list[dict[str, str]]:
@@ -194,7 +205,7 @@ def test_a_number_is_no_date(admin: Any, path: str, method: str, index: int, whe
         r = admin.request(method.upper(), url(path), json=body, headers={"If-Match": '"1"'})
         assert r.status_code in (200, 422), f"{method.upper()} {path} {body}: {r.status_code} {r.text[:300]}"
         name = where.rsplit(".", 1)[-1]
-        refused = [e for e in field_errors(r.json()) if e["field"].endswith(name) and "ISO 8601" in e["message"]]
+        refused = [e for e in field_errors(r.json()) if name in e["field"].split(".") and "ISO 8601" in e["message"]]
         assert refused, f"{method.upper()} {path} {body}: {where} not refused: {r.text[:400]}"
 
 
@@ -204,3 +215,28 @@ def test_a_number_is_no_date_in_a_query(admin: Any, path: str, method: str, name
         r = admin.request(method.upper(), url(path), params={name: number})
         assert r.status_code == 422, f"{path}?{name}={number}: {r.status_code} {r.text[:300]}"
         assert [e for e in r.json()["errors"] if e["field"] == name and "ISO 8601" in e["message"]], r.text
+
+
+def is_free_text(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "string" and schema.get("pattern") in (SINGLE_LINE, MULTI_LINE)
+
+
+FREE_TEXT = [(path, method, index, where) for path, method in ROUTES
+             for index, (_, where) in enumerate(probes(body_schema(path, method), "", is_free_text))]
+
+
+def test_every_free_text_field_is_found() -> None:
+    assert len(FREE_TEXT) >= 60  # names, addresses, reasons, comments, notes: every stored text of every body
+
+
+@pytest.mark.parametrize(("path", "method", "index", "where"), FREE_TEXT,
+                         ids=[f"{m.upper()} {p} {w}" for p, m, _, w in FREE_TEXT])
+def test_stored_text_refuses_control_characters(admin: Any, path: str, method: str, index: int, where: str) -> None:
+    """A name with a control character was stored (201) and then broke every XLSX export that showed it."""
+    for text in ("康宁\x00诊所", "康宁\x07诊所", "康宁\x1b[31m诊所", "康宁\x7f诊所"):
+        body = probes(body_schema(path, method), text, is_free_text)[index][0]
+        r = admin.request(method.upper(), url(path), json=body, headers={"If-Match": '"1"'})
+        assert r.status_code in (200, 422), f"{method.upper()} {path} {body}: {r.status_code} {r.text[:300]}"
+        name = where.rsplit(".", 1)[-1]
+        refused = [e for e in field_errors(r.json()) if name in e["field"].split(".") and "control" in e["message"]]
+        assert refused, f"{method.upper()} {path} {body}: {where} not refused: {r.text[:400]}"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import openpyxl
 import requests
 from crm.db import keys
-from crm.db.models import AuditItem
+from crm.db.models import AuditItem, CustomerItem, ProductItem
 
 from tests.e2e.conftest import Client, World, terminal
 from tests.e2e.test_approvals import decide_every_step
@@ -271,3 +271,34 @@ def test_plan_vs_actual_by_product_customer_and_org_unit_with_xlsx_export(world:
     data = {row[0]: row[2:] for row in cells[header + 1:]}
     assert data[a] == [110, 50, 125, 45.5] and data[b] == [40, 10, 100, 25]
     assert data[None] == [150, 60, 225, 40]  # the total row (an empty key cell reads back as None)
+
+
+def test_control_characters_are_refused_and_text_stored_before_never_breaks_the_xlsx_report(world: World):
+    """A customer named with a control character was stored (201); once on a plan, /plans/report.xlsx was a 500 for
+    every manager (openpyxl refuses such characters). The API refuses them now; what is stored already is exported
+    with U+FFFD in their place, and the record stays readable."""
+    zhang = world.as_user("rep.zhang")
+    refused = problem(zhang.post("/customers", terminal("计划\x07药店")), 422)
+    assert [e["field"] for e in refused["errors"]] == ["name"]
+    sku, c = product(world), customer(zhang)
+    old_name, old_product = "旧\x07药店\x00(西湖店)", "旧\x1b[31m品"  # as stored before the rule
+    CustomerItem.get(keys.customer_pk(world.tenant_id, c["id"]), keys.META).update(
+        actions=[CustomerItem.name.set(old_name)])
+    ProductItem.get(keys.products_pk(world.tenant_id), keys.product_sk(sku)).update(
+        actions=[ProductItem.name.set(old_product)])
+    got = zhang.get(f"/customers/{c['id']}")
+    assert got.status_code == 200 and got.json()["name"] == old_name
+    edited = zhang.patch(f"/customers/{c['id']}", {"remarks": "其他字段仍可改"},
+                         headers={"If-Match": got.headers["ETag"]})
+    assert edited.status_code == 200, edited.text
+    assert put_plan(world.as_user("eastrx.head"), "EAST-RX", [{"sku": sku, "customer_id": c["id"], "quantity": 5}]
+                    ).status_code == 200
+
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for group_by, key, label in (("customer", c["id"], "旧\ufffd药店\ufffd(西湖店)"),
+                                 ("product", sku, "旧\ufffd[31m品")):
+        x = world.as_user("east.head").get("/plans/report.xlsx", params={"month": MONTH, "group_by": group_by},
+                                           headers={"Accept": xlsx})
+        assert x.status_code == 200, x.text
+        sheet = openpyxl.load_workbook(io.BytesIO(x.content)).worksheets[0]
+        assert {row[0].value: row[1].value for row in sheet.iter_rows()}[key] == label

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "shared" / "crm" / "approvals"
 # What the engine may lean on: infrastructure and the org tree (who approves), never what it approves.
 ALLOWED = {"crm.approvals", "crm.auth", "crm.audit", "crm.aws", "crm.clock", "crm.config", "crm.db", "crm.errors",
-           "crm.events", "crm.ids", "crm.org"}
+           "crm.events", "crm.ids", "crm.org", "crm.text"}
 
 
 def _crm_imports(path: Path) -> set[str]:

@@ -4,11 +4,12 @@ the one table of how an approval's status may change (APPROVAL_TRANSITIONS)."""
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crm.errors import Conflict
+from crm.text import FreeText
 
 
 class Kind(StrEnum):
@@ -146,7 +147,7 @@ class InboxPage(BaseModel):
 
 class Decision(Strict):
     decision: Literal["approve", "reject"]
-    comment: str | None = Field(default=None, max_length=500)
+    comment: Annotated[str, FreeText(500, multiline=True)] | None = None
 
     @model_validator(mode="after")
     def reason_for_rejection(self) -> "Decision":

@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 from crm.clock import IsoDate
 from crm.ids import ULID_PATTERN
 from crm.measures import Lat, Lng
+from crm.text import FreeText
 
 CustomerId = Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=2000)]
+Name = Annotated[str, FreeText(200, min_length=1)]
+ShortText = Annotated[str, FreeText(200)]
+LongText = Annotated[str, FreeText(2000, multiline=True, strip=False)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,24}$")]
 # Amounts travel as decimal strings ("1234567.89") so no client rounds them through a float.
 Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2), PlainSerializer(str, return_type=str)]
@@ -61,7 +62,7 @@ class Trade(StrEnum):
     INDIRECT = "indirect"
 
 
-PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+PlaceName = Annotated[str, FreeText(50, min_length=1)]
 
 
 class Territory(Strict):
@@ -147,7 +148,7 @@ class Contact(Strict):
     notes: LongText | None = None
 
 
-Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Alias = Annotated[str, FreeText(200, min_length=1)]
 
 
 class _Editable(Strict):
@@ -193,16 +194,16 @@ class CustomerPatch(_Editable):
 
 class LevelChange(Strict):
     level: Level
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    reason: Annotated[str, FreeText(500, min_length=2, multiline=True)]
     effective_from: IsoDate
 
 
 class ActivationRequest(Strict):
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    comment: Annotated[str, FreeText(500, multiline=True)] | None = None
 
 
 class VoidRequest(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    reason: Annotated[str, FreeText(500, min_length=2, multiline=True)]
 
 
 class Customer(BaseModel):

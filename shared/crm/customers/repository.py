@@ -32,7 +32,7 @@ from crm.db.models import (
 from crm.db.paging import Page, all_of, decode_cursor, encode_cursor, list_identity, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
-from crm.text import name_parts, normalize_name
+from crm.text import STORED, name_parts, normalize_name
 
 # Fields kept as top-level attributes (keys and list filters); everything else goes in `doc`.
 _TOP_LEVEL = ("id", "tenant_id", "name", "type", "status", "level", "owner_id", "org_unit_id", "org_path",
@@ -62,7 +62,7 @@ def from_item(item: CustomerItem) -> Customer:
     data: dict[str, Any] = dict(item.doc.as_dict())
     data.update({k: getattr(item, k) for k in _TOP_LEVEL})
     data["version"] = item.version or 0
-    return Customer.model_validate(data)
+    return Customer.model_validate(data, context=STORED)
 
 
 def get(tenant_id: str, customer_id: str) -> Customer | None:

@@ -30,7 +30,7 @@ from crm.db.transaction import Transaction
 from crm.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from crm.ids import new_id
 from crm.org import directory
-from crm.text import normalize_name
+from crm.text import STORED, normalize_name
 
 MAX_HIERARCHY_DEPTH = 10  # channel chains are 2-4 deep; deeper is a data error, not a real chain
 _AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
@@ -183,7 +183,7 @@ class CustomerService:
         if {"owner_id", "org_unit_id"} & changes.keys():
             unit = self._placement(self.scope, data["owner_id"], changes.get("org_unit_id"))
             data.update(org_unit_id=unit.id, org_path=unit.path)
-        after = Customer.model_validate(data)
+        after = Customer.model_validate(data, context=STORED)  # the patch's own fields were checked as a request
         if "upstream_id" in changes:
             self._check_references(after)
         if {"name", "aliases"} & changes.keys():

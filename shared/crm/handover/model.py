@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from crm.customers.model import Strict
+from crm.text import FreeText
 
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -11,7 +12,7 @@ UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 class HandoverRequest(Strict):
     from_user_id: UserId = Field(description="The leaving rep")
     to_user_id: UserId = Field(description="The rep who takes over")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    reason: Annotated[str, FreeText(500, min_length=2, multiline=True)]
 
 
 class Handover(BaseModel):

@@ -9,6 +9,7 @@ from crm.customers.model import CustomerId, Strict
 from crm.flow.model import Period
 from crm.measures import STORABLE, within
 from crm.products.model import SKU_PATTERN
+from crm.text import FreeText
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
 # Batch codes are kept trimmed and upper-case, as the calculation compares them (crm.inventory.reconcile).
@@ -122,7 +123,7 @@ class AdjustmentIn(Strict):
     batch: Batch | None = Field(None, description="The batch adjusted, when known")
     quantity: Signed = Field(
         description="Signed, base units: + adds to what the distributor holds, − removes")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    reason: Annotated[str, FreeText(500, min_length=2, multiline=True)]
 
 
 class Adjustment(BaseModel):

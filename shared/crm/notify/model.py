@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from crm.ids import ULID_PATTERN
+from crm.text import FreeText
 
 
 class EventName(StrEnum):
@@ -95,7 +96,7 @@ class RobotIn(BaseModel):
     the stored ones."""
 
     id: str | None = Field(default=None, pattern=ULID_PATTERN, description="An existing robot's id; none: a new one")
-    name: str = Field(min_length=1, max_length=60)
+    name: Annotated[str, FreeText(60, min_length=1)]
     kind: RobotKind
     webhook_url: str | None = Field(default=None, min_length=10, max_length=1000,
                                     description="Required for a new robot; https (http only to this machine)")

@@ -14,16 +14,17 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringC
 
 from crm.customers.model import CustomerId, Strict
 from crm.errors import Conflict
+from crm.text import FreeText
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,40}$"  # as the product master spells skus
 CENT = Decimal("0.01")
 MAX_LINES = 200
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
-Batch = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-DocNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Batch = Annotated[str, FreeText(40, min_length=1)]
+DocNo = Annotated[str, FreeText(64, min_length=1)]
+Reason = Annotated[str, FreeText(500, min_length=1, multiline=True)]
+Comment = Annotated[str, FreeText(500, multiline=True)]
 # strict: "3" or 3.0 would be guessed into 3; a quantity in base units is a JSON integer or nothing
 Quantity = Annotated[int, Field(strict=True, gt=0, le=10_000_000, description="In the product's base unit")]
 

@@ -6,6 +6,7 @@ day; it may be cancelled earlier. Days are the tenant's business dates. Every ch
 """
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,6 +18,7 @@ from crm.db.transaction import Transaction
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.ids import new_id
 from crm.org import directory
+from crm.text import FreeText
 
 MAX_DAYS = 92  # a quarter: longer is a hand-over (工作转移), not a delegation
 
@@ -28,7 +30,7 @@ class DelegationIn(BaseModel):
     starts_on: clock.IsoDate
     ends_on: clock.IsoDate = Field(
         description="The last day the deputy acts (the tenant's date); it ends by itself after")
-    reason: str | None = Field(default=None, max_length=200)
+    reason: Annotated[str, FreeText(200, multiline=True)] | None = None
     delegator_id: str | None = Field(default=None, max_length=64,
                                      description="Whose work is delegated; HQ admins only, default the caller")
 

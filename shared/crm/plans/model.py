@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from crm.customers.model import CustomerId, Strict
 from crm.products.model import SKU_PATTERN, ImportTicket, ReportLinks  # noqa: F401 (re-exported)
+from crm.text import FreeText
 from pydantic import BaseModel, Field, PlainSerializer, StringConstraints
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
@@ -78,7 +79,7 @@ class PlanList(BaseModel):
 class PlanImportRequest(Strict):
     org_unit_id: UnitId
     month: Month
-    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    file_name: Annotated[str, FreeText(200, min_length=1)]
 
 
 ImportStatus = Literal["awaiting_upload", "processing", "completed", "rejected"]

@@ -22,13 +22,14 @@ from pydantic import (
 
 from crm.clock import IsoDateTime
 from crm.customers.model import ChangeEntry, CustomerType, HistoryPage, Level, Strict  # noqa: F401 (re-exported)
+from crm.text import FreeText
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,40}$"
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text = Annotated[str, FreeText(200, min_length=1)]
+Unit = Annotated[str, FreeText(20, min_length=1)]
+Category = Annotated[str, FreeText(50, min_length=1)]
 CaseSize = Annotated[int, Field(gt=0, le=1_000_000, description="Base units per case (件装量/箱规)")]
 
 
@@ -204,7 +205,7 @@ def as_of_text(value: datetime) -> str:
 
 
 class ImportRequest(Strict):
-    file_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    file_name: Annotated[str, FreeText(200, min_length=1)]
 
 
 class ImportTicket(BaseModel):

@@ -14,13 +14,15 @@ from crm.clock import IsoDate, IsoDateTime
 from crm.customers.model import CustomerId, Strict
 from crm.measures import STORABLE, Lat, Lng, within
 from crm.orders.model import LineIn, next_state  # noqa: F401 (next_state re-exported for the service)
+from crm.text import FreeText
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 MAX_NOTES, MAX_TASKS, MAX_PHOTOS, MAX_ORDERS = 50, 20, 20, 10  # per visit: the visit stays one small item
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+Text = Annotated[str, FreeText(2000, min_length=1, multiline=True)]
+Title = Annotated[str, FreeText(200, min_length=1)]
+Reason = Annotated[str, FreeText(500, min_length=2, multiline=True)]
+Remarks = Annotated[str, FreeText(400, multiline=True)]
 ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 Accuracy = Annotated[float, within(0, 100_000, "Metres, as the phone reports it"), STORABLE]
 ClientTime = Annotated[IsoDateTime, Field(description="When it happened on the phone, with its UTC offset")]
@@ -116,7 +118,7 @@ class OrderRequestIn(Strict):
     """A terminal's order request taken during the visit: it becomes a saved (draft) order for the rep to submit."""
 
     lines: list[LineIn] = Field(min_length=1, max_length=200)
-    remarks: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] | None = None
+    remarks: Remarks | None = None
 
 
 class CancelIn(Strict):
@@ -290,7 +292,7 @@ class PhotoAction(_Action):
 class OrderRequestAction(_Action):
     type: Literal["order_request"]
     lines: list[LineIn] = Field(min_length=1, max_length=200)
-    remarks: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] | None = None
+    remarks: Remarks | None = None
 
 
 SyncAction = Annotated[
