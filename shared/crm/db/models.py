@@ -4,6 +4,8 @@ These are storage shapes only: services work with the pydantic models in crm.<do
 and the repositories map between the two explicitly.
 """
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -80,7 +82,7 @@ class CustomerItem(VersionedItem):
     upstream_id = UnicodeAttribute(null=True)
     voided = BooleanAttribute(default=False)
     # The rest of the record as the service model dumps it (JSON-compatible values).
-    doc = MapAttribute()
+    doc: MapAttribute[str, Any] = MapAttribute()
 
 
 class NameKeyItem(Item):
@@ -134,7 +136,7 @@ class AuditItem(Item):
     actor_id = UnicodeAttribute()
     at = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
-    changes = MapAttribute()  # field -> {"before": ..., "after": ...}
+    changes: MapAttribute[str, Any] = MapAttribute()  # field -> {"before": ..., "after": ...}
 
 
 class OrgUnitItem(VersionedItem):
@@ -205,7 +207,7 @@ class PriceListItem(VersionedItem):
     """
 
     sku = UnicodeAttribute()
-    entries = ListAttribute(default=list)  # [{customer_type, level|None, unit_price: "12.50"}]
+    entries: ListAttribute[Any] = ListAttribute(default=list)  # [{customer_type, level|None, unit_price: "12.50"}]
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
 
@@ -236,8 +238,8 @@ class ProductImportItem(VersionedItem):
     requested_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
-    summary = MapAttribute(default=dict)  # rows, created, updated, unchanged, rejected
-    rejection = MapAttribute(null=True)  # {code, message}
+    summary: MapAttribute[str, Any] = MapAttribute(default=dict)  # rows, created, updated, unchanged, rejected
+    rejection: MapAttribute[str, Any] = MapAttribute(null=True)  # {code, message}
     report_key = UnicodeAttribute(null=True)  # the CSV report; the XLSX one sits beside it
 
 
@@ -262,8 +264,9 @@ class FlowLoadItem(VersionedItem):
     status = UnicodeAttribute()
     received_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
-    summary = MapAttribute(default=dict)  # rows, accepted, rejected, matched, match_rate, base_qty_by_sku
-    rejection = MapAttribute(null=True)
+    # rows, accepted, rejected, matched, match_rate, base_qty_by_sku
+    summary: MapAttribute[str, Any] = MapAttribute(default=dict)
+    rejection: MapAttribute[str, Any] = MapAttribute(null=True)
     parquet_key = UnicodeAttribute(null=True)
     report_key = UnicodeAttribute(null=True)
     superseded_by = UnicodeAttribute(null=True)
@@ -281,7 +284,7 @@ class FlowMappingItem(VersionedItem):
 
     distributor_id = UnicodeAttribute()
     kind = UnicodeAttribute(default="flow")
-    template = MapAttribute()
+    template: MapAttribute[str, Any] = MapAttribute()
     updated_by = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -304,7 +307,7 @@ class FlowReviewItem(VersionedItem):
     load_ids = ListAttribute(of=UnicodeAttribute, default=list)
     row_count = NumberAttribute()
     base_quantity = NumberAttribute()
-    candidates = ListAttribute(default=list)  # [{customer_id, name, score, same_city}]
+    candidates: ListAttribute[Any] = ListAttribute(default=list)  # [{customer_id, name, score, same_city}]
     resolved_customer_id = UnicodeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)  # confirmed | new_terminal
@@ -321,7 +324,7 @@ class FlowCustomerItem(Item):
     distributor_id = UnicodeAttribute()
     period = UnicodeAttribute()
     rows = NumberAttribute()
-    products = MapAttribute()  # sku -> base quantity
+    products: MapAttribute[str, Any] = MapAttribute()  # sku -> base quantity
 
 
 class FlowAliasItem(VersionedItem):
@@ -421,7 +424,7 @@ class ShipmentItem(Item):
     distributor_id = UnicodeAttribute()
     order_id = UnicodeAttribute()
     shipped_on = UnicodeAttribute()  # yyyy-mm-dd
-    lines = ListAttribute(default=list)  # [{sku, batch, quantity}] in base units
+    lines: ListAttribute[Any] = ListAttribute(default=list)  # [{sku, batch, quantity}] in base units
 
 
 class OrderItem(VersionedItem):
@@ -449,7 +452,7 @@ class OrderItem(VersionedItem):
     owner_id = UnicodeAttribute(null=True)
     org_path = UnicodeAttribute()
     created_month = UnicodeAttribute()  # yyyy-mm (UTC), for the month filter on gsi1
-    doc = MapAttribute()
+    doc: MapAttribute[str, Any] = MapAttribute()
 
 
 class ReturnItem(VersionedItem):
@@ -463,7 +466,7 @@ class ReturnItem(VersionedItem):
     id = UnicodeAttribute()
     order_id = UnicodeAttribute()
     state = UnicodeAttribute()
-    doc = MapAttribute()
+    doc: MapAttribute[str, Any] = MapAttribute()
 
 
 class TransitionItem(Item):
@@ -568,7 +571,7 @@ class PlanItem(VersionedItem):
     month = UnicodeAttribute()
     org_unit_id = UnicodeAttribute()
     org_path = UnicodeAttribute()
-    lines = ListAttribute(default=list)  # [{sku, customer_id|None, quantity}]
+    lines: ListAttribute[Any] = ListAttribute(default=list)  # [{sku, customer_id|None, quantity}]
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
 
@@ -587,8 +590,8 @@ class PlanImportItem(VersionedItem):
     requested_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
     finished_at = UnicodeAttribute(null=True)
-    summary = MapAttribute(default=dict)  # rows, rejected, plan_version
-    rejection = MapAttribute(null=True)  # {code, message}
+    summary: MapAttribute[str, Any] = MapAttribute(default=dict)  # rows, rejected, plan_version
+    rejection: MapAttribute[str, Any] = MapAttribute(null=True)  # {code, message}
     report_key = UnicodeAttribute(null=True)  # the CSV report; the XLSX one sits beside it
 
 
@@ -618,7 +621,7 @@ class VisitItem(VersionedItem):
     org_path = UnicodeAttribute()
     day = UnicodeAttribute()  # yyyy-mm-dd
     flagged = BooleanAttribute(default=False)
-    doc = MapAttribute()
+    doc: MapAttribute[str, Any] = MapAttribute()
 
 
 class VisitReceiptItem(Item):
@@ -632,7 +635,7 @@ class VisitReceiptItem(Item):
     visit_id = UnicodeAttribute()
     digest = UnicodeAttribute()  # sha256 of the action as sent: the same id with other content is refused
     applied_at = UnicodeAttribute()
-    result = MapAttribute(default=dict)
+    result: MapAttribute[str, Any] = MapAttribute(default=dict)
     expiration = NumberAttribute()  # DynamoDB TTL: a phone does not re-send a queue older than this
 
 
@@ -663,7 +666,7 @@ class NotificationItem(Item):
     event_id = UnicodeAttribute()
     title = UnicodeAttribute()
     body = UnicodeAttribute()
-    ref = MapAttribute(null=True)  # {type, id}: what the entry is about, for the app to open
+    ref: MapAttribute[str, Any] = MapAttribute(null=True)  # {type, id}: what the entry is about, for the app to open
     created_at = UnicodeAttribute()
     read_at = UnicodeAttribute(null=True)
     expiration = NumberAttribute(null=True)  # DynamoDB TTL, set when read
@@ -673,7 +676,8 @@ class UnreadCounterItem(Item):
     """pk T#t#NOTIFY#<user>, sk UNREAD: how many inbox entries are unread, changed in the same transaction as
     the entry (ADD 1 on write; ADD -1 on read, conditional on count >= 1), so one GetItem answers the badge."""
 
-    count = NumberAttribute(default=0)
+    # Not `count`: that would hide pynamodb's Model.count. The stored attribute keeps its name.
+    unread = NumberAttribute(default=0, attr_name="count")
 
 
 class NotifyPrefsItem(VersionedItem):

@@ -128,7 +128,7 @@ def deliver_to_inbox(tenant_id: str, event_id: str, event: str, user_id: str, me
     tx = Transaction()
     tx.put(delivery, condition=DeliveryItem.pk.does_not_exist(), on_fail=_taken)
     tx.put(entry, condition=NotificationItem.pk.does_not_exist())
-    tx.update(_counter(tenant_id, user_id), [UnreadCounterItem.count.add(1)])
+    tx.update(_counter(tenant_id, user_id), [UnreadCounterItem.unread.add(1)])
     try:
         tx.commit()
     except _Taken:
@@ -163,7 +163,7 @@ def unread_count(tenant_id: str, user_id: str) -> int:
         item = UnreadCounterItem.get(keys.notify_user_pk(tenant_id, user_id), keys.NOTIFY_UNREAD)
     except UnreadCounterItem.DoesNotExist:
         return 0
-    return max(0, int(item.count or 0))
+    return max(0, int(item.unread or 0))
 
 
 def get_entry(tenant_id: str, user_id: str, notification_id: str) -> NotificationItem | None:
@@ -189,8 +189,8 @@ def mark_read(item: NotificationItem, now: datetime) -> bool:
         tx = Transaction()
         tx.update(item, _read_actions(now), condition=_UNREAD, on_fail=_taken)
         if with_counter:
-            tx.update(_counter(item.tenant_id, item.user_id), [UnreadCounterItem.count.add(-1)],
-                      condition=UnreadCounterItem.count >= 1, on_fail=lambda: _CounterShort("counter at 0"))
+            tx.update(_counter(item.tenant_id, item.user_id), [UnreadCounterItem.unread.add(-1)],
+                      condition=UnreadCounterItem.unread >= 1, on_fail=lambda: _CounterShort("counter at 0"))
         try:
             tx.commit()
             return True
@@ -210,8 +210,8 @@ def mark_many_read(items: list[NotificationItem], now: datetime) -> int:
     for item in items:
         tx.update(item, _read_actions(now), condition=_UNREAD, on_fail=_taken)
     first = items[0]
-    tx.update(_counter(first.tenant_id, first.user_id), [UnreadCounterItem.count.add(-len(items))],
-              condition=UnreadCounterItem.count >= len(items), on_fail=lambda: _CounterShort("counter short"))
+    tx.update(_counter(first.tenant_id, first.user_id), [UnreadCounterItem.unread.add(-len(items))],
+              condition=UnreadCounterItem.unread >= len(items), on_fail=lambda: _CounterShort("counter short"))
     try:
         tx.commit()
     except Conflict:
