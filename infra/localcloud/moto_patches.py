@@ -22,6 +22,8 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from . import s3_uploads
+
 _lock = threading.Lock()  # the swap of moto's `copy` module reference below must not interleave
 
 
@@ -67,6 +69,7 @@ def install() -> None:
     _install_partition_backup()
     _install_both_bodies()
     _install_immediate_stop()
+    s3_uploads.install()  # POST policies checked, SigV2 links refused, versionId in S3 events
 
 
 def _install_partition_backup() -> None:

@@ -32,6 +32,8 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
     s3 = client("s3")
     for bucket in stack.buckets.values():
         s3.create_bucket(Bucket=bucket)
+        if bucket in stack.versioned_buckets:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     sqs = client("sqs")
     for queue in stack.queues.values():
         sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)

@@ -180,6 +180,7 @@ class Stack:
     functions: dict[str, Function] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
+    versioned_buckets: set[str] = field(default_factory=set)  # bucket names with VersioningConfiguration Enabled
     queues: dict[str, Queue] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
@@ -408,6 +409,8 @@ class _Loader:
                 builders[kind](logical_id, resource.get("Properties", {}))
             elif kind in named:
                 named[kind][logical_id] = self.stack.names[logical_id]
+                if resource.get("Properties", {}).get("VersioningConfiguration", {}).get("Status") == "Enabled":
+                    self.stack.versioned_buckets.add(self.stack.names[logical_id])
             else:
                 self.stack.skipped[logical_id] = f"{kind} (not emulated)"
         return self.stack
