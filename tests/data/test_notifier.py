@@ -190,7 +190,7 @@ def test_read_and_read_all_bring_the_count_to_zero_and_never_below(world: World,
     assert mine.read_all().model_dump() == {"marked": 2, "unread": 0}
     assert mine.read_all().model_dump() == {"marked": 0, "unread": 0}
     counter = UnreadCounterItem.get(keys.notify_user_pk(world.tenant, "rep"), keys.NOTIFY_UNREAD)
-    assert counter.count == 0
+    assert counter.unread == 0
     assert service(world.east_head).unread_count().unread == 0  # someone else's inbox is untouched
 
 
