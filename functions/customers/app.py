@@ -52,7 +52,7 @@ def customers() -> CustomerService:
 
 
 @app.post("/customers", tags=["customers"], summary="Create a customer; duplicate names are caught",
-          responses=http.documented(201, Customer, 409))
+          responses=http.documented(201, Customer, 409, etag=True, location="/customers/{customer_id}"))
 def create_customer(
     body: Annotated[CustomerCreate, Body()],
     idempotency_key: http.IdempotencyKey = None,
@@ -92,14 +92,14 @@ def list_customers(
 
 
 @app.get("/customers/<customer_id>", tags=["customers"], summary="Read one customer",
-         responses=http.documented(200, Customer, 404))
+         responses=http.documented(200, Customer, 404, etag=True))
 def get_customer(customer_id: CustomerIdPath) -> Response[Customer]:
     customer = customers().get(customer_id)
     return http.reply(customer, version=customer.version)
 
 
 @app.patch("/customers/<customer_id>", tags=["customers"], summary="Change fields (If-Match required)",
-           responses=http.documented(200, Customer, 404, 409, 412, 428))
+           responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True))
 def update_customer(
     customer_id: CustomerIdPath,
     body: Annotated[CustomerPatch, Body()],
@@ -112,15 +112,16 @@ def update_customer(
 
 
 @app.post("/customers/<customer_id>/void", tags=["customers"], summary="Void a customer (If-Match required)",
-          responses=http.documented(200, Customer, 404, 409, 412, 428))
+          responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True))
 def void_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
                   if_match: http.IfMatch = None) -> Response[Customer]:
     voided = customers().void(customer_id, http.required_version(if_match), body.reason)
     return http.reply(voided, version=voided.version)
 
 
-@app.post("/customers/<customer_id>/restore", tags=["customers"], summary="Restore a voided customer",
-          responses=http.documented(200, Customer, 404, 409, 412, 428))
+@app.post("/customers/<customer_id>/restore", tags=["customers"],
+          summary="Restore a voided customer (If-Match required)",
+          responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True))
 def restore_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
                      if_match: http.IfMatch = None) -> Response[Customer]:
     restored = customers().restore(customer_id, http.required_version(if_match), body.reason)
@@ -144,7 +145,7 @@ def customer_levels(customer_id: CustomerIdPath, limit: http.Limit = 50,
 
 
 @app.post("/customers/<customer_id>/levels", tags=["levels"], summary="Change the level from a date, with a reason",
-          responses=http.documented(201, Customer, 404, 409, 412))
+          responses=http.documented(201, Customer, 404, 409, 412, etag=True))
 def change_level(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()],
                  if_match: http.IfMatch = None) -> Response[Customer]:
     updated = customers().change_level(customer_id, body, http.optional_version(if_match))
@@ -175,7 +176,7 @@ def downstream(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http
 
 @app.post("/customers/<customer_id>/activation-requests", tags=["customers"],
           summary="Ask for a prospect to become active; approved through the approval flow",
-          responses=http.documented(202, Approval, 404, 409))
+          responses=http.documented(202, Approval, 404, 409, etag=True, location="/approvals/{approval_id}"))
 def request_activation(customer_id: CustomerIdPath, body: Annotated[ActivationRequest, Body()]) -> Response[Approval]:
     approval = customer_approvals.request_activation(http.principal(app), customer_id, body.comment)
     return http.reply(approval, 202, approval.version, {"Location": f"/approvals/{approval.id}"})
@@ -183,14 +184,14 @@ def request_activation(customer_id: CustomerIdPath, body: Annotated[ActivationRe
 
 @app.post("/customers/<customer_id>/level-requests", tags=["customers"],
           summary="Ask for a level change; it takes effect when the approval flow approves it",
-          responses=http.documented(202, Approval, 404, 409))
+          responses=http.documented(202, Approval, 404, 409, etag=True, location="/approvals/{approval_id}"))
 def request_level_change(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()]) -> Response[Approval]:
     approval = customer_approvals.request_level_change(http.principal(app), customer_id, body)
     return http.reply(approval, 202, approval.version, {"Location": f"/approvals/{approval.id}"})
 
 
 @app.post("/handovers", tags=["hand-over"], summary="Move all of a leaving rep's customers to another rep",
-          responses=http.documented(202, Handover, 409))
+          responses=http.documented(202, Handover, 409, etag=True, location="/handovers/{handover_id}"))
 def start_handover(body: Annotated[HandoverRequest, Body()],
                    idempotency_key: http.IdempotencyKey = None) -> Response[Handover]:
     service = HandoverService(http.principal(app), get_settings().handover_state_machine_arn)
@@ -204,7 +205,7 @@ def start_handover(body: Annotated[HandoverRequest, Body()],
 
 
 @app.get("/handovers/<handover_id>", tags=["hand-over"], summary="How far a hand-over got",
-         responses=http.documented(200, Handover, 404))
+         responses=http.documented(200, Handover, 404, etag=True))
 def get_handover(handover_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[Handover]:
     job = HandoverService(http.principal(app), get_settings().handover_state_machine_arn).get(handover_id)
     return http.reply(job, version=job.version)

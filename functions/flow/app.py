@@ -35,7 +35,12 @@ def flow() -> FlowService:
     return FlowService(http.principal(app), get_settings().uploads_bucket or "")
 
 
-@app.post("/flow-uploads", tags=["flow"], summary="A presigned URL to PUT one file (flow, stock, ...) for a period",
+@app.post("/flow-uploads", tags=["flow"],
+          summary="An upload form (presigned POST) for one file (flow, stock, ...) for a period",
+          description="The reply's `url` and `fields` make a multipart/form-data POST: send every field unchanged, "
+          "then the file as `file` (last). The form's policy binds the key, the Content-Type and the size (at most "
+          "`max_bytes`): S3 refuses anything else. Sending the form again stores a new version of the file, which "
+          "is imported as a load of its own (its `upload_id` is this ticket's `load_id`).",
           responses=http.documented(201, UploadTicket, 404, 409))
 def request_upload(body: Annotated[UploadRequest, Body()]) -> Response[UploadTicket]:
     return http.reply(flow().request_upload(body), 201)
@@ -126,10 +131,10 @@ def delete_alias(distributor_id: DistributorId,
 
 def _reattribute(request: dict[str, Any]) -> None:
     """Rewriting Parquet needs pyarrow, which API functions never load: the import function does it."""
-    import boto3  # only a review decision needs it
+    from crm import aws  # only a review decision needs it
 
-    boto3.client("lambda").invoke(FunctionName=get_settings().flow_import_function or "", InvocationType="Event",
-                                  Payload=json.dumps(request).encode())
+    aws.client("lambda").invoke(FunctionName=get_settings().flow_import_function or "", InvocationType="Event",
+                                Payload=json.dumps(request).encode())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

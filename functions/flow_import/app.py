@@ -2,18 +2,21 @@
 also re-attributes stored rows when a review decision names a buyer (an async invoke from the flow API)."""
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.config import get_settings
 from crm.db.base import bind_table
-from crm.flow.importer import Buckets, import_object, reattribute
+from crm.flow.importer import Arrival, Buckets, import_object, reattribute
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+
+# UnissuedUploads: files put into the bucket under a key no upload link was issued for (refused, not read).
+METRICS = {"accepted": "RowsImported", "rejected": "RowsRejected", "unissued": "UnissuedUploads"}
 
 
 def _metric(name: str, value: float, distributor_id: str) -> None:
@@ -22,8 +25,7 @@ def _metric(name: str, value: float, distributor_id: str) -> None:
                            namespace=metrics.namespace) as metric:
             metric.add_dimension(name="distributor", value=distributor_id)
     else:
-        metrics.add_metric(name={"accepted": "RowsImported", "rejected": "RowsRejected"}[name],
-                           unit=MetricUnit.Count, value=value)
+        metrics.add_metric(name=METRICS[name], unit=MetricUnit.Count, value=value)
 
 
 @logger.inject_lambda_context
@@ -40,8 +42,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return {"reattributed_rows": changed}
     results = {}
     for record in event.get("Records", []):
-        key = unquote_plus(record["s3"]["object"]["key"])
-        logger.append_keys(s3_key=key)
-        results[key] = import_object(buckets, key, _metric)
-        logger.info("flow file imported", extra={"status": results[key]})
+        arrival = Arrival.from_record(record)
+        logger.append_keys(s3_key=arrival.key, s3_version=arrival.version_id)
+        results[arrival.key] = import_object(buckets, arrival, _metric)
+        logger.info("flow file imported", extra={"status": results[arrival.key]})
     return {"results": results}

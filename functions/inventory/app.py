@@ -132,7 +132,7 @@ def set_opening(period: PeriodPath, distributor_id: DistributorPath,
 
 @app.post("/inventory/adjustments", tags=["inventory adjustments"],
           summary="Ask for an adjustment (调整单) with a reason; it counts once the approval flow approves it",
-          responses=http.documented(201, Adjustment, 404, 409))
+          responses=http.documented(201, Adjustment, 404, 409, etag=True))
 def request_adjustment(body: Annotated[AdjustmentIn, Body()]) -> Response[Adjustment]:
     created = inventory().request_adjustment(body)
     return http.reply(created, 201, created.version)
@@ -145,14 +145,14 @@ def list_adjustments(period: PeriodQuery, distributor_id: DistributorQuery = Non
 
 
 @app.get("/inventory/policy", tags=["inventory"], summary="Variance threshold and carry-forward rule",
-         responses=http.documented(200, StoredPolicy))
+         operation_id="getInventoryPolicy", responses=http.documented(200, StoredPolicy, etag=True))
 def get_policy() -> Response[StoredPolicy]:
     policy = inventory().get_policy()
     return http.reply(policy, version=policy.version)
 
 
 @app.put("/inventory/policy", tags=["inventory"], summary="Replace the inventory policy (If-Match)",
-         responses=http.documented(200, StoredPolicy, 412, 428))
+         operation_id="putInventoryPolicy", responses=http.documented(200, StoredPolicy, 412, 428, etag=True))
 def put_policy(body: Annotated[InventoryPolicy, Body()], if_match: http.IfMatch = None) -> Response[StoredPolicy]:
     policy = inventory().put_policy(body, http.required_version(if_match))
     return http.reply(policy, version=policy.version)

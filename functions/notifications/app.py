@@ -69,7 +69,7 @@ def read_all() -> ReadAll:
 
 @app.get("/notifications/preferences", tags=["notifications"],
          summary="My channels per event and whether quiet hours hold my e-mail (ETag \"0\": never set)",
-         responses=http.documented(200, Preferences))
+         responses=http.documented(200, Preferences, etag=True))
 def get_preferences() -> Response[Preferences]:
     prefs, version = notifications().get_prefs()
     return http.reply(prefs, version=version)
@@ -77,24 +77,24 @@ def get_preferences() -> Response[Preferences]:
 
 @app.put("/notifications/preferences", tags=["notifications"],
          summary="Set my channels per event (If-Match, \"0\" for the first time)",
-         responses=http.documented(200, Preferences, 412, 428))
+         responses=http.documented(200, Preferences, 412, 428, etag=True))
 def put_preferences(body: Annotated[PreferencesIn, Body()], if_match: http.IfMatch = None) -> Response[Preferences]:
     prefs, version = notifications().put_prefs(body, http.required_version(if_match))
     return http.reply(prefs, version=version)
 
 
-@app.get("/notification-settings", tags=["notifications"],
+@app.get("/notification-settings", tags=["notifications"], operation_id="getNotificationSettings",
          summary="The tenant's time zone, quiet hours, default channels, e-mail and robots (never a robot's URL or "
-                 "secret)", responses=http.documented(200, NotificationSettings))
+                 "secret)", responses=http.documented(200, NotificationSettings, etag=True))
 def get_settings_() -> Response[NotificationSettings]:
     settings, version = notifications().get_settings()
     return http.reply(settings, version=version)
 
 
-@app.put("/notification-settings", tags=["notifications"],
+@app.put("/notification-settings", tags=["notifications"], operation_id="putNotificationSettings",
          summary="Replace the tenant's notification settings (HQ admin; If-Match, \"0\" over the defaults). A robot "
                  "sent with its id and no webhook_url keeps its stored URL",
-         responses=http.documented(200, NotificationSettings, 412, 428))
+         responses=http.documented(200, NotificationSettings, 412, 428, etag=True))
 def put_settings(body: Annotated[SettingsIn, Body()], if_match: http.IfMatch = None) -> Response[NotificationSettings]:
     settings, version = notifications().put_settings(body, http.required_version(if_match))
     return http.reply(settings, version=version)

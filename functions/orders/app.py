@@ -42,6 +42,7 @@ OrderIdPath = Annotated[str, Path(pattern=ULID_PATTERN, description="Order id (U
 ReturnIdPath = Annotated[str, Path(pattern=ULID_PATTERN, description="Return request id (ULID)")]
 _STATES = "^(" + "|".join(s.value for s in OrderState) + ")$"
 _ACTION_PROBLEMS = (404, 409, 412)
+_ORDER: dict[str, Any] = {"etag": True}  # every reply of an order carries its ETag (_order)
 
 
 def orders() -> OrderService:
@@ -57,7 +58,7 @@ def _order(order: Order, status: int = 200, headers: dict[str, str] | None = Non
 
 
 @app.post("/orders", tags=["orders"], summary="Create an order (saved); prices come from the price list",
-          responses=http.documented(201, Order, 404, 409))
+          responses=http.documented(201, Order, 404, 409, etag=True, location="/orders/{order_id}"))
 def create_order(body: Annotated[OrderCreate, Body()], idempotency_key: http.IdempotencyKey = None) -> Response[Order]:
     service = orders()
 
@@ -84,13 +85,14 @@ def list_orders(
     return OrderPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.get("/orders/<order_id>", tags=["orders"], summary="Read one order", responses=http.documented(200, Order, 404))
+@app.get("/orders/<order_id>", tags=["orders"], summary="Read one order",
+         responses=http.documented(200, Order, 404, **_ORDER))
 def get_order(order_id: OrderIdPath) -> Response[Order]:
     return _order(orders().get(order_id))
 
 
 @app.patch("/orders/<order_id>", tags=["orders"], summary="Replace lines or remarks while saved (If-Match required)",
-           responses=http.documented(200, Order, 404, 409, 412, 428))
+           responses=http.documented(200, Order, 404, 409, 412, 428, **_ORDER))
 def update_order(order_id: OrderIdPath, body: Annotated[OrderPatch, Body()],
                  if_match: http.IfMatch = None) -> Response[Order]:
     return _order(orders().update(order_id, http.required_version(if_match), body))
@@ -98,7 +100,7 @@ def update_order(order_id: OrderIdPath, body: Annotated[OrderPatch, Body()],
 
 @app.post("/orders/<order_id>/submit", tags=["orders"],
           summary="Submit for approval; with Idempotency-Key a retry replays the first reply",
-          responses=http.documented(200, Order, *_ACTION_PROBLEMS))
+          responses=http.documented(200, Order, *_ACTION_PROBLEMS, **_ORDER))
 def submit_order(order_id: OrderIdPath, body: Annotated[ActionBody, Body()],
                  idempotency_key: http.IdempotencyKey = None, if_match: http.IfMatch = None) -> Response[Order]:
     service = orders()
@@ -113,21 +115,21 @@ def submit_order(order_id: OrderIdPath, body: Annotated[ActionBody, Body()],
 
 
 @app.post("/orders/<order_id>/withdraw", tags=["orders"], summary="The submitter takes it back (submitted → saved)",
-          responses=http.documented(200, Order, *_ACTION_PROBLEMS))
+          responses=http.documented(200, Order, *_ACTION_PROBLEMS, **_ORDER))
 def withdraw_order(order_id: OrderIdPath, body: Annotated[ActionBody, Body()],
                    if_match: http.IfMatch = None) -> Response[Order]:
     return _order(orders().withdraw(order_id, body.comment, http.optional_version(if_match)))
 
 
 @app.post("/orders/<order_id>/void", tags=["orders"], summary="Void a saved or submitted order, with a reason",
-          responses=http.documented(200, Order, *_ACTION_PROBLEMS))
+          responses=http.documented(200, Order, *_ACTION_PROBLEMS, **_ORDER))
 def void_order(order_id: OrderIdPath, body: Annotated[ReasonBody, Body()],
                if_match: http.IfMatch = None) -> Response[Order]:
     return _order(orders().void(order_id, body.reason, http.optional_version(if_match)))
 
 
 @app.post("/orders/<order_id>/close", tags=["orders"], summary="Close a shipped order",
-          responses=http.documented(200, Order, *_ACTION_PROBLEMS))
+          responses=http.documented(200, Order, *_ACTION_PROBLEMS, **_ORDER))
 def close_order(order_id: OrderIdPath, body: Annotated[ActionBody, Body()],
                 if_match: http.IfMatch = None) -> Response[Order]:
     return _order(orders().close(order_id, body.comment, http.optional_version(if_match)))
@@ -144,7 +146,7 @@ def order_history(order_id: OrderIdPath, limit: http.Limit = 50, cursor: http.Cu
 
 @app.post("/orders/<order_id>/returns", tags=["returns"],
           summary="Request a return; at most shipped minus already returned or requested, per sku and batch",
-          responses=http.documented(201, ReturnRequest, 404, 409))
+          responses=http.documented(201, ReturnRequest, 404, 409, etag=True, location="/returns/{return_id}"))
 def create_return(order_id: OrderIdPath, body: Annotated[ReturnCreate, Body()],
                   idempotency_key: http.IdempotencyKey = None) -> Response[ReturnRequest]:
     service = returns()
@@ -164,7 +166,7 @@ def order_returns(order_id: OrderIdPath, limit: http.Limit = 50, cursor: http.Cu
 
 
 @app.get("/returns/<return_id>", tags=["returns"], summary="Read one return request",
-         responses=http.documented(200, ReturnRequest, 404))
+         responses=http.documented(200, ReturnRequest, 404, etag=True))
 def get_return(return_id: ReturnIdPath) -> Response[ReturnRequest]:
     ret = returns().get(return_id)
     return http.reply(ret, version=ret.version)
@@ -177,7 +179,7 @@ def return_history(return_id: ReturnIdPath, limit: http.Limit = 50, cursor: http
 
 
 @app.post("/returns/<return_id>/close", tags=["returns"], summary="Close an approved return once the goods are back",
-          responses=http.documented(200, ReturnRequest, 404, 409))
+          responses=http.documented(200, ReturnRequest, 404, 409, etag=True))
 def close_return(return_id: ReturnIdPath, body: Annotated[ActionBody, Body()]) -> Response[ReturnRequest]:
     ret = returns().close(return_id, body.comment)
     return http.reply(ret, version=ret.version)
@@ -188,14 +190,14 @@ def close_return(return_id: ReturnIdPath, body: Annotated[ActionBody, Body()]) -
 
 @app.post("/integration/orders/<order_id>/processed", tags=["erp"],
           summary="ERP: the order is in the ERP under this number (approved → processed)",
-          responses=http.documented(200, Order, 404, 409))
+          responses=http.documented(200, Order, 404, 409, **_ORDER))
 def erp_processed(order_id: OrderIdPath, body: Annotated[ProcessedReport, Body()]) -> Response[Order]:
     return _order(orders().processed(order_id, body))
 
 
 @app.post("/integration/orders/<order_id>/shipments", tags=["erp"],
           summary="ERP: a delivery left the warehouse (→ shipped); a known delivery_no changes nothing",
-          responses=http.documented(200, Order, 404, 409))
+          responses=http.documented(200, Order, 404, 409, **_ORDER))
 def erp_shipment(order_id: OrderIdPath, body: Annotated[ShipmentReport, Body()]) -> Response[Order]:
     return _order(orders().ship(order_id, body))
 

@@ -108,7 +108,8 @@ def replace_plan(org_unit_id: Annotated[str, Path(pattern=UNIT_PATTERN)],
 
 
 @app.post("/plan-imports", tags=["plan import"],
-          summary="A presigned URL to PUT a filled-in plan template (XLSX or CSV) for an org unit and month",
+          summary="An upload form (presigned POST) for a filled-in plan template (XLSX or CSV) for an org unit and "
+                  "month: send its fields, then the file as `file`",
           responses=http.documented(201, ImportTicket, 404))
 def request_import(body: Annotated[PlanImportRequest, Body()]) -> Response[ImportTicket]:
     ticket = plans().request_import(body, get_settings().uploads_bucket or "")

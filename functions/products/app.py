@@ -46,7 +46,7 @@ def products() -> ProductService:
 
 
 @app.post("/products", tags=["products"], summary="Create a product",
-          responses=http.documented(201, Product, 409))
+          responses=http.documented(201, Product, 409, etag=True, location="/products/{sku}"))
 def create_product(body: Annotated[ProductCreate, Body()],
                    idempotency_key: http.IdempotencyKey = None) -> Response[Product]:
     service = products()
@@ -74,14 +74,14 @@ def list_products(
 
 
 @app.get("/products/<sku>", tags=["products"], summary="Read one product, with its available stock",
-         responses=http.documented(200, Product, 404))
+         responses=http.documented(200, Product, 404, etag=True))
 def get_product(sku: SkuPath) -> Response[Product]:
     product = products().get(sku)
     return http.reply(product, version=product.version)
 
 
 @app.patch("/products/<sku>", tags=["products"], summary="Change fields (If-Match required)",
-           responses=http.documented(200, Product, 404, 409, 412, 428))
+           responses=http.documented(200, Product, 404, 409, 412, 428, etag=True))
 def update_product(sku: SkuPath, body: Annotated[ProductPatch, Body()],
                    if_match: http.IfMatch = None) -> Response[Product]:
     version = http.required_version(if_match)
@@ -97,7 +97,7 @@ def product_history(sku: SkuPath, limit: http.Limit = 50, cursor: http.Cursor = 
 
 
 @app.get("/products/<sku>/prices", tags=["prices"], summary="The product's price list by customer type and level",
-         responses=http.documented(200, PriceList, 404))
+         responses=http.documented(200, PriceList, 404, etag=True))
 def get_prices(sku: SkuPath) -> Response[PriceList]:
     prices = products().prices(sku)
     return http.reply(prices, version=prices.version)
@@ -105,7 +105,7 @@ def get_prices(sku: SkuPath) -> Response[PriceList]:
 
 @app.put("/products/<sku>/prices", tags=["prices"],
          summary="Replace the price list (If-Match required; \"0\" creates the first one)",
-         responses=http.documented(200, PriceList, 404, 409, 412, 428))
+         responses=http.documented(200, PriceList, 404, 409, 412, 428, etag=True))
 def replace_prices(sku: SkuPath, body: Annotated[PriceListBody, Body()],
                    if_match: http.IfMatch = None) -> Response[PriceList]:
     version = http.required_version(if_match)
@@ -128,17 +128,18 @@ def report_stock(body: Annotated[StockUpdate, Body()]) -> StockResult:
     return products().report_stock(body)
 
 
-@app.post("/product-imports", tags=["product import"],
-          summary="A presigned URL to PUT a product master file (CSV or XLSX)",
-          responses=http.documented(201, ImportTicket))
+@app.post("/product-imports", tags=["product import"], operation_id="requestProductImport",
+          summary="An upload form (presigned POST) for a product master file (CSV or XLSX): send its fields, then "
+                  "the file as `file`",
+          responses=http.documented(201, ImportTicket, location="/product-imports/{import_id}"))
 def request_import(body: Annotated[ImportRequest, Body()]) -> Response[ImportTicket]:
     ticket = products().request_import(body)
     return http.reply(ticket, 201, headers={"Location": f"/product-imports/{ticket.import_id}"})
 
 
-@app.get("/product-imports/<import_id>", tags=["product import"],
+@app.get("/product-imports/<import_id>", tags=["product import"], operation_id="getProductImport",
          summary="An import's status and counts, with links to its error report",
-         responses=http.documented(200, ProductImport, 404))
+         responses=http.documented(200, ProductImport, 404, etag=True))
 def get_import(import_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[ProductImport]:
     found = products().get_import(import_id)
     return http.reply(found, version=found.version)

@@ -56,6 +56,8 @@ MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="yyy
 RepQuery = Annotated[str | None, Query(max_length=64, description="One rep's visits (a head: a rep in the subtree)")]
 _STATES = "^(" + "|".join(s.value for s in VisitState) + ")$"
 _ON_SITE = (404, 409, 422)
+_PLANNED_ON = ("planned_on: from today up to 62 days ahead, today being the tenant's local date (Asia/Shanghai, "
+               "UTC+8), not the phone's or UTC's")
 
 
 def visits() -> VisitService:
@@ -70,14 +72,14 @@ def _visit(visit: Visit, status: int = 200, headers: dict[str, str] | None = Non
 
 
 @app.get("/visit-policy", tags=["visits"], summary="The tenant's geofence and visit frequencies per level",
-         responses=http.documented(200, VisitPolicy))
+         operation_id="getVisitPolicy", responses=http.documented(200, VisitPolicy, etag=True))
 def get_policy() -> Response[VisitPolicy]:
     stored = visits().get_policy()
     return http.reply(stored.policy, version=stored.version)
 
 
 @app.put("/visit-policy", tags=["visits"], summary="Replace the visit policy (HQ; If-Match, \"0\" over the default)",
-         responses=http.documented(200, VisitPolicy, 412, 428))
+         operation_id="putVisitPolicy", responses=http.documented(200, VisitPolicy, 412, 428, etag=True))
 def put_policy(body: Annotated[VisitPolicy, Body()], if_match: http.IfMatch = None) -> Response[VisitPolicy]:
     stored = visits().put_policy(http.required_version(if_match), body)
     return http.reply(stored.policy, version=stored.version)
@@ -106,7 +108,7 @@ def sync(body: Annotated[SyncBatch, Body()]) -> SyncReply:
 
 
 @app.post("/visit-plans", tags=["visits"], summary="Plan several visits (a day's route, a week): all or none",
-          responses=http.documented(201, PlannedVisits, 404))
+          description=_PLANNED_ON, responses=http.documented(201, PlannedVisits, 404))
 def plan_visits(body: Annotated[PlanBatch, Body()],
                 idempotency_key: http.IdempotencyKey = None) -> Response[PlannedVisits]:
     service = visits()
@@ -118,7 +120,8 @@ def plan_visits(body: Annotated[PlanBatch, Body()],
                            app.lambda_context)
 
 
-@app.post("/visits", tags=["visits"], summary="Plan one visit for yourself", responses=http.documented(201, Visit, 404))
+@app.post("/visits", tags=["visits"], summary="Plan one visit for yourself", description=_PLANNED_ON,
+          responses=http.documented(201, Visit, 404, etag=True, location="/visits/{visit_id}"))
 def plan_visit(body: Annotated[PlanItem, Body()], idempotency_key: http.IdempotencyKey = None) -> Response[Visit]:
     service = visits()
 
@@ -157,7 +160,8 @@ def customer_visits(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor:
 # ------------------------------------------------------------------ one visit
 
 
-@app.get("/visits/<visit_id>", tags=["visits"], summary="Read one visit", responses=http.documented(200, Visit, 404))
+@app.get("/visits/<visit_id>", tags=["visits"], summary="Read one visit",
+         responses=http.documented(200, Visit, 404, etag=True))
 def get_visit(visit_id: VisitIdPath) -> Response[Visit]:
     return _visit(visits().get(visit_id))
 
@@ -172,46 +176,50 @@ def visit_history(visit_id: VisitIdPath, limit: http.Limit = 50, cursor: http.Cu
 @app.post("/visits/<visit_id>/check-in", tags=["visits"],
           summary="Check in on site: distance to the customer against the geofence (refused or flagged by policy); "
                   "an unknown id with customer_id is an unplanned visit",
-          responses=http.documented(200, Visit, 403, *_ON_SITE))
+          responses=http.documented(200, Visit, 403, *_ON_SITE, etag=True)
+          | http.success(201, Visit, etag=True, location="/visits/{visit_id}",
+                         description="An unplanned visit, made under the phone's id and checked in"))
 def check_in(visit_id: VisitIdPath, body: Annotated[CheckIn, Body()]) -> Response[Visit]:
     applied = visits().check_in(visit_id, body)
     metrics.add_metric(name="VisitCheckIns", unit=MetricUnit.Count, value=1)
-    return _visit(applied.visit, 201 if applied.visit.version == 1 else 200)
+    if applied.visit.version == 1:  # an unplanned visit, made now
+        return _visit(applied.visit, 201, {"Location": f"/visits/{applied.visit.id}"})
+    return _visit(applied.visit)
 
 
 @app.post("/visits/<visit_id>/check-out", tags=["visits"], summary="Check out: the visit's duration is recorded",
-          responses=http.documented(200, Visit, 403, *_ON_SITE))
+          responses=http.documented(200, Visit, 403, *_ON_SITE, etag=True))
 def check_out(visit_id: VisitIdPath, body: Annotated[CheckOut, Body()]) -> Response[Visit]:
     return _visit(visits().check_out(visit_id, body).visit)
 
 
 @app.post("/visits/<visit_id>/cancel", tags=["visits"], summary="Take a planned visit off the route, with a reason",
-          responses=http.documented(200, Visit, 404, 409))
+          responses=http.documented(200, Visit, 404, 409, etag=True))
 def cancel_visit(visit_id: VisitIdPath, body: Annotated[CancelIn, Body()]) -> Response[Visit]:
     return _visit(visits().cancel(visit_id, body.reason))
 
 
 @app.post("/visits/<visit_id>/notes", tags=["visits"], summary="Add a note to the visit",
-          responses=http.documented(200, Visit, 403, *_ON_SITE))
+          responses=http.documented(200, Visit, 403, *_ON_SITE, etag=True))
 def add_note(visit_id: VisitIdPath, body: Annotated[NoteIn, Body()]) -> Response[Visit]:
     return _visit(visits().add_note(visit_id, body).visit)
 
 
 @app.post("/visits/<visit_id>/tasks", tags=["visits"], summary="Add a follow-up task with a due date",
-          responses=http.documented(200, Visit, 403, *_ON_SITE))
+          responses=http.documented(200, Visit, 403, *_ON_SITE, etag=True))
 def add_task(visit_id: VisitIdPath, body: Annotated[TaskIn, Body()]) -> Response[Visit]:
     return _visit(visits().add_task(visit_id, body).visit)
 
 
 @app.post("/visits/<visit_id>/tasks/<task_id>/done", tags=["visits"], summary="Mark a follow-up task done",
-          responses=http.documented(200, Visit, 403, 404))
+          responses=http.documented(200, Visit, 403, 404, etag=True))
 def complete_task(visit_id: VisitIdPath, task_id: ItemIdPath) -> Response[Visit]:
     return _visit(visits().complete_task(visit_id, task_id))
 
 
 @app.post("/visits/<visit_id>/photos", tags=["visits"],
-          summary="Record a photo (time, place) and get the presigned URL to PUT its bytes to (send the same "
-                  "Content-Type); then POST .../link",
+          summary="Record a photo (time, place) and get its upload form (presigned POST: send its fields, then the "
+                  "image as `file`; the type and at most 15 MB are bound); then POST .../link",
           responses=http.documented(201, PhotoTicket, 403, *_ON_SITE))
 def request_photo(visit_id: VisitIdPath, body: Annotated[PhotoIn, Body()]) -> Response[PhotoTicket]:
     _, ticket = visits().request_photo(visit_id, body)
@@ -220,7 +228,7 @@ def request_photo(visit_id: VisitIdPath, body: Annotated[PhotoIn, Body()]) -> Re
 
 @app.post("/visits/<visit_id>/photos/<photo_id>/link", tags=["visits"],
           summary="Link an uploaded photo to the visit (409 while nothing was uploaded)",
-          responses=http.documented(200, Visit, 403, *_ON_SITE))
+          responses=http.documented(200, Visit, 403, *_ON_SITE, etag=True))
 def link_photo(visit_id: VisitIdPath, photo_id: ItemIdPath) -> Response[Visit]:
     return _visit(visits().link_photo(visit_id, photo_id))
 
@@ -233,7 +241,7 @@ def view_photo(visit_id: VisitIdPath, photo_id: ItemIdPath) -> PhotoLink:
 
 @app.post("/visits/<visit_id>/order-requests", tags=["visits"],
           summary="A terminal's order request from the visit: a saved (draft) order for the rep to submit",
-          responses=http.documented(201, OrderRequestResult, 403, *_ON_SITE))
+          responses=http.documented(201, OrderRequestResult, 403, *_ON_SITE, location="/orders/{order_id}"))
 def order_request(visit_id: VisitIdPath, body: Annotated[OrderRequestIn, Body()]) -> Response[OrderRequestResult]:
     applied = visits().order_request(visit_id, body)
     r = applied.result

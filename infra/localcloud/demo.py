@@ -19,6 +19,7 @@ from crm.customers import repository
 from crm.customers.model import CustomerCreate
 from crm.customers.service import CustomerService
 from crm.db.base import bind_table
+from crm.flow import loads
 from crm.flow.keys import SHIPMENTS_PARTY, UploadKey
 from crm.ids import stable_id
 from crm.ingest.mapping import FileKind
@@ -250,13 +251,15 @@ def our_shipments(code: str, period: str) -> dict[str, int]:
 def seed_files(cloud: LocalCloud, today: date | None = None) -> int:
     """Last month's files, put into the uploads bucket as the distributors' (and our ERP's) uploads would be:
     the S3 events run the imports, so loads, Parquet, the review queue and the month's channel inventory are
-    there to look at. The same file under the same key again is nothing new (a repeated event)."""
+    there to look at. Each is issued first, as an upload link would be (the import goes by that record). The same
+    file under the same key again is a new version of it: held, the same content as the period's load."""
     today = today or date.today()
     period = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     s3, bucket, count = cloud.client("s3"), cloud.physical_name("UploadsBucket"), 0
 
     def put(kind: FileKind, party: str, name: str, data: bytes) -> None:
         key = UploadKey(TENANT, party, period, stable_id(TENANT, f"demo-{kind}-{party}-{period}"), name, kind)
+        loads.issue(key, None)  # nobody asked for a link: only the distributor's rep is told
         s3.put_object(Bucket=bucket, Key=str(key), Body=data)
 
     for code in DISTRIBUTORS:

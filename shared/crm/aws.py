@@ -7,8 +7,20 @@ from functools import lru_cache
 from typing import Any
 
 import boto3
+from botocore.config import Config
+
+# Every S3 client signs with SigV4 on the regional endpoint. Without this the SDK presigns in the old SigV2 form
+# on the global endpoint (us-east-1), which buckets in newer regions refuse. "auto" addressing is virtual-hosted
+# on AWS and path-style for an endpoint that is an IP address (the local runtime's).
+S3_CONFIG = Config(signature_version="s3v4",
+                   s3={"addressing_style": "auto", "us_east_1_regional_endpoint": "regional"})
 
 
 @lru_cache(maxsize=16)
-def client(service: str) -> Any:
-    return boto3.client(service)  # type: ignore[call-overload]
+def client(service: str, config: Config | None = None) -> Any:
+    return boto3.client(service, config=config)  # type: ignore[call-overload]
+
+
+def s3() -> Any:
+    """The S3 client: every presigned URL and upload form comes from it."""
+    return client("s3", S3_CONFIG)

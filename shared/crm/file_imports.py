@@ -9,7 +9,6 @@ functions write error reports (pyarrow and the report renderers are imported the
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import unquote_plus
 
@@ -17,9 +16,10 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from crm import clock
+from crm import upload_links as links
 from crm.db import keys
+from crm.upload_links import URL_SECONDS, download_url
 
-URL_SECONDS = 15 * 60
 _UNSAFE = re.compile(r"[^\w.\-()（）]+")
 
 
@@ -28,15 +28,20 @@ def safe_file_name(name: str) -> str:
     return _UNSAFE.sub("_", name).strip("._")[:120] or "upload"
 
 
-@lru_cache(maxsize=1)
 def s3():  # type: ignore[no-untyped-def]
-    import boto3  # only upload and report links need S3 in the APIs
+    from crm import aws  # only upload and report links need S3 in the APIs
 
-    return boto3.client("s3")
+    return aws.s3()
 
 
-def presigned(bucket: str, method: str, key: str) -> str:
-    return str(s3().generate_presigned_url(method, Params={"Bucket": bucket, "Key": key}, ExpiresIn=URL_SECONDS))
+def presigned(bucket: str, key: str) -> str:
+    """A download link (presigned GET, SigV4)."""
+    return download_url(bucket, key)
+
+
+def upload_form(bucket: str, key: "ImportKey") -> dict[str, Any]:
+    """The UploadForm fields for an import's file (CSV, text or XLSX, at most MAX_FILE_BYTES)."""
+    return links.upload_form(bucket, str(key), links.content_type_for(key.file_name))
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,8 @@ class ImportKey:
 
     def report_urls(self, bucket: str) -> dict[str, Any]:
         """Download links of the error report, as CSV and XLSX."""
-        return {"csv": presigned(bucket, "get_object", self.report_key("csv")),
-                "xlsx": presigned(bucket, "get_object", self.report_key("xlsx")), "expires_in": URL_SECONDS}
+        return {"csv": presigned(bucket, self.report_key("csv")),
+                "xlsx": presigned(bucket, self.report_key("xlsx")), "expires_in": URL_SECONDS}
 
 
 class Records[M: Model]:

@@ -12,7 +12,7 @@ from crm.ingest.mapping import FileKind
 
 def received(tenant: str, distributor: str) -> str:
     key = UploadKey(tenant, distributor, "2026-10", new_id(), "流向.csv", FileKind.FLOW)
-    assert loads.receive(key, str(key), "0" * 64, 10) is not None
+    assert loads.receive(key, str(key), "v1", "0" * 64, 10) is not None
     return key.load_id
 
 

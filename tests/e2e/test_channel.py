@@ -17,6 +17,8 @@ from crm.ids import stable_id
 from localcloud import demo
 from localcloud.tokens import token_for_demo_user
 
+from tests.e2e.uploads import send
+
 PERIOD = "2025-06"
 ROWS = {row["id"]: row for row in demo.customer_rows()}
 
@@ -40,8 +42,8 @@ def upload(cloud, username: str, kind: str, period: str, lines: list[str], distr
         body["distributor_id"] = distributor_id
     ticket = api(cloud, username, "POST", "/flow-uploads", json=body)
     assert ticket.status_code == 201, ticket.text
-    put = requests.put(ticket.json()["url"], data="\n".join(lines).encode("utf-8"), timeout=30)
-    assert put.status_code == 200, put.text
+    put = send(ticket.json(), "\n".join(lines).encode("utf-8"))
+    assert put.status_code == 204, put.text
     load_id, end = ticket.json()["load_id"], time.monotonic() + 60
     while time.monotonic() < end:
         r = api(cloud, username, "GET", f"/flow-loads/{load_id}")

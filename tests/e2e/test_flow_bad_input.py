@@ -17,6 +17,8 @@ from crm.ingest.report import HEADERS
 from localcloud import demo
 from localcloud.tokens import token_for_demo_user
 
+from tests.e2e.uploads import SIGV4, send, sent
+
 PERIOD = "2028-01"
 D001 = stable_id(demo.TENANT, "D001")
 USER = "d001"  # the distributor uploads for itself and reads its own loads
@@ -32,15 +34,19 @@ def api(cloud, method, path, user=USER, **kw):
     return r
 
 
-def upload(cloud, file_name: str, data: bytes) -> dict:
+def upload(cloud, file_name: str, data: bytes, past_the_form: bool = False) -> dict:
+    """Through the ticket's form; past_the_form: put straight into the bucket under the ticket's key, as if S3 had
+    not applied the form's policy (what the import checks itself)."""
     ticket = api(cloud, "POST", "/flow-uploads", json={"period": PERIOD, "file_name": file_name})
     assert ticket.status_code == 201, ticket.text
-    put = requests.put(ticket.json()["url"], data=data, timeout=300)
-    assert put.status_code == 200, put.text
+    if past_the_form:
+        cloud.client("s3").put_object(Bucket=cloud.physical_name("UploadsBucket"), Key=ticket.json()["key"], Body=data)
+    else:
+        sent(ticket.json(), data)
     end = time.monotonic() + 120
     while time.monotonic() < end:
         load = api(cloud, "GET", f"/flow-loads/{ticket.json()['load_id']}").json()
-        if load["status"] not in ("received", "processing"):
+        if load["status"] not in ("received", "processing", 404):  # 404: the S3 event has not made it yet
             return load
         time.sleep(0.2)
     raise AssertionError(f"{file_name}: the load did not finish")
@@ -91,7 +97,6 @@ def wide_header(chars: int) -> bytes:
 
 BAD_FILES = {
     # name: (file name, content, rejection code, words the report must show)
-    "empty": ("流向.csv", lambda: b"", "empty file", ["empty"]),
     "binary garbage": ("流向.csv", lambda: bytes(range(256)) * 64, "binary file", ["binary"]),
     "latin-1 text": ("流向.csv", lambda: "Café;Straße;Größe\n1;2;3\n".encode("latin-1"),
                      "unknown or wrong text encoding", ["UTF-8", "GBK"]),
@@ -99,7 +104,6 @@ BAD_FILES = {
     "big5 text": ("流向.csv", lambda: good_csv().decode().encode("big5", errors="replace"), "missing columns",
                   ["Columns not found", "date"]),
     "utf-16 without BOM": ("流向.csv", lambda: good_csv().decode().encode("utf-16-le"), "binary file", ["binary"]),
-    "huge (bytes)": ("流向.csv", too_big, "file too large", [str(LIMITS.max_bytes)]),
     "huge (rows)": ("流向.csv", too_many_rows, "too many rows", [str(LIMITS.max_rows)]),
     "zip bomb as xlsx": ("流向.xlsx", zip_bomb, "xlsx uncompressed size over limit", ["unpacks to"]),
     "damaged xlsx": ("流向.xlsx", lambda: xlsx([HEADER])[:300], "invalid xlsx", ["damaged"]),
@@ -169,6 +173,37 @@ def test_a_bad_file_is_rejected_with_a_report_and_the_accepted_load_stays(flow_c
 
     listed = api(flow_cloud, "GET", "/flow-loads", params={"limit": 200}).json()["items"]
     assert {i["id"]: i["status"] for i in listed}[bad["id"]] == "rejected"
+
+
+def test_the_upload_form_lets_s3_take_only_the_file_it_was_made_for(flow_cloud):
+    ticket = api(flow_cloud, "POST", "/flow-uploads", json={"period": PERIOD, "file_name": "流向.csv"}).json()
+    assert (ticket["content_type"], ticket["max_bytes"]) == ("text/csv", LIMITS.max_bytes)
+    assert ticket["fields"]["key"] == ticket["key"] and ticket["fields"]["x-amz-algorithm"] == SIGV4
+
+    too_large = send(ticket, too_big())  # the policy's content-length-range: S3 refuses it before storing it
+    assert too_large.status_code == 400 and "EntityTooLarge" in too_large.text
+    empty = send(ticket, b"")
+    assert empty.status_code == 400 and "EntityTooSmall" in empty.text
+    other_type = send(ticket, good_csv(), {"Content-Type": "text/html"})
+    other_key = send(ticket, good_csv(), {"key": ticket["key"].replace(D001, stable_id(demo.TENANT, "D002"))})
+    assert (other_type.status_code, other_key.status_code) == (403, 403)
+
+    flow_cloud.wait_idle(30)
+    assert api(flow_cloud, "GET", f"/flow-loads/{ticket['load_id']}").status_code == 404  # nothing reached S3
+
+
+@pytest.mark.parametrize(("data", "code", "words"), [(b"", "empty file", ["empty"]),
+                                                     (None, "file too large", [str(LIMITS.max_bytes)])])
+def test_a_file_past_the_form_is_still_checked_and_a_huge_one_never_read(flow_cloud, accepted, data, code, words):
+    data = too_big() if data is None else data
+    bad = upload(flow_cloud, "流向.csv", data, past_the_form=True)
+    assert bad["status"] == "rejected" and bad["rejection"]["code"] == code, bad
+    assert all(word in bad["rejection"]["message"] for word in words)
+    assert bad["rejection"]["message"][:200] in report_text(flow_cloud, bad)
+    assert bad["size"] == len(data) and bad["object_version"]
+    if data:  # its size came from S3: refused before a byte of it was read, so it has no fingerprint
+        assert bad["sha256"] is None
+    assert api(flow_cloud, "GET", f"/flow-loads/{accepted['id']}").json()["superseded_by"] is None
 
 
 def test_a_good_file_after_the_bad_ones_supersedes_as_usual(flow_cloud, accepted):

@@ -15,6 +15,7 @@ import requests
 from localcloud.tokens import mint_token
 
 from tests.e2e.conftest import Client, World, new_tenant
+from tests.e2e.uploads import is_sigv4, send
 from tests.fixtures import FLOW_SAMPLES, INVENTORY_SAMPLES
 
 INVENTORY, FLOW = INVENTORY_SAMPLES, FLOW_SAMPLES
@@ -32,12 +33,12 @@ def upload(client: Client, kind: str, path: Path, distributor_id: str | None, pe
         body["distributor_id"] = distributor_id
     ticket = client.post("/flow-uploads", body)
     assert ticket.status_code == 201, ticket.text
-    put = requests.put(ticket.json()["url"], data=data if data is not None else path.read_bytes(), timeout=30)
-    assert put.status_code == 200, put.text
+    put = send(ticket.json(), data if data is not None else path.read_bytes())
+    assert put.status_code == 204, put.text
     end = time.monotonic() + 60
     while time.monotonic() < end:
         load = client.get(f"/flow-loads/{ticket.json()['load_id']}").json()
-        if load["status"] not in ("received", "processing"):
+        if load["status"] not in ("received", "processing", 404):  # 404: the S3 event has not made it yet
             return load
         time.sleep(0.3)
     raise AssertionError("the load did not finish")
@@ -146,6 +147,7 @@ def test_export_is_a_link_to_an_xlsx_with_every_line(world: World, ids, october)
     assert link.status_code == 200, link.text
     lines = sum(len(skus) for skus in TRUTH.values())
     assert link.json()["file_name"] == "inventory-2026-10.xlsx" and link.json()["lines"] == lines
+    assert is_sigv4(link.json()["url"])
     download = requests.get(link.json()["url"], timeout=30)
     assert download.status_code == 200
     rows = list(openpyxl.load_workbook(io.BytesIO(download.content)).worksheets[0].iter_rows(values_only=True))

@@ -15,6 +15,7 @@ from localcloud import demo
 from localcloud.tokens import token_for_demo_user
 
 from tests.e2e.conftest import Client, World
+from tests.e2e.uploads import SIGV4, is_sigv4, sent
 
 PRODUCT = {"name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60, "category": "抗感染"}
 
@@ -246,10 +247,10 @@ def test_stock_is_refused_to_everyone_but_the_erp_and_checked(world: World):
 def upload(client: Client, file_name: str, data: bytes) -> dict:
     ticket = client.post("/product-imports", {"file_name": file_name})
     assert ticket.status_code == 201, ticket.text
-    assert ticket.json()["key"].startswith("imports/products/")
+    assert ticket.json()["key"].startswith("imports/products/") and ticket.json()["fields"]["x-amz-algorithm"] == SIGV4
     waiting = client.get(f"/product-imports/{ticket.json()['import_id']}").json()
     assert waiting["status"] == "awaiting_upload"
-    assert requests.put(ticket.json()["url"], data=data, timeout=30).status_code == 200
+    sent(ticket.json(), data)
     return wait_for_import(client, ticket.json()["import_id"])
 
 
@@ -264,6 +265,7 @@ def wait_for_import(client: Client, import_id: str, deadline_s: float = 60) -> d
 
 
 def report_rows(url: str) -> list[list[str]]:
+    assert is_sigv4(url)
     r = requests.get(url, timeout=30)
     assert r.status_code == 200
     return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))

@@ -13,6 +13,7 @@ import requests
 from crm.ids import new_id
 
 from tests.e2e.conftest import Client, World, terminal
+from tests.e2e.uploads import is_sigv4, send, sent
 
 HOME = {"lat": 31.3100, "lng": 120.6200}
 NEAR = {"lat": 31.3104, "lng": 120.6200}  # ~45 m north
@@ -187,8 +188,12 @@ def test_the_photo_goes_to_the_bucket_and_is_linked_to_the_visit(world: World, c
     problem(world.as_user("rep.liu").post(link), 404)
 
     image = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 64 + b"\xff\xd9"
-    put = requests.put(ticket["url"], data=image, headers={"Content-Type": "image/jpeg"}, timeout=30)
-    assert put.status_code == 200, put.text
+    # the form binds the type and the size: S3 refuses another type, or more than a phone photo's 15 MB
+    assert (ticket["content_type"], ticket["max_bytes"]) == ("image/jpeg", 15 * 1024 * 1024)
+    assert send(ticket, image, {"Content-Type": "text/html"}).status_code == 403
+    assert send(ticket, b"\xff" * (ticket["max_bytes"] + 1)).status_code == 400
+    problem(zhang.post(link), 409)  # still nothing there
+    sent(ticket, image)
     linked = ok(zhang.post(link))
     [photo] = linked["photos"]
     assert (photo["id"], photo["status"], photo["size"]) == (ticket["photo_id"], "linked", len(image))
@@ -199,7 +204,8 @@ def test_the_photo_goes_to_the_bucket_and_is_linked_to_the_visit(world: World, c
     assert stored["Body"].read() == image
     assert ok(world.as_user("eastrx.head").get(f"/visits/{visit['id']}"))["photos"] == [photo]
     view = ok(world.as_user("eastrx.head").get(f"/visits/{visit['id']}/photos/{ticket['photo_id']}"))
-    assert requests.get(view["url"], timeout=30).content == image
+    assert is_sigv4(view["url"]) and requests.get(view["url"], timeout=30).content == image
+    assert stored["ContentType"] == "image/jpeg"
 
 
 # ------------------------------------------------------------------ the whole visit, online
@@ -331,7 +337,7 @@ def test_a_batch_sent_twice_applies_once_in_dependency_order(world: World):
     assert by_id[f"{tag}-8"]["code"] == "not_found"
     order_id = by_id[f"{tag}-6"]["result"]["order_id"]
     upload_url = by_id[f"{tag}-9"]["result"]["upload_url"]
-    assert upload_url.startswith("http")
+    assert upload_url.startswith("http") and by_id[f"{tag}-9"]["result"]["upload_fields"]["policy"]
 
     second = ok(zhang.post("/visits/sync", {"actions": actions}))
     assert (second["applied"], second["already_applied"], second["refused"]) == (0, 7, 2)
@@ -339,7 +345,9 @@ def test_a_batch_sent_twice_applies_once_in_dependency_order(world: World):
     assert again[f"{tag}-1"]["status"] == "already_applied"
     assert again[f"{tag}-1"]["result"] == by_id[f"{tag}-1"]["result"]
     assert again[f"{tag}-6"]["result"]["order_id"] == order_id
-    assert again[f"{tag}-9"]["result"]["upload_url"].startswith("http")  # a fresh link while the photo waits
+    fresh = again[f"{tag}-9"]["result"]  # a fresh form while the photo waits, which the phone can send
+    assert send({"url": fresh["upload_url"], "fields": fresh["upload_fields"], "content_type": "image/jpeg"},
+                b"\xff\xd8\xff\xd9").status_code == 204
 
     got = ok(zhang.get(f"/visits/{planned['id']}"))
     assert got["state"] == "checked_out" and got["duration_seconds"] == 1800 and got["order_ids"] == [order_id]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crm.decimals import DecimalText
 from crm.errors import Conflict
 from crm.text import FreeText
 
@@ -72,7 +73,7 @@ class PolicyStep(Strict):
     customer's credit would be exceeded."""
 
     role: ApproverRole
-    min_amount: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    min_amount: Annotated[Decimal, DecimalText(2, 16, "10000.00")] | None = None
     when_over_credit: bool = False
 
 

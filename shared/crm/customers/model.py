@@ -11,8 +11,10 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from crm.clock import IsoDate
+from crm.decimals import DecimalText
 from crm.ids import ULID_PATTERN
 from crm.measures import Lat, Lng
 from crm.text import FreeText
@@ -23,9 +25,9 @@ ShortText = Annotated[str, FreeText(200)]
 LongText = Annotated[str, FreeText(2000, multiline=True, strip=False)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{4,24}$")]
 # Amounts travel as decimal strings ("1234567.89") so no client rounds them through a float.
-Amount = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2), PlainSerializer(str, return_type=str)]
-Area = Annotated[Decimal, Field(ge=0, le=10_000_000), PlainSerializer(str, return_type=str)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2), PlainSerializer(str, return_type=str)]
+Amount = Annotated[Decimal, DecimalText(2, 16, "1250000.00"), PlainSerializer(str, return_type=str)]
+Area = Annotated[Decimal, DecimalText(2, 8, "1200.5", power_of_ten_max=7), PlainSerializer(str, return_type=str)]
+Percent = Annotated[Decimal, DecimalText(2, 3, "35.5", power_of_ten_max=2), PlainSerializer(str, return_type=str)]
 
 
 class Strict(BaseModel):
@@ -178,11 +180,12 @@ class CustomerCreate(_Editable):
 class CustomerPatch(_Editable):
     """Only the fields present change; `null` clears an optional field. The type cannot change."""
 
-    name: Name | None = None
-    profile: Profile | None = None
-    status: Status | None = None
-    owner_id: ShortText | None = None
-    org_unit_id: ShortText | None = None
+    # SkipJsonSchema: the document says these may be left out, not sent as null (which _not_null refuses)
+    name: Name | SkipJsonSchema[None] = None
+    profile: Profile | SkipJsonSchema[None] = None
+    status: Status | SkipJsonSchema[None] = None
+    owner_id: ShortText | SkipJsonSchema[None] = None
+    org_unit_id: ShortText | SkipJsonSchema[None] = None
 
     @field_validator("name", "profile", "status", "owner_id", "org_unit_id")
     @classmethod

@@ -279,6 +279,8 @@ class FlowPeriodItem(VersionedItem):
     sha256 = UnicodeAttribute()
 
 
+    object_version = UnicodeAttribute(null=True)  # the S3 version of source_key this load read
+    upload_id = UnicodeAttribute(null=True)  # the upload link's load id, when this load read a later version
 class FlowMappingItem(VersionedItem):
     """pk T#t#FLOWMAP, sk DIST#<distributor>#<kind>: a distributor's mapping template for one kind of file."""
 
@@ -724,8 +726,22 @@ class DeliveryItem(Item):
 
 
 class FlowUploaderItem(Item):
-    """pk T#t#FLOWLOAD#<id>, sk UPLOADER: who asked for the upload link, so the load's end is told to them."""
+    """pk T#t#FLOWLOAD#<id>, sk UPLOADER: the upload as issued with its link: whose file, which kind and period,
+    under which file name (the import goes by this record, never by the key alone), and who asked for the link,
+    so the load's end is told to them."""
 
-    user_id = UnicodeAttribute()
+    user_id = UnicodeAttribute(null=True)  # null: put there by our own seeding, nobody to tell
     requested_at = UnicodeAttribute()
     expiration = NumberAttribute()
+    distributor_id = UnicodeAttribute(null=True)  # null on records written before uploads were issued
+    kind = UnicodeAttribute(null=True)
+    period = UnicodeAttribute(null=True)
+    file_name = UnicodeAttribute(null=True)
+
+
+class FlowVersionItem(Item):
+    """pk T#t#FLOWLOAD#<upload id>, sk VERSION#<S3 version id>: the load that read that version of the uploaded
+    object. The upload's first version is read by the load of the upload's id; a later version (the same form
+    sent again) by a load of its own."""
+
+    load_id = UnicodeAttribute()

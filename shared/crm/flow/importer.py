@@ -13,15 +13,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
+from urllib.parse import unquote_plus
 
-import boto3
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from botocore.exceptions import ClientError
 
-from crm import events
+from crm import aws, events
 from crm.customers import repository as customer_repo
 from crm.customers.model import CustomerType
 from crm.db import keys as db_keys
@@ -31,13 +32,15 @@ from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, parquet_key, report_key, s
 from crm.ids import new_id as new_ulid
 from crm.ingest.mapping import KIND_RULES, FileKind
 from crm.ingest.match import CustomerIndex, match_buyers
-from crm.ingest.model import ERRORS_SCHEMA, Customer, Product
+from crm.ingest.model import ERRORS_SCHEMA, TOO_LARGE, Customer, Product
 from crm.ingest.pipeline import IngestRequest, ingest_file
 from crm.ingest.report import errors_csv_bytes, errors_xlsx_bytes
 from crm.inventory import periods
 from crm.products import repository as products
+from crm.upload_links import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
+LINK_MISMATCH = "not its upload link's key"
 
 
 @dataclass(frozen=True)
@@ -46,37 +49,127 @@ class Buckets:
     analytics: str
 
 
-@lru_cache(maxsize=1)
 def _s3():  # type: ignore[no-untyped-def]
-    return boto3.client("s3")
+    return aws.s3()
 
 
-Metric = Callable[[str, float, str], None]  # (summary field, value, distributor id)
+Metric = Callable[[str, float, str], None]  # (summary field or event, value, distributor id)
 
 
-def import_object(buckets: Buckets, raw_key: str, metric: Metric) -> str:
-    """Imports one uploaded object; returns the load's final status ('duplicate' for a repeated event).
+@dataclass(frozen=True)
+class Arrival:
+    """One S3 event record: the object's key and, as S3 reports them, its size and version (None when the event
+    has none: a bucket without versioning, or an event made by hand)."""
 
-    The load's end is announced after it is stored, outside the failure handling: an event bus that refuses it
-    fails the invocation (so S3's retry comes back), never the load. The repeated delivery finds the load ended
-    and announces it again; the event id is the same, so nobody is told twice.
+    key: str
+    size: int | None = None
+    version_id: str | None = None
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> "Arrival":
+        obj = record["s3"]["object"]
+        size = obj.get("size")
+        return cls(unquote_plus(obj["key"]), int(size) if size is not None else None, obj.get("versionId"))
+
+
+@dataclass(frozen=True)
+class Stored:
+    version_id: str  # "null" in a bucket without versioning
+    size: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+
+
+def import_object(buckets: Buckets, arrival: Arrival, metric: Metric) -> str:
+    """Imports one version of an uploaded object; returns the load's final status ('duplicate' for a repeated
+    event, 'outdated' for a version replaced since, 'refused' for a key no upload link was issued for).
+
+    The file is read as its upload was issued (crm.flow.loads.issue), never as its key alone says; its size is
+    known before it is read. The load's end is announced after it is stored, outside the failure handling: an
+    event bus that refuses it fails the invocation (so S3's retry comes back), never the load. The repeated
+    delivery finds the load ended and announces it again; the event id is the same, so nobody is told twice.
     """
-    key = UploadKey.parse(raw_key)
-    data = _s3().get_object(Bucket=buckets.uploads, Key=str(key))["Body"].read()
-    sha256 = hashlib.sha256(data).hexdigest()
-    load = loads.receive(key, str(key), sha256, len(data))
+    try:
+        key = UploadKey.parse(arrival.key)
+    except ValueError:
+        return _unissued(arrival, None, metric)
+    stored = _current(buckets.uploads, arrival)
+    if stored is None:  # replaced or deleted since: the later version's own event imports that one
+        return "outdated"
+    earlier = loads.for_version(key.tenant_id, key.load_id, stored.version_id)
+    if earlier is not None:
+        return _repeated(earlier)
+    issued = loads.issued(key.tenant_id, key.load_id)
+    if issued is None:
+        return _unissued(arrival, key, metric)
+    refusal = _refusal(issued.key, key, stored.size)
+    data = b"" if refusal else _read(buckets.uploads, arrival.key, stored.version_id)
+    sha256 = None if refusal else hashlib.sha256(data).hexdigest()
+    load = loads.receive(issued.key, arrival.key, stored.version_id, sha256, stored.size)
     if load is None:  # S3 delivers at least once; the first delivery does the work
-        earlier = loads.get(key.tenant_id, key.load_id)
-        if earlier is not None and earlier.status not in ("received", "processing"):
-            _announce(earlier)
         return "duplicate"
-    status = _import(buckets, key, load, data, metric)
+    status = _import(buckets, load, data, refusal, metric)
     _announce(load)
     return status
 
 
-def _import(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: Metric) -> str:
+def _current(bucket: str, arrival: Arrival) -> Stored | None:
+    """The object as a read gets it now (HEAD): its version and size; None when it is gone, or when the event
+    names a version that is no longer the current one (the same form was sent again)."""
     try:
+        head = _s3().head_object(Bucket=bucket, Key=arrival.key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    version = head.get("VersionId") or "null"
+    if arrival.version_id not in (None, version):
+        return None
+    named = arrival.version_id == version and arrival.size is not None  # the event's size is this version's
+    return Stored(version, int(arrival.size if named else head["ContentLength"]))  # type: ignore[arg-type]
+
+
+def _refusal(issued: UploadKey, key: UploadKey, size: int) -> Refusal | None:
+    """Why the file is not read at all: another key than its link's, or more bytes than any file may have."""
+    if str(issued) != str(key):
+        return Refusal(LINK_MISMATCH, f"The file was put under {key}, not under the key its upload link named "
+                                      f"({issued}); nothing was imported. Upload it through a new link.")
+    if size > MAX_FILE_BYTES:  # S3 refuses it under the form's policy; a file put there otherwise is not read
+        return Refusal(TOO_LARGE, f"The file has {size} bytes, more than {MAX_FILE_BYTES}.")
+    return None
+
+
+def _read(bucket: str, key: str, version_id: str) -> bytes:
+    version = {"VersionId": version_id} if version_id != "null" else {}
+    return bytes(_s3().get_object(Bucket=bucket, Key=key, **version)["Body"].read())
+
+
+def _repeated(earlier: FlowLoadItem) -> str:
+    if earlier.status not in ("received", "processing"):
+        _announce(earlier)
+    return "duplicate"
+
+
+def _unissued(arrival: Arrival, key: UploadKey | None, metric: Metric) -> str:
+    """A file no upload link was issued for: kept as it is, read by no one, and nobody's load is touched (the key
+    names a distributor, but nothing says the file is its). Logged and counted (UnissuedUploads) for operations."""
+    log.error("flow file refused: no upload was issued for its key", extra={"s3_key": arrival.key})
+    metric("unissued", 1, key.distributor_id if key else "")
+    return "refused"
+
+
+def _import(buckets: Buckets, load: FlowLoadItem, data: bytes, refusal: Refusal | None, metric: Metric) -> str:
+    key = loads.key_of(load)
+    try:
+        if refusal is not None:
+            report = _write_rejection_report(buckets, key, refusal.code, refusal.message, {})
+            loads.finish(load, "rejected", report_key=report, rejection={"code": refusal.code,
+                                                                         "message": refusal.message})
+            return str(load.status)
         return _process(buckets, key, load, data, metric)
     except Exception:  # a bug or an outage must not leave the load 'processing' for ever
         log.exception("flow import failed")
@@ -106,7 +199,8 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
     matches_buyers = KIND_RULES[key.kind].match_buyers
     result = ingest_file(
         IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id, kind=key.kind,
-                      source_key=str(key), template=mappings.template_for(key.tenant_id, key.distributor_id, key.kind)),
+                      source_key=load.source_key,
+                      template=mappings.template_for(key.tenant_id, key.distributor_id, key.kind)),
         [Product(p.sku, p.name, p.spec, p.base_unit, p.case_size) for p in products.all_active(key.tenant_id)],
         _index(key.tenant_id, key.distributor_id) if matches_buyers else None,
         partial(_distributors_among, key.tenant_id),
@@ -320,7 +414,7 @@ def _announce(load: Any) -> None:
     distributor's rep."""
     distributor = customer_repo.get(load.tenant_id, load.distributor_id) if load.distributor_id != SHIPMENTS_PARTY \
         else None
-    uploader = loads.uploader(load.tenant_id, load.id)
+    uploader = loads.uploader(load)
     recipients = [u for u in dict.fromkeys([uploader, distributor.owner_id if distributor else None]) if u]
     summary, rejection = _plain(load.summary), _plain(load.rejection)
     events.publish("crm.flow", "FlowLoadFinished", {

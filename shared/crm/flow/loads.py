@@ -1,16 +1,20 @@
-"""Load records in DynamoDB: created once per upload (the S3 event may come twice), then advanced."""
+"""Load records in DynamoDB: the upload as issued with its link, then one load per version of the uploaded object
+(created once however often the S3 event comes), advanced to its end."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from crm import clock
 from crm.db import keys
-from crm.db.models import FlowLoadItem, FlowPeriodItem, FlowUploaderItem
+from crm.db.models import FlowLoadItem, FlowPeriodItem, FlowUploaderItem, FlowVersionItem
 from crm.db.paging import Page, all_of, one_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
 from crm.file_imports import finish  # noqa: F401 (a load ends as any import record does)
 from crm.flow.keys import UploadKey
 from crm.flow.model import Load
+from crm.ids import new_id
+from crm.ingest.mapping import FileKind
 
 
 def to_model(item: FlowLoadItem) -> Load:
@@ -20,7 +24,8 @@ def to_model(item: FlowLoadItem) -> Load:
         status=item.status, sha256=item.sha256, size=int(item.size) if item.size is not None else None,
         received_at=item.received_at, finished_at=item.finished_at, summary=item.summary.as_dict(),
         rejection=item.rejection.as_dict() if item.rejection else None, superseded_by=item.superseded_by,
-        has_error_report=item.report_key is not None, version=item.version or 0,
+        has_error_report=item.report_key is not None, object_version=item.object_version,
+        upload_id=item.upload_id or item.id, version=item.version or 0,
     )
 
 
@@ -31,42 +36,103 @@ def get(tenant_id: str, load_id: str) -> FlowLoadItem | None:
         return None
 
 
-def receive(key: UploadKey, source_key: str, sha256: str, size: int) -> FlowLoadItem | None:
-    """Creates the load as 'received'; None when it already exists (a repeated S3 event)."""
-    item = FlowLoadItem(
-        keys.flow_load_pk(key.tenant_id, key.load_id), keys.META,
-        gsi1pk=keys.flow_loads_pk(key.tenant_id), gsi1sk=f"{key.distributor_id}#{key.load_id}",
-        tenant_id=key.tenant_id, id=key.load_id, distributor_id=key.distributor_id, period=key.period,
-        kind=key.kind.value, file_name=key.file_name, source_key=source_key, sha256=sha256, size=size,
-        status="received",
-        received_at=clock.now_iso(), summary={},
-    )
-    tx = Transaction()
-    tx.put(item, on_fail=lambda: Conflict("already received"))
+def key_of(item: FlowLoadItem) -> UploadKey:
+    """The load's own key: where its Parquet and reports go (a later version's load has an id of its own)."""
+    return UploadKey(item.tenant_id, item.distributor_id, item.period, item.id, item.file_name, FileKind(item.kind))
+
+
+class _VersionSeen(Conflict):
+    pass
+
+
+class _IdTaken(Conflict):
+    pass
+
+
+def receive(upload: UploadKey, source_key: str, object_version: str, sha256: str | None,
+            size: int) -> FlowLoadItem | None:
+    """Creates the load that reads this version of the uploaded object, as 'received'; None when one exists
+    already (a repeated S3 event). The upload's first version gets the upload's id; a later one (the same form
+    sent again) a new id, so each version is a load of its own and a load's fingerprint is its version's."""
+    for load_id in (upload.load_id, new_id()):
+        item = FlowLoadItem(
+            keys.flow_load_pk(upload.tenant_id, load_id), keys.META,
+            gsi1pk=keys.flow_loads_pk(upload.tenant_id), gsi1sk=f"{upload.distributor_id}#{load_id}",
+            tenant_id=upload.tenant_id, id=load_id, distributor_id=upload.distributor_id, period=upload.period,
+            kind=upload.kind.value, file_name=upload.file_name, source_key=source_key, sha256=sha256, size=size,
+            object_version=object_version, upload_id=upload.load_id if load_id != upload.load_id else None,
+            status="received", received_at=clock.now_iso(), summary={},
+        )
+        marker = FlowVersionItem(keys.flow_load_pk(upload.tenant_id, upload.load_id), _version_sk(object_version),
+                                 load_id=load_id)
+        tx = Transaction()
+        tx.put(marker, condition=FlowVersionItem.pk.does_not_exist(), on_fail=lambda: _VersionSeen("seen"))
+        tx.put(item, on_fail=lambda: _IdTaken("taken"))  # a new item: conditional on not existing
+        try:
+            tx.commit()
+        except _VersionSeen:
+            return None
+        except _IdTaken:
+            continue  # the upload's id read an earlier version: this one is a new load
+        item.version = 1
+        return item
+    raise Conflict("A new load id was taken as it was made.")  # a ULID collision: S3 retries the event
+
+
+def for_version(tenant_id: str, upload_id: str, object_version: str) -> FlowLoadItem | None:
+    """The load that read this version of the upload's object, if any (a repeated S3 event finds it)."""
     try:
-        tx.commit()
-    except Conflict:
+        marker = FlowVersionItem.get(keys.flow_load_pk(tenant_id, upload_id), _version_sk(object_version))
+    except FlowVersionItem.DoesNotExist:
         return None
-    item.version = 1
-    return item
+    return get(tenant_id, marker.load_id)
+
+
+def _version_sk(object_version: str) -> str:
+    return f"VERSION#{object_version}"
 
 
 UPLOADER = "UPLOADER"
 UPLOADER_DAYS = 7  # the link lasts minutes; the import runs as the file lands
 
 
-def remember_uploader(tenant_id: str, load_id: str, user_id: str) -> None:
-    """Who asked for the upload link: the load's end is told to them (the file itself names no one)."""
+@dataclass(frozen=True)
+class Issued:
+    """An upload as its link was handed out: the key it may be put under, and who asked (None: our seeding)."""
+
+    key: UploadKey
+    user_id: str | None
+
+
+def issue(key: UploadKey, user_id: str | None) -> None:
+    """Recorded before the link is handed out: whose file, which kind and period, which file name, and who asked.
+    The import reads the file as this record says, and refuses a key that has none or another one."""
     now = clock.now()
-    FlowUploaderItem(keys.flow_load_pk(tenant_id, load_id), UPLOADER, user_id=user_id, requested_at=now.isoformat(),
-                     expiration=int(now.timestamp()) + UPLOADER_DAYS * 86400).save()
+    FlowUploaderItem(keys.flow_load_pk(key.tenant_id, key.load_id), UPLOADER, user_id=user_id,
+                     requested_at=now.isoformat(), expiration=int(now.timestamp()) + UPLOADER_DAYS * 86400,
+                     distributor_id=key.distributor_id, kind=key.kind.value, period=key.period,
+                     file_name=key.file_name).save()
 
 
-def uploader(tenant_id: str, load_id: str) -> str | None:
+def issued(tenant_id: str, load_id: str) -> Issued | None:
+    """The upload issued under this id; None when no link was handed out for it (or its record predates this)."""
     try:
-        return str(FlowUploaderItem.get(keys.flow_load_pk(tenant_id, load_id), UPLOADER).user_id)
+        item = FlowUploaderItem.get(keys.flow_load_pk(tenant_id, load_id), UPLOADER)
     except FlowUploaderItem.DoesNotExist:
-        return None  # a file put in the bucket without a link (the demo seeding)
+        return None
+    if not (item.distributor_id and item.kind and item.period and item.file_name):
+        return None
+    key = UploadKey(tenant_id, item.distributor_id, item.period, load_id, item.file_name, FileKind(item.kind))
+    return Issued(key, item.user_id)
+
+
+def uploader(item: FlowLoadItem) -> str | None:
+    """Who asked for the upload link the load's file came through."""
+    try:
+        found = FlowUploaderItem.get(keys.flow_load_pk(item.tenant_id, item.upload_id or item.id), UPLOADER)
+    except FlowUploaderItem.DoesNotExist:
+        return None
+    return str(found.user_id) if found.user_id else None
 
 
 def current(tenant_id: str, distributor_id: str, period: str, kind: str = "flow") -> FlowPeriodItem | None:

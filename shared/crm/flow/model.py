@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from crm.customers.model import CustomerId, Strict
 from crm.ingest.mapping import FileKind, MappingTemplate
+from crm.upload_links import UploadForm
 
 Period = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 LoadStatus = Literal["received", "processing", "accepted", "accepted_with_errors", "rejected", "held", "superseded"]
@@ -26,11 +27,32 @@ class UploadRequest(Strict):
     )
 
 
-class UploadTicket(BaseModel):
+class UploadTicket(UploadForm):
+    """Where to upload the file: a presigned POST form for exactly this key, its content type and at most
+    max_bytes. The load's status is at GET /flow-loads/{load_id} once the file is in."""
+
     load_id: str
     key: str
-    url: str = Field(description="PUT the file's bytes here (no other headers needed) before it expires")
-    expires_in: int
+
+
+class LoadSummary(BaseModel):
+    """What an import found (empty while the file is received or processing)."""
+
+    rows: int | None = Field(default=None, description="Data rows in the file")
+    accepted: int | None = Field(default=None, description="Rows stored")
+    rejected: int | None = Field(default=None, description="Rows refused (see the error report)")
+    mapping_version: str | None = Field(default=None, description="The mapping used, its lineage stamp (builtin-2)")
+    base_qty_by_sku: dict[str, float] | None = Field(default=None, description="Base quantity per product")
+    matched: int | None = Field(default=None, description="Rows whose buyer is a known customer")
+    match_rate: float | None = Field(default=None, description="matched / stored rows, 0 to 1")
+    review_names: int | None = Field(default=None, description="Buyer names waiting for a person")
+    reason: str | None = Field(default=None, description="Why a load was held (the same content as an earlier one)")
+
+
+class Rejection(BaseModel):
+    code: str = Field(description="e.g. empty, encoding, too large, no valid rows, period closed")
+    message: str
+    detail: dict[str, Any] | None = Field(default=None, description="What was found (headers, sizes), bounded")
 
 
 class Load(BaseModel):
@@ -44,10 +66,14 @@ class Load(BaseModel):
     size: int | None = None
     received_at: datetime
     finished_at: datetime | None = None
-    summary: dict[str, Any] = Field(default_factory=dict)
-    rejection: dict[str, Any] | None = None
+    summary: LoadSummary = Field(default_factory=LoadSummary)
+    rejection: Rejection | None = None
     superseded_by: str | None = None
     has_error_report: bool = False
+    object_version: str | None = Field(default=None, description="The S3 version of the uploaded object this load "
+                                       "read (its sha256 is that version's)")
+    upload_id: str = Field(description="The load id its upload link was issued with: the same as id, unless the "
+                           "form was sent again and this load read the later version")
     version: int
 
 

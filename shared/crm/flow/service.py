@@ -3,8 +3,8 @@ upload links, loads, mapping templates, the review queue. Authorization first, t
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
+from crm import upload_links
 from crm.auth import Principal, Role, allowed, own_distributor, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
 from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
@@ -19,8 +19,6 @@ from crm.ids import new_id
 from crm.ingest.mapping import FileKind, MappingTemplate
 from crm.inventory import periods
 
-URL_SECONDS = 15 * 60
-
 # Who may send which kind of file. Stock reports come from distributors like their flow; an opening
 # balance sets figures every later period builds on; our shipments are our own books.
 UPLOAD_PERMISSION: dict[FileKind, str] = {
@@ -30,13 +28,6 @@ UPLOAD_PERMISSION: dict[FileKind, str] = {
     FileKind.OPENING: "inventory:initialize",
     FileKind.SHIPMENTS: "inventory:shipments",
 }
-
-
-@lru_cache(maxsize=1)
-def _s3():  # type: ignore[no-untyped-def]
-    import boto3  # only upload and report links need S3 here
-
-    return boto3.client("s3")
 
 
 @dataclass(frozen=True)
@@ -56,10 +47,9 @@ class FlowService:
         party = self._party(request.kind, request.distributor_id)
         periods.ensure_open(self.tenant, request.period)
         key = UploadKey(self.tenant, party, request.period, new_id(), safe_file_name(request.file_name), request.kind)
-        url = _s3().generate_presigned_url("put_object", Params={"Bucket": self.bucket, "Key": str(key)},
-                                           ExpiresIn=URL_SECONDS)
-        loads.remember_uploader(self.tenant, key.load_id, self.p.user_id)
-        return UploadTicket(load_id=key.load_id, key=str(key), url=url, expires_in=URL_SECONDS)
+        loads.issue(key, self.p.user_id)  # before the link exists: the import goes by this record
+        form = upload_links.upload_form(self.bucket, str(key), upload_links.content_type_for(key.file_name))
+        return UploadTicket(load_id=key.load_id, key=str(key), **form)
 
     def list(self, distributor_id: str | None, limit: int, cursor: str | None,
              kind: FileKind | None = None) -> Page[Load]:
@@ -85,9 +75,8 @@ class FlowService:
             raise NotFound("This load has no error report.")
         key = report_key(UploadKey(self.tenant, load.distributor_id, load.period, load.id, load.file_name, load.kind),
                          fmt)
-        url = _s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
-                                           ExpiresIn=URL_SECONDS)
-        return ReportLink(url=url, expires_in=URL_SECONDS, format=fmt)  # type: ignore[arg-type]
+        return ReportLink(url=upload_links.download_url(self.bucket, key), expires_in=upload_links.URL_SECONDS,
+                          format=fmt)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ mapping templates
 

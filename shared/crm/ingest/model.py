@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from crm.upload_links import MAX_FILE_BYTES
+
 # Row-level reasons (the error report's vocabulary). Order = priority when a caller wants one reason per row.
 DATE_MISSING = "date missing"
 DATE_INVALID = "date not recognised"
@@ -127,7 +129,7 @@ ERRORS_SCHEMA = pa.schema(
 class Limits:
     """Guards against huge or hostile uploads; defaults suit a monthly file of one distributor."""
 
-    max_bytes: int = 50 * 1024 * 1024
+    max_bytes: int = MAX_FILE_BYTES  # what an upload form lets S3 accept
     max_rows: int = 500_000
     max_columns: int = 200
     max_uncompressed_bytes: int = 300 * 1024 * 1024  # sum over the zip members of an XLSX

@@ -10,10 +10,8 @@ month returns the frozen figures.
 import hashlib
 import io
 import json
-from functools import lru_cache
 from typing import Any
 
-import boto3
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -22,6 +20,7 @@ from crm import audit, clock, policies
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, own_distributor, require
+from crm.aws import s3 as _s3  # SigV4: the export link is presigned with it
 from crm.customers.model import CustomerType
 from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
 from crm.db import keys
@@ -61,12 +60,6 @@ from crm.inventory.reconcile import (
     reconcile,
 )
 from crm.products import repository as products_repo
-
-
-@lru_cache(maxsize=1)
-def _s3():  # type: ignore[no-untyped-def]
-    return boto3.client("s3")
-
 
 EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
 COMPUTED_PREFIX = "inventory-computed/"  # open months as reckoned, by fingerprint; template.yaml expires them

@@ -10,9 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, field_validator
+from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from crm.customers.model import CustomerId, Strict
+from crm.decimals import DecimalText
 from crm.errors import Conflict
 from crm.text import FreeText
 
@@ -29,14 +31,6 @@ Comment = Annotated[str, FreeText(500, multiline=True)]
 Quantity = Annotated[int, Field(strict=True, gt=0, le=10_000_000, description="In the product's base unit")]
 
 
-def _decimal_text(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value
-    if not isinstance(value, str):
-        raise ValueError('send amounts as decimal strings, e.g. "12.35" (a JSON number would pass through a float)')
-    return value
-
-
 def money(value: Decimal) -> Decimal:
     """Exact to the cent, half up: how every line amount and total is rounded."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -48,9 +42,7 @@ def price_text(value: Decimal) -> str:
 
 
 UnitPriceIn = Annotated[
-    Decimal, BeforeValidator(_decimal_text),
-    Field(gt=0, max_digits=16, decimal_places=4, description="Unit price per base unit, a decimal string"),
-]
+    Decimal, DecimalText(4, 12, "12.50", positive=True, description="Unit price per base unit, a decimal string")]
 UnitPrice = Annotated[Decimal, PlainSerializer(price_text, return_type=str)]
 Amount = Annotated[Decimal, PlainSerializer(lambda d: str(money(d)), return_type=str)]
 
@@ -157,7 +149,7 @@ class LineIn(Strict):
     price_override_reason: Reason | None = None
 
 
-def _distinct_skus(lines: list[LineIn]) -> list[LineIn]:
+def distinct_skus(lines: list[LineIn]) -> list[LineIn]:
     seen: set[str] = set()
     for n, line in enumerate(lines):
         if line.sku in seen:
@@ -175,13 +167,13 @@ class OrderCreate(Strict):
     @field_validator("lines")
     @classmethod
     def _check(cls, lines: list[LineIn]) -> list[LineIn]:
-        return _distinct_skus(lines)
+        return distinct_skus(lines)
 
 
 class OrderPatch(Strict):
     """Replaces the lines (and remarks); only while the order is saved."""
 
-    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)] | SkipJsonSchema[None] = None
     remarks: Comment | None = None
 
     @field_validator("lines")
@@ -189,7 +181,7 @@ class OrderPatch(Strict):
     def _check(cls, lines: list[LineIn] | None) -> list[LineIn] | None:
         if lines is None:
             raise ValueError("may be replaced but not cleared")
-        return _distinct_skus(lines)
+        return distinct_skus(lines)
 
 
 class ActionBody(Strict):

@@ -4,7 +4,7 @@ and month are on the record the API wrote."""
 from crm import clock
 from crm.db import keys
 from crm.db.models import PlanImportItem
-from crm.file_imports import URL_SECONDS, Records, finish, presigned, safe_file_name  # noqa: F401 (the API's)
+from crm.file_imports import URL_SECONDS, Records, finish, safe_file_name, upload_form  # noqa: F401 (the API's)
 from crm.file_imports import ImportKey as FileImportKey
 from crm.plans.model import PlanImport, ReportLinks
 

@@ -122,14 +122,12 @@ class PlanService:
         return template_xlsx()
 
     def request_import(self, request: PlanImportRequest, bucket: str) -> ImportTicket:
-        """A presigned PUT URL for a filled-in template; the S3 event that follows starts the import function."""
+        """A presigned POST form for a filled-in template; the S3 event that follows starts the import function."""
         require(self.p, "plan:write")
         unit = self.unit_in_scope(request.org_unit_id)
         key = imports.ImportKey(self.tenant, new_id(), imports.safe_file_name(request.file_name))
         imports.create(key, unit.id, request.month, request.file_name, self.p.user_id)
-        return ImportTicket(import_id=key.import_id, key=str(key), url=imports.presigned(bucket, "put_object",
-                                                                                         str(key)),
-                            expires_in=imports.URL_SECONDS)
+        return ImportTicket(import_id=key.import_id, key=str(key), **imports.upload_form(bucket, key))
 
     def get_import(self, import_id: str, bucket: str) -> PlanImport:
         require(self.p, "plan:write")

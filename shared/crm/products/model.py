@@ -12,17 +12,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     Field,
     PlainSerializer,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from crm.clock import IsoDateTime
 from crm.customers.model import ChangeEntry, CustomerType, HistoryPage, Level, Strict  # noqa: F401 (re-exported)
+from crm.decimals import DecimalText
 from crm.text import FreeText
+from crm.upload_links import UploadForm
 
 SKU_PATTERN = r"^[A-Za-z0-9._-]{1,40}$"
 
@@ -38,14 +40,6 @@ class ProductStatus(StrEnum):
     INACTIVE = "inactive"
 
 
-def _decimal_text(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("send prices as decimal strings, e.g. \"12.50\" (a JSON number would pass through a float)")
-    return value
-
-
 def price_text(value: Decimal) -> str:
     """At least two decimal places, at most the four a price may carry: 12.5 → "12.50", 3.1416 stays."""
     return str(value.quantize(Decimal("0.01")) if value.as_tuple().exponent > -2 else value)  # type: ignore[operator]
@@ -53,8 +47,7 @@ def price_text(value: Decimal) -> str:
 
 Price = Annotated[
     Decimal,
-    BeforeValidator(_decimal_text),
-    Field(gt=0, max_digits=16, decimal_places=4, description="Unit price per base unit, a decimal string"),
+    DecimalText(4, 12, "12.50", positive=True, description="Unit price per base unit, a decimal string"),
     PlainSerializer(price_text, return_type=str),
 ]
 
@@ -78,12 +71,12 @@ class ProductCreate(_Fields):
 class ProductPatch(Strict):
     """Only the fields present change; `null` clears the category. The sku cannot change."""
 
-    name: Text | None = None
-    spec: Text | None = None
-    base_unit: Unit | None = None
-    case_size: CaseSize | None = None
+    name: Text | SkipJsonSchema[None] = None  # SkipJsonSchema: may be left out, never null (see _not_null)
+    spec: Text | SkipJsonSchema[None] = None
+    base_unit: Unit | SkipJsonSchema[None] = None
+    case_size: CaseSize | SkipJsonSchema[None] = None
     category: Category | None = None
-    status: ProductStatus | None = None
+    status: ProductStatus | SkipJsonSchema[None] = None
 
     @field_validator("name", "spec", "base_unit", "case_size", "status")
     @classmethod
@@ -208,11 +201,11 @@ class ImportRequest(Strict):
     file_name: Annotated[str, FreeText(200, min_length=1)]
 
 
-class ImportTicket(BaseModel):
+class ImportTicket(UploadForm):
+    """Where to upload the file (a presigned POST form) and the import it starts."""
+
     import_id: str
     key: str
-    url: str = Field(description="PUT the file's bytes here (no other headers needed) before it expires")
-    expires_in: int
 
 
 ImportStatus = Literal["awaiting_upload", "processing", "completed", "completed_with_errors", "rejected"]

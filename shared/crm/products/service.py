@@ -162,13 +162,11 @@ class ProductService:
     # ------------------------------------------------------------------ file imports
 
     def request_import(self, request: ImportRequest) -> ImportTicket:
-        """A presigned PUT URL; the S3 event that follows starts the import function."""
+        """A presigned POST form (type and size bound); the S3 event that follows starts the import function."""
         require(self.p, "product:import")
         key = imports.ImportKey(self.tenant, new_id(), imports.safe_file_name(request.file_name))
         imports.create(key, request.file_name, self.p.user_id)
-        return ImportTicket(import_id=key.import_id, key=str(key), url=imports.presigned(self.bucket, "put_object",
-                                                                                         str(key)),
-                            expires_in=imports.URL_SECONDS)
+        return ImportTicket(import_id=key.import_id, key=str(key), **imports.upload_form(self.bucket, key))
 
     def get_import(self, import_id: str) -> ProductImport:
         require(self.p, "product:import")

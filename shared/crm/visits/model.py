@@ -8,15 +8,20 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SkipValidation, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, SkipValidation, StringConstraints
 
 from crm.clock import IsoDate, IsoDateTime
 from crm.customers.model import CustomerId, Strict
 from crm.measures import STORABLE, Lat, Lng, within
-from crm.orders.model import LineIn, next_state  # noqa: F401 (next_state re-exported for the service)
+from crm.orders.model import LineIn, distinct_skus, next_state  # noqa: F401 (next_state re-exported for the service)
 from crm.text import FreeText
+from crm.upload_links import UploadForm
 
 MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
+
+# An order request becomes an order: its lines obey the order's rules here, so a sku twice is a 422, not a 500 when
+# the order is made from them.
+OrderLines = Annotated[list[LineIn], Field(min_length=1, max_length=200), AfterValidator(distinct_skus)]
 MAX_NOTES, MAX_TASKS, MAX_PHOTOS, MAX_ORDERS = 50, 20, 20, 10  # per visit: the visit stays one small item
 
 Text = Annotated[str, FreeText(2000, min_length=1, multiline=True)]
@@ -117,7 +122,7 @@ class PhotoIn(Position):
 class OrderRequestIn(Strict):
     """A terminal's order request taken during the visit: it becomes a saved (draft) order for the rep to submit."""
 
-    lines: list[LineIn] = Field(min_length=1, max_length=200)
+    lines: OrderLines
     remarks: Remarks | None = None
 
 
@@ -212,11 +217,11 @@ class PlannedVisits(BaseModel):
     items: list[Visit]
 
 
-class PhotoTicket(BaseModel):
+class PhotoTicket(UploadForm):
+    """Where to upload the image (a presigned POST form: the photo's content type, at most 15 MB)."""
+
     photo_id: str
     key: str
-    url: str = Field(description="PUT the image bytes here")
-    expires_in: int
 
 
 class OrderRequestResult(BaseModel):
@@ -291,7 +296,7 @@ class PhotoAction(_Action):
 
 class OrderRequestAction(_Action):
     type: Literal["order_request"]
-    lines: list[LineIn] = Field(min_length=1, max_length=200)
+    lines: OrderLines
     remarks: Remarks | None = None
 
 

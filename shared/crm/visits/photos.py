@@ -1,38 +1,38 @@
-"""Visit photos in the uploads bucket: where they go, the presigned PUT, and whether one arrived.
+"""Visit photos in the uploads bucket: where they go, the presigned POST form, and whether one arrived.
 
-The phone PUTs the image through a presigned URL (15 minutes); the visit links the photo once the
-object is there (HEAD), so a listed photo always has its bytes in the bucket.
+The phone POSTs the image with a presigned form (15 minutes; its policy binds the content type and at most
+MAX_BYTES); the visit links the photo once the object is there (HEAD), so a listed photo always has its bytes in
+the bucket.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
+
+from crm import upload_links
+from crm.upload_links import URL_SECONDS  # noqa: F401 (the API's)
 
 PREFIX = "visits/"
-URL_SECONDS = 15 * 60
 MAX_BYTES = 15 * 1024 * 1024  # a phone camera's JPEG/HEIC; bigger is not a site photo
 _EXTENSION = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
 
 
-@lru_cache(maxsize=1)
 def _s3():  # type: ignore[no-untyped-def]
-    import boto3  # only photo routes need S3; the rest of the visits API starts without it
+    from crm import aws  # only photo routes need S3; the rest of the visits API starts without it
 
-    return boto3.client("s3")
+    return aws.s3()
 
 
 def photo_key(tenant_id: str, visit_id: str, photo_id: str, content_type: str) -> str:
     return f"{PREFIX}{tenant_id}/{visit_id}/{photo_id}.{_EXTENSION[content_type]}"
 
 
-def upload_url(bucket: str, key: str, content_type: str) -> str:
-    """Signed with the content type: the phone sends the same Content-Type header with the bytes."""
-    return str(_s3().generate_presigned_url("put_object", ExpiresIn=URL_SECONDS,
-                                            Params={"Bucket": bucket, "Key": key, "ContentType": content_type}))
+def upload_form(bucket: str, key: str, content_type: str) -> dict[str, Any]:
+    """The UploadForm fields: the phone sends the image with the signed fields (its Content-Type among them)."""
+    return upload_links.upload_form(bucket, key, content_type, MAX_BYTES)
 
 
 def view_url(bucket: str, key: str) -> str:
-    return str(_s3().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                            ExpiresIn=URL_SECONDS))
+    return upload_links.download_url(bucket, key)
 
 
 @dataclass(frozen=True)

@@ -337,9 +337,8 @@ class VisitService:
         return applied, self.photo_ticket(photo)
 
     def photo_ticket(self, photo: Photo) -> PhotoTicket:
-        return PhotoTicket(photo_id=photo.id, key=photo.key, url=photos.upload_url(self._bucket(), photo.key,
-                                                                                   photo.content_type),
-                           expires_in=photos.URL_SECONDS)
+        return PhotoTicket(photo_id=photo.id, key=photo.key,
+                           **photos.upload_form(self._bucket(), photo.key, photo.content_type))
 
     def link_photo(self, visit_id: str, photo_id: str) -> Visit:
         """The photo's bytes are in the bucket (HEAD): the visit lists it as linked. Again: no change."""
@@ -351,7 +350,7 @@ class VisitService:
             return before
         found = photos.stored(bucket, photo.key)
         if found is None:
-            raise Conflict("Nothing was uploaded for this photo yet: PUT the image to its URL first.",
+            raise Conflict("Nothing was uploaded for this photo yet: POST the image with its upload form first.",
                            field="photo_id")
         if found.size == 0 or found.size > photos.MAX_BYTES:
             raise InvalidInput("The uploaded photo is empty or too large.",

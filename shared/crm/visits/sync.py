@@ -69,7 +69,7 @@ def _apply(service: VisitService, action: Action, receipt: Receipt) -> Applied:
         case PhotoAction():
             photo = PhotoIn(taken_at=action.at, **_fields(action, "lat", "lng", "content_type"))
             applied, ticket = service.request_photo(v, photo, receipt)
-            return Applied(applied.visit, {**applied.result, "upload_url": ticket.url})
+            return Applied(applied.visit, {**applied.result, **_upload(ticket)})
         case OrderRequestAction():
             return service.order_request(v, OrderRequestIn(**_fields(action, "lines", "remarks")), receipt)
     raise AssertionError(f"unhandled action {action!r}")
@@ -147,12 +147,17 @@ class SyncService:
                             status="already_applied", result=result)
 
     def _fresh_upload_url(self, visit_id: str, photo_id: Any) -> dict[str, Any]:
-        """A photo action sent again (its upload failed?) gets a new URL while the photo awaits its bytes."""
+        """A photo action sent again (its upload failed?) gets a new form while the photo awaits its bytes."""
         visit = self.visits.visible(visit_id)
         photo = next((p for p in visit.photos if p.id == photo_id), None)
         if photo is None or photo.status != "awaiting_upload":
             return {}
-        return {"upload_url": self.visits.photo_ticket(photo).url}
+        return _upload(self.visits.photo_ticket(photo))
+
+
+def _upload(ticket: Any) -> dict[str, Any]:
+    """Where the phone POSTs the image: the form's URL and its signed fields (a PhotoTicket's)."""
+    return {"upload_url": ticket.url, "upload_fields": ticket.fields}
 
 
 def _refused(index: int, action: Action, code: str, detail: str,
