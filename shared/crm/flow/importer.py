@@ -26,7 +26,7 @@ from crm import aws, events
 from crm.customers import repository as customer_repo
 from crm.customers.model import CustomerType
 from crm.db import keys as db_keys
-from crm.db.models import FlowCustomerItem, FlowLoadItem, NameKeyItem
+from crm.db.models import CustomerItem, FlowCustomerItem, FlowLoadItem, NameKeyItem
 from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, parquet_key, report_key, superseded_key
 from crm.ids import new_id as new_ulid
@@ -277,10 +277,18 @@ def reattribute(buckets: Buckets, tenant_id: str, load_ids: list[str], normalize
         matched = table.num_rows - table["customer_id"].null_count
         summary["matched"] = matched
         summary["match_rate"] = round(matched / table.num_rows, 4) if table.num_rows else 0.0
+        summary["review_names"] = _review_names(table)
         load.summary = summary
         load.save()
         changed += count
     return changed
+
+
+def _review_names(table: pa.Table) -> int:
+    """The load's distinct buyer names still unmatched, as its summary counted them at import (one review item
+    each)."""
+    unknown = table.filter(pc.equal(table["match_kind"].cast(pa.string()), "unknown"))
+    return len(pc.unique(unknown["buyer_name_normalized"].cast(pa.string())))
 
 
 def _loads_since(tenant_id: str, distributor_id: str, since: str) -> list[str]:
@@ -309,7 +317,8 @@ def _index(tenant_id: str, distributor_id: str) -> CustomerIndex:
 
 
 def _customers(tenant_id: str) -> list[Customer]:
-    """Names and aliases of the tenant's customers, from the name index (small items, one partition)."""
+    """Names and aliases of the tenant's customers, from the name index (small items, one partition), with each
+    one's city: review candidates in the buyer's city are preferred."""
     names: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
     for key in NameKeyItem.by_text.query(db_keys.names_index_pk(tenant_id)):
@@ -317,7 +326,16 @@ def _customers(tenant_id: str) -> list[Customer]:
             names[key.customer_id] = key.text
         else:
             aliases.setdefault(key.customer_id, []).append(key.text)
-    return [Customer(id=cid, name=name, aliases=tuple(aliases.get(cid, ()))) for cid, name in names.items()]
+    cities = _cities(tenant_id)
+    return [Customer(id=cid, name=name, city=cities.get(cid, ""), aliases=tuple(aliases.get(cid, ())))
+            for cid, name in names.items()]
+
+
+def _cities(tenant_id: str) -> dict[str, str]:
+    """customer id → city, for those with one: the tenant's customers as the scope index holds them (one
+    partition, only the two attributes sent back)."""
+    query = CustomerItem.by_scope.query(db_keys.customers_scope_pk(tenant_id), attributes_to_get=["id", "city"])
+    return {item.id: item.city for item in query if item.city}
 
 
 def _summary(result: Any, matches_buyers: bool) -> dict[str, Any]:
