@@ -15,7 +15,7 @@ from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.flow.aliases import FlowAliasPage
 from crm.flow.keys import SHIPMENTS_PARTY
-from crm.flow.mappings import StoredMapping
+from crm.flow.mappings import BuiltinHeaders, StoredMapping
 from crm.flow.model import Load, LoadPage, MappingRequest, ReportLink, ReviewDecision, UploadRequest, UploadTicket
 from crm.flow.reviews import Review, ReviewPage
 from crm.flow.service import FlowService
@@ -71,11 +71,23 @@ def error_report(load_id: LoadId, format: Annotated[Literal["csv", "xlsx"], Quer
 
 
 @app.post("/flow-mappings", tags=["flow mapping"], summary="Create a distributor's mapping template",
+          description="`template.version` is the server's: it is stamped on save (`<distributor>-v1`, then v2...) "
+          "and recorded on every imported line. Omit it; a create that sends one is a 409 (there is no revision to "
+          "edit yet).",
           responses=http.documented(201, StoredMapping, 404, 409))
 def create_mapping(body: Annotated[MappingRequest, Body()]) -> Response[StoredMapping]:
     stored = flow().save_mapping(body.distributor_id, body.kind, body.template, None)
     location = f"/flow-mappings/{stored.distributor_id}?kind={stored.kind}"
     return http.reply(stored, 201, stored.version, {"Location": location})
+
+
+@app.get("/flow-mappings/builtin", tags=["flow mapping"],
+         summary="The headers a file of this kind is read with when its distributor has no template",
+         description="Compare a file's header row with these before uploading: if every column it needs is here, "
+         "no template is needed.",
+         responses=http.documented(200, BuiltinHeaders))
+def builtin_headers(kind: Kind = FileKind.FLOW) -> BuiltinHeaders:
+    return flow().builtin_headers(kind)
 
 
 @app.get("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="A distributor's mapping template",
@@ -86,6 +98,8 @@ def get_mapping(distributor_id: DistributorId, kind: Kind = FileKind.FLOW) -> Re
 
 
 @app.put("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="Replace a mapping template (If-Match)",
+         description="The server stamps the next `template.version`. Omit it, or send the one you read: any other "
+         "is a 412, like a stale If-Match.",
          responses=http.documented(200, StoredMapping, 404, 412, 428))
 def replace_mapping(distributor_id: DistributorId, body: Annotated[MappingTemplate, Body()],
                     if_match: http.IfMatch = None, kind: Kind = FileKind.FLOW) -> Response[StoredMapping]:

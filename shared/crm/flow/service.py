@@ -87,6 +87,10 @@ class FlowService:
             raise NotFound(f"This distributor has no {kind} mapping template; the built-in headers apply.")
         return stored
 
+    def builtin_headers(self, kind: FileKind) -> mappings.BuiltinHeaders:
+        require(self.p, "flow:read")
+        return mappings.builtin(kind)
+
     def save_mapping(self, distributor_id: str, kind: FileKind, template: MappingTemplate,
                      if_match: int | None) -> mappings.StoredMapping:
         require(self.p, "flow:mapping")

@@ -108,7 +108,10 @@ class MappingTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: str = Field("builtin-2", min_length=1, max_length=64, description="Recorded on every line (lineage)")
+    version: str = Field("builtin-2", min_length=1, max_length=64,
+                         description="The server's: stamped on every save and recorded on every imported line "
+                         "(lineage). Omit it when writing; one sent must be the stored template's (PUT: else 412; "
+                         "POST: 409)")
     headers: dict[Col, list[str]] = Field(
         default_factory=dict, description="Header synonyms per canonical column, tried before the built-in ones"
     )
