@@ -65,6 +65,10 @@ def list_plans(month: MonthQuery) -> PlanList:
 
 
 @app.get("/plans/template.xlsx", tags=["plans"], summary="The blank plan template (商品编码/SKU, 客户编码, 数量)",
+         description="A binary download. In AWS, API Gateway returns the file itself only when the request's "
+         "`Accept` header names the XLSX media type "
+         "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one of the Api's "
+         "BinaryMediaTypes); otherwise the body comes back base64-encoded.",
          responses=_xlsx_doc("The template, as XLSX"))
 def plan_template():  # type: ignore[no-untyped-def]  # no return type: Powertools would serialise the bytes
     return _xlsx(plans().template(), "plan-template.xlsx")
@@ -78,6 +82,10 @@ def plan_report(month: MonthQuery, group_by: GroupQuery, org_unit_id: UnitQuery 
 
 
 @app.get("/plans/report.xlsx", tags=["plan reports"], summary="The plan vs actual report as an XLSX download",
+         description="A binary download. In AWS, API Gateway returns the file itself only when the request's "
+         "`Accept` header names the XLSX media type "
+         "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one of the Api's "
+         "BinaryMediaTypes); otherwise the body comes back base64-encoded.",
          responses=_xlsx_doc("The report, as XLSX", 404))
 def plan_report_xlsx(month: MonthQuery, group_by: GroupQuery,  # type: ignore[no-untyped-def]  # bytes, as above
                      org_unit_id: UnitQuery = None):
