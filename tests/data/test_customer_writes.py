@@ -6,7 +6,7 @@ import pytest
 from crm.customers import repository as repo
 from crm.customers.model import CustomerPatch
 from crm.db import keys
-from crm.db.models import AuditItem, CustomerItem, LevelItem, NameKeyItem
+from crm.db.models import AuditItem, CustomerItem, LevelItem, NameClaimItem, NameKeyItem
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, DomainError, PreconditionFailed
 from crm.text import normalize_name
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.ddblocal
 
 
 def name_keys(tenant: str, text: str) -> list[NameKeyItem]:
-    return list(NameKeyItem.query(keys.name_pk(tenant, normalize_name(text))))
+    return [k for k in NameKeyItem.query(keys.name_pk(tenant, normalize_name(text))) if k.sk != keys.NAME_CLAIM]
 
 
 def records_under(tenant: str, customer_id: str, prefix: str) -> list:
@@ -38,6 +38,8 @@ def test_create_writes_record_name_aliases_level_and_audit_in_one_transaction(wo
     assert stored.org_path == "/HQ/EAST/EAST-RX/"
     [own] = name_keys(world.tenant, "康宁诊所西湖店")
     assert (own.sk, own.kind, own.customer_id) == (f"CUST#{created.id}", "name", created.id)
+    claim = NameClaimItem.get(keys.name_pk(world.tenant, "康宁诊所西湖店"), keys.NAME_CLAIM)
+    assert claim.customer_id == created.id  # the name is held in the same transaction
     for alias in ("康宁西湖", "KN诊所"):  # the full-width ＫＮ is stored under its half-width form
         [key] = name_keys(world.tenant, alias)
         assert (key.sk, key.kind, key.customer_id) == (keys.ALIAS, "alias", created.id)

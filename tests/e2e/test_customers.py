@@ -1,7 +1,9 @@
 """The customer archive end to end: HTTP into the local runtime, real handlers, emulated DynamoDB."""
 
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.e2e.conftest import World, terminal
 
@@ -106,6 +108,28 @@ def test_idempotency_key_replays_and_refuses_reuse_with_another_body(world: Worl
     assert len(zhang.get("/customers", params={"q": body["name"]}).json()["items"]) == 1
     other = zhang.post("/customers", terminal(unique("别的药店")), headers=key)
     assert other.status_code == 422 and other.headers["Content-Type"] == "application/problem+json"
+
+
+def all_at_once(world: World, username: str, send, n: int = 10) -> list:
+    """send(client, i) on n threads released together, each with its own connection."""
+    clients = [world.as_user(username) for _ in range(n)]
+    start = threading.Barrier(n)
+
+    def run(i: int):
+        start.wait()
+        return send(clients[i], i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_concurrent_creates_of_one_new_name_make_one_customer(world: World):
+    name = unique("同名并发药店")
+    replies = all_at_once(world, "rep.zhang", lambda client, i: client.post("/customers", terminal(name)))
+    assert sorted(r.status_code for r in replies) == [201] + [409] * 9, [r.text for r in replies]
+    [first] = [r.json() for r in replies if r.status_code == 201]
+    for lost in (r.json() for r in replies if r.status_code == 409):
+        assert lost["candidates"] == [{"customer_id": first["id"], "matched": name, "kind": "name"}]
 
 
 # ------------------------------------------------------------------ duplicates and aliases

@@ -26,11 +26,12 @@ from crm.db.models import (
     FlowCustomerItem,
     FlowPeriodItem,
     LevelItem,
+    NameClaimItem,
     NameKeyItem,
     SearchKeyItem,
 )
 from crm.db.paging import Page, all_of, decode_cursor, encode_cursor, list_identity, query_page
-from crm.db.transaction import Transaction
+from crm.db.transaction import ErrorFactory, Transaction
 from crm.errors import Conflict
 from crm.text import STORED, name_parts, normalize_name
 
@@ -84,7 +85,8 @@ def name_holders(tenant_id: str, norms: Iterable[str]) -> list[DuplicateCandidat
     found: list[DuplicateCandidate] = []
     for norm in dict.fromkeys(norms):
         for key in NameKeyItem.query(keys.name_pk(tenant_id, norm)):
-            found.append(DuplicateCandidate(customer_id=key.customer_id, matched=key.text, kind=key.kind))
+            if key.sk != keys.NAME_CLAIM:  # the claim names a holder whose name key is here too
+                found.append(DuplicateCandidate(customer_id=key.customer_id, matched=key.text, kind=key.kind))
     return found
 
 
@@ -98,8 +100,34 @@ def _alias_taken(text: str):  # type: ignore[no-untyped-def]
     return lambda: Conflict(f"The alias {text!r} already belongs to another customer.", field="aliases")
 
 
-def stage_lookups(tx: Transaction, before: Customer | None, after: Customer) -> None:
-    """Adds the key writes that take `before`'s name, aliases and ERP code to `after`'s (none when unchanged)."""
+def _claim_name(tx: Transaction, tenant_id: str, customer_id: str, norm: str, own_aliases: set[str],
+                name_taken: ErrorFactory) -> None:
+    """Holds `norm` as this customer's name in its transaction: nobody else may hold it as a name, nor as an alias.
+    This, not the read before (name_holders), is what decides between two requests that create one name at once."""
+    pk, mine = keys.name_pk(tenant_id, norm), NameClaimItem.customer_id == customer_id
+    tx.put(NameClaimItem(pk, keys.NAME_CLAIM, customer_id=customer_id),
+           condition=NameClaimItem.pk.does_not_exist() | mine, on_fail=name_taken)
+    if norm not in own_aliases:  # one item, one operation per transaction
+        alias_free = NameKeyItem.pk.does_not_exist() | (NameKeyItem.customer_id == customer_id)
+        tx.check(NameKeyItem, pk, keys.ALIAS, alias_free, on_fail=name_taken)
+
+
+def _release_name(tx: Transaction, tenant_id: str, customer_id: str, norm: str) -> None:
+    """Gives up the claim on a former name, if this customer holds it (an override, or a name from before
+    claims, holds none)."""
+    try:
+        claim = NameClaimItem.get(keys.name_pk(tenant_id, norm), keys.NAME_CLAIM)
+    except NameClaimItem.DoesNotExist:
+        return
+    if claim.customer_id == customer_id:
+        tx.delete(claim, condition=NameClaimItem.customer_id == customer_id)
+
+
+def stage_lookups(tx: Transaction, before: Customer | None, after: Customer,
+                  name_taken: ErrorFactory | None = None) -> None:
+    """Adds the key writes that take `before`'s name, aliases and ERP code to `after`'s (none when unchanged).
+    A new name is claimed, failing with `name_taken` if someone else holds it, unless none is given (a duplicate
+    the caller overrides on purpose)."""
     t, cid = after.tenant_id, after.id
     old_name = {normalize_name(before.name): before.name} if before else {}
     new_name = {normalize_name(after.name): after.name}
@@ -107,8 +135,11 @@ def stage_lookups(tx: Transaction, before: Customer | None, after: Customer) -> 
     new_alias = {normalize_name(a): a for a in after.aliases}
     for n in old_name.keys() - new_name.keys():
         tx.delete(_name_key(t, cid, n, old_name[n], "name"))
+        _release_name(tx, t, cid, n)
     for n in new_name.keys() - old_name.keys():
         tx.put(_name_key(t, cid, n, new_name[n], "name"))
+        if name_taken is not None:
+            _claim_name(tx, t, cid, n, old_alias.keys() | new_alias.keys(), name_taken)
     for n in old_alias.keys() - new_alias.keys():
         tx.delete(_name_key(t, cid, n, old_alias[n], "alias"), condition=NameKeyItem.customer_id == cid)
     for n in new_alias.keys() - old_alias.keys():

@@ -3,6 +3,7 @@
 Every write goes out as one transaction with its audit entry.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -156,7 +157,7 @@ class CustomerService:
             customer = customer.model_copy(update={"level": body.level})
             repo.stage_level(tx, customer, entry, new_id())
         repo.stage_customer(tx, customer)
-        repo.stage_lookups(tx, None, customer)
+        repo.stage_lookups(tx, None, customer, None if skip_duplicate_check else self._name_taken(customer))
         self._stage_audit(tx, customer, "create", None)
         tx.commit()
         return customer.model_copy(update={"version": 1})
@@ -188,7 +189,7 @@ class CustomerService:
             self._check_references(after)
         if {"name", "aliases"} & changes.keys():
             self._check_duplicates(after, skip_duplicate_check)
-        return self._save(before, after, "update")
+        return self._save(before, after, "update", name_taken=None if skip_duplicate_check else self._name_taken(after))
 
     def add_alias(self, customer_id: str, alias: str, reason: str) -> Customer:
         """Adds one spelling (e.g. a confirmed name from a distributor file); a no-op if already known."""
@@ -285,8 +286,17 @@ class CustomerService:
         if others and not skip:
             raise DuplicateCustomer(others)
 
+    def _name_taken(self, customer: Customer) -> Callable[[], DuplicateCustomer]:
+        """What a lost name claim means (someone took the name since _check_duplicates read it): 409 with them."""
+        def taken() -> DuplicateCustomer:
+            holders = repo.name_holders(self.tenant, [normalize_name(customer.name)])
+            return DuplicateCustomer([c for c in holders if c.customer_id != customer.id])
+
+        return taken
+
     def _save(self, before: Customer, after: Customer, action: str, reason: str | None = None,
-              tx: Transaction | None = None, extra: dict[str, Any] | None = None) -> Customer:
+              tx: Transaction | None = None, extra: dict[str, Any] | None = None,
+              name_taken: Callable[[], DuplicateCustomer] | None = None) -> Customer:
         after = after.model_copy(update={"updated_at": clock.now(), "updated_by": self.p.user_id})
         changes = {**diff(before.model_dump(mode="json"), after.model_dump(mode="json"), _AUDIT_IGNORE),
                    **(extra or {})}
@@ -294,7 +304,7 @@ class CustomerService:
             return before
         tx = tx or Transaction()
         repo.stage_customer(tx, after)
-        repo.stage_lookups(tx, before, after)  # stages nothing when name, aliases and code are as they were
+        repo.stage_lookups(tx, before, after, name_taken)  # nothing when name, aliases and code are as they were
         self._stage_audit(tx, after, action, before, reason, changes)
         tx.commit()
         return after.model_copy(update={"version": before.version + 1})

@@ -51,6 +51,7 @@ def handover_pk(tenant_id: str, handover_id: str) -> str:
 
 META = "META"
 ALIAS = "ALIAS"
+NAME_CLAIM = "CLAIM"  # beside a spelling's name and alias keys: who holds it as a name (NameClaimItem)
 
 
 def products_pk(tenant_id: str) -> str:

@@ -102,6 +102,15 @@ class NameKeyItem(Item):
     text = UnicodeAttribute()  # as written, for display
 
 
+class NameClaimItem(Item):
+    """pk T#t#NAME#<norm>, sk CLAIM: the customer that holds a spelling as its name. Put in the customer's own
+    transaction on condition that nobody else holds it, so two concurrent creates of one new name cannot both
+    pass the duplicate check; a manager's explicit override writes none. No index keys: no list or search sees it.
+    """
+
+    customer_id = UnicodeAttribute()
+
+
 class SearchKeyItem(Item):
     """More ways to find a customer by typing the start of something: the parts of its normalised name after a
     place (杭州市西湖区同仁药店 → 西湖区同仁药店, 同仁药店) and its ERP code. Whole names and aliases are

@@ -1,5 +1,7 @@
 """TransactWriteItems with domain errors: each operation says what its failed condition means."""
 
+import random
+import time
 from collections.abc import Callable
 
 from pynamodb.exceptions import TransactWriteError
@@ -13,6 +15,7 @@ from crm.errors import Conflict, DomainError, InvalidInput, RetryableError
 
 MAX_OPERATIONS = 100  # DynamoDB's limit for one TransactWriteItems
 _THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
+CONFLICT_RETRIES = 4  # a transaction cancelled by another in flight on one of its items wrote nothing: run it again
 
 ErrorFactory = Callable[[], DomainError]
 
@@ -55,12 +58,24 @@ class Transaction:
         if len(ordered) > MAX_OPERATIONS:
             raise InvalidInput(f"This change touches {len(ordered)} records; one request may change at most "
                                f"{MAX_OPERATIONS}. Split it (for example, change aliases in two steps).")
-        try:
-            with TransactWrite(connection=transaction_connection()) as tx:
-                for add, _ in ordered:
-                    add(tx)
-        except TransactWriteError as exc:
-            raise _translate(exc, [on_fail for _, on_fail in ordered]) from exc
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                with TransactWrite(connection=transaction_connection()) as tx:
+                    for add, _ in ordered:
+                        add(tx)
+                return
+            except TransactWriteError as exc:
+                if attempt < CONFLICT_RETRIES and _only_in_flight_conflicts(exc):
+                    time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # then the winner's write is there to see
+                    continue
+                raise _translate(exc, [on_fail for _, on_fail in ordered]) from exc
+
+
+def _only_in_flight_conflicts(exc: TransactWriteError) -> bool:
+    """Cancelled only because another transaction was writing one of the same items (DynamoDB's
+    TransactionConflict): run again, this request's conditions are then judged against the other's result."""
+    codes = {r.code for r in exc.cancellation_reasons or [] if r is not None and r.code != "None"}
+    return codes == {"TransactionConflict"}
 
 
 def _translate(exc: TransactWriteError, on_fail: list[ErrorFactory]) -> Exception:
