@@ -45,6 +45,11 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Stale(Conflict):
+    """A conditional write lost to a concurrent one: the record is no longer at the version this request read.
+    Over HTTP it is the 412 of a request that named that version (If-Match), else this 409 (re-read, retry)."""
+
+
 class PreconditionFailed(DomainError):
     status = 412
     title = "Precondition failed"

@@ -1,5 +1,5 @@
 """Races, run truly concurrently (threads, one request each) on both backends: a name is claimed in the customer's
-own transaction."""
+own transaction, and a lost If-Match race is the precondition it is (412 over HTTP), never a 409 or a 503."""
 
 import threading
 from collections.abc import Callable
@@ -13,6 +13,7 @@ from crm.customers.model import CustomerPatch
 from crm.customers.service import DuplicateCustomer
 from crm.db import keys, transaction
 from crm.db.models import CustomerItem, NameClaimItem
+from crm.errors import PreconditionFailed, Stale
 from crm.text import normalize_name
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
@@ -107,6 +108,23 @@ def test_a_name_that_is_another_customers_alias_is_refused_in_the_transaction(wo
     # Then the transaction refused it, naming the alias's holder
     assert [c["customer_id"] for c in refused.value.extra["candidates"]] == [holder.id]
     assert customers_named(world.tenant, "西湖 大药房") == []
+
+
+def test_concurrent_patches_with_one_if_match_make_one_change_and_preconditions_failed(world):
+    # Given a customer at version 1, and a dozen clients that all read it there
+    customer = world.create(name="并发药房")
+
+    # When they all send their change with If-Match "1" at the same moment
+    outcomes = all_at_once(lambda i: world.service(world.rep).update(customer.id, 1,
+                                                                      CustomerPatch(remarks=f"writer {i}")))
+
+    # Then one change is stored, and every other one failed its precondition: before the write (the version read
+    # was already 2: 412) or at the write (lost the conditional put: Stale, which is 412 when If-Match was sent)
+    won = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(won) == 1, outcomes
+    assert all(isinstance(o, PreconditionFailed | Stale) for o in outcomes if isinstance(o, Exception)), outcomes
+    stored = repo.get(world.tenant, customer.id)
+    assert stored is not None and (stored.version, stored.remarks) == (2, won[0].remarks)
 
 
 def test_a_transaction_cancelled_by_another_in_flight_runs_again(world, monkeypatch):

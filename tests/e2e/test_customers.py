@@ -123,6 +123,17 @@ def all_at_once(world: World, username: str, send, n: int = 10) -> list:
         return list(pool.map(run, range(n)))
 
 
+def test_concurrent_patches_naming_one_version_make_one_change_and_412s(world: World):
+    c = created(world.as_user("rep.zhang"), terminal(unique("并发改动药店")))
+    replies = all_at_once(world, "rep.zhang", lambda client, i: client.patch(
+        f"/customers/{c['id']}", {"remarks": f"writer {i}"}, headers={"If-Match": '"1"'}))
+    assert sorted(r.status_code for r in replies) == [200] + [412] * 9, [r.text for r in replies]
+    assert all(r.headers["Content-Type"] == "application/problem+json" for r in replies if r.status_code == 412)
+    [won] = [r.json() for r in replies if r.status_code == 200]
+    stored = world.as_user("rep.zhang").get(f"/customers/{c['id']}")
+    assert (stored.headers["ETag"], stored.json()["remarks"]) == ('"2"', won["remarks"])
+
+
 def test_concurrent_creates_of_one_new_name_make_one_customer(world: World):
     name = unique("同名并发药店")
     replies = all_at_once(world, "rep.zhang", lambda client, i: client.post("/customers", terminal(name)))

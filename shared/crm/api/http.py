@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from crm.auth import Principal, principal_from_claims
 from crm.config import get_settings
-from crm.errors import DomainError, PreconditionFailed, PreconditionRequired, RetryableError
+from crm.errors import DomainError, PreconditionFailed, PreconditionRequired, RetryableError, Stale
 
 PROBLEM_JSON = "application/problem+json"
 logger = Logger(child=True)
@@ -193,6 +193,10 @@ def make_resolver() -> Resolver:
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[Any]:
+        if isinstance(exc, Stale) and app.current_event.headers.get("if-match"):
+            # The version the client named was current when read, then a concurrent write won: its precondition
+            # no longer holds, as if it had come a moment later (RFC 9110, 13.1.1). Without If-Match: 409.
+            exc = PreconditionFailed("The record changed after the version your If-Match names; read it again.")
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)

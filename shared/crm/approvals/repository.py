@@ -147,7 +147,7 @@ def replace_policy(tenant_id: str, kind: Kind, policy: Policy, by: str, if_match
     versions.check(f"{kind.value} policy", version, if_match)
     item.policy, item.updated_by, item.updated_at = policy.model_dump_json(), by, now_iso()
     tx = Transaction()
-    tx.put(item)  # conditional on the version read: a lost race is a 409
+    tx.put(item)  # conditional on the version read: a lost race is Stale (412 to the If-Match that named it)
     audit.stage(tx, item.pk, tenant_id, "approval_policy.set", by,
                 {kind.value: {"before": before, "after": policy.model_dump(mode="json")}})
     tx.commit()

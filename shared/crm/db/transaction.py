@@ -11,7 +11,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from crm.db.base import transaction_connection
-from crm.errors import Conflict, DomainError, InvalidInput, RetryableError
+from crm.errors import DomainError, InvalidInput, RetryableError, Stale
 
 MAX_OPERATIONS = 100  # DynamoDB's limit for one TransactWriteItems
 _THROTTLED = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
@@ -21,7 +21,9 @@ ErrorFactory = Callable[[], DomainError]
 
 
 def _stale() -> DomainError:
-    return Conflict("The record changed while this request ran; read it again and retry.")
+    """A condition without a meaning of its own failed: a versioned record's (a put or delete is conditional on the
+    version read, or on not existing yet), so someone else's write came first."""
+    return Stale("The record changed while this request ran; read it again and retry.")
 
 
 class Transaction:
