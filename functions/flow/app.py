@@ -58,7 +58,7 @@ def list_loads(limit: http.Limit = 50, cursor: http.Cursor = None,
 
 
 @app.get("/flow-loads/<load_id>", tags=["flow"], summary="One load: status and summary",
-         responses=http.documented(200, Load, 404))
+         responses=http.documented(200, Load, 404, etag=True))
 def get_load(load_id: LoadId) -> Response[Load]:
     load = flow().get(load_id)
     return http.reply(load, version=load.version)
@@ -74,7 +74,8 @@ def error_report(load_id: LoadId, format: Annotated[Literal["csv", "xlsx"], Quer
           description="`template.version` is the server's: it is stamped on save (`<distributor>-v1`, then v2...) "
           "and recorded on every imported line. Omit it; a create that sends one is a 409 (there is no revision to "
           "edit yet).",
-          responses=http.documented(201, StoredMapping, 404, 409))
+          responses=http.documented(201, StoredMapping, 404, 409, etag=True,
+                                  location="/flow-mappings/{distributor_id}?kind={kind}"))
 def create_mapping(body: Annotated[MappingRequest, Body()]) -> Response[StoredMapping]:
     stored = flow().save_mapping(body.distributor_id, body.kind, body.template, None)
     location = f"/flow-mappings/{stored.distributor_id}?kind={stored.kind}"
@@ -91,7 +92,7 @@ def builtin_headers(kind: Kind = FileKind.FLOW) -> BuiltinHeaders:
 
 
 @app.get("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="A distributor's mapping template",
-         responses=http.documented(200, StoredMapping, 404))
+         responses=http.documented(200, StoredMapping, 404, etag=True))
 def get_mapping(distributor_id: DistributorId, kind: Kind = FileKind.FLOW) -> Response[StoredMapping]:
     stored = flow().mapping(distributor_id, kind)
     return http.reply(stored, version=stored.version)
@@ -100,7 +101,7 @@ def get_mapping(distributor_id: DistributorId, kind: Kind = FileKind.FLOW) -> Re
 @app.put("/flow-mappings/<distributor_id>", tags=["flow mapping"], summary="Replace a mapping template (If-Match)",
          description="The server stamps the next `template.version`. Omit it, or send the one you read: any other "
          "is a 412, like a stale If-Match.",
-         responses=http.documented(200, StoredMapping, 404, 412, 428))
+         responses=http.documented(200, StoredMapping, 404, 412, 428, etag=True))
 def replace_mapping(distributor_id: DistributorId, body: Annotated[MappingTemplate, Body()],
                     if_match: http.IfMatch = None, kind: Kind = FileKind.FLOW) -> Response[StoredMapping]:
     stored = flow().save_mapping(distributor_id, kind, body, http.required_version(if_match))

@@ -43,7 +43,10 @@ GroupQuery = Annotated[GroupBy, Query(description="Rows per product, customer or
 def _xlsx_doc(description: str, *problems: int) -> dict[int, Any]:
     docs = http.documented(200, None, *problems)
     docs[200] = {"description": description,
-                 "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}
+                 "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                 "headers": {"Content-Disposition": {
+                     "description": "attachment, with the file's name", "required": True,
+                     "schema": {"type": "string", "pattern": "^attachment; filename="}}}}
     return docs
 
 
@@ -97,7 +100,7 @@ def plan_report_xlsx(month: MonthQuery, group_by: GroupQuery,  # type: ignore[no
 
 @app.get("/plans/<org_unit_id>/<month>", tags=["plans"],
          summary="One org unit's plan for a month (version 0 and no lines when none was set)",
-         responses=http.documented(200, Plan, 404))
+         responses=http.documented(200, Plan, 404, etag=True))
 def get_plan(org_unit_id: Annotated[str, Path(pattern=UNIT_PATTERN)],
              month: Annotated[str, Path(pattern=MONTH_PATTERN)]) -> Response[Plan]:
     plan = plans().get(org_unit_id, month)
@@ -106,7 +109,7 @@ def get_plan(org_unit_id: Annotated[str, Path(pattern=UNIT_PATTERN)],
 
 @app.put("/plans/<org_unit_id>/<month>", tags=["plans"],
          summary="Replace the plan's lines (If-Match required; \"0\" creates the first one)",
-         responses=http.documented(200, Plan, 404, 409, 412, 428))
+         responses=http.documented(200, Plan, 404, 409, 412, 428, etag=True))
 def replace_plan(org_unit_id: Annotated[str, Path(pattern=UNIT_PATTERN)],
                  month: Annotated[str, Path(pattern=MONTH_PATTERN)], body: Annotated[PlanBody, Body()],
                  if_match: http.IfMatch = None) -> Response[Plan]:
@@ -115,18 +118,18 @@ def replace_plan(org_unit_id: Annotated[str, Path(pattern=UNIT_PATTERN)],
     return http.reply(plan, version=plan.version)
 
 
-@app.post("/plan-imports", tags=["plan import"],
+@app.post("/plan-imports", tags=["plan import"], operation_id="requestPlanImport",
           summary="An upload form (presigned POST) for a filled-in plan template (XLSX or CSV) for an org unit and "
                   "month: send its fields, then the file as `file`",
-          responses=http.documented(201, ImportTicket, 404))
+          responses=http.documented(201, ImportTicket, 404, location="/plan-imports/{import_id}"))
 def request_import(body: Annotated[PlanImportRequest, Body()]) -> Response[ImportTicket]:
     ticket = plans().request_import(body, get_settings().uploads_bucket or "")
     return http.reply(ticket, 201, headers={"Location": f"/plan-imports/{ticket.import_id}"})
 
 
-@app.get("/plan-imports/<import_id>", tags=["plan import"],
+@app.get("/plan-imports/<import_id>", tags=["plan import"], operation_id="getPlanImport",
          summary="An import's status, with links to its error report",
-         responses=http.documented(200, PlanImport, 404))
+         responses=http.documented(200, PlanImport, 404, etag=True))
 def get_import(import_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[PlanImport]:
     found = plans().get_import(import_id, get_settings().uploads_bucket or "")
     return http.reply(found, version=found.version)

@@ -23,57 +23,21 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.shared.json_encoder import Encoder
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from crm.api.docs import PROBLEM_JSON, FieldError, Problem, documented, success  # noqa: F401 (routes use them)
 from crm.auth import Principal, principal_from_claims
 from crm.config import get_settings
 from crm.errors import DomainError, PreconditionFailed, PreconditionRequired, RetryableError, Stale
 
-PROBLEM_JSON = "application/problem+json"
 logger = Logger(child=True)
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, max 200)")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from next_cursor")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag from the last GET; required")]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag from your last read of the record")]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=128, description="Replays the first reply on retry")
 ]
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, as every error of this API is sent (application/problem+json)."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = Field(default=None, description="Validation errors, one per field")
-    candidates: list[dict[str, Any]] | None = Field(default=None, description="Duplicates found (409 on create)")
-
-
-_PROBLEM_TEXT = {
-    400: "Malformed request (bad JSON, bad cursor)", 401: "No valid token", 403: "Your role may not do this",
-    404: "No such record in your scope", 409: "Conflicts with the current state", 412: "If-Match is stale",
-    413: "Body too large", 415: "Body is not JSON", 422: "Invalid fields", 428: "If-Match is missing",
-    503: "Busy; retry",
-}
-_ALWAYS = (400, 401, 403, 422)
-
-
-def documented(status: int, model: type[BaseModel] | None, *problems: int) -> dict[int, Any]:
-    """The `responses` of a route for the OpenAPI document: its success reply and every problem it can send."""
-    ok: dict[str, Any] = {"description": "Success"}
-    if model is not None:
-        ok["content"] = {"application/json": {"model": model}}
-    docs: dict[int, Any] = {status: ok}
-    for code in sorted(set(_ALWAYS + problems)):
-        docs[code] = {"description": _PROBLEM_TEXT[code], "content": {PROBLEM_JSON: {"model": Problem}}}
-    return docs
 
 
 class Unauthorized(DomainError):
