@@ -7,12 +7,12 @@ never see it: the same name may be another shop in another distributor's territo
 
 from pydantic import BaseModel, Field
 
-from crm import clock
+from crm import audit, clock
 from crm.db import keys
-from crm.db.models import AuditItem, FlowAliasItem
+from crm.db.models import FlowAliasItem
 from crm.db.paging import Page, query_page
 from crm.db.transaction import Transaction
-from crm.ids import new_id, stable_id
+from crm.ids import stable_id
 from crm.text import normalize_name
 
 
@@ -82,21 +82,15 @@ def confirm(tx: Transaction, tenant_id: str, distributor_id: str, name: str, cus
     item.name, item.customer_id, item.review_id = name, customer_id, review_id
     item.confirmed_by, item.confirmed_at = actor, clock.now_iso()
     tx.put(item)  # conditional on the version read (or on not existing yet)
-    tx.put(_audit(tenant_id, distributor_id, "confirm_flow_alias", actor, item.confirmed_at,
-                  f"confirmed from flow review {review_id}" if review_id else None,
-                  {"name": {"before": existing.name if existing else None, "after": name},
-                   "customer_id": {"before": before, "after": customer_id}}))
+    audit.stage(tx, keys.flow_aliases_pk(tenant_id, distributor_id), tenant_id, "confirm_flow_alias", actor,
+                {"name": {"before": existing.name if existing else None, "after": name},
+                 "customer_id": {"before": before, "after": customer_id}},
+                f"confirmed from flow review {review_id}" if review_id else None, item.confirmed_at)
     return item
 
 
 def remove(tx: Transaction, item: FlowAliasItem, actor: str, reason: str | None) -> None:
     tx.delete(item)  # conditional on the version read: a concurrent re-confirmation is not lost silently
-    tx.put(_audit(item.tenant_id, item.distributor_id, "delete_flow_alias", actor, clock.now_iso(), reason,
-                  {"name": {"before": item.name, "after": None},
-                   "customer_id": {"before": item.customer_id, "after": None}}))
-
-
-def _audit(tenant_id: str, distributor_id: str, action: str, actor: str, at: str, reason: str | None,
-           changes: dict) -> AuditItem:
-    return AuditItem(keys.flow_aliases_pk(tenant_id, distributor_id), f"AUDIT#{new_id()}", tenant_id=tenant_id,
-                     action=action, actor_id=actor, at=at, reason=reason, changes=changes)
+    audit.stage(tx, keys.flow_aliases_pk(item.tenant_id, item.distributor_id), item.tenant_id, "delete_flow_alias",
+                actor, {"name": {"before": item.name, "after": None},
+                        "customer_id": {"before": item.customer_id, "after": None}}, reason)

@@ -2,12 +2,11 @@
 
 from pydantic import BaseModel, Field
 
-from crm import clock
+from crm import audit, clock, versions
 from crm.db import keys
-from crm.db.models import AuditItem, FlowMappingItem
+from crm.db.models import FlowMappingItem
 from crm.db.transaction import Transaction
 from crm.errors import Conflict, NotFound, PreconditionFailed
-from crm.ids import new_id
 from crm.ingest.mapping import BUILTIN_HEADERS, KIND_RULES, PRODUCT_KEYS, Col, FileKind, MappingTemplate
 
 
@@ -101,8 +100,7 @@ def save(tenant_id: str, distributor_id: str, kind: FileKind, template: MappingT
     if if_match is not None:
         if item is None:
             raise NotFound(f"This distributor has no {kind} mapping template yet.")
-        if item.version != if_match:
-            raise PreconditionFailed(f"The template is at version {item.version}, not {if_match}.")
+        versions.check("template", item.version or 0, if_match)
     sent_version_check(template, _model(item).template.version if item else None)
     item = item or FlowMappingItem(keys.flow_mappings_pk(tenant_id), keys.flow_mapping_sk(distributor_id, kind))
     version = (item.version or 0) + 1
@@ -113,11 +111,10 @@ def save(tenant_id: str, distributor_id: str, kind: FileKind, template: MappingT
     item.updated_by, item.updated_at = actor, clock.now_iso()
     tx = Transaction()
     tx.put(item)
-    tx.put(AuditItem(keys.flow_mappings_pk(tenant_id), f"AUDIT#{new_id()}", tenant_id=tenant_id,
-                     action="save_mapping", actor_id=actor, at=item.updated_at,
-                     changes={"template": {"before": None, "after": item.template.as_dict()
-                                           if hasattr(item.template, "as_dict") else item.template},
-                              "distributor_id": {"before": None, "after": distributor_id},
-                              "kind": {"before": None, "after": kind.value}}))
+    audit.stage(tx, keys.flow_mappings_pk(tenant_id), tenant_id, "save_mapping", actor,
+                {"template": {"before": None, "after": item.template.as_dict()
+                              if hasattr(item.template, "as_dict") else item.template},
+                 "distributor_id": {"before": None, "after": distributor_id},
+                 "kind": {"before": None, "after": kind.value}}, at=item.updated_at)
     tx.commit()
     return _model(item)

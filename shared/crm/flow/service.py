@@ -4,13 +4,13 @@ upload links, loads, mapping templates, the review queue. Authorization first, t
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crm import upload_links
+from crm import upload_links, versions
 from crm.auth import Principal, Role, allowed, own_distributor, require
 from crm.customers.model import CustomerCreate, CustomerType, Region, TerminalProfile
 from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
 from crm.db.paging import MAX_ONE_OF, Page
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from crm.errors import Conflict, InvalidInput, NotFound
 from crm.file_imports import safe_file_name
 from crm.flow import aliases, loads, mappings, reviews
 from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, report_key
@@ -153,8 +153,7 @@ class FlowService:
         item = aliases.get(self.tenant, distributor_id, name)
         if item is None:
             raise NotFound(f"Distributor {distributor_id} has no alias {name!r}.")
-        if item.version != if_match:
-            raise PreconditionFailed(f"The alias is at version {item.version}, not {if_match}.")
+        versions.check("alias", item.version or 0, if_match)
         tx = Transaction()
         aliases.remove(tx, item, self.p.user_id, "confirmation undone")
         review = reviews.get(self.tenant, item.review_id or aliases.alias_id(self.tenant, distributor_id,

@@ -6,12 +6,12 @@ restatement caught half-way (new object written, old one not yet moved out) is n
 
 import io
 import re
-from functools import lru_cache
+from typing import Any
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crm.aws import client
 from crm.db import keys
 from crm.db.models import FlowPeriodItem
 from crm.flow.keys import lines_prefix
@@ -29,9 +29,8 @@ SCHEMA: dict[FileKind, pa.Schema] = {
 }
 
 
-@lru_cache(maxsize=1)
-def _s3():  # type: ignore[no-untyped-def]
-    return boto3.client("s3")
+def _s3() -> Any:
+    return client("s3")
 
 
 def current_objects(bucket: str, kind: FileKind, tenant_id: str, period: str) -> dict[str, str]:
