@@ -11,8 +11,8 @@ from crm.approvals.subjects import Registry, Subject
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "shared" / "crm" / "approvals"
 # What the engine may lean on: infrastructure and the org tree (who approves), never what it approves.
-ALLOWED = {"crm.approvals", "crm.auth", "crm.audit", "crm.aws", "crm.clock", "crm.config", "crm.db", "crm.errors",
-           "crm.events", "crm.ids", "crm.org", "crm.text"}
+ALLOWED = {"crm.approvals", "crm.auth", "crm.audit", "crm.aws", "crm.clock", "crm.config", "crm.db", "crm.decimals",
+           "crm.errors", "crm.events", "crm.ids", "crm.org", "crm.text", "crm.versions"}
 
 
 def _crm_imports(path: Path) -> set[str]:
