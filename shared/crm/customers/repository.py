@@ -9,6 +9,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from crm import audit
 from crm.auth import Scope
 from crm.customers.model import (
     ChangeEntry,
@@ -209,11 +210,10 @@ def stage_customer(tx: Transaction, customer: Customer) -> None:
     tx.put(to_item(customer))
 
 
-def stage_audit(tx: Transaction, customer: Customer, audit_id: str, action: str, actor_id: str,
-                at: str, changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
-    tx.put(AuditItem(keys.customer_pk(customer.tenant_id, customer.id), f"AUDIT#{audit_id}",
-                     tenant_id=customer.tenant_id, action=action, actor_id=actor_id, at=at, reason=reason,
-                     changes=changes))
+def stage_audit(tx: Transaction, customer: Customer, action: str, actor_id: str,
+                changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
+    audit.stage(tx, keys.customer_pk(customer.tenant_id, customer.id), customer.tenant_id, action, actor_id,
+                changes, reason)
 
 
 def stage_level(tx: Transaction, customer: Customer, entry: LevelEntry, entry_id: str) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from crm import clock
-from crm.audit import diff
+from crm import clock, versions
+from crm.audit import BOOKKEEPING, diff
 from crm.auth import PERMISSIONS, Principal, Scope, own_distributor, require, scope_for
 from crm.customers import repository as repo
 from crm.customers.model import (
@@ -28,13 +28,12 @@ from crm.customers.model import (
 )
 from crm.db.paging import Page
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from crm.errors import Conflict, Forbidden, InvalidInput, NotFound
 from crm.ids import new_id
 from crm.org import directory
 from crm.text import STORED, normalize_name
 
 MAX_HIERARCHY_DEPTH = 10  # channel chains are 2-4 deep; deeper is a data error, not a real chain
-_AUDIT_IGNORE = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
 
 
 class DuplicateCustomer(Conflict):
@@ -298,7 +297,7 @@ class CustomerService:
               tx: Transaction | None = None, extra: dict[str, Any] | None = None,
               name_taken: Callable[[], DuplicateCustomer] | None = None) -> Customer:
         after = after.model_copy(update={"updated_at": clock.now(), "updated_by": self.p.user_id})
-        changes = {**diff(before.model_dump(mode="json"), after.model_dump(mode="json"), _AUDIT_IGNORE),
+        changes = {**diff(before.model_dump(mode="json"), after.model_dump(mode="json"), BOOKKEEPING),
                    **(extra or {})}
         if not changes:
             return before
@@ -313,15 +312,12 @@ class CustomerService:
                      reason: str | None = None, changes: dict[str, Any] | None = None) -> None:
         if changes is None:
             changes = diff(before.model_dump(mode="json") if before else None, after.model_dump(mode="json"),
-                           _AUDIT_IGNORE)
-        repo.stage_audit(tx, after, new_id(), action, self.p.user_id, clock.now_iso(), changes, reason)
+                           BOOKKEEPING)
+        repo.stage_audit(tx, after, action, self.p.user_id, changes, reason)
 
 
 def _check_version(customer: Customer, if_match: int) -> None:
-    if customer.version != if_match:
-        raise PreconditionFailed(
-            f"The customer is at version {customer.version}, not {if_match}: read it again before changing it."
-        )
+    versions.check("customer", customer.version, if_match)
 
 
 def _clean_aliases(name: str, aliases: list[str]) -> list[str]:

@@ -143,7 +143,7 @@ def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> boo
         reason = f"{job.reason} (hand-over {job.id})"
         tx = Transaction()
         customers.stage_customer(tx, after)
-        customers.stage_audit(tx, after, new_id(), "handover", job.requested_by, clock.now_iso(), changes, reason)
+        customers.stage_audit(tx, after, "handover", job.requested_by, changes, reason)
         open_orders = orders.open_orders(customer.tenant_id, customer.id)[:MAX_WORK_MOVED]
         for order in open_orders:
             moved = order.model_copy(update={"owner_id": job.to_user_id, "org_unit_id": unit.id,

@@ -8,9 +8,9 @@ Maps explicitly between the stored shape (crm.db.models.PlanItem) and crm.plans.
 from dataclasses import dataclass
 from typing import Any
 
-from crm import clock
+from crm import audit, clock
 from crm.db import keys
-from crm.db.models import AuditItem, PlanItem
+from crm.db.models import PlanItem
 from crm.db.transaction import Transaction
 from crm.plans.model import PlanLine
 
@@ -59,7 +59,6 @@ def stage_plan(tx: Transaction, plan: StoredPlan) -> None:
     tx.put(item)
 
 
-def stage_audit(tx: Transaction, tenant_id: str, month: str, org_unit_id: str, audit_id: str, action: str,
-                actor_id: str, changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
-    tx.put(AuditItem(keys.plan_history_pk(tenant_id, month, org_unit_id), f"AUDIT#{audit_id}", tenant_id=tenant_id,
-                     action=action, actor_id=actor_id, at=clock.now_iso(), reason=reason, changes=changes))
+def stage_audit(tx: Transaction, tenant_id: str, month: str, org_unit_id: str, action: str, actor_id: str,
+                changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
+    audit.stage(tx, keys.plan_history_pk(tenant_id, month, org_unit_id), tenant_id, action, actor_id, changes, reason)

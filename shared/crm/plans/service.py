@@ -9,14 +9,14 @@ which authorized when it handed out the upload link.
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from crm import clock
+from crm import clock, versions
 from crm.audit import diff
 from crm.auth import Principal, Role, require, scope_for
 from crm.customers import repository as customers_repo
 from crm.db import keys
 from crm.db.models import ProductItem
 from crm.db.transaction import Transaction
-from crm.errors import InvalidInput, NotFound, PreconditionFailed
+from crm.errors import InvalidInput, NotFound
 from crm.ids import new_id
 from crm.org import directory
 from crm.org.directory import OrgUnit
@@ -108,8 +108,7 @@ class PlanService:
             raise InvalidInput("Some plan lines are not valid; nothing was saved.", errors)
         before = repo.get(self.tenant, month, unit.id)
         version = before.version if before else 0
-        if version != if_match:
-            raise PreconditionFailed(f"The plan is at version {version}, not {if_match}: read it again.")
+        versions.check("plan", version, if_match)
         return write_lines(self.tenant, self.p.user_id, unit, month, before, body.lines, "replace")
 
     # ------------------------------------------------------------------ file imports
@@ -188,7 +187,7 @@ def write_lines(tenant_id: str, actor_id: str, unit: OrgUnit, month: str, before
     stored = StoredPlan(tenant_id, unit.id, unit.path, month, new_lines, clock.now_iso(), actor_id, version)
     tx = Transaction()
     repo.stage_plan(tx, stored)
-    repo.stage_audit(tx, tenant_id, month, unit.id, new_id(), action, actor_id, changes, reason)
+    repo.stage_audit(tx, tenant_id, month, unit.id, action, actor_id, changes, reason)
     tx.commit()
     return to_plan(unit, month, replace(stored, version=version + 1))
 
