@@ -18,7 +18,7 @@ S3_CONFIG = Config(signature_version="s3v4",
 
 @lru_cache(maxsize=16)
 def client(service: str, config: Config | None = None) -> Any:
-    return boto3.client(service, config=config)  # type: ignore[call-overload]
+    return boto3.client(service, config=config)
 
 
 def s3() -> Any:

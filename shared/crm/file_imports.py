@@ -9,7 +9,7 @@ functions write error reports (pyarrow and the report renderers are imported the
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from urllib.parse import unquote_plus
 
 from pynamodb.exceptions import PutError
@@ -28,7 +28,7 @@ def safe_file_name(name: str) -> str:
     return _UNSAFE.sub("_", name).strip("._")[:120] or "upload"
 
 
-def s3():  # type: ignore[no-untyped-def]
+def s3() -> Any:
     from crm import aws  # only upload and report links need S3 in the APIs
 
     return aws.s3()
@@ -58,7 +58,7 @@ class ImportKey:
         return f"imports/{self.AREA}/{self.tenant_id}/{self.import_id}/{self.file_name}"
 
     @classmethod
-    def parse(cls, raw_key: str) -> "ImportKey":
+    def parse(cls, raw_key: str) -> Self:
         parts = unquote_plus(raw_key).removeprefix(f"imports/{cls.AREA}/").split("/")
         if len(parts) != 3 or not all(parts):
             raise ValueError(f"not a {cls.AREA} import key: {raw_key!r}")

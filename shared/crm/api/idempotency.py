@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from crm.auth import Principal
 from crm.config import get_settings
@@ -65,7 +66,7 @@ def replayable(who: Principal, operation: str, key: str, payload: Any,
 def _to_record(response: Response[Any]) -> dict[str, Any]:
     # The body is kept as JSON data, so the replay goes through the same response model as the original.
     body = response.body
-    if hasattr(body, "model_dump"):
+    if isinstance(body, BaseModel):
         body = body.model_dump(mode="json")
     elif isinstance(body, str):
         body = json.loads(body)

@@ -97,7 +97,7 @@ def _name_key(tenant_id: str, customer_id: str, norm: str, text: str, kind: str)
                        gsi3sk=f"{norm}#{customer_id}", customer_id=customer_id, kind=kind, text=text)
 
 
-def _alias_taken(text: str):  # type: ignore[no-untyped-def]
+def _alias_taken(text: str) -> ErrorFactory:
     return lambda: Conflict(f"The alias {text!r} already belongs to another customer.", field="aliases")
 
 

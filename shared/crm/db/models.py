@@ -182,7 +182,8 @@ class HandoverItem(VersionedItem):
     reason = UnicodeAttribute()
     status = UnicodeAttribute()  # running | completed | failed
     moved = NumberAttribute(default=0)
-    skipped = ListAttribute(of=UnicodeAttribute, default=list)  # out of the requester's scope
+    # out of the requester's scope. (pynamodb types `of` as the element type; the elements are str.)
+    skipped: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     cursor = UnicodeAttribute(null=True)
     requested_by = UnicodeAttribute()
     requested_at = UnicodeAttribute()
@@ -279,6 +280,8 @@ class FlowLoadItem(VersionedItem):
     parquet_key = UnicodeAttribute(null=True)
     report_key = UnicodeAttribute(null=True)
     superseded_by = UnicodeAttribute(null=True)
+    object_version = UnicodeAttribute(null=True)  # the S3 version of source_key this load read
+    upload_id = UnicodeAttribute(null=True)  # the upload link's load id, when this load read a later version
 
 
 class FlowPeriodItem(VersionedItem):
@@ -288,8 +291,6 @@ class FlowPeriodItem(VersionedItem):
     sha256 = UnicodeAttribute()
 
 
-    object_version = UnicodeAttribute(null=True)  # the S3 version of source_key this load read
-    upload_id = UnicodeAttribute(null=True)  # the upload link's load id, when this load read a later version
 class FlowMappingItem(VersionedItem):
     """pk T#t#FLOWMAP, sk DIST#<distributor>#<kind>: a distributor's mapping template for one kind of file."""
 
@@ -315,7 +316,7 @@ class FlowReviewItem(VersionedItem):
     buyer_name = UnicodeAttribute()
     normalized_name = UnicodeAttribute()
     status = UnicodeAttribute()  # open | resolved
-    load_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    load_ids: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     row_count = NumberAttribute()
     base_quantity = NumberAttribute()
     candidates: ListAttribute[Any] = ListAttribute(default=list)  # [{customer_id, name, score, same_city}]

@@ -49,7 +49,7 @@ class Buckets:
     analytics: str
 
 
-def _s3():  # type: ignore[no-untyped-def]
+def _s3() -> Any:
     return aws.s3()
 
 
@@ -176,11 +176,11 @@ def _import(buckets: Buckets, load: FlowLoadItem, data: bytes, refusal: Refusal 
         rejection = {"code": "internal", "message": "The import failed on our side; it has been logged. "
                                                     "Upload the file again later."}
         try:
-            report = _write_rejection_report(buckets, key, rejection["code"], rejection["message"], {})
+            written: str | None = _write_rejection_report(buckets, key, rejection["code"], rejection["message"], {})
         except Exception:  # the outage may be S3 itself; the status still has to say what happened
             log.exception("flow rejection report not written")
-            report = None
-        loads.finish(load, "rejected", rejection=rejection, report_key=report)
+            written = None
+        loads.finish(load, "rejected", rejection=rejection, report_key=written)
         return str(load.status)
 
 
@@ -192,8 +192,8 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
         return str(load.status)
     if periods.is_closed(key.tenant_id, key.period):  # closed between the upload link and the upload
         message = f"Period {key.period} is closed; its figures are frozen. Ask for it to be reopened."
-        report = _write_rejection_report(buckets, key, "period closed", message, {})
-        loads.finish(load, "rejected", report_key=report, rejection={"code": "period closed", "message": message})
+        loads.finish(load, "rejected", report_key=_write_rejection_report(buckets, key, "period closed", message, {}),
+                     rejection={"code": "period closed", "message": message})
         return str(load.status)
     loads.finish(load, "processing")
     matches_buyers = KIND_RULES[key.kind].match_buyers
@@ -417,7 +417,8 @@ def _write_rejection_report(buckets: Buckets, key: UploadKey, code: str, message
         for item in value if isinstance(value, list) else [value]:
             rows.append({"row": 0, "line": 0, "column": str(name), "value": str(item), "reason": code})
     for row in rows:
-        row["value"], row["reason"] = _clip(row["value"], MAX_REPORT_CELL), _clip(row["reason"], MAX_REPORT_CELL)
+        row["value"] = _clip(str(row["value"]), MAX_REPORT_CELL)
+        row["reason"] = _clip(str(row["reason"]), MAX_REPORT_CELL)
     return _write_reports(buckets, key, pa.Table.from_pylist(rows, schema=ERRORS_SCHEMA))
 
 

@@ -40,7 +40,8 @@ class UploadKey:
         parts = rest.split("/")
         if kind not in FileKind.__members__.values() or len(parts) != 5 or not all(parts):
             raise ValueError(f"not an upload key: {raw_key!r}")
-        return cls(*parts, kind=FileKind(kind))
+        tenant_id, distributor_id, period, load_id, file_name = parts
+        return cls(tenant_id, distributor_id, period, load_id, file_name, FileKind(kind))
 
 
 def parquet_key(key: UploadKey) -> str:

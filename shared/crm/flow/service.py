@@ -76,7 +76,7 @@ class FlowService:
         key = report_key(UploadKey(self.tenant, load.distributor_id, load.period, load.id, load.file_name, load.kind),
                          fmt)
         return ReportLink(url=upload_links.download_url(self.bucket, key), expires_in=upload_links.URL_SECONDS,
-                          format=fmt)  # type: ignore[arg-type]
+                          format=fmt)
 
     # ------------------------------------------------------------------ mapping templates
 

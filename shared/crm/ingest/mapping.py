@@ -5,6 +5,7 @@ Pure pydantic and stdlib on purpose (no pyarrow): the HTTP API validates templat
 """
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -127,7 +128,7 @@ class MappingTemplate(BaseModel):
         description="strptime formats tried in order; XLSX date cells need none",
     )
     units: dict[str, UnitRule] = Field(
-        default_factory=lambda: {"件": "case", "箱": "case"},
+        default_factory=lambda: dict[str, UnitRule]({"件": "case", "箱": "case"}),
         description=(
             "Unit → 'base', 'case' (× product case size) or a fixed factor; the product's own base unit is always known"
         ),
@@ -144,7 +145,7 @@ class MappingTemplate(BaseModel):
         the built-in ones (a stock file's 库存数量 is its quantity; a flow file's 数量 is)."""
         table: dict[str, Col] = {}
         builtin = [KIND_RULES[kind].headers, BUILTIN_HEADERS] if self.use_builtin_headers else []
-        sources = [self.headers, *builtin]
+        sources: list[Mapping[Any, Sequence[str]]] = [self.headers, *builtin]
         for source in sources:
             for col, names in source.items():
                 for name in names:

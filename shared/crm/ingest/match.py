@@ -9,6 +9,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -83,7 +84,8 @@ class Postings:
         first (equally rare ones by code), while they fit POSTINGS_BUDGET (at least one); ties go to the key
         counted first."""
         found = [(code, self.spans[code]) for code in map(gram_code, grams(norm)) if code in self.spans]
-        chosen, budget = [], POSTINGS_BUDGET
+        chosen: list[tuple[int, Any]] = []
+        budget = POSTINGS_BUDGET
         for _, (start, end) in sorted(found, key=lambda f: (f[1][1] - f[1][0], f[0])):
             if budget < end - start and chosen:
                 break

@@ -9,7 +9,7 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import reduce
@@ -309,7 +309,7 @@ def mostly_distinct(rows: list[list[str]]) -> set[int]:
     return {i for i, column in enumerate(zip(*rows, strict=True)) if len(set(column)) > 0.8 * len(rows)}
 
 
-def read_cells(source: memoryview, delimiter: str, width: int, distinct: set[int] = frozenset()) -> pa.Table:
+def read_cells(source: memoryview, delimiter: str, width: int, distinct: Set[int] = frozenset()) -> pa.Table:
     """Lines of `width` cells each as dictionary-encoded text columns c0..; ArrowInvalid on any other width.
 
     The reader encodes each block apart, so a column with many distinct values (`distinct`: a guess, either

@@ -6,6 +6,7 @@ fails on the order's version. A rejection gives the quantities back, again in on
 """
 
 from decimal import Decimal
+from typing import Any
 
 from crm import audit, clock
 from crm.approvals import service as approvals
@@ -69,7 +70,7 @@ def _change(before: ReturnRequest | None, after: ReturnRequest, action: ReturnAc
 
 
 def _transition(before: ReturnRequest, action: ReturnAction, by: str, comment: str | None,
-                order_change: tuple[Order, OrderAction, dict[str, object]] | None = None) -> ReturnRequest:
+                order_change: tuple[Order, OrderAction, dict[str, Any]] | None = None) -> ReturnRequest:
     to = next_state(RETURN_TRANSITIONS, "return request", before.state, action)
     after = before.model_copy(update={"state": to, "updated_at": clock.now(), "updated_by": by})
     tx = Transaction()

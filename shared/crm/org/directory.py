@@ -5,7 +5,9 @@ and lives in one small partition per tenant: T#<tenant>#ORG.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from crm.db.keys import org_pk
 from crm.db.models import OrgUnitItem, UserItem
@@ -35,7 +37,7 @@ class User:
     mobile: str | None = None  # how group robots (WeCom, DingTalk) @mention the user
 
 
-def _cached(key: tuple[str, str], load):  # type: ignore[no-untyped-def]
+def _cached(key: tuple[str, str], load: Callable[[], Any]) -> Any:
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
         return hit[1]

@@ -100,9 +100,9 @@ def read(tenant_id: str, unit: Any, data: bytes, file_name: str) -> Outcome:
         raise IngestRejected(NO_DATA, "The file has a header but no plan lines.")
     for problem in check_lines(tenant_id, unit, outcome.lines, lambda i, f: f"{i}|{f or ''}"):
         index, name = problem["field"].split("|")
-        row, line = outcome.lines_at[int(index)]
+        row, file_line = outcome.lines_at[int(index)]
         value = getattr(outcome.lines[int(index)], name or "sku") or ""
-        outcome.errors.append({"row": row, "line": line, "column": header.text(name or "sku"), "value": str(value),
+        outcome.errors.append({"row": row, "line": file_line, "column": header.text(name or "sku"), "value": str(value),
                                "reason": _row_message(problem["message"], outcome.lines_at)})
     outcome.errors.sort(key=lambda e: (e["row"], e["column"]))
     return outcome

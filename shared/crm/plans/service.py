@@ -6,7 +6,7 @@ reads the plans (and report) of their own unit, and writes nothing. A unit outsi
 which authorized when it handed out the upload link.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from crm import clock, versions
@@ -147,7 +147,8 @@ def active_products(tenant_id: str) -> dict[str, str]:
     return {i.sku: i.name for i in items if (i.status or "active") == "active"}
 
 
-def check_lines(tenant_id: str, unit: OrgUnit, lines: Sequence[PlanLineIn], where) -> list[LineError]:  # type: ignore[no-untyped-def]
+def check_lines(tenant_id: str, unit: OrgUnit, lines: Sequence[PlanLineIn],
+                where: Callable[[int, str | None], str]) -> list[LineError]:
     """Every line's problems, each named by `where(index, field)`: unknown or inactive sku, a customer
     outside the unit's subtree or voided, a sku and customer repeated."""
     products = active_products(tenant_id)

@@ -16,7 +16,7 @@ MAX_BYTES = 15 * 1024 * 1024  # a phone camera's JPEG/HEIC; bigger is not a site
 _EXTENSION = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
 
 
-def _s3():  # type: ignore[no-untyped-def]
+def _s3() -> Any:
     from crm import aws  # only photo routes need S3; the rest of the visits API starts without it
 
     return aws.s3()
