@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -47,6 +48,11 @@ SkipDuplicateCheck = Annotated[
 ]
 
 
+NEW_CUSTOMER = {"pharmacy": Example(summary="A pharmacy with an alias and a level", value={
+    "name": "苏州市姑苏区仁和药店", "profile": {"type": "terminal", "kind": "pharmacy"},
+    "region": {"province": "江苏", "city": "苏州"}, "aliases": ["仁和药店(姑苏)"], "level": "B"})}
+
+
 def customers() -> CustomerService:
     return CustomerService(http.principal(app))
 
@@ -54,7 +60,7 @@ def customers() -> CustomerService:
 @app.post("/customers", tags=["customers"], summary="Create a customer; duplicate names are caught",
           responses=http.documented(201, Customer, 409, etag=True, location="/customers/{customer_id}"))
 def create_customer(
-    body: Annotated[CustomerCreate, Body()],
+    body: Annotated[CustomerCreate, Body(openapi_examples=NEW_CUSTOMER)],
     idempotency_key: http.IdempotencyKey = None,
     skip_duplicate_check: SkipDuplicateCheck = None,
 ) -> Response[Customer]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -45,6 +46,12 @@ _ACTION_PROBLEMS = (404, 409, 412)
 _ORDER: dict[str, Any] = {"etag": True}  # every reply of an order carries its ETag (_order)
 
 
+NEW_ORDER = {"two_lines": Example(summary="Two products at list price; a third below it, with the reason", value={
+    "customer_id": "01JBX5G4Y2Q8ZK7M3N6P9R0STV", "remarks": "月初补货",
+    "lines": [{"sku": "P1001", "quantity": 24}, {"sku": "P1002", "quantity": 10},
+              {"sku": "P1003", "quantity": 5, "unit_price": "11.50", "price_override_reason": "季度促销"}]})}
+
+
 def orders() -> OrderService:
     return OrderService(http.principal(app))
 
@@ -59,7 +66,8 @@ def _order(order: Order, status: int = 200, headers: dict[str, str] | None = Non
 
 @app.post("/orders", tags=["orders"], summary="Create an order (saved); prices come from the price list",
           responses=http.documented(201, Order, 404, 409, etag=True, location="/orders/{order_id}"))
-def create_order(body: Annotated[OrderCreate, Body()], idempotency_key: http.IdempotencyKey = None) -> Response[Order]:
+def create_order(body: Annotated[OrderCreate, Body(openapi_examples=NEW_ORDER)],
+                 idempotency_key: http.IdempotencyKey = None) -> Response[Order]:
     service = orders()
 
     def run() -> Response[Any]:
