@@ -73,7 +73,7 @@ def list_plans(month: MonthQuery) -> PlanList:
          "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one of the Api's "
          "BinaryMediaTypes); otherwise the body comes back base64-encoded.",
          responses=_xlsx_doc("The template, as XLSX"))
-def plan_template():  # type: ignore[no-untyped-def]  # no return type: Powertools would serialise the bytes
+def plan_template():  # no return type: Powertools would serialise the bytes
     return _xlsx(plans().template(), "plan-template.xlsx")
 
 
@@ -90,7 +90,7 @@ def plan_report(month: MonthQuery, group_by: GroupQuery, org_unit_id: UnitQuery 
          "(application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one of the Api's "
          "BinaryMediaTypes); otherwise the body comes back base64-encoded.",
          responses=_xlsx_doc("The report, as XLSX", 404))
-def plan_report_xlsx(month: MonthQuery, group_by: GroupQuery,  # type: ignore[no-untyped-def]  # bytes, as above
+def plan_report_xlsx(month: MonthQuery, group_by: GroupQuery,  # no return type: bytes, as above
                      org_unit_id: UnitQuery = None):
     from crm.plans.export import report_xlsx
 

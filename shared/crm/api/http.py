@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -97,7 +97,7 @@ class Resolver(APIGatewayRestResolver):
         super().__init__(**kwargs)
         self._request_validation_middleware = _JsonBodies()
 
-    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         size, limit = len(body), get_settings().max_body_bytes
         if size > limit:
@@ -118,7 +118,7 @@ def _utf8(base64_body: str) -> str | None:
         return None
 
 
-def _header(event: dict[str, Any], name: str) -> str | None:
+def _header(event: Mapping[str, Any], name: str) -> str | None:
     return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == name), None)
 
 
