@@ -34,8 +34,13 @@ token: setup  ## make token user=rep.zhang
 users: setup
 	@$(PY) -m localcloud users
 
-lint: setup
-	$(VENV)/bin/ruff check shared functions infra tests bench
+LINTED := shared functions infra tests bench
+
+lint: setup  ## the gates CI runs before the tests: ruff (lint, format), mypy (config in pyproject), complexity (no block worse than C)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/xenon --max-absolute C shared functions infra bench  # tests: an assert counts as a branch
 
 openapi: setup  ## regenerate schemas/ from the code: the OpenAPI document, the mapping and Parquet schemas
 	$(PY) -m localcloud.openapi --write
