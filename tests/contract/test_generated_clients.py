@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,10 @@ def test_the_generated_client_takes_a_customer_and_an_order_through_their_lives(
     assert approved.total == "37.05"
 
 
+def _waits_for(client: Any, subject_id: str) -> bool:
+    return any(e.subject_id == subject_id for e in _op("approvals.inbox").sync(client=client).items)
+
+
 def _approve_every_step(api: Callable[[str], Any], subject_id: str) -> None:
     """Each step's approver finds the order in their inbox and approves it, until the run is no longer pending."""
     inbox, decide, get_approval = _op("approvals.inbox"), _op("approvals.decide"), _op("approvals.get_approval")
@@ -182,8 +187,7 @@ def _approve_every_step(api: Callable[[str], Any], subject_id: str) -> None:
     admin = api("admin")
     while (approval := get_approval.sync(approval_id, client=admin)).status.value == "pending":
         approver = approvers[USERNAMES[approval.steps[approval.current].approvers[0]]]
-        eventually(lambda c=approver: any(e.subject_id == subject_id for e in inbox.sync(client=c).items),
-                   "the step in its approver's inbox")
+        eventually(partial(_waits_for, approver, subject_id), "the step in its approver's inbox")
         decided = decide.sync_detailed(approval_id, client=approver,
                                        body=_model("Decision").from_dict({"decision": "approve", "comment": "ok"}))
         assert decided.status_code == 200, decided.content
