@@ -160,6 +160,11 @@ def test_a_deputy_decides_while_the_approver_is_away(world: World):
 
     r = head.post(f"/delegations/{delegation['id']}/cancel", headers={"If-Match": '"1"'})
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    stored = next(d for d in head.get("/delegations").json()["items"] if d["id"] == delegation["id"])
+    assert r.headers["ETag"] == f'"{stored["version"]}"' == f'"{r.json()["version"]}"'  # the reply's is the stored one
+    again = head.post(f"/delegations/{delegation['id']}/cancel", headers={"If-Match": r.headers["ETag"]})
+    assert again.status_code == 409 and again.json()["status"] == 409  # the problem's status is the HTTP status
+    assert again.json()["delegation_status"] == "cancelled"
     later = submitted_order(world)
     approval_id = inbox_of(head, later["id"])["approval_id"]
     assert inbox_of_none(east, later["id"])  # back from the trip: nobody stands in any more

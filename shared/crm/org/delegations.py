@@ -133,15 +133,14 @@ class DelegationService:
             require(self.p, "delegation:others")
         versions.check("delegation", item.version or 0, if_match)
         if item.status == "cancelled" or item.ends_on < clock.today().isoformat():
-            raise Conflict(f"The delegation is {_status(item)} already.", status=_status(item))
+            raise Conflict(f"The delegation is {_status(item)} already.", delegation_status=_status(item))
         before = _audit_view(item)
         item.status, item.cancelled_by, item.cancelled_at = "cancelled", self.p.user_id, clock.now_iso()
         tx = Transaction()
         tx.put(item)
         audit.stage(tx, item.pk, self.tenant, "delegation.cancelled", self.p.user_id,
                     {"delegation": {"before": before, "after": _audit_view(item)}})
-        tx.commit()
-        item.version = (item.version or 0) + 1
+        tx.commit()  # pynamodb moves the item's version on with the write: the reply's ETag is the stored one
         return _to_model(item)
 
     def _find(self, delegation_id: str) -> DelegationItem:
