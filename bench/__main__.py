@@ -8,8 +8,10 @@ from bench import cold_import, flow_ingest, inventory_period, package_size, warm
 
 
 def main() -> None:
-    print(f"Channel CRM benchmarks (Python {platform.python_version()}, {platform.machine()}); "
-          "numbers are for comparison within this run only\n")
+    print(
+        f"Channel CRM benchmarks (Python {platform.python_version()}, {platform.machine()}); "
+        "numbers are for comparison within this run only\n"
+    )
     package_size.run()
     print()
     cold_import.run()

@@ -57,24 +57,34 @@ def api_functions(template_path: Path = TEMPLATE) -> list[ApiFunction]:
         if res["Type"] != "AWS::Serverless::Function" or not any(e.get("Type") == "Api" for e in events):
             continue
         env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-        found.append(ApiFunction(
-            name=logical_id, code_dir=ROOT / props["CodeUri"], module=props["Handler"].rsplit(".", 1)[0],
-            env={k: _env_value(v, logical_id) for k, v in env.items()},
-        ))
+        found.append(
+            ApiFunction(
+                name=logical_id,
+                code_dir=ROOT / props["CodeUri"],
+                module=props["Handler"].rsplit(".", 1)[0],
+                env={k: _env_value(v, logical_id) for k, v in env.items()},
+            )
+        )
     return found
 
 
 def _child_env(extra: dict[str, str]) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
-    return {**keep, "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-            "PYTHONDONTWRITEBYTECODE": "1", **extra}
+    return {
+        **keep,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
 
 
 def _probe(module: str, paths: list[str], env: dict[str, str]) -> dict[str, Any]:
     code = _PROBE.format(paths=paths, module=module, heavy=HEAVY)
     # -I: no user site or PYTHONPATH from the caller; -S is not used: site-packages are the layer.
-    out = subprocess.run([sys.executable, "-I", "-c", code], env=_child_env(env), cwd="/",
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], env=_child_env(env), cwd="/", capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -87,8 +97,14 @@ def largest_imports(fn: ApiFunction, top: int = 5) -> list[tuple[str, float]]:
     """The handler module's direct imports that cost most (ms, cumulative), from `python -X importtime`."""
     paths, env = _paths_and_env(fn)
     code = f"import sys; sys.path[:0] = {paths!r}; import {fn.module}"
-    err = subprocess.run([sys.executable, "-I", "-X", "importtime", "-c", code], env=_child_env(env), cwd="/",
-                         capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-I", "-X", "importtime", "-c", code],
+        env=_child_env(env),
+        cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     rows = [(len(m[2]), m[3], int(m[1]) / 1000) for m in re.finditer(r"\| +(\d+) \|( +)(\S+)", err)]
     # Children are printed before their parent, one level (two spaces) deeper.
     handler_at = max(i for i, (_, name, _) in enumerate(rows) if name == fn.module)
@@ -110,8 +126,14 @@ def measure(fn: ApiFunction, runs: int = RUNS) -> dict[str, Any]:
         heavy.update(result["heavy"])
         baseline.append(_probe("boto3", [], {})["seconds"])
     h, b = statistics.median(handler), statistics.median(baseline)
-    return {"function": fn.name, "handler_s": h, "boto3_s": b, "ratio": h / b, "heavy": sorted(heavy),
-            "largest": largest_imports(fn)}
+    return {
+        "function": fn.name,
+        "handler_s": h,
+        "boto3_s": b,
+        "ratio": h / b,
+        "heavy": sorted(heavy),
+        "largest": largest_imports(fn),
+    }
 
 
 def run() -> list[dict[str, Any]]:
@@ -121,8 +143,10 @@ def run() -> list[dict[str, Any]]:
     for r in results:
         verdict = "PASS" if r["ratio"] <= TARGET_RATIO else "FAIL"
         heavy = ", ".join(r["heavy"]) or "none (ok)"
-        print(f"{r['function']:<22}{r['handler_s'] * 1000:>11.0f}{r['boto3_s'] * 1000:>10.0f}{r['ratio']:>7.2f}x"
-              f"  <={TARGET_RATIO}x {verdict}  {heavy}")
+        print(
+            f"{r['function']:<22}{r['handler_s'] * 1000:>11.0f}{r['boto3_s'] * 1000:>10.0f}{r['ratio']:>7.2f}x"
+            f"  <={TARGET_RATIO}x {verdict}  {heavy}"
+        )
         largest = ", ".join(f"{name} {ms:.0f} ms" for name, ms in r["largest"])
         print(f"  costliest direct imports (a module shared by two counts for the first): {largest}")
     return results

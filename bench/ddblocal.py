@@ -62,8 +62,16 @@ def running(timeout: float = 30.0) -> Iterator[str]:
     assert jar is not None
     port = free_port()
     # -disableTelemetry: telemetry is on by default and would try to reach AWS.
-    cmd = ["java", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", jar.name,
-           "-inMemory", "-disableTelemetry", "-port", str(port)]
+    cmd = [
+        "java",
+        "-Djava.library.path=./DynamoDBLocal_lib",
+        "-jar",
+        jar.name,
+        "-inMemory",
+        "-disableTelemetry",
+        "-port",
+        str(port),
+    ]
     proc = subprocess.Popen(cmd, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -88,6 +96,7 @@ def _wait_until_up(proc: subprocess.Popen[bytes], endpoint: str, timeout: float)
 
 
 # ------------------------------------------------------------------------------------- the table
+
 
 def table_properties(template: Path = TEMPLATE) -> dict[str, Any]:
     """Resources.Table.Properties of template.yaml: the single source of truth for the table."""

@@ -43,14 +43,69 @@ REPEATS = 3  # read_csv and ingest runs each (alternating); the median counts
 UNKNOWN_NAMES = 100  # buyers not in the master: each costs a fuzzy search over it for the review queue
 
 # Building blocks of terminal names, as in the samples: 杭州市西湖区长青超市有限公司第2分店, alias 杭州长青超市第2分店.
-CITIES = [("杭州", "西湖"), ("苏州", "姑苏"), ("南京", "鼓楼"), ("宁波", "海曙"), ("合肥", "蜀山"),
-          ("六安", "金安"), ("上海", "徐汇"), ("上海", "浦东新"), ("无锡", "梁溪"), ("绍兴", "越城")]
-BRANDS = ["长青", "康宁", "惠民", "仁和", "永安", "众康", "天济", "恒安", "益丰", "德仁",
-          "济民", "百信", "瑞康", "安康", "万家", "金桥", "泰和", "福寿", "同仁", "华康",
-          "康泰", "明德", "博爱", "健民", "国大", "一心", "海王", "九州", "漱玉", "和平",
-          "立信", "春天", "寿康", "广济", "普济", "保和", "延年", "回春", "百草", "同济"]
-KINDS = [("药店", "药店"), ("大药房有限公司", "大药房"), ("诊所", "诊所"), ("医院", "医院"),
-         ("社区卫生服务中心", "社区卫生服务中心"), ("便利店有限公司", "便利店"), ("超市有限公司", "超市")]
+CITIES = [
+    ("杭州", "西湖"),
+    ("苏州", "姑苏"),
+    ("南京", "鼓楼"),
+    ("宁波", "海曙"),
+    ("合肥", "蜀山"),
+    ("六安", "金安"),
+    ("上海", "徐汇"),
+    ("上海", "浦东新"),
+    ("无锡", "梁溪"),
+    ("绍兴", "越城"),
+]
+BRANDS = [
+    "长青",
+    "康宁",
+    "惠民",
+    "仁和",
+    "永安",
+    "众康",
+    "天济",
+    "恒安",
+    "益丰",
+    "德仁",
+    "济民",
+    "百信",
+    "瑞康",
+    "安康",
+    "万家",
+    "金桥",
+    "泰和",
+    "福寿",
+    "同仁",
+    "华康",
+    "康泰",
+    "明德",
+    "博爱",
+    "健民",
+    "国大",
+    "一心",
+    "海王",
+    "九州",
+    "漱玉",
+    "和平",
+    "立信",
+    "春天",
+    "寿康",
+    "广济",
+    "普济",
+    "保和",
+    "延年",
+    "回春",
+    "百草",
+    "同济",
+]
+KINDS = [
+    ("药店", "药店"),
+    ("大药房有限公司", "大药房"),
+    ("诊所", "诊所"),
+    ("医院", "医院"),
+    ("社区卫生服务中心", "社区卫生服务中心"),
+    ("便利店有限公司", "便利店"),
+    ("超市有限公司", "超市"),
+]
 FULL_WIDTH = str.maketrans("0123456789()", "０１２３４５６７８９（）")
 QUANTITIES = [1, 2, 3, 5, 10, 12, 20, 24, 30, 50]
 
@@ -102,8 +157,9 @@ def generate(directory: Path, rows: int) -> Generated:
     rng = random.Random(SEED)
     products = list(csv.DictReader(products_csv().read_text(encoding="utf-8").splitlines()))
     master = terminals(rng)
-    unknown = [f"{rng.choice(['新开', '未登记'])}{rng.choice(BRANDS)}{rng.choice(KINDS)[1]}{n}"
-               for n in range(UNKNOWN_NAMES)]
+    unknown = [
+        f"{rng.choice(['新开', '未登记'])}{rng.choice(BRANDS)}{rng.choice(KINDS)[1]}{n}" for n in range(UNKNOWN_NAMES)
+    ]
     master_path = directory / "customers.csv"
     with master_path.open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
@@ -121,12 +177,29 @@ def generate(directory: Path, rows: int) -> Generated:
             roll = rng.random()
             buyer = unknown[rng.randrange(UNKNOWN_NAMES)] if roll < 0.01 else alias if roll < 0.11 and alias else name
             day, batch = f"{PERIOD}-{rng.randint(1, 31):02d}", f"B2610{rng.randint(1, 9):02d}"
-            row = [day, p["sku"], p["name"], p["spec"], batch, str(rng.choice(QUANTITIES)), p["base_unit"],
-                   spelling(rng, buyer), ""]
+            row = [
+                day,
+                p["sku"],
+                p["name"],
+                p["spec"],
+                batch,
+                str(rng.choice(QUANTITIES)),
+                p["base_unit"],
+                spelling(rng, buyer),
+                "",
+            ]
             bad = rng.random() < 0.005  # like the samples: one defect per bad row
             if bad:
-                field, value = rng.choice([(0, f"2026-09-{rng.randint(1, 30):02d}"), (5, ""), (5, "n/a"), (5, "十"),
-                                           (1, f"X{rng.randint(1000, 9999)}"), (7, "")])
+                field, value = rng.choice(
+                    [
+                        (0, f"2026-09-{rng.randint(1, 30):02d}"),
+                        (5, ""),
+                        (5, "n/a"),
+                        (5, "十"),
+                        (1, f"X{rng.randint(1000, 9999)}"),
+                        (7, ""),
+                    ]
+                )
                 row[field] = value
             out.writerow(row)
             valid += not bad
@@ -158,14 +231,23 @@ def run_ingest(data: bytes, master: Path, products: Path, rows: int) -> dict[str
     from crm.ingest.model import Customer, Limits, Product
     from crm.ingest.pipeline import IngestRequest, ingest_file
 
-    customers = [Customer(c["id"], c["name"], c["city"], tuple(a for a in c["aliases"].split("|") if a))
-                 for c in load_master(master)]
-    catalog = [Product(p["sku"], p["name"], p["spec"], p["base_unit"], float(p["case_size"]))
-               for p in load_master(products)]
+    customers = [
+        Customer(c["id"], c["name"], c["city"], tuple(a for a in c["aliases"].split("|") if a))
+        for c in load_master(master)
+    ]
+    catalog = [
+        Product(p["sku"], p["name"], p["spec"], p["base_unit"], float(p["case_size"])) for p in load_master(products)
+    ]
     default = Limits()  # a million rows is over the defaults: raised here, reported by the parent
     limits = Limits(max_bytes=max(default.max_bytes, len(data)), max_rows=max(default.max_rows, rows + 1))
-    request = IngestRequest(data=data, file_name=f"流向_D001_{PERIOD}.csv", period=PERIOD, load_id="bench",
-                            source_key="bench", limits=limits)
+    request = IngestRequest(
+        data=data,
+        file_name=f"流向_D001_{PERIOD}.csv",
+        period=PERIOD,
+        load_id="bench",
+        source_key="bench",
+        limits=limits,
+    )
     stages: dict[str, float] = {}
     time_stages(stages)  # a few microseconds a step: only to say where the time goes
     t, cpu = time.perf_counter(), time.process_time()
@@ -177,15 +259,28 @@ def run_ingest(data: bytes, master: Path, products: Path, rows: int) -> dict[str
     done, cpu = time.perf_counter(), time.process_time() - cpu
     if result.status != "accepted":
         raise SystemExit(f"ingest rejected the file: {result.rejection}")
-    return {"seconds": done - t, "cpu_seconds": cpu, "index_seconds": built - t, "fuzzy_seconds": sum(fuzzy),
-            "stages": stages,
-            "rows": result.data_rows, "valid": result.valid_rows,
-            "matched": pc.count(result.lines["customer_id"]).as_py(), "unknown_names": len(result.review)}
+    return {
+        "seconds": done - t,
+        "cpu_seconds": cpu,
+        "index_seconds": built - t,
+        "fuzzy_seconds": sum(fuzzy),
+        "stages": stages,
+        "rows": result.data_rows,
+        "valid": result.valid_rows,
+        "matched": pc.count(result.lines["customer_id"]).as_py(),
+        "unknown_names": len(result.review),
+    }
 
 
 STAGES = {  # the pipeline's steps, as crm.ingest.pipeline.run calls them, and how the report names them
-    "find_detail": "read and parse", "body_table": "table", "drop_blank_and_totals": "table", "validate": "checks",
-    "match_buyers": "matching", "valid_rows": "valid rows", "flow_lines": "lines", "review_items": "review queue",
+    "find_detail": "read and parse",
+    "body_table": "table",
+    "drop_blank_and_totals": "table",
+    "validate": "checks",
+    "match_buyers": "matching",
+    "valid_rows": "valid rows",
+    "flow_lines": "lines",
+    "review_items": "review queue",
     "prepare_review": "fuzzy pre-filter",
 }
 INDEX_STAGES = {"prepare": "customer index", "resolve": "matching"}  # CustomerIndex methods the pipeline calls
@@ -301,8 +396,9 @@ class _Baseline:
             return float(raw)
         return 0.0
 
-    def product(self, code: str, name: str, spec: str, unit: str,
-                failed: list[str]) -> tuple[dict[str, str] | None, float | None]:
+    def product(
+        self, code: str, name: str, spec: str, unit: str, failed: list[str]
+    ) -> tuple[dict[str, str] | None, float | None]:
         from crm.text import normalize_name
 
         product = self.by_sku.get(code) if code else self.by_key.get((normalize_name(name), normalize_name(spec)))
@@ -310,15 +406,27 @@ class _Baseline:
             failed.append("unknown product")
             return None, None
         rule = self.template.units.get(unit)
-        factor = (1.0 if unit in (product["base_unit"], "") else float(product["case_size"]) if rule == "case"
-                  else None if rule is None else 1.0 if rule == "base" else float(rule))
+        factor = (
+            1.0
+            if unit in (product["base_unit"], "")
+            else float(product["case_size"])
+            if rule == "case"
+            else None
+            if rule is None
+            else 1.0
+            if rule == "base"
+            else float(rule)
+        )
         if factor is None:
             failed.append("unknown unit")
         return product, factor
 
     def match(self, buyer: str, norm: str) -> tuple[str | None, str]:
-        for step, table, key in (("exact", self.by_name, buyer), ("normalized", self.by_norm, norm),
-                                 ("alias", self.by_alias, norm)):
+        for step, table, key in (
+            ("exact", self.by_name, buyer),
+            ("normalized", self.by_norm, norm),
+            ("alias", self.by_alias, norm),
+        ):
             if key in table:
                 return table[key], step if table[key] else "unknown"
         return None, "unknown"
@@ -351,15 +459,17 @@ def run_baseline(data: bytes, master: Path, products: Path, rows: int, limit: in
     row = 0
     for line, cells in body:
         if not any(c.strip() for c in cells) or clean(cells[cols[Col.DATE]]).startswith(
-                tuple(base.template.total_markers)):
+            tuple(base.template.total_markers)
+        ):
             continue
         row += 1
         failed: list[str] = []
         day = base.day(clean(cells[cols[Col.DATE]]), failed)
         quantity = base.quantity(clean(cells[cols[Col.QUANTITY]]).replace(",", ""), failed)
         unit = clean(cells[cols[Col.UNIT]])
-        product, factor = base.product(clean(cells[cols[Col.PRODUCT_CODE]]), cells[cols[Col.PRODUCT_NAME]],
-                                       cells[cols[Col.SPEC]], unit, failed)
+        product, factor = base.product(
+            clean(cells[cols[Col.PRODUCT_CODE]]), cells[cols[Col.PRODUCT_NAME]], cells[cols[Col.SPEC]], unit, failed
+        )
         buyer = cells[cols[Col.BUYER_NAME]]
         if not clean(buyer):
             failed.append("buyer name missing")
@@ -369,19 +479,40 @@ def run_baseline(data: bytes, master: Path, products: Path, rows: int, limit: in
         norm = normalize_name(buyer)
         customer_id, kind = base.match(buyer, norm)
         base_quantity = quantity * factor
-        lines.append((row, line, day, product["sku"], quantity, unit, base_quantity, product["base_unit"], buyer,
-                      norm, customer_id, kind))
+        lines.append(
+            (
+                row,
+                line,
+                day,
+                product["sku"],
+                quantity,
+                unit,
+                base_quantity,
+                product["base_unit"],
+                buyer,
+                norm,
+                customer_id,
+                kind,
+            )
+        )
         if customer_id is None:
             first, count, total = review.get(norm, (buyer, 0, 0.0))
             review[norm] = (first, count + 1, total + base_quantity)
     matched = time.perf_counter()
-    candidates = {norm: process.extract(norm, choices, scorer=fuzz.WRatio, limit=20, score_cutoff=60.0)
-                  for norm in review}
+    candidates = {
+        norm: process.extract(norm, choices, scorer=fuzz.WRatio, limit=20, score_cutoff=60.0) for norm in review
+    }
     done = time.perf_counter()
-    return {"seconds": done - t, "cpu_seconds": time.process_time() - cpu, "index_seconds": built - t,
-            "fuzzy_seconds": done - matched,
-            "rows": row, "valid": len(lines),
-            "matched": sum(1 for ln in lines if ln[10]), "unknown_names": len(candidates)}
+    return {
+        "seconds": done - t,
+        "cpu_seconds": time.process_time() - cpu,
+        "index_seconds": built - t,
+        "fuzzy_seconds": done - matched,
+        "rows": row,
+        "valid": len(lines),
+        "matched": sum(1 for ln in lines if ln[10]),
+        "unknown_names": len(candidates),
+    }
 
 
 CONTENDERS = {"read_csv": run_read_csv, "ingest": run_ingest, "baseline": run_baseline}
@@ -434,7 +565,8 @@ def measure_baseline(gen: Generated) -> tuple[dict[str, Any], str]:
             cpu = pilot["cpu_seconds"] * estimate / pilot["seconds"]
             return {**pilot, "seconds": estimate, "cpu_seconds": cpu}, (
                 f"row work extrapolated ×{scale:g} from a {PILOT_ROWS:,}-row slice, index and review search as "
-                "measured on it; RSS is the slice's")
+                "measured on it; RSS is the slice's"
+            )
     return measure("baseline", gen), ""
 
 
@@ -449,9 +581,12 @@ def run(rows: int | None = None) -> dict[str, Any]:
         t = time.perf_counter()
         gen = generate(Path(tmp), rows)
         size = gen.flow.stat().st_size
-        print(f"Flow ingest (D001 layout, {rows:,} rows, {size / 2**20:.0f} MB; master of {TERMINALS:,} terminals; "
-              f"generated in {time.perf_counter() - t:.0f} s; each contender in a fresh interpreter; read_csv and "
-              f"ingest the median of {REPEATS} alternating runs)", flush=True)
+        print(
+            f"Flow ingest (D001 layout, {rows:,} rows, {size / 2**20:.0f} MB; master of {TERMINALS:,} terminals; "
+            f"generated in {time.perf_counter() - t:.0f} s; each contender in a fresh interpreter; read_csv and "
+            f"ingest the median of {REPEATS} alternating runs)",
+            flush=True,
+        )
         results = measure_alternating(gen)
         results["baseline"], note = measure_baseline(gen)
     pandas = find_spec("pandas") is not None
@@ -462,36 +597,51 @@ def run(rows: int | None = None) -> dict[str, Any]:
     }
     floor = results["read_csv"]["seconds"]
     floor_cpu = results["read_csv"]["cpu_seconds"]
-    print(f"{'contender':<42}{'seconds':>9}{'rows/s':>12}{'peak RSS MB':>13}{'× read_csv':>12}{'CPU s':>8}"
-          f"{'CPU × read_csv':>16}")
+    print(
+        f"{'contender':<42}{'seconds':>9}{'rows/s':>12}{'peak RSS MB':>13}{'× read_csv':>12}{'CPU s':>8}"
+        f"{'CPU × read_csv':>16}"
+    )
     for kind, r in results.items():
-        print(f"{labels[kind]:<42}{r['seconds']:>9.2f}{rows / r['seconds']:>12,.0f}{r['rss_mb']:>13,.0f}"
-              f"{r['seconds'] / floor:>11.1f}x{r['cpu_seconds']:>8.2f}{r['cpu_seconds'] / floor_cpu:>15.1f}x")
-    print(f"  CPU s: CPU time over all threads. read_csv keeps all {os.cpu_count()} cores busy, the ingest not always: "
-          "with one vCPU (a Lambda of ≤ 1,769 MB) both run on one core and the seconds ratio tends to the CPU one")
+        print(
+            f"{labels[kind]:<42}{r['seconds']:>9.2f}{rows / r['seconds']:>12,.0f}{r['rss_mb']:>13,.0f}"
+            f"{r['seconds'] / floor:>11.1f}x{r['cpu_seconds']:>8.2f}{r['cpu_seconds'] / floor_cpu:>15.1f}x"
+        )
+    print(
+        f"  CPU s: CPU time over all threads. read_csv keeps all {os.cpu_count()} cores busy, the ingest not always: "
+        "with one vCPU (a Lambda of ≤ 1,769 MB) both run on one core and the seconds ratio tends to the CPU one"
+    )
     ingest, baseline = results["ingest"], results["baseline"]
     stages = ingest["stages"]
     second = {label.removesuffix(OTHER_THREAD): seconds for label, seconds in stages.items() if OTHER_THREAD in label}
     first = {label: seconds for label, seconds in stages.items() if OTHER_THREAD not in label}
     index_seconds = ingest["index_seconds"] + stages.get("customer index", 0.0) + second.get("customer index", 0.0)
     prefilter = second.get("fuzzy pre-filter", 0.0) + first.get("fuzzy pre-filter", 0.0)
-    print(f"  within: CustomerIndex build {index_seconds:.2f} s (baseline's dicts {baseline['index_seconds']:.2f} s); "
-          f"review search, rapidfuzz over the master per unknown name, {ingest['fuzzy_seconds']:.2f} s + its "
-          f"pre-filter {prefilter:.2f} s (baseline {baseline['fuzzy_seconds']:.2f} s)")
+    print(
+        f"  within: CustomerIndex build {index_seconds:.2f} s (baseline's dicts {baseline['index_seconds']:.2f} s); "
+        f"review search, rapidfuzz over the master per unknown name, {ingest['fuzzy_seconds']:.2f} s + its "
+        f"pre-filter {prefilter:.2f} s (baseline {baseline['fuzzy_seconds']:.2f} s)"
+    )
     steps = {"CustomerIndex": ingest["index_seconds"], **first}
     steps["the rest (waiting for the 2nd thread...)"] = ingest["seconds"] - sum(steps.values())
     print("  ingest's steps: " + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in steps.items()))
-    print("  meanwhile on a 2nd thread: " + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in second.items())
-          + " (the review queue's includes the fuzzy search)")
+    print(
+        "  meanwhile on a 2nd thread: "
+        + ", ".join(f"{label} {seconds:.2f} s" for label, seconds in second.items())
+        + " (the review queue's includes the fuzzy search)"
+    )
     if note:
         print(f"  baseline: {note}")
-    print(f"  valid / matched rows / unknown names: generated {gen.valid:,} / {gen.matched:,} / {gen.unknown_names}, "
-          f"ingest {ingest['valid']:,} / {ingest['matched']:,} / {ingest['unknown_names']}, baseline "
-          f"{baseline['valid']:,} / {baseline['matched']:,} / {baseline['unknown_names']}{' (slice)' if note else ''}")
+    print(
+        f"  valid / matched rows / unknown names: generated {gen.valid:,} / {gen.matched:,} / {gen.unknown_names}, "
+        f"ingest {ingest['valid']:,} / {ingest['matched']:,} / {ingest['unknown_names']}, baseline "
+        f"{baseline['valid']:,} / {baseline['matched']:,} / {baseline['unknown_names']}{' (slice)' if note else ''}"
+    )
     default = Limits()
     if size > default.max_bytes or rows + 1 > default.max_rows:
-        print(f"  note: the default Limits ({default.max_bytes / 2**20:.0f} MB, {default.max_rows:,} rows) reject "
-              "this file; the ingest run raises them")
+        print(
+            f"  note: the default Limits ({default.max_bytes / 2**20:.0f} MB, {default.max_rows:,} rows) reject "
+            "this file; the ingest run raises them"
+        )
     vs_read, speedup, rss = ingest["seconds"] / floor, baseline["seconds"] / ingest["seconds"], ingest["rss_mb"]
     for goal, ok in (
         (f"ingest ≤ {GOAL_VS_READ:g}× read_csv: {vs_read:.1f}×", vs_read <= GOAL_VS_READ),

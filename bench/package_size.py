@@ -82,14 +82,18 @@ def sizes(template: Path = TEMPLATE) -> list[FunctionSize]:
         own = installed(requirements(fn.code_dir / "requirements.txt"))
         layered = [installed(requirements(layer / "requirements.txt")) for layer in fn.layer_dirs]
         carried = [(name, distribution_bytes(name) / MB) for names in (own, *layered) for name in names]
-        result.append(FunctionSize(
-            fn.logical_id,
-            code_mb=directory_bytes(fn.code_dir) / MB,
-            requirements_mb=sum(distribution_bytes(n) for n in own) / MB,
-            layers_mb=sum(directory_bytes(layer) / MB + sum(distribution_bytes(n) for n in names) / MB
-                          for layer, names in zip(fn.layer_dirs, layered, strict=True)),
-            largest=tuple(sorted(carried, key=lambda c: -c[1])[:3]),
-        ))
+        result.append(
+            FunctionSize(
+                fn.logical_id,
+                code_mb=directory_bytes(fn.code_dir) / MB,
+                requirements_mb=sum(distribution_bytes(n) for n in own) / MB,
+                layers_mb=sum(
+                    directory_bytes(layer) / MB + sum(distribution_bytes(n) for n in names) / MB
+                    for layer, names in zip(fn.layer_dirs, layered, strict=True)
+                ),
+                largest=tuple(sorted(carried, key=lambda c: -c[1])[:3]),
+            )
+        )
     return sorted(result, key=lambda s: -s.total_mb)
 
 
@@ -99,8 +103,10 @@ def run() -> list[FunctionSize]:
     print(f"{'function':<24}{'code MB':>9}{'reqs MB':>9}{'layers MB':>11}{'total MB':>10}{'of limit':>10}  largest")
     for s in found:
         largest = ", ".join(f"{name} {mb:.0f}" for name, mb in s.largest)
-        print(f"{s.logical_id:<24}{s.code_mb:>9.1f}{s.requirements_mb:>9.1f}{s.layers_mb:>11.1f}{s.total_mb:>10.1f}"
-              f"{s.total_mb / LIMIT_MB:>9.0%}  {largest}")
+        print(
+            f"{s.logical_id:<24}{s.code_mb:>9.1f}{s.requirements_mb:>9.1f}{s.layers_mb:>11.1f}{s.total_mb:>10.1f}"
+            f"{s.total_mb / LIMIT_MB:>9.0%}  {largest}"
+        )
     return found
 
 

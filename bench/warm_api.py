@@ -27,12 +27,17 @@ CALLS = 200
 WARMUP = 20
 TARGET_GET_RCU = 1.0
 TENANT = "t-bench"
-HEAD_CLAIMS = {"sub": "east-head", "custom:tenant_id": TENANT, "custom:org_unit_id": "EAST",
-               "custom:roles": "branch_head"}
+HEAD_CLAIMS = {
+    "sub": "east-head",
+    "custom:tenant_id": TENANT,
+    "custom:org_unit_id": "EAST",
+    "custom:roles": "branch_head",
+}
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
 # ------------------------------------------------------------------------------------- capacity
+
 
 class Capacity:
     """Asks every DynamoDB call for ReturnConsumedCapacity=TOTAL and adds up what comes back.
@@ -83,6 +88,7 @@ class Capacity:
 
 # ------------------------------------------------------------------------------------- the handler
 
+
 @dataclass
 class Context:
     """The attributes of a Lambda context that Powertools reads."""
@@ -96,27 +102,47 @@ class Context:
         return 20_000
 
 
-def rest_event(method: str, resource: str, path: str, *, path_params: dict[str, str] | None = None,
-               query: dict[str, str] | None = None, body: Any = None) -> dict[str, Any]:
+def rest_event(
+    method: str,
+    resource: str,
+    path: str,
+    *,
+    path_params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    body: Any = None,
+) -> dict[str, Any]:
     """An API Gateway REST (v1) proxy event as the Cognito authorizer passes it on."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     return {
-        "resource": resource, "path": path, "httpMethod": method,
-        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": query, "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()}
-        or None, "pathParameters": path_params, "stageVariables": None,
-        "requestContext": {"resourcePath": resource, "httpMethod": method, "path": f"/v1{path}", "stage": "v1",
-                           "requestId": str(uuid.uuid4()), "identity": {"sourceIp": "127.0.0.1"},
-                           "authorizer": {"claims": HEAD_CLAIMS}},
-        "body": json.dumps(body, ensure_ascii=False) if body is not None else None, "isBase64Encoded": False,
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": path_params,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/v1{path}",
+            "stage": "v1",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": {"claims": HEAD_CLAIMS},
+        },
+        "body": json.dumps(body, ensure_ascii=False) if body is not None else None,
+        "isBase64Encoded": False,
     }
 
 
 def load_handler(endpoint: str, table: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     fn = next(f for f in api_functions() if f.name == "CustomersFunction")
     # Module-level Powertools objects read the environment at import, so it is set first.
-    os.environ.update({**fn.env, "TABLE_NAME": table, "AWS_ENDPOINT_URL": endpoint,
-                       "POWERTOOLS_TRACE_DISABLED": "true"})  # no X-Ray daemon here
+    os.environ.update(
+        {**fn.env, "TABLE_NAME": table, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_TRACE_DISABLED": "true"}
+    )  # no X-Ray daemon here
     spec = importlib.util.spec_from_file_location("customers_app", fn.code_dir / f"{fn.module}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -125,6 +151,7 @@ def load_handler(endpoint: str, table: str) -> Callable[[dict[str, Any], Any], d
 
 
 # ------------------------------------------------------------------------------------- the world
+
 
 def seed(table: str) -> list[str]:
     """The org tree, its users, and N customers of the EAST-RX rep (through the service, as the API would)."""
@@ -135,8 +162,11 @@ def seed(table: str) -> list[str]:
     from crm.org import directory
 
     bind_table(table)
-    for unit, name, kind, parent in (("HQ", "总部", "hq", None), ("EAST", "华东", "branch", "HQ"),
-                                     ("EAST-RX", "华东处方", "department", "EAST")):
+    for unit, name, kind, parent in (
+        ("HQ", "总部", "hq", None),
+        ("EAST", "华东", "branch", "HQ"),
+        ("EAST-RX", "华东处方", "department", "EAST"),
+    ):
         directory.save_unit(TENANT, unit, name, kind, parent)
     for user, unit, role in (("east-head", "EAST", "branch_head"), ("rep", "EAST-RX", "rep")):
         directory.save_user(TENANT, user, name=user, username=user, org_unit_id=unit, roles=[role])
@@ -145,11 +175,17 @@ def seed(table: str) -> list[str]:
 
 
 def new_customer(name: str) -> dict[str, Any]:
-    return {"name": name, "profile": {"type": "terminal", "kind": "pharmacy"}, "region": {"city": "杭州"},
-            "aliases": [f"{name}药店"], "phone": "0571-8888 6666"}
+    return {
+        "name": name,
+        "profile": {"type": "terminal", "kind": "pharmacy"},
+        "region": {"city": "杭州"},
+        "aliases": [f"{name}药店"],
+        "phone": "0571-8888 6666",
+    }
 
 
 # ------------------------------------------------------------------------------------- measuring
+
 
 @dataclass
 class Result:
@@ -178,9 +214,15 @@ def measure(name: str, call: Callable[[int], int | None], capacity: Capacity, ex
         counts.append(n)
         errors += status is not None and status != expect
     known = None not in rcus
-    return Result(name, statistics.median(times), statistics.quantiles(times, n=100)[98],
-                  statistics.mean(rcus) if known else None, statistics.mean(wcus) if known else None,
-                  statistics.mean(counts), errors)
+    return Result(
+        name,
+        statistics.median(times),
+        statistics.quantiles(times, n=100)[98],
+        statistics.mean(rcus) if known else None,
+        statistics.mean(wcus) if known else None,
+        statistics.mean(counts),
+        errors,
+    )
 
 
 def run() -> list[Result] | None:
@@ -188,8 +230,14 @@ def run() -> list[Result] | None:
     if reason:
         print(f"Warm API: skipped ({reason})")
         return None
-    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)
     capacity = Capacity()
     capacity.install()  # before any client exists, so every client gets the hooks
@@ -235,16 +283,24 @@ def _run_against(endpoint: str, capacity: Capacity) -> list[Result]:
         client.get_item(TableName=table, Key=_key(TENANT, ids[i % len(ids)]))
 
     def bare_query(i: int) -> None:
-        client.query(TableName=table, IndexName="gsi1", Limit=50, KeyConditionExpression="gsi1pk = :p",
-                     ExpressionAttributeValues={":p": {"S": tenant_pk}})
+        client.query(
+            TableName=table,
+            IndexName="gsi1",
+            Limit=50,
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": tenant_pk}},
+        )
 
     def bare_put(i: int) -> None:
         client.put_item(TableName=table, Item={**item, "pk": {"S": f"{tenant_pk}#bench{i}"}})
 
     return [
-        measure("GET /customers/{id}", get, capacity, 200), measure("  boto3 GetItem", bare_get, capacity),
-        measure("GET /customers?limit=50", list_, capacity, 200), measure("  boto3 Query 50", bare_query, capacity),
-        measure("POST /customers", post, capacity, 201), measure("  boto3 PutItem", bare_put, capacity),
+        measure("GET /customers/{id}", get, capacity, 200),
+        measure("  boto3 GetItem", bare_get, capacity),
+        measure("GET /customers?limit=50", list_, capacity, 200),
+        measure("  boto3 Query 50", bare_query, capacity),
+        measure("POST /customers", post, capacity, 201),
+        measure("  boto3 PutItem", bare_put, capacity),
     ]
 
 
@@ -257,16 +313,24 @@ def _units(value: float | None) -> str:
 
 
 def report(results: list[Result]) -> None:
-    print(f"Warm customers API on DynamoDB Local ({N_CUSTOMERS} customers; {CALLS} calls each after {WARMUP} warm-up;"
-          " ratio = p50 / p50 of the bare boto3 call below it)")
-    print(f"{'route':<26}{'p50 ms':>8}{'p99 ms':>8}{'ratio':>8}{'RCU/req':>9}{'WCU/req':>9}{'DDB calls':>10}"
-          f"{'errors':>8}")
+    print(
+        f"Warm customers API on DynamoDB Local ({N_CUSTOMERS} customers; {CALLS} calls each after {WARMUP} warm-up;"
+        " ratio = p50 / p50 of the bare boto3 call below it)"
+    )
+    print(
+        f"{'route':<26}{'p50 ms':>8}{'p99 ms':>8}{'ratio':>8}{'RCU/req':>9}{'WCU/req':>9}{'DDB calls':>10}{'errors':>8}"
+    )
     for api, bare in zip(results[::2], results[1::2], strict=True):
         for r in (api, bare):
             ratio = f"{api.p50_ms / bare.p50_ms:.1f}x" if r is api else ""
-            print(f"{r.name:<26}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{ratio:>8}{_units(r.rcu):>9}{_units(r.wcu):>9}"
-                  f"{r.calls:>10.1f}{r.errors if r is api else '':>8}")
+            print(
+                f"{r.name:<26}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{ratio:>8}{_units(r.rcu):>9}{_units(r.wcu):>9}"
+                f"{r.calls:>10.1f}{r.errors if r is api else '':>8}"
+            )
     get = results[0]
-    verdict = "UNKNOWN (no ConsumedCapacity returned)" if get.rcu is None else (
-        "PASS" if get.rcu <= TARGET_GET_RCU else "FAIL")
+    verdict = (
+        "UNKNOWN (no ConsumedCapacity returned)"
+        if get.rcu is None
+        else ("PASS" if get.rcu <= TARGET_GET_RCU else "FAIL")
+    )
     print(f"Target: GET by id <= {TARGET_GET_RCU:g} RCU per request: {_units(get.rcu)} RCU -> {verdict}")

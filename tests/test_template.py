@@ -120,8 +120,16 @@ def test_shared_layer_is_one_package_with_its_requirements():
     assert not any(d.startswith("pyarrow") for d in layer_deps)  # every function gets the layer; pyarrow stays out
 
 
-GLUE_TYPES = {"string": "string", "int32": "int", "int64": "bigint", "float64": "double", "double": "double",
-              "date32[day]": "date", "decimal128(18, 2)": "decimal(18,2)", "bool": "boolean"}
+GLUE_TYPES = {
+    "string": "string",
+    "int32": "int",
+    "int64": "bigint",
+    "float64": "double",
+    "double": "double",
+    "date32[day]": "date",
+    "decimal128(18, 2)": "decimal(18,2)",
+    "bool": "boolean",
+}
 
 
 GLUE_TABLES = {  # Glue table resource → (its S3 prefix, the published schema of its rows)
@@ -144,6 +152,7 @@ def test_glue_table_mirrors_the_published_parquet_schema(resource: str):
     assert prefix in LINES_TABLE.values()
     partitions = [k["Name"] for k in table["PartitionKeys"]]
     assert partitions == ["tenant", "period", "distributor"]  # as crm.flow.keys.parquet_key writes them
-    expected = [{"Name": f["name"], "Type": GLUE_TYPES[f["type"]]} for f in schema["fields"]
-                if f["name"] not in partitions]  # Athena refuses a column that repeats a partition key
+    expected = [
+        {"Name": f["name"], "Type": GLUE_TYPES[f["type"]]} for f in schema["fields"] if f["name"] not in partitions
+    ]  # Athena refuses a column that repeats a partition key
     assert table["StorageDescriptor"]["Columns"] == expected

@@ -24,13 +24,15 @@ metrics = Metrics()
 @cache
 def subjects() -> Registry:
     """Every kind's Subject; a kind left out fails here, at the first run's end, not silently."""
-    return Registry({
-        Kind.ORDER: OrderSubject(),
-        Kind.RETURN: ReturnSubject(),
-        Kind.CUSTOMER_ACTIVATION: ActivationSubject(),
-        Kind.LEVEL_CHANGE: LevelChangeSubject(),
-        Kind.INVENTORY_ADJUSTMENT: AdjustmentSubject(),
-    })
+    return Registry(
+        {
+            Kind.ORDER: OrderSubject(),
+            Kind.RETURN: ReturnSubject(),
+            Kind.CUSTOMER_ACTIVATION: ActivationSubject(),
+            Kind.LEVEL_CHANGE: LevelChangeSubject(),
+            Kind.INVENTORY_ADJUSTMENT: AdjustmentSubject(),
+        }
+    )
 
 
 def _count(name: str, value: float = 1) -> None:

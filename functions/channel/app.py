@@ -27,31 +27,49 @@ def channel() -> ChannelService:
     return ChannelService(http.principal(app), get_settings().analytics_bucket or "")
 
 
-@app.get("/sellout", tags=["channel"],
-         summary="Terminal sell-out of a month by terminal, product or both (base units, rows, who reported it)",
-         responses=http.documented(200, SellOutReport, 404))
-def sellout(period: Month, terminal_id: CustomerIdQuery = None,
-            sku: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-            group_by: Annotated[GroupBy, Query(description="What one row sums")] = "terminal_product",
-            limit: http.Limit = 50, cursor: http.Cursor = None) -> SellOutReport:
+@app.get(
+    "/sellout",
+    tags=["channel"],
+    summary="Terminal sell-out of a month by terminal, product or both (base units, rows, who reported it)",
+    responses=http.documented(200, SellOutReport, 404),
+)
+def sellout(
+    period: Month,
+    terminal_id: CustomerIdQuery = None,
+    sku: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    group_by: Annotated[GroupBy, Query(description="What one row sums")] = "terminal_product",
+    limit: http.Limit = 50,
+    cursor: http.Cursor = None,
+) -> SellOutReport:
     return channel().sellout(period, terminal_id, sku, group_by, limit, cursor)
 
 
-@app.get("/customers/<customer_id>/sellout", tags=["channel"],
-         summary="A terminal's sell-out per month and product (at most 12 months)",
-         responses=http.documented(200, CustomerSellOut, 404))
-def customer_sellout(customer_id: Annotated[str, Path(pattern=ULID_PATTERN)],
-                     from_period: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN, description="yyyy-mm")],
-                     to_period: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN, description="yyyy-mm")],
-                     ) -> CustomerSellOut:
+@app.get(
+    "/customers/<customer_id>/sellout",
+    tags=["channel"],
+    summary="A terminal's sell-out per month and product (at most 12 months)",
+    responses=http.documented(200, CustomerSellOut, 404),
+)
+def customer_sellout(
+    customer_id: Annotated[str, Path(pattern=ULID_PATTERN)],
+    from_period: Annotated[str, Query(alias="from", pattern=MONTH_PATTERN, description="yyyy-mm")],
+    to_period: Annotated[str, Query(alias="to", pattern=MONTH_PATTERN, description="yyyy-mm")],
+) -> CustomerSellOut:
     return channel().customer_sellout(customer_id, from_period, to_period)
 
 
-@app.get("/diversion-signals", tags=["channel"],
-         summary="Diversion signals (窜货) of a month: batches crossing distributors, buyers outside territories",
-         responses=http.documented(200, DiversionReport, 404))
-def diversion_signals(period: Month, distributor_id: Annotated[str | None, Query(
-        pattern=ULID_PATTERN, description="Only signals concerning this distributor")] = None) -> DiversionReport:
+@app.get(
+    "/diversion-signals",
+    tags=["channel"],
+    summary="Diversion signals (窜货) of a month: batches crossing distributors, buyers outside territories",
+    responses=http.documented(200, DiversionReport, 404),
+)
+def diversion_signals(
+    period: Month,
+    distributor_id: Annotated[
+        str | None, Query(pattern=ULID_PATTERN, description="Only signals concerning this distributor")
+    ] = None,
+) -> DiversionReport:
     return channel().diversion(period, distributor_id)
 
 

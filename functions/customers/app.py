@@ -48,17 +48,30 @@ SkipDuplicateCheck = Annotated[
 ]
 
 
-NEW_CUSTOMER = {"pharmacy": Example(summary="A pharmacy with an alias and a level", value={
-    "name": "苏州市姑苏区仁和药店", "profile": {"type": "terminal", "kind": "pharmacy"},
-    "region": {"province": "江苏", "city": "苏州"}, "aliases": ["仁和药店(姑苏)"], "level": "B"})}
+NEW_CUSTOMER = {
+    "pharmacy": Example(
+        summary="A pharmacy with an alias and a level",
+        value={
+            "name": "苏州市姑苏区仁和药店",
+            "profile": {"type": "terminal", "kind": "pharmacy"},
+            "region": {"province": "江苏", "city": "苏州"},
+            "aliases": ["仁和药店(姑苏)"],
+            "level": "B",
+        },
+    )
+}
 
 
 def customers() -> CustomerService:
     return CustomerService(http.principal(app))
 
 
-@app.post("/customers", tags=["customers"], summary="Create a customer; duplicate names are caught",
-          responses=http.documented(201, Customer, 409, etag=True, location="/customers/{customer_id}"))
+@app.post(
+    "/customers",
+    tags=["customers"],
+    summary="Create a customer; duplicate names are caught",
+    responses=http.documented(201, Customer, 409, etag=True, location="/customers/{customer_id}"),
+)
 def create_customer(
     body: Annotated[CustomerCreate, Body(openapi_examples=NEW_CUSTOMER)],
     idempotency_key: http.IdempotencyKey = None,
@@ -78,8 +91,12 @@ def create_customer(
 SEARCH_HELP = "The start of a name, an alias, the name after its place (同仁 finds 杭州市西湖区同仁药店), the ERP code"
 
 
-@app.get("/customers", tags=["customers"], summary="List customers in your scope, with filters",
-         responses=http.documented(200, CustomerPage))
+@app.get(
+    "/customers",
+    tags=["customers"],
+    summary="List customers in your scope, with filters",
+    responses=http.documented(200, CustomerPage),
+)
 def list_customers(
     limit: http.Limit = 50,
     cursor: http.Cursor = None,
@@ -97,15 +114,23 @@ def list_customers(
     return CustomerPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.get("/customers/<customer_id>", tags=["customers"], summary="Read one customer",
-         responses=http.documented(200, Customer, 404, etag=True))
+@app.get(
+    "/customers/<customer_id>",
+    tags=["customers"],
+    summary="Read one customer",
+    responses=http.documented(200, Customer, 404, etag=True),
+)
 def get_customer(customer_id: CustomerIdPath) -> Response[Customer]:
     customer = customers().get(customer_id)
     return http.reply(customer, version=customer.version)
 
 
-@app.patch("/customers/<customer_id>", tags=["customers"], summary="Change fields (If-Match required)",
-           responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True))
+@app.patch(
+    "/customers/<customer_id>",
+    tags=["customers"],
+    summary="Change fields (If-Match required)",
+    responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True),
+)
 def update_customer(
     customer_id: CustomerIdPath,
     body: Annotated[CustomerPatch, Body()],
@@ -117,101 +142,150 @@ def update_customer(
     return http.reply(updated, version=updated.version)
 
 
-@app.post("/customers/<customer_id>/void", tags=["customers"], summary="Void a customer (If-Match required)",
-          responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True))
-def void_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
-                  if_match: http.IfMatch = None) -> Response[Customer]:
+@app.post(
+    "/customers/<customer_id>/void",
+    tags=["customers"],
+    summary="Void a customer (If-Match required)",
+    responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True),
+)
+def void_customer(
+    customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()], if_match: http.IfMatch = None
+) -> Response[Customer]:
     voided = customers().void(customer_id, http.required_version(if_match), body.reason)
     return http.reply(voided, version=voided.version)
 
 
-@app.post("/customers/<customer_id>/restore", tags=["customers"],
-          summary="Restore a voided customer (If-Match required)",
-          responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True))
-def restore_customer(customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()],
-                     if_match: http.IfMatch = None) -> Response[Customer]:
+@app.post(
+    "/customers/<customer_id>/restore",
+    tags=["customers"],
+    summary="Restore a voided customer (If-Match required)",
+    responses=http.documented(200, Customer, 404, 409, 412, 428, etag=True),
+)
+def restore_customer(
+    customer_id: CustomerIdPath, body: Annotated[VoidRequest, Body()], if_match: http.IfMatch = None
+) -> Response[Customer]:
     restored = customers().restore(customer_id, http.required_version(if_match), body.reason)
     return http.reply(restored, version=restored.version)
 
 
-@app.get("/customers/<customer_id>/history", tags=["customers"], summary="Every change: who, when, before/after",
-         responses=http.documented(200, HistoryPage, 404))
-def customer_history(customer_id: CustomerIdPath, limit: http.Limit = 50,
-                     cursor: http.Cursor = None) -> HistoryPage:
+@app.get(
+    "/customers/<customer_id>/history",
+    tags=["customers"],
+    summary="Every change: who, when, before/after",
+    responses=http.documented(200, HistoryPage, 404),
+)
+def customer_history(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> HistoryPage:
     page = customers().history(customer_id, limit, cursor)
     return HistoryPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.get("/customers/<customer_id>/levels", tags=["levels"], summary="Level history, newest effective first",
-         responses=http.documented(200, LevelHistory, 404))
-def customer_levels(customer_id: CustomerIdPath, limit: http.Limit = 50,
-                    cursor: http.Cursor = None) -> LevelHistory:
+@app.get(
+    "/customers/<customer_id>/levels",
+    tags=["levels"],
+    summary="Level history, newest effective first",
+    responses=http.documented(200, LevelHistory, 404),
+)
+def customer_levels(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> LevelHistory:
     page = customers().levels(customer_id, limit, cursor)
     return LevelHistory(items=page.items, next_cursor=page.cursor)
 
 
-@app.post("/customers/<customer_id>/levels", tags=["levels"], summary="Change the level from a date, with a reason",
-          responses=http.documented(201, Customer, 404, 409, 412, etag=True))
-def change_level(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()],
-                 if_match: http.IfMatch = None) -> Response[Customer]:
+@app.post(
+    "/customers/<customer_id>/levels",
+    tags=["levels"],
+    summary="Change the level from a date, with a reason",
+    responses=http.documented(201, Customer, 404, 409, 412, etag=True),
+)
+def change_level(
+    customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()], if_match: http.IfMatch = None
+) -> Response[Customer]:
     updated = customers().change_level(customer_id, body, http.optional_version(if_match))
     return http.reply(updated, 201, updated.version)
 
 
-@app.get("/customers/<customer_id>/level", tags=["levels"], summary="The level in force on a date",
-         responses=http.documented(200, LevelOnDate, 404))
-def level_on(customer_id: CustomerIdPath,
-             on: Annotated[clock.IsoDate | None, Query(description="Default: today")] = None) -> LevelOnDate:
+@app.get(
+    "/customers/<customer_id>/level",
+    tags=["levels"],
+    summary="The level in force on a date",
+    responses=http.documented(200, LevelOnDate, 404),
+)
+def level_on(
+    customer_id: CustomerIdPath, on: Annotated[clock.IsoDate | None, Query(description="Default: today")] = None
+) -> LevelOnDate:
     return customers().level_on(customer_id, on or clock.today())
 
 
-@app.get("/customers/<customer_id>/flow", tags=["customers"],
-         summary="What distributors sold to this customer in a month",
-         responses=http.documented(200, CustomerFlow, 404))
-def customer_flow(customer_id: CustomerIdPath,
-                  period: Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]) -> CustomerFlow:
+@app.get(
+    "/customers/<customer_id>/flow",
+    tags=["customers"],
+    summary="What distributors sold to this customer in a month",
+    responses=http.documented(200, CustomerFlow, 404),
+)
+def customer_flow(
+    customer_id: CustomerIdPath, period: Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
+) -> CustomerFlow:
     return customers().flow(customer_id, period)
 
 
-@app.get("/customers/<customer_id>/downstream", tags=["customers"], summary="Customers this one supplies",
-         responses=http.documented(200, CustomerPage, 404))
+@app.get(
+    "/customers/<customer_id>/downstream",
+    tags=["customers"],
+    summary="Customers this one supplies",
+    responses=http.documented(200, CustomerPage, 404),
+)
 def downstream(customer_id: CustomerIdPath, limit: http.Limit = 50, cursor: http.Cursor = None) -> CustomerPage:
     page = customers().downstream(customer_id, limit, cursor)
     return CustomerPage(items=page.items, next_cursor=page.cursor)
 
 
-@app.post("/customers/<customer_id>/activation-requests", tags=["customers"],
-          summary="Ask for a prospect to become active; approved through the approval flow",
-          responses=http.documented(202, Approval, 404, 409, etag=True, location="/approvals/{approval_id}"))
+@app.post(
+    "/customers/<customer_id>/activation-requests",
+    tags=["customers"],
+    summary="Ask for a prospect to become active; approved through the approval flow",
+    responses=http.documented(202, Approval, 404, 409, etag=True, location="/approvals/{approval_id}"),
+)
 def request_activation(customer_id: CustomerIdPath, body: Annotated[ActivationRequest, Body()]) -> Response[Approval]:
     approval = customer_approvals.request_activation(http.principal(app), customer_id, body.comment)
     return http.reply(approval, 202, approval.version, {"Location": f"/approvals/{approval.id}"})
 
 
-@app.post("/customers/<customer_id>/level-requests", tags=["customers"],
-          summary="Ask for a level change; it takes effect when the approval flow approves it",
-          responses=http.documented(202, Approval, 404, 409, etag=True, location="/approvals/{approval_id}"))
+@app.post(
+    "/customers/<customer_id>/level-requests",
+    tags=["customers"],
+    summary="Ask for a level change; it takes effect when the approval flow approves it",
+    responses=http.documented(202, Approval, 404, 409, etag=True, location="/approvals/{approval_id}"),
+)
 def request_level_change(customer_id: CustomerIdPath, body: Annotated[LevelChange, Body()]) -> Response[Approval]:
     approval = customer_approvals.request_level_change(http.principal(app), customer_id, body)
     return http.reply(approval, 202, approval.version, {"Location": f"/approvals/{approval.id}"})
 
 
-@app.post("/handovers", tags=["hand-over"], summary="Move all of a leaving rep's customers to another rep",
-          responses=http.documented(202, Handover, 409, etag=True, location="/handovers/{handover_id}"))
-def start_handover(body: Annotated[HandoverRequest, Body()],
-                   idempotency_key: http.IdempotencyKey = None) -> Response[Handover]:
+@app.post(
+    "/handovers",
+    tags=["hand-over"],
+    summary="Move all of a leaving rep's customers to another rep",
+    responses=http.documented(202, Handover, 409, etag=True, location="/handovers/{handover_id}"),
+)
+def start_handover(
+    body: Annotated[HandoverRequest, Body()], idempotency_key: http.IdempotencyKey = None
+) -> Response[Handover]:
     service = HandoverService(http.principal(app), get_settings().handover_state_machine_arn)
 
     def run() -> Response[Any]:
         job = service.start(body)
         return http.reply(job, 202, job.version, {"Location": f"/handovers/{job.id}"})
 
-    return http.replayable(service.p, "start_handover", idempotency_key, body.model_dump(mode="json"), run,
-                      app.lambda_context)
+    return http.replayable(
+        service.p, "start_handover", idempotency_key, body.model_dump(mode="json"), run, app.lambda_context
+    )
 
 
-@app.get("/handovers/<handover_id>", tags=["hand-over"], summary="How far a hand-over got",
-         responses=http.documented(200, Handover, 404, etag=True))
+@app.get(
+    "/handovers/<handover_id>",
+    tags=["hand-over"],
+    summary="How far a hand-over got",
+    responses=http.documented(200, Handover, 404, etag=True),
+)
 def get_handover(handover_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[Handover]:
     job = HandoverService(http.principal(app), get_settings().handover_state_machine_arn).get(handover_id)
     return http.reply(job, version=job.version)
@@ -222,4 +296,3 @@ def get_handover(handover_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Res
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bind_table(get_settings().table_name)
     return app.resolve(event, context)
-

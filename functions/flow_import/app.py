@@ -21,8 +21,9 @@ METRICS = {"accepted": "RowsImported", "rejected": "RowsRejected", "unissued": "
 
 def _metric(name: str, value: float, distributor_id: str) -> None:
     if name == "match_rate":  # per distributor, so ops can see whose files stop matching
-        with single_metric(name="MatchRate", unit=MetricUnit.Percent, value=value * 100,
-                           namespace=metrics.namespace) as metric:
+        with single_metric(
+            name="MatchRate", unit=MetricUnit.Percent, value=value * 100, namespace=metrics.namespace
+        ) as metric:
             metric.add_dimension(name="distributor", value=distributor_id)
     else:
         metrics.add_metric(name=METRICS[name], unit=MetricUnit.Count, value=value)
@@ -36,9 +37,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     bind_table(settings.table_name)
     buckets = Buckets(uploads=settings.uploads_bucket or "", analytics=settings.analytics_bucket or "")
     if event.get("action") == "reattribute":  # sent by the flow API when a review item is decided
-        changed = reattribute(buckets, event["tenant_id"], event["load_ids"], event["normalized_name"],
-                              event["customer_id"], previous_customer_id=event.get("previous_customer_id"),
-                              distributor_id=event.get("distributor_id"), since=event.get("since"))
+        changed = reattribute(
+            buckets,
+            event["tenant_id"],
+            event["load_ids"],
+            event["normalized_name"],
+            event["customer_id"],
+            previous_customer_id=event.get("previous_customer_id"),
+            distributor_id=event.get("distributor_id"),
+            since=event.get("since"),
+        )
         return {"reattributed_rows": changed}
     results = {}
     for record in event.get("Records", []):

@@ -16,9 +16,15 @@ from crm.notify.secrets import Cipher, cipher
 logger = Logger()
 metrics = Metrics()
 
-METRICS = {"inbox": "NotificationsInbox", "sent": "NotificationsSent", "deferred": "NotificationsDeferred",
-           "duplicate": "NotificationDuplicates", "failed": "NotificationsFailed", "retry": "NotificationsRetried",
-           "dropped": "NotificationsDropped"}
+METRICS = {
+    "inbox": "NotificationsInbox",
+    "sent": "NotificationsSent",
+    "deferred": "NotificationsDeferred",
+    "duplicate": "NotificationDuplicates",
+    "failed": "NotificationsFailed",
+    "retry": "NotificationsRetried",
+    "dropped": "NotificationsDropped",
+}
 
 
 @cache

@@ -45,8 +45,10 @@ def _serve(port: int, moto_port: int, with_demo: bool) -> None:
     cloud = LocalCloud(TEMPLATE, api_port=port, moto_port=moto_port, schedules=True)
     cloud.start(seed=demo.seed if with_demo else None)
     if with_demo:
-        print(f"demo data: last month's files (flow, openings, stock reports, our shipments): {demo.seed_files(cloud)}"
-              ", importing")
+        print(
+            f"demo data: last month's files (flow, openings, stock reports, our shipments): {demo.seed_files(cloud)}"
+            ", importing"
+        )
     api = cloud.api_url
     tables = ", ".join(table.name for table in cloud.stack.tables.values())
     schedules = ", ".join(f"{fn.logical_id} {s.expression}" for fn, s in cloud.stack.schedules if s.enabled) or "none"

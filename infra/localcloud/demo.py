@@ -92,8 +92,7 @@ def _body(row: dict[str, str]) -> dict[str, Any]:
     if row["type"] == "distributor":
         owner, city, province = DISTRIBUTORS[code]
         body.update(
-            profile={"type": "distributor", "tier": "tier1", "is_pharmaceutical": True,
-                     "territory": TERRITORIES[code]},
+            profile={"type": "distributor", "tier": "tier1", "is_pharmaceutical": True, "territory": TERRITORIES[code]},
             trade="direct",
             region={"province": province, "city": city},
             level="A",
@@ -142,8 +141,12 @@ def seed_customers(admin: CustomerService) -> int:
 
 # Demo price lists: per product, a default for each customer type and cheaper prices for A/B levels.
 PRICE_FACTORS = {
-    ("distributor", None): "0.70", ("distributor", "A"): "0.65", ("distributor", "B"): "0.68",
-    ("terminal", None): "0.85", ("terminal", "A"): "0.80", ("terminal", "B"): "0.82",
+    ("distributor", None): "0.70",
+    ("distributor", "A"): "0.65",
+    ("distributor", "B"): "0.68",
+    ("terminal", None): "0.85",
+    ("terminal", "A"): "0.80",
+    ("terminal", "B"): "0.82",
 }
 STOCK_AS_OF = "2026-01-05T08:00:00+08:00"
 
@@ -165,12 +168,25 @@ def seed_products(admin: Principal) -> int:
             created += 1
         if service.prices(row["sku"]).version == 0:
             list_price = Decimal(row.get("list_price") or 20 + 3 * n)
-            items = [{"customer_type": t, "level": level, "unit_price": str((list_price * Decimal(f)).quantize(
-                Decimal("0.01")))} for (t, level), f in PRICE_FACTORS.items()]
+            items = [
+                {
+                    "customer_type": t,
+                    "level": level,
+                    "unit_price": str((list_price * Decimal(f)).quantize(Decimal("0.01"))),
+                }
+                for (t, level), f in PRICE_FACTORS.items()
+            ]
             service.replace_prices(row["sku"], 0, PriceListBody.model_validate({"items": items}))
-    erp.report_stock(StockUpdate.model_validate({"items": [
-        {"sku": row["sku"], "available": 500 + 120 * n, "as_of": STOCK_AS_OF}
-        for n, row in enumerate(product_rows())]}))  # a repeat is stale, so it changes nothing
+    erp.report_stock(
+        StockUpdate.model_validate(
+            {
+                "items": [
+                    {"sku": row["sku"], "available": 500 + 120 * n, "as_of": STOCK_AS_OF}
+                    for n, row in enumerate(product_rows())
+                ]
+            }
+        )
+    )  # a repeat is stale, so it changes nothing
     return created
 
 
@@ -189,8 +205,11 @@ def seed(cloud: LocalCloud) -> None:
 
 
 # Buyers nobody registered: each demo distributor's file names two, so the review queue has work in it.
-NEW_BUYERS = {"D001": ["苏州新开仁心药店", "苏州市吴中区康乐诊所"], "D002": ["六安市金安区百姓大药房"],
-              "D003": ["南京新街口健康药房", "南京市鼓楼区惠民诊所"]}
+NEW_BUYERS = {
+    "D001": ["苏州新开仁心药店", "苏州市吴中区康乐诊所"],
+    "D002": ["六安市金安区百姓大药房"],
+    "D003": ["南京新街口健康药房", "南京市鼓楼区惠民诊所"],
+}
 FULL_WIDTH = str.maketrans("0123456789()", "０１２３４５６７８９（）")
 NO_STOCK_REPORT = "D003"  # the one distributor whose stock report is missing: the month flags it
 
@@ -234,11 +253,14 @@ def demo_files(code: str, period: str) -> dict[FileKind, bytes]:
     files[FileKind.OPENING] = ["商品编码,期初数量,单位", *(f"{sku},{q},{unit[sku]}" for sku, q in opening.items())]
     if code != NO_STOCK_REPORT:
         out = sold(code, period)
-        closing = {sku: opening[sku] + shipped - out.get(sku, 0)
-                   for sku, shipped in our_shipments(code, period).items()}
+        closing = {
+            sku: opening[sku] + shipped - out.get(sku, 0) for sku, shipped in our_shipments(code, period).items()
+        }
         closing["P1003"] -= 12
-        files[FileKind.INVENTORY] = ["商品编码,结存数量,单位",
-                                     *(f"{sku},{q},{unit[sku]}" for sku, q in closing.items())]
+        files[FileKind.INVENTORY] = [
+            "商品编码,结存数量,单位",
+            *(f"{sku},{q},{unit[sku]}" for sku, q in closing.items()),
+        ]
     return {kind: ("\n".join(text) + "\n").encode("utf-8-sig") for kind, text in files.items()}
 
 

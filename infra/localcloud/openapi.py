@@ -96,8 +96,11 @@ def build_document() -> dict[str, Any]:
     schemas = {renames.get(k, k): {**v, "title": renames.get(k, k)} for k, v in schemas.items()}
     paths, schemas = _renamed_refs(paths, renames), _renamed_refs(schemas, renames)
     _required_discriminators(schemas, schemas)
-    ids = {f"#/paths/{_pointer(path)}/{method}": op["operationId"] for path, ops in paths.items()
-           for method, op in ops.items()}
+    ids = {
+        f"#/paths/{_pointer(path)}/{method}": op["operationId"]
+        for path, ops in paths.items()
+        for method, op in ops.items()
+    }
     for ops in paths.values():
         for op in ops.values():
             _complete(op, ids)
@@ -122,8 +125,10 @@ def _refuse_duplicate_ids(routes: list[Any]) -> None:
     for route in routes:
         where = f"{route.method} {route.openapi_path}"
         if route.operation_id in seen:
-            raise SystemExit(f"operation id {route.operation_id} of {where} is also {seen[route.operation_id]}'s: "
-                             "name one of them (operation_id=...) in its route decorator")
+            raise SystemExit(
+                f"operation id {route.operation_id} of {where} is also {seen[route.operation_id]}'s: "
+                "name one of them (operation_id=...) in its route decorator"
+            )
         seen[route.operation_id] = where
 
 
@@ -144,15 +149,17 @@ def _schema_names(schemas: dict[str, Any]) -> dict[str, str]:
         renames[key] = name
     for key in schemas:
         if key.endswith("-Input") and key.removesuffix("-Input") + "-Output" not in schemas:
-            twin = next((other for other in schemas if other != key and _bare(schemas[other]) == _bare(schemas[key])),
-                        None)
+            twin = next(
+                (other for other in schemas if other != key and _bare(schemas[other]) == _bare(schemas[key])), None
+            )
             if twin:
                 renames[key] = renames[twin]
     keys_by_name: dict[str, list[str]] = {}
     for key, name in renames.items():
         keys_by_name.setdefault(name, []).append(key)
-    clashes = sorted(name for name, keys in keys_by_name.items()
-                     if any(_bare(schemas[k]) != _bare(schemas[keys[0]]) for k in keys))
+    clashes = sorted(
+        name for name, keys in keys_by_name.items() if any(_bare(schemas[k]) != _bare(schemas[keys[0]]) for k in keys)
+    )
     if clashes:
         raise SystemExit(f"different schemas would share the names {clashes}: rename the models")
     return {k: v for k, v in renames.items() if k != v}

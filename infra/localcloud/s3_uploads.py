@@ -50,8 +50,11 @@ def install() -> None:
     def sigv4_only(self: Any, request: Any, full_url: str, headers: Any) -> Any:
         query = getattr(request, "args", {})
         if "AWSAccessKeyId" in query and "Signature" in query:
-            return _error(400, "InvalidRequest", "The authorization mechanism you have provided is not supported. "
-                                                 "Please use AWS4-HMAC-SHA256.")
+            return _error(
+                400,
+                "InvalidRequest",
+                "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+            )
         return key_response(self, request, full_url, headers)
 
     checked_post._policy_checked = True  # type: ignore[attr-defined]
@@ -69,8 +72,11 @@ def _refusal(form: dict[str, str], bucket: str, size: int) -> tuple[int, dict[st
     if form.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
         return _error(400, "InvalidRequest", "Please use AWS4-HMAC-SHA256.")
     if not hmac.compare_digest(_signature(form), form.get("x-amz-signature", "")):
-        return _error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the "
-                                                    "signature you provided.")
+        return _error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
     policy = json.loads(base64.b64decode(form["policy"]))
     if datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00")) < datetime.now(UTC):
         return _error(403, "AccessDenied", "Invalid according to Policy: Policy expired.")
@@ -84,7 +90,7 @@ def _refusal(form: dict[str, str], bucket: str, size: int) -> tuple[int, dict[st
 
 def _condition_refusal(condition: Any, values: dict[str, str], size: int) -> tuple[int, dict[str, str], bytes] | None:
     if isinstance(condition, dict):
-        (name, expected), = condition.items()
+        ((name, expected),) = condition.items()
         ok = values.get(name.lower()) == expected
     elif condition[0] == "content-length-range":
         low, high = int(condition[1]), int(condition[2])
@@ -112,8 +118,9 @@ def _signature(form: dict[str, str]) -> str:
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
-    body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{escape(message)}</Message>" \
-           "</Error>"
+    body = (
+        f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+    )
     return status, dict(_XML), body.encode()
 
 

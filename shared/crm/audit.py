@@ -26,9 +26,27 @@ def diff(
     return changes
 
 
-def stage(tx: Transaction, pk: str, tenant_id: str, action: str, actor_id: str,
-          changes: dict[str, dict[str, Any]] | None = None, reason: str | None = None, at: str | None = None) -> None:
+def stage(
+    tx: Transaction,
+    pk: str,
+    tenant_id: str,
+    action: str,
+    actor_id: str,
+    changes: dict[str, dict[str, Any]] | None = None,
+    reason: str | None = None,
+    at: str | None = None,
+) -> None:
     """Adds the audit entry of a change to the transaction that makes the change (both or neither), beside the
     changed record (its pk); `at` is the change's own time when it has one, else now."""
-    tx.put(AuditItem(pk, f"AUDIT#{new_id()}", tenant_id=tenant_id, action=action, actor_id=actor_id,
-                     at=at or now_iso(), reason=reason, changes=changes or {}))
+    tx.put(
+        AuditItem(
+            pk,
+            f"AUDIT#{new_id()}",
+            tenant_id=tenant_id,
+            action=action,
+            actor_id=actor_id,
+            at=at or now_iso(),
+            reason=reason,
+            changes=changes or {},
+        )
+    )

@@ -12,8 +12,7 @@ from botocore.config import Config
 # Every S3 client signs with SigV4 on the regional endpoint. Without this the SDK presigns in the old SigV2 form
 # on the global endpoint (us-east-1), which buckets in newer regions refuse. "auto" addressing is virtual-hosted
 # on AWS and path-style for an endpoint that is an IP address (the local runtime's).
-S3_CONFIG = Config(signature_version="s3v4",
-                   s3={"addressing_style": "auto", "us_east_1_regional_endpoint": "regional"})
+S3_CONFIG = Config(signature_version="s3v4", s3={"addressing_style": "auto", "us_east_1_regional_endpoint": "regional"})
 
 
 @lru_cache(maxsize=16)

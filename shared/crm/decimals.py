@@ -62,11 +62,16 @@ class DecimalText:
         return pattern(self.places, self.whole_digits, positive=self.positive, power_of_ten_max=self.power_of_ten_max)
 
     def rule(self) -> str:
-        most = (f"at most {10 ** self.power_of_ten_max}" if self.power_of_ten_max is not None
-                else f"at most {self.whole_digits} digits before the point")
+        most = (
+            f"at most {10**self.power_of_ten_max}"
+            if self.power_of_ten_max is not None
+            else f"at most {self.whole_digits} digits before the point"
+        )
         more = ", more than 0" if self.positive else ""
-        return (f'a decimal string like "{self.example}": no sign or exponent, '
-                f"at most {self.places} decimal places{more}, {most}")
+        return (
+            f'a decimal string like "{self.example}": no sign or exponent, '
+            f"at most {self.places} decimal places{more}, {most}"
+        )
 
     def check(self, value: Any) -> Any:
         if isinstance(value, Decimal):
@@ -80,8 +85,9 @@ class DecimalText:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_before_validator_function(self.check, handler(source))
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
-                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         if handler.mode != "validation":
             return handler(schema)
         doc: dict[str, Any] = {"type": "string", "pattern": self.regex, "examples": [self.example]}

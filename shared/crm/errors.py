@@ -60,6 +60,5 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
-
 class RetryableError(Exception):
     """A transient failure (throttling, a lost race worth retrying); Step Functions retries on this name."""

@@ -28,8 +28,12 @@ def publish(source: str, detail_type: str, detail: dict[str, Any]) -> None:
     if not bus:
         logger.debug("no EVENT_BUS_NAME: event not published", extra={"detail_type": detail_type})
         return
-    entry = {"Source": source, "DetailType": detail_type, "EventBusName": bus,
-             "Detail": json.dumps(detail, ensure_ascii=False, default=str)}
+    entry = {
+        "Source": source,
+        "DetailType": detail_type,
+        "EventBusName": bus,
+        "Detail": json.dumps(detail, ensure_ascii=False, default=str),
+    }
     result = client("events").put_events(Entries=[entry])
     if result.get("FailedEntryCount"):
         raise RetryableError(f"EventBridge refused {detail_type}: {result.get('Entries')}")

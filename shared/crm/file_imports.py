@@ -69,8 +69,11 @@ class ImportKey:
 
     def report_urls(self, bucket: str) -> dict[str, Any]:
         """Download links of the error report, as CSV and XLSX."""
-        return {"csv": presigned(bucket, self.report_key("csv")),
-                "xlsx": presigned(bucket, self.report_key("xlsx")), "expires_in": URL_SECONDS}
+        return {
+            "csv": presigned(bucket, self.report_key("csv")),
+            "xlsx": presigned(bucket, self.report_key("xlsx")),
+            "expires_in": URL_SECONDS,
+        }
 
 
 class Records[M: Model]:
@@ -108,8 +111,9 @@ def finish(item: Any, status: str, **fields: Any) -> None:
     item.save()
 
 
-def run(uploads_bucket: str, key: ImportKey, records: Records[Any], process: Callable[[Any, bytes], str],
-        log: Any) -> str:
+def run(
+    uploads_bucket: str, key: ImportKey, records: Records[Any], process: Callable[[Any, bytes], str], log: Any
+) -> str:
     """Imports one uploaded object with `process(record, bytes)`; returns the import's final status
     ('ignored' for a repeated event)."""
     record = records.start(key)
@@ -120,8 +124,14 @@ def run(uploads_bucket: str, key: ImportKey, records: Records[Any], process: Cal
         return process(record, data)
     except Exception:  # a bug or an outage must not leave the import 'processing' for ever
         log.exception(f"{key.AREA} import failed")
-        finish(record, "rejected", rejection={"code": "internal", "message": "The import failed on our side; it "
-                                              "has been logged. Upload the file again later."})
+        finish(
+            record,
+            "rejected",
+            rejection={
+                "code": "internal",
+                "message": "The import failed on our side; it has been logged. Upload the file again later.",
+            },
+        )
         return "rejected"
 
 

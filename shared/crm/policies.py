@@ -28,8 +28,14 @@ def replace[P: BaseModel](tenant_id: str, pk: str, policy: P, by: str, if_match:
         item.version = version  # the write is conditional on the version read
     tx = Transaction()
     tx.put(item)
-    audit.stage(tx, pk, tenant_id, f"{label.replace(' ', '_')}.set", by,
-                {"policy": {"before": before.model_dump(mode="json"), "after": policy.model_dump(mode="json")}},
-                at=item.updated_at)
+    audit.stage(
+        tx,
+        pk,
+        tenant_id,
+        f"{label.replace(' ', '_')}.set",
+        by,
+        {"policy": {"before": before.model_dump(mode="json"), "after": policy.model_dump(mode="json")}},
+        at=item.updated_at,
+    )
     tx.commit()
     return version + 1

@@ -32,7 +32,7 @@ def name_parts(norm: str) -> list[str]:
     """The tails of a normalised name after each place in it (at most MAX_NAME_PARTS, each at least two
     characters): 杭州市西湖区同仁药店 → 西湖区同仁药店, 同仁药店. A 区 inside a word (社区) makes a tail too; an
     extra tail only makes the name easier to find."""
-    tails = [norm[m.end():] for m in _PLACE_ENDS.finditer(norm)]
+    tails = [norm[m.end() :] for m in _PLACE_ENDS.finditer(norm)]
     return [t for t in tails if len(t) >= 2][:MAX_NAME_PARTS]
 
 
@@ -86,12 +86,14 @@ class FreeText:
         return value
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        text = core_schema.str_schema(strip_whitespace=self.strip, min_length=self.min_length or None,
-                                      max_length=self.max_length)
+        text = core_schema.str_schema(
+            strip_whitespace=self.strip, min_length=self.min_length or None, max_length=self.max_length
+        )
         return core_schema.with_info_after_validator_function(self.check, text)
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema,
-                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         doc = handler(schema)
         doc["pattern"] = self.pattern
         return doc

@@ -23,11 +23,15 @@ class UploadForm(BaseModel):
     """How to upload the file: an HTML-form style POST to `url` (multipart/form-data), every entry of `fields` as
     a form field, then the file's bytes as the last field, named `file`."""
 
-    url: str = Field(description="POST a multipart/form-data form here: the `fields`, then the file as `file` "
-                     "(last). S3 answers 204; 400 EntityTooLarge over max_bytes, 403 for a changed field or once "
-                     "expired")
-    fields: dict[str, str] = Field(description="Form fields covered by the signed policy (key, Content-Type, policy, "
-                                   "x-amz-* signature fields): send each one unchanged")
+    url: str = Field(
+        description="POST a multipart/form-data form here: the `fields`, then the file as `file` "
+        "(last). S3 answers 204; 400 EntityTooLarge over max_bytes, 403 for a changed field or once "
+        "expired"
+    )
+    fields: dict[str, str] = Field(
+        description="Form fields covered by the signed policy (key, Content-Type, policy, "
+        "x-amz-* signature fields): send each one unchanged"
+    )
     content_type: str = Field(description="The Content-Type the policy requires (it is in `fields` already)")
     max_bytes: int = Field(description="The largest file the policy lets S3 accept")
     expires_in: int = Field(description="Seconds the form stays valid")
@@ -43,15 +47,25 @@ def upload_form(bucket: str, key: str, content_type: str, max_bytes: int = MAX_F
     from crm import aws
 
     post = aws.s3().generate_presigned_post(
-        Bucket=bucket, Key=key, Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]], ExpiresIn=URL_SECONDS)
-    return {"url": post["url"], "fields": post["fields"], "content_type": content_type, "max_bytes": max_bytes,
-            "expires_in": URL_SECONDS}
+        Bucket=bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=URL_SECONDS,
+    )
+    return {
+        "url": post["url"],
+        "fields": post["fields"],
+        "content_type": content_type,
+        "max_bytes": max_bytes,
+        "expires_in": URL_SECONDS,
+    }
 
 
 def download_url(bucket: str, key: str) -> str:
     """A presigned GET (SigV4), valid for URL_SECONDS."""
     from crm import aws
 
-    return str(aws.s3().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                               ExpiresIn=URL_SECONDS))
+    return str(
+        aws.s3().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=URL_SECONDS)
+    )

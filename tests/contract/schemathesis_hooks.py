@@ -17,5 +17,7 @@ def headers_are_documented(ctx: Any, response: Any, case: Any) -> None:
     sent = {name.lower() for name in response.headers}
     undeclared = [name for name in WATCHED if name in sent and name not in declared]
     if undeclared:
-        raise AssertionError(f"{case.operation.label} answered {status} with {', '.join(undeclared)}, "
-                             "which the document does not declare for that status")
+        raise AssertionError(
+            f"{case.operation.label} answered {status} with {', '.join(undeclared)}, "
+            "which the document does not declare for that status"
+        )

@@ -59,6 +59,11 @@ def test_bodies_document_413_and_415_and_creates_link_to_their_read() -> None:
 
 def test_records_carry_their_etag_where_the_server_sends_one() -> None:
     with_etag = {name for name, op in OPERATIONS if "ETag" in op["responses"].get("200", {}).get("headers", {})}
-    assert {"GET /customers/{customer_id}", "PATCH /customers/{customer_id}", "GET /orders/{order_id}",
-            "POST /orders/{order_id}/submit", "GET /products/{sku}/prices",
-            "GET /approval-policies/{kind}"} <= with_etag
+    assert {
+        "GET /customers/{customer_id}",
+        "PATCH /customers/{customer_id}",
+        "GET /orders/{order_id}",
+        "POST /orders/{order_id}/submit",
+        "GET /products/{sku}/prices",
+        "GET /approval-policies/{kind}",
+    } <= with_etag

@@ -45,8 +45,21 @@ def python_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     where = tmp_path_factory.mktemp("python-client")
     (where / "config.yaml").write_text(CONFIG)
     generator = Path(sys.executable).with_name("openapi-python-client")
-    done = _run([str(generator), "generate", "--path", str(DOCUMENT), "--meta", "none", "--output-path",
-                 str(where / PACKAGE), "--config", str(where / "config.yaml")], where)
+    done = _run(
+        [
+            str(generator),
+            "generate",
+            "--path",
+            str(DOCUMENT),
+            "--meta",
+            "none",
+            "--output-path",
+            str(where / PACKAGE),
+            "--config",
+            str(where / "config.yaml"),
+        ],
+        where,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     sys.path.insert(0, str(where))
     yield where, done.stdout + done.stderr
@@ -77,16 +90,18 @@ type Patch = paths["/customers/{customer_id}"]["patch"]["parameters"]["header"];
 const ifMatch: Patch["if-match"] = '"1"';  // required: no `?` on it
 export const used = [etag, location, status, price, ifMatch];
 """)
-    done = _run([str(compiler), "--noEmit", "--strict", "--target", "es2020", "--moduleResolution", "node",
-                 "use.ts"], tmp_path)
+    done = _run(
+        [str(compiler), "--noEmit", "--strict", "--target", "es2020", "--moduleResolution", "node", "use.ts"], tmp_path
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 # ------------------------------------------------------------------ the generated client against the runtime
 
 USERNAMES = {u["id"]: u["username"] for u in ORG["users"]}
-APPROVERS = [u["username"] for u in ORG["users"] if {"dept_head", "branch_head", "finance", "hq_admin"} &
-             set(u["roles"])]
+APPROVERS = [
+    u["username"] for u in ORG["users"] if {"dept_head", "branch_head", "finance", "hq_admin"} & set(u["roles"])
+]
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -107,8 +122,9 @@ def api(python_client: tuple[Path, str], cloud: Any) -> Callable[[str], Any]:
 
     def as_user(username: str) -> Any:
         bearer = world.as_user(username).session.headers["Authorization"].removeprefix("Bearer ")
-        return client_module.AuthenticatedClient(base_url=cloud.api_url, token=bearer, timeout=httpx.Timeout(60.0),
-                                                 raise_on_unexpected_status=True)
+        return client_module.AuthenticatedClient(
+            base_url=cloud.api_url, token=bearer, timeout=httpx.Timeout(60.0), raise_on_unexpected_status=True
+        )
 
     return as_user
 
@@ -135,8 +151,11 @@ def test_the_generated_client_takes_a_customer_and_an_order_through_their_lives(
     assert priced.status_code == 200 and priced.parsed.items[0].unit_price == "12.35", priced.content
 
     # a customer: created (201, ETag, Location), read with its ETag, changed with If-Match, a stale one refused
-    body = {"name": f"合同药店{uuid.uuid4().hex[:6]}", "profile": {"type": "terminal", "kind": "pharmacy"},
-            "level": "B"}
+    body = {
+        "name": f"合同药店{uuid.uuid4().hex[:6]}",
+        "profile": {"type": "terminal", "kind": "pharmacy"},
+        "level": "B",
+    }
     created = _op("customers.create_customer").sync_detailed(client=rep, body=_model("CustomerCreate").from_dict(body))
     assert created.status_code == 201, created.content
     customer = created.parsed
@@ -144,8 +163,9 @@ def test_the_generated_client_takes_a_customer_and_an_order_through_their_lives(
     read = _op("customers.get_customer").sync_detailed(customer.id, client=rep)
     assert read.status_code == 200 and read.parsed.name == body["name"] and read.headers["ETag"] == '"1"'
     patch = _model("CustomerPatch").from_dict({"status": "opportunity"})
-    changed = _op("customers.update_customer").sync_detailed(customer.id, client=rep, body=patch,
-                                                             if_match=read.headers["ETag"])
+    changed = _op("customers.update_customer").sync_detailed(
+        customer.id, client=rep, body=patch, if_match=read.headers["ETag"]
+    )
     assert changed.status_code == 200 and changed.parsed.status.value == "opportunity"
     assert changed.headers["ETag"] == '"2"'
     stale = _op("customers.update_customer").sync_detailed(customer.id, client=rep, body=patch, if_match='"1"')
@@ -158,12 +178,15 @@ def test_the_generated_client_takes_a_customer_and_an_order_through_their_lives(
     order = placed.parsed
     assert order.total == "37.05" and placed.headers["Location"] == f"/orders/{order.id}"
     etag = _op("orders.get_order").sync_detailed(order.id, client=rep).headers["ETag"]
-    submitted = _op("orders.submit_order").sync_detailed(order.id, client=rep, body=_model("ActionBody").from_dict({}),
-                                                         if_match=etag)
+    submitted = _op("orders.submit_order").sync_detailed(
+        order.id, client=rep, body=_model("ActionBody").from_dict({}), if_match=etag
+    )
     assert submitted.status_code == 200 and submitted.parsed.state.value == "submitted", submitted.content
     _approve_every_step(api, order.id)
-    approved = eventually(lambda: (o := _op("orders.get_order").sync(order.id, client=rep)).state.value == "approved"
-                          and o, "the order to be approved")
+    approved = eventually(
+        lambda: (o := _op("orders.get_order").sync(order.id, client=rep)).state.value == "approved" and o,
+        "the order to be approved",
+    )
     assert approved.total == "37.05"
 
 
@@ -188,7 +211,8 @@ def _approve_every_step(api: Callable[[str], Any], subject_id: str) -> None:
     while (approval := get_approval.sync(approval_id, client=admin)).status.value == "pending":
         approver = approvers[USERNAMES[approval.steps[approval.current].approvers[0]]]
         eventually(partial(_waits_for, approver, subject_id), "the step in its approver's inbox")
-        decided = decide.sync_detailed(approval_id, client=approver,
-                                       body=_model("Decision").from_dict({"decision": "approve", "comment": "ok"}))
+        decided = decide.sync_detailed(
+            approval_id, client=approver, body=_model("Decision").from_dict({"decision": "approve", "comment": "ok"})
+        )
         assert decided.status_code == 200, decided.content
         assert decided.headers["ETag"] == f'"{decided.parsed.version}"'

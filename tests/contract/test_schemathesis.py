@@ -49,55 +49,120 @@ class Refusal:
     sent: str = ".*"  # regex over the request's headers, as JSON
 
     def covers(self, failure: dict[str, Any]) -> bool:
-        return (failure["status"] in self.statuses and re.fullmatch(self.checks, failure["check"]) is not None
-                and re.search(self.operations, failure["operation"]) is not None
-                and re.search(self.problem, failure["problem"]) is not None
-                and re.search(self.sent, failure["headers"]) is not None)
+        return (
+            failure["status"] in self.statuses
+            and re.fullmatch(self.checks, failure["check"]) is not None
+            and re.search(self.operations, failure["operation"]) is not None
+            and re.search(self.problem, failure["problem"]) is not None
+            and re.search(self.sent, failure["headers"]) is not None
+        )
 
 
 _VALID, _INVALID = "positive_data_acceptance", "negative_data_rejection"
 ACCEPTED = [
-    Refusal("A cursor is an opaque token the server issued for one list; any other string is refused.",
-            _VALID, (400,), r"The cursor is not one this API gave out"),
-    Refusal("If-Match must name the record's current version, which changes with the record: a well-formed but "
-            "stale ETag is 412.", _VALID, (412,), r"at version \d+, not \d+|read (it|them) again"),
-    Refusal("An If-Match that names no version of the record fails the precondition: 412 whatever its shape "
-            "(RFC 9110 13.1.1), not the 400/422 schemathesis expects for a malformed header.",
-            f"{_VALID}|{_INVALID}", (412,), r"If-Match does not name a version of this record"),
-    Refusal("Where If-Match is optional, an empty one is no If-Match: the change is made unconditionally.",
-            _INVALID, (200, 201), r".", sent=r'"if-match": \[""\]'),
-    Refusal("A missing If-Match is 428 Precondition Required (RFC 6585), not the 400/422 schemathesis expects.",
-            "missing_required_header", (428,), r"Send If-Match"),
-    Refusal("Dates relative to today (the tenant's date): visits are planned from today on, offline actions are at "
-            "most 7 days old, a follow-up is due on or after today, a delegation cannot end in the past.",
-            _VALID, (422,), r"from today|older than|offline window|in the past|before 20\d\d-\d\d-\d\d|over already"),
-    Refusal("Rules between fields: a rejection needs a comment; exactly one of customer_id / new_terminal; from <= to "
-            "and at most 12 months apart; "
-            "ends_on >= starts_on and at most 92 days; escalation after the reminder, expiry after escalation; quiet "
-            "hours start != end; a hand-over to someone else; a shipments file names no distributor; an adjustment "
-            "is not 0; one line per sku (and batch); one price per type and level; a price off the list needs a "
-            "reason; a territory names a province or a city.",
-            _VALID, (422,), r"needs a comment|exactly one of|after `?to|must not be earlier|must be later than"
-            r"|must not be before|lasts at most|start and end must differ|same as from|names the distributors in its"
-            r" rows|must not be 0|appears twice|two prices for|give a reason|at least one province or city"
-            r"|Name the distributor|at most 12 months"),
-    Refusal("References to data that must exist and fit: a sku in the product master, a list price for the "
-            "customer's type and level, a user or org unit or upstream customer of the tenant, a distributor.",
-            _VALID, (422,), r"unknown|Unknown (upstream customer|org unit|user)|No such user in your scope"
-            r"|Not in the product master|no list price|not a distributor|Name a distributor"),
-    Refusal("Who an order is for depends on the role: an office user names the customer, a distributor user "
-            "orders for itself.", _VALID, (422,), r"Say which customer the order is for", r"^POST /orders$"),
-    Refusal("An Idempotency-Key already used with another body is refused (422), as the README says; schemathesis "
-            "reuses key values across cases.", _VALID, (422,), r"Idempotency-Key was already used"),
-    Refusal("An approval needs an approver above the submitter's org unit; HQ has none.",
-            _VALID, (422,), r"Nobody can approve this"),
-    Refusal("Quantities are whole numbers sent as JSON integers; JSON Schema also counts 3.0 as an integer.",
-            _VALID, (422,), r"valid integer"),
-    Refusal("The body limit (256 KiB) is in bytes, which a schema cannot bound; it is checked before the schema.",
-            f"{_VALID}|{_INVALID}", (413,), r"the limit is"),
-    Refusal("The offline batch takes every action and answers per action: a malformed one is `refused` with its "
-            "errors in a 200 reply, so the phone's other actions still apply.",
-            _INVALID, (200,), r"refused", r"^POST /visits/sync$"),
+    Refusal(
+        "A cursor is an opaque token the server issued for one list; any other string is refused.",
+        _VALID,
+        (400,),
+        r"The cursor is not one this API gave out",
+    ),
+    Refusal(
+        "If-Match must name the record's current version, which changes with the record: a well-formed but "
+        "stale ETag is 412.",
+        _VALID,
+        (412,),
+        r"at version \d+, not \d+|read (it|them) again",
+    ),
+    Refusal(
+        "An If-Match that names no version of the record fails the precondition: 412 whatever its shape "
+        "(RFC 9110 13.1.1), not the 400/422 schemathesis expects for a malformed header.",
+        f"{_VALID}|{_INVALID}",
+        (412,),
+        r"If-Match does not name a version of this record",
+    ),
+    Refusal(
+        "Where If-Match is optional, an empty one is no If-Match: the change is made unconditionally.",
+        _INVALID,
+        (200, 201),
+        r".",
+        sent=r'"if-match": \[""\]',
+    ),
+    Refusal(
+        "A missing If-Match is 428 Precondition Required (RFC 6585), not the 400/422 schemathesis expects.",
+        "missing_required_header",
+        (428,),
+        r"Send If-Match",
+    ),
+    Refusal(
+        "Dates relative to today (the tenant's date): visits are planned from today on, offline actions are at "
+        "most 7 days old, a follow-up is due on or after today, a delegation cannot end in the past.",
+        _VALID,
+        (422,),
+        r"from today|older than|offline window|in the past|before 20\d\d-\d\d-\d\d|over already",
+    ),
+    Refusal(
+        "Rules between fields: a rejection needs a comment; exactly one of customer_id / new_terminal; from <= to "
+        "and at most 12 months apart; "
+        "ends_on >= starts_on and at most 92 days; escalation after the reminder, expiry after escalation; quiet "
+        "hours start != end; a hand-over to someone else; a shipments file names no distributor; an adjustment "
+        "is not 0; one line per sku (and batch); one price per type and level; a price off the list needs a "
+        "reason; a territory names a province or a city.",
+        _VALID,
+        (422,),
+        r"needs a comment|exactly one of|after `?to|must not be earlier|must be later than"
+        r"|must not be before|lasts at most|start and end must differ|same as from|names the distributors in its"
+        r" rows|must not be 0|appears twice|two prices for|give a reason|at least one province or city"
+        r"|Name the distributor|at most 12 months",
+    ),
+    Refusal(
+        "References to data that must exist and fit: a sku in the product master, a list price for the "
+        "customer's type and level, a user or org unit or upstream customer of the tenant, a distributor.",
+        _VALID,
+        (422,),
+        r"unknown|Unknown (upstream customer|org unit|user)|No such user in your scope"
+        r"|Not in the product master|no list price|not a distributor|Name a distributor",
+    ),
+    Refusal(
+        "Who an order is for depends on the role: an office user names the customer, a distributor user "
+        "orders for itself.",
+        _VALID,
+        (422,),
+        r"Say which customer the order is for",
+        r"^POST /orders$",
+    ),
+    Refusal(
+        "An Idempotency-Key already used with another body is refused (422), as the README says; schemathesis "
+        "reuses key values across cases.",
+        _VALID,
+        (422,),
+        r"Idempotency-Key was already used",
+    ),
+    Refusal(
+        "An approval needs an approver above the submitter's org unit; HQ has none.",
+        _VALID,
+        (422,),
+        r"Nobody can approve this",
+    ),
+    Refusal(
+        "Quantities are whole numbers sent as JSON integers; JSON Schema also counts 3.0 as an integer.",
+        _VALID,
+        (422,),
+        r"valid integer",
+    ),
+    Refusal(
+        "The body limit (256 KiB) is in bytes, which a schema cannot bound; it is checked before the schema.",
+        f"{_VALID}|{_INVALID}",
+        (413,),
+        r"the limit is",
+    ),
+    Refusal(
+        "The offline batch takes every action and answers per action: a malformed one is `refused` with its "
+        "errors in a 200 reply, so the phone's other actions still apply.",
+        _INVALID,
+        (200,),
+        r"refused",
+        r"^POST /visits/sync$",
+    ),
 ]
 
 
@@ -107,14 +172,40 @@ def token(world: World, username: str) -> str:
 
 def run_schemathesis(base_url: str, bearer: str, phases: str, examples: int, report: Path) -> str:
     command = [
-        str(Path(sys.executable).with_name("st")), "run", str(DOCUMENT), "--url", base_url,
-        "--header", f"Authorization: Bearer {bearer}", "--checks", "all", "--phases", phases,
-        "--max-examples", str(examples), "--seed", str(SEED), "--workers", "2", "--no-shrink",
-        "--continue-on-failure", "--generation-database", "none", "--request-timeout", "60", "--no-color",
-        "--report", "ndjson", "--report-ndjson-path", str(report),
+        str(Path(sys.executable).with_name("st")),
+        "run",
+        str(DOCUMENT),
+        "--url",
+        base_url,
+        "--header",
+        f"Authorization: Bearer {bearer}",
+        "--checks",
+        "all",
+        "--phases",
+        phases,
+        "--max-examples",
+        str(examples),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "2",
+        "--no-shrink",
+        "--continue-on-failure",
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "60",
+        "--no-color",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(report),
     ]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.contract.schemathesis_hooks",
-           "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.contract.schemathesis_hooks",
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     done = subprocess.run(command, cwd=report.parent, env=env, capture_output=True, text=True, timeout=600)
     return done.stdout + done.stderr
 
@@ -126,8 +217,16 @@ def failures(report: Path, role: str) -> list[dict[str, Any]]:
         event = json.loads(line)
         finished = event.get("ScenarioFinished")
         if finished and finished["status"] == "error":
-            found.append({"role": role, "check": "error", "status": 0, "operation": finished["recorder"]["label"],
-                          "problem": json.dumps(finished)[:500], "headers": ""})
+            found.append(
+                {
+                    "role": role,
+                    "check": "error",
+                    "status": 0,
+                    "operation": finished["recorder"]["label"],
+                    "problem": json.dumps(finished)[:500],
+                    "headers": "",
+                }
+            )
         if not finished or finished["status"] != "failure":
             continue
         recorder = finished["recorder"]
@@ -139,11 +238,24 @@ def failures(report: Path, role: str) -> list[dict[str, Any]]:
                     continue
                 info = check.get("failure_info", {}).get("failure", {})
                 request = interaction.get("request") or {}
-                found.append({"role": role, "check": check["name"], "status": response.get("status_code", 0),
-                              "operation": info.get("operation") or recorder["label"], "problem": _text(response),
-                              "message": info.get("message", ""), "request": request.get("uri", ""),
-                              "headers": json.dumps({k.lower(): v for k, v in (request.get("headers") or {}).items()
-                                                     if k.lower() != "authorization"})})
+                found.append(
+                    {
+                        "role": role,
+                        "check": check["name"],
+                        "status": response.get("status_code", 0),
+                        "operation": info.get("operation") or recorder["label"],
+                        "problem": _text(response),
+                        "message": info.get("message", ""),
+                        "request": request.get("uri", ""),
+                        "headers": json.dumps(
+                            {
+                                k.lower(): v
+                                for k, v in (request.get("headers") or {}).items()
+                                if k.lower() != "authorization"
+                            }
+                        ),
+                    }
+                )
     return found
 
 
@@ -167,6 +279,8 @@ def test_schemathesis_finds_nothing_but_rule_refusals(world: World, role: str, t
     assert report.exists(), output[-3000:]
     found = failures(report, role)
     unexplained = [f for f in found if not any(r.covers(f) for r in ACCEPTED)]
-    assert not unexplained, (f"{len(unexplained)} failures as {role} in {time.monotonic() - started:.0f} s:\n"
-                             + "\n".join(json.dumps(f, ensure_ascii=False)[:600] for f in unexplained[:40]))
+    assert not unexplained, (
+        f"{len(unexplained)} failures as {role} in {time.monotonic() - started:.0f} s:\n"
+        + "\n".join(json.dumps(f, ensure_ascii=False)[:600] for f in unexplained[:40])
+    )
     assert "Tested: " in output, output[-3000:]

@@ -35,8 +35,13 @@ from crm.org import directory  # noqa: E402
 from bench import ddblocal  # noqa: E402
 
 REGION = "us-east-1"
-DUMMY_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
+DUMMY_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,17 @@ class Backend:
     table: str
 
     def client(self) -> Any:
-        return boto3.client("dynamodb", endpoint_url=self.endpoint, region_name=REGION,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
 
 # ------------------------------------------------------------------------------------- backends
+
 
 @contextmanager
 def _moto() -> Iterator[str]:
@@ -131,10 +142,18 @@ def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 # ------------------------------------------------------------------------------------- a tenant
 
-ORG_UNITS = [("HQ", "总部", "hq", None), ("EAST", "华东", "branch", "HQ"),
-             ("EAST-RX", "华东处方", "department", "EAST"), ("WEST", "华西", "branch", "HQ")]
-USERS = {"admin": ("HQ", Role.HQ_ADMIN), "east-head": ("EAST", Role.BRANCH_HEAD),
-         "rep": ("EAST-RX", Role.REP), "west-rep": ("WEST", Role.REP)}
+ORG_UNITS = [
+    ("HQ", "总部", "hq", None),
+    ("EAST", "华东", "branch", "HQ"),
+    ("EAST-RX", "华东处方", "department", "EAST"),
+    ("WEST", "华西", "branch", "HQ"),
+]
+USERS = {
+    "admin": ("HQ", Role.HQ_ADMIN),
+    "east-head": ("EAST", Role.BRANCH_HEAD),
+    "rep": ("EAST-RX", Role.REP),
+    "west-rep": ("WEST", Role.REP),
+}
 
 
 @dataclass(frozen=True)
@@ -162,8 +181,9 @@ def seed_tenant() -> World:
         directory.save_unit(tenant, unit_id, name, kind, parent)
     for user_id, (unit, role) in USERS.items():
         directory.save_user(tenant, user_id, name=user_id, username=user_id, org_unit_id=unit, roles=[role.value])
-    admin, east_head, rep, west_rep = (Principal(tenant, uid, unit, frozenset({role}))
-                                       for uid, (unit, role) in USERS.items())
+    admin, east_head, rep, west_rep = (
+        Principal(tenant, uid, unit, frozenset({role})) for uid, (unit, role) in USERS.items()
+    )
     return World(tenant, admin, east_head, rep, west_rep)
 
 

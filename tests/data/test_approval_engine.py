@@ -91,8 +91,9 @@ class Engine:
         return Registry(dict.fromkeys(Kind, self.subject))
 
     def request(self, label: str = "康宁药店 · 转正式") -> str:
-        req = ApprovalRequest(kind=Kind.CUSTOMER_ACTIVATION, subject_id=f"c-{label}", subject_label=label,
-                              org_unit_id="EAST-RX")
+        req = ApprovalRequest(
+            kind=Kind.CUSTOMER_ACTIVATION, subject_id=f"c-{label}", subject_label=label, org_unit_id="EAST-RX"
+        )
         return engine.request(self.world.rep, req).id
 
     def token(self, approval_id: str, n: int = 1) -> str:
@@ -121,10 +122,10 @@ class Engine:
 
 @pytest.fixture
 def eng(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    directory.save_user(world.tenant, "rx-head", name="李主管", username="rx-head", org_unit_id="EAST-RX",
-                        roles=["dept_head"])
-    directory.save_user(world.tenant, "finance", name="钱会计", username="finance", org_unit_id="HQ",
-                        roles=["finance"])
+    directory.save_user(
+        world.tenant, "rx-head", name="李主管", username="rx-head", org_unit_id="EAST-RX", roles=["dept_head"]
+    )
+    directory.save_user(world.tenant, "finance", name="钱会计", username="finance", org_unit_id="HQ", roles=["finance"])
     directory._cache.clear()
     sfn, subject, published = FakeRuns(), FakeSubject(), []
     now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
@@ -213,7 +214,7 @@ def test_a_run_past_its_expiry_ends_expired_and_the_subject_goes_back(eng: Engin
     assert (token, "expired") in eng.sfn.resumed
     assert eng.inbox(eng.head) == []
     engine.finish(eng.world.tenant, approval_id, eng.registry)
-    (end, outcome), = eng.subject.calls
+    ((end, outcome),) = eng.subject.calls
     assert end == "expired" and outcome.by == "system" and "5 seconds" in (outcome.comment or "")
     assert eng.events("ApprovalExpired")[0]["recipients"] == ["rep"]
 
@@ -272,8 +273,9 @@ def test_an_ended_run_whose_end_was_never_applied_is_finished_by_a_new_execution
 
 def test_a_deputy_decides_while_the_approver_is_away_and_not_after(eng: Engine):
     today = clock.today()
-    DelegationService(eng.head).create(DelegationIn(deputy_id="east-head", starts_on=today,
-                                                    ends_on=today + timedelta(days=2), reason="出差"))
+    DelegationService(eng.head).create(
+        DelegationIn(deputy_id="east-head", starts_on=today, ends_on=today + timedelta(days=2), reason="出差")
+    )
     approval_id = eng.request()
     eng.open(approval_id)
     assert eng.inbox(eng.world.east_head) == [approval_id]

@@ -12,8 +12,11 @@ pytestmark = pytest.mark.ddblocal
 
 def test_an_unused_expression_attribute_value_is_rejected_like_aws_does(db):
     # Given a Query whose ExpressionAttributeValues holds a value nothing uses (AWS: ValidationException)
-    request = {"TableName": db.table, "KeyConditionExpression": "pk = :pk",
-               "ExpressionAttributeValues": {":pk": {"S": "T#x#CUST#1"}, ":unused": {"S": "x"}}}
+    request = {
+        "TableName": db.table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "T#x#CUST#1"}, ":unused": {"S": "x"}},
+    }
 
     # When it is sent
     try:

@@ -28,10 +28,25 @@ def customers(world) -> list[Customer]:
     120 transactional creates would take seconds on moto.
     """
     now = clock.now()
-    made = [Customer(id=new_id(), tenant_id=world.tenant, name=f"客户{i:03d}", type=profile["type"], profile=profile,
-                     status="active", owner_id="rep", org_unit_id="EAST-RX", org_path="/HQ/EAST/EAST-RX/",
-                     created_at=now, created_by="rep", updated_at=now, updated_by="rep", version=1)
-            for i, profile in enumerate(DISTRIBUTOR if i % 3 == 0 else TERMINAL for i in range(TOTAL))]
+    made = [
+        Customer(
+            id=new_id(),
+            tenant_id=world.tenant,
+            name=f"客户{i:03d}",
+            type=profile["type"],
+            profile=profile,
+            status="active",
+            owner_id="rep",
+            org_unit_id="EAST-RX",
+            org_path="/HQ/EAST/EAST-RX/",
+            created_at=now,
+            created_by="rep",
+            updated_at=now,
+            updated_by="rep",
+            version=1,
+        )
+        for i, profile in enumerate(DISTRIBUTOR if i % 3 == 0 else TERMINAL for i in range(TOTAL))
+    ]
     with CustomerItem.batch_write() as batch:
         for customer in made:
             batch.save(repo.to_item(customer))
@@ -99,6 +114,7 @@ def test_an_org_unit_filter_lists_that_subtree_only(world, customers):
 
 
 # ------------------------------------------------------------------------------------- cursors
+
 
 @pytest.fixture
 def few(world) -> list[Customer]:

@@ -40,8 +40,7 @@ def test_search_only_shows_the_callers_scope(world) -> None:
     world.create(name="杭州市西湖区同仁药店")
     world.create(world.west_rep, name="成都市武侯区同仁药店")
     assert names(world.service(world.rep), "同仁") == ["杭州市西湖区同仁药店"]
-    assert sorted(names(world.service(world.admin), "同仁")) == ["成都市武侯区同仁药店",
-                                                               "杭州市西湖区同仁药店"]
+    assert sorted(names(world.service(world.admin), "同仁")) == ["成都市武侯区同仁药店", "杭州市西湖区同仁药店"]
 
 
 def test_pages_of_a_search_cover_every_hit_once(world) -> None:

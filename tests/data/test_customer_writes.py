@@ -143,8 +143,9 @@ def test_replacing_all_50_aliases_at_once_is_done_or_refused_cleanly(world):
 
 def test_changing_only_the_erp_code_moves_the_code_lookup(world):
     # Given a distributor known by its ERP code (shipments files name distributors that way)
-    customer = world.create(world.admin, name="经销商甲医药有限公司", code="DB-OLD",
-                            profile={"type": "distributor", "tier": "tier1"})
+    customer = world.create(
+        world.admin, name="经销商甲医药有限公司", code="DB-OLD", profile={"type": "distributor", "tier": "tier1"}
+    )
     assert repo.ids_by_code(world.tenant, ["DB-OLD"], "distributor") == {"DB-OLD": customer.id}
 
     # When only its code changes

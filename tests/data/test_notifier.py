@@ -81,21 +81,50 @@ def service(principal: Principal) -> NotificationService:
     return NotificationService(principal, lambda: FakeCipher(), SENDER)
 
 
-def waiting(world: World, event_id: str = "approval:A1:step1:waiting", envelope: str = "env-1",
-            recipients: tuple[str, ...] = ("east-head", "rep")) -> dict[str, Any]:
-    return {"id": envelope, "source": "crm.approvals", "detail-type": "ApprovalWaiting",
-            "detail": {"tenant_id": world.tenant, "event_id": event_id, "approval_id": "01JA0000000000000000000000",
-                       "kind": "order", "subject_id": "o1", "subject_label": "康宁大药房 #1024", "amount": "12800.00",
-                       "step": 1, "role": "branch_head", "submitted_by": "admin", "recipients": list(recipients)}}
+def waiting(
+    world: World,
+    event_id: str = "approval:A1:step1:waiting",
+    envelope: str = "env-1",
+    recipients: tuple[str, ...] = ("east-head", "rep"),
+) -> dict[str, Any]:
+    return {
+        "id": envelope,
+        "source": "crm.approvals",
+        "detail-type": "ApprovalWaiting",
+        "detail": {
+            "tenant_id": world.tenant,
+            "event_id": event_id,
+            "approval_id": "01JA0000000000000000000000",
+            "kind": "order",
+            "subject_id": "o1",
+            "subject_label": "康宁大药房 #1024",
+            "amount": "12800.00",
+            "step": 1,
+            "role": "branch_head",
+            "submitted_by": "admin",
+            "recipients": list(recipients),
+        },
+    }
 
 
 def robots(world: World, **quiet: Any) -> None:
-    body = SettingsIn(robots=[
-        RobotIn(name="华东企业微信群", kind=RobotKind.WECOM, org_unit_id="EAST",
-                webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=EAST-KEY"),
-        RobotIn(name="全国钉钉群", kind=RobotKind.DINGTALK, secret="SECsecret",
-                webhook_url="https://oapi.dingtalk.com/robot/send?access_token=ALL-TOKEN"),
-    ], **quiet)
+    body = SettingsIn(
+        robots=[
+            RobotIn(
+                name="华东企业微信群",
+                kind=RobotKind.WECOM,
+                org_unit_id="EAST",
+                webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=EAST-KEY",
+            ),
+            RobotIn(
+                name="全国钉钉群",
+                kind=RobotKind.DINGTALK,
+                secret="SECsecret",
+                webhook_url="https://oapi.dingtalk.com/robot/send?access_token=ALL-TOKEN",
+            ),
+        ],
+        **quiet,
+    )
     service(world.admin).put_settings(body, 0)
 
 
@@ -129,8 +158,7 @@ def test_the_same_event_twice_notifies_each_recipient_once_per_channel(world: Wo
     assert "&sign=" in ding_url and ding["at"]["atMobiles"] == ["13800000002"]
 
 
-def test_a_crash_between_claim_and_send_is_sent_by_the_scheduled_run_once_the_lease_passes(world: World,
-                                                                                          out: Outside):
+def test_a_crash_between_claim_and_send_is_sent_by_the_scheduled_run_once_the_lease_passes(world: World, out: Outside):
     out.mail_fails.append(RuntimeError("the function died here"))
     with pytest.raises(RuntimeError):
         out.notifier().handle(waiting(world, recipients=("rep",)))
@@ -200,9 +228,15 @@ def test_robot_urls_are_stored_encrypted_never_shown_and_kept_when_not_sent_agai
     assert "EAST-KEY" not in str(item.attribute_values) and "SECsecret" not in str(item.attribute_values)
     settings, version = service(world.admin).get_settings()
     shown = {r.name: r.model_dump() for r in settings.robots}
-    assert shown["华东企业微信群"] | {"id": None} == {"id": None, "name": "华东企业微信群", "kind": "wecom",
-                                                "org_unit_id": "EAST", "url_set": True,
-                                                "host": "qyapi.weixin.qq.com", "secret_set": False}
+    assert shown["华东企业微信群"] | {"id": None} == {
+        "id": None,
+        "name": "华东企业微信群",
+        "kind": "wecom",
+        "org_unit_id": "EAST",
+        "url_set": True,
+        "host": "qyapi.weixin.qq.com",
+        "secret_set": False,
+    }
     assert shown["全国钉钉群"]["secret_set"] is True
 
     kept = [RobotIn(id=r.id, name=r.name, kind=r.kind, org_unit_id=r.org_unit_id) for r in settings.robots]

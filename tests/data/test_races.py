@@ -73,8 +73,7 @@ def test_concurrent_creates_of_one_new_name_make_one_customer_and_409s_naming_it
 def test_a_manager_overrides_a_duplicate_only_on_purpose_and_the_name_stays_claimed(world):
     # Given a customer, and a manager who creates a second one of the same name on purpose
     first = world.create(name="康宁大药房")
-    second = world.service(world.admin).create(
-        world_body("康宁 大药房"), skip_duplicate_check=True)
+    second = world.service(world.admin).create(world_body("康宁 大药房"), skip_duplicate_check=True)
 
     # When anyone creates it again without saying so
     with pytest.raises(DuplicateCustomer) as refused:
@@ -98,8 +97,9 @@ def test_a_renamed_customer_gives_its_old_name_up(world):
 def test_a_name_that_is_another_customers_alias_is_refused_in_the_transaction(world, monkeypatch):
     # Given a customer holding an alias, and a duplicate read that cannot see it (a concurrent request)
     holder = world.create(name="西湖连锁总店", aliases=["西湖大药房"])
-    monkeypatch.setattr(repo, "name_holders", lambda tenant, norms: [] if len(norms) > 1 else
-                        _real_holders(tenant, norms))
+    monkeypatch.setattr(
+        repo, "name_holders", lambda tenant, norms: [] if len(norms) > 1 else _real_holders(tenant, norms)
+    )
 
     # When a new customer takes that spelling as its name
     with pytest.raises(DuplicateCustomer) as refused:
@@ -115,8 +115,9 @@ def test_concurrent_patches_with_one_if_match_make_one_change_and_preconditions_
     customer = world.create(name="并发药房")
 
     # When they all send their change with If-Match "1" at the same moment
-    outcomes = all_at_once(lambda i: world.service(world.rep).update(customer.id, 1,
-                                                                      CustomerPatch(remarks=f"writer {i}")))
+    outcomes = all_at_once(
+        lambda i: world.service(world.rep).update(customer.id, 1, CustomerPatch(remarks=f"writer {i}"))
+    )
 
     # Then one change is stored, and every other one failed its precondition: before the write (the version read
     # was already 2: 412) or at the write (lost the conditional put: Stale, which is 412 when If-Match was sent)
@@ -136,8 +137,11 @@ def test_a_transaction_cancelled_by_another_in_flight_runs_again(world, monkeypa
         def __exit__(self, *exc_info: Any) -> None:
             attempts.append(1)
             if len(attempts) == 1:
-                cause = VerboseClientError({"Error": {"Code": "TransactionCanceledException"}}, "TransactWriteItems",
-                                           cancellation_reasons=[CancellationReason(code="TransactionConflict")])
+                cause = VerboseClientError(
+                    {"Error": {"Code": "TransactionCanceledException"}},
+                    "TransactWriteItems",
+                    cancellation_reasons=[CancellationReason(code="TransactionConflict")],
+                )
                 raise TransactWriteError("cancelled", cause)
             return super().__exit__(*exc_info)
 

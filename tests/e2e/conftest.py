@@ -52,8 +52,11 @@ class World:
     def as_user(self, username: str, tenant_id: str | None = None) -> Client:
         user = USERS[username]
         claims = {
-            "sub": user["id"], "cognito:username": username, "custom:tenant_id": tenant_id or self.tenant_id,
-            "custom:org_unit_id": user["org_unit_id"], "custom:roles": ",".join(user["roles"]),
+            "sub": user["id"],
+            "cognito:username": username,
+            "custom:tenant_id": tenant_id or self.tenant_id,
+            "custom:org_unit_id": user["org_unit_id"],
+            "custom:roles": ",".join(user["roles"]),
         }
         return Client(self.base_url, self.mint(claims))
 

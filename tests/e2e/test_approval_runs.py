@@ -89,8 +89,12 @@ def test_an_execution_stopped_by_hand_is_started_again_by_the_scheduled_reconcil
     result = cloud.run_schedule("ApprovalWorkerFunction")  # the 5-minute pass, now
     assert result["repaired"] >= 1
     assert eventually(lambda: any(e["status"] == "RUNNING" for e in executions(cloud, world, approval_id)))
-    r = eventually(lambda: (x := head.post(f"/approvals/{approval_id}/decision", {"decision": "approve"}))
-                   .status_code == 200 and x, timeout=15)
+    r = eventually(
+        lambda: (
+            (x := head.post(f"/approvals/{approval_id}/decision", {"decision": "approve"})).status_code == 200 and x
+        ),
+        timeout=15,
+    )
     assert r, "the restarted run never took the decision"
     assert eventually(lambda: world.as_user("rep.zhang").get(f"/orders/{order['id']}").json()["state"] == "approved")
     again = head.post(f"/approvals/{approval_id}/decision", {"decision": "approve"})
@@ -108,8 +112,12 @@ def test_a_decision_on_a_stopped_run_says_so_and_the_next_try_goes_through(world
     cloud.wait_execution(first["executionArn"])
     r = head.post(f"/approvals/{approval_id}/decision", {"decision": "approve"})
     assert r.status_code == 409 and r.json()["run"] == "ABORTED", r.text  # never a 200 that changes nothing
-    r = eventually(lambda: (x := head.post(f"/approvals/{approval_id}/decision", {"decision": "approve"}))
-                   .status_code == 200 and x, timeout=15)
+    r = eventually(
+        lambda: (
+            (x := head.post(f"/approvals/{approval_id}/decision", {"decision": "approve"})).status_code == 200 and x
+        ),
+        timeout=15,
+    )
     assert r and r.json()["status"] == "approved"
     assert eventually(lambda: world.as_user("rep.zhang").get(f"/orders/{order['id']}").json()["state"] == "approved")
 
@@ -138,8 +146,12 @@ def test_a_submit_whose_run_could_not_start_gets_one_from_the_reconciler(world: 
 def test_a_deputy_decides_while_the_approver_is_away(world: World):
     head, east, zhang = world.as_user("eastrx.head"), world.as_user("east.head"), world.as_user("rep.zhang")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the tenant's date
-    away = {"deputy_id": "u-east-head", "starts_on": today.isoformat(),
-            "ends_on": (today + timedelta(days=3)).isoformat(), "reason": "出差三天"}
+    away = {
+        "deputy_id": "u-east-head",
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=3)).isoformat(),
+        "reason": "出差三天",
+    }
     assert zhang.post("/delegations", away).status_code == 403  # reps approve nothing, delegate nothing
     r = head.post("/delegations", away)
     assert r.status_code == 201, r.text

@@ -106,11 +106,15 @@ def test_rejected_level_change_leaves_the_level(world: World):
     zhang, head, east = (world.as_user(u) for u in ("rep.zhang", "eastrx.head", "east.head"))
     r = zhang.post("/customers", terminal(f"惠民诊所{uuid.uuid4().hex[:6]}", level="C"))
     customer = r.json()
-    same = zhang.post(f"/customers/{customer['id']}/level-requests",
-                      {"level": "C", "reason": "no change at all", "effective_from": "2030-01-01"})
+    same = zhang.post(
+        f"/customers/{customer['id']}/level-requests",
+        {"level": "C", "reason": "no change at all", "effective_from": "2030-01-01"},
+    )
     assert same.status_code == 409 and "level C" in same.json()["detail"]  # nothing for a manager to decide
-    r = zhang.post(f"/customers/{customer['id']}/level-requests",
-                   {"level": "A", "reason": "volume doubled", "effective_from": "2026-11-01"})
+    r = zhang.post(
+        f"/customers/{customer['id']}/level-requests",
+        {"level": "A", "reason": "volume doubled", "effective_from": "2026-11-01"},
+    )
     assert r.status_code == 202, r.text
     approval = r.json()
     assert [s["role"] for s in approval["steps"]] == ["dept_head", "branch_head"]
@@ -132,8 +136,12 @@ def test_no_decision_in_time_reminds_then_escalates_and_two_deciders_race(world:
     assert stored.status_code == 200 and stored.headers["ETag"] == '"1"'
     stale = admin.put("/approval-policies/customer_activation", json=policy, headers={"If-Match": '"0"'})
     assert stale.status_code == 412  # someone changed it since that read
-    assert world.as_user("rep.zhang").put("/approval-policies/customer_activation", json=policy,
-                                          headers={"If-Match": '"1"'}).status_code == 403
+    assert (
+        world.as_user("rep.zhang")
+        .put("/approval-policies/customer_activation", json=policy, headers={"If-Match": '"1"'})
+        .status_code
+        == 403
+    )
     customer = prospect(world)
     head, east = world.as_user("eastrx.head"), world.as_user("east.head")
     approval = world.as_user("rep.zhang").post(f"/customers/{customer['id']}/activation-requests", {}).json()

@@ -13,7 +13,7 @@ def assert_problem(r: requests.Response, status: int) -> dict:
     assert r.headers["Content-Type"].startswith("application/problem+json")
     body = r.json()
     assert body["status"] == status and body["title"] and body["detail"]
-    assert "Traceback" not in r.text and "File \"" not in r.text
+    assert "Traceback" not in r.text and 'File "' not in r.text
     return body
 
 
@@ -26,12 +26,15 @@ def assert_problem(r: requests.Response, status: int) -> dict:
         ({"name": "x", "profile": {"type": "spaceship"}}, "profile"),  # unknown type
         ({"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "colour": "red"}, "colour"),
         ({"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "level": "Z"}, "level"),
-        ({"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "location": {"lat": 123, "lng": 0}},
-         "location.lat"),
-        ({"name": "x", "profile": {"type": "distributor", "tier": "tier1", "annual_sales": "lots"}},
-         "profile.distributor.annual_sales"),
-        ({"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "upstream_id": "not-an-id"},
-         "upstream_id"),
+        (
+            {"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "location": {"lat": 123, "lng": 0}},
+            "location.lat",
+        ),
+        (
+            {"name": "x", "profile": {"type": "distributor", "tier": "tier1", "annual_sales": "lots"}},
+            "profile.distributor.annual_sales",
+        ),
+        ({"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "upstream_id": "not-an-id"}, "upstream_id"),
     ],
 )
 def test_invalid_fields_are_422_with_the_field_named(world: World, body, field):
@@ -40,15 +43,17 @@ def test_invalid_fields_are_422_with_the_field_named(world: World, body, field):
 
 
 def test_malformed_json_is_400(world: World):
-    r = world.as_user("rep.zhang").request("POST", "/customers", data=b'{"name": "x",',
-                                          headers={"Content-Type": "application/json"})
+    r = world.as_user("rep.zhang").request(
+        "POST", "/customers", data=b'{"name": "x",', headers={"Content-Type": "application/json"}
+    )
     assert_problem(r, 400)
 
 
 @pytest.mark.parametrize("path", ["/customers", "/orders", "/visits", "/flow-uploads", "/inventory/adjustments"])
 def test_a_body_that_is_not_utf8_text_is_400(world: World, path: str):
-    r = world.as_user("admin").request("POST", path, data=b'\xff\xfe{"name": "x"}',
-                                       headers={"Content-Type": "application/json"})
+    r = world.as_user("admin").request(
+        "POST", path, data=b'\xff\xfe{"name": "x"}', headers={"Content-Type": "application/json"}
+    )
     assert_problem(r, 400)
 
 
@@ -60,8 +65,12 @@ def test_numbers_too_tiny_for_the_database_are_rounded_and_nan_refused(world: Wo
     assert created.json()["location"] == {"lat": 0.0, "lng": 120.15}
     policy = admin.put("/inventory/policy", json={"variance_threshold_pct": 1e-140}, headers={"If-Match": '"0"'})
     assert policy.status_code == 200 and policy.json()["variance_threshold_pct"] == 0.0, policy.text
-    nan = rep.request("POST", "/customers", data='{"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, '
-                      '"location": {"lat": NaN, "lng": 0}}', headers={"Content-Type": "application/json"})
+    nan = rep.request(
+        "POST",
+        "/customers",
+        data='{"name": "x", "profile": {"type": "terminal", "kind": "pharmacy"}, "location": {"lat": NaN, "lng": 0}}',
+        headers={"Content-Type": "application/json"},
+    )
     assert_problem(nan, 422)
 
 
@@ -70,8 +79,7 @@ def test_body_that_is_not_an_object_is_422(world: World):
 
 
 def test_non_json_content_type_is_415(world: World):
-    r = world.as_user("rep.zhang").request("POST", "/customers", data="name=x",
-                                          headers={"Content-Type": "text/plain"})
+    r = world.as_user("rep.zhang").request("POST", "/customers", data="name=x", headers={"Content-Type": "text/plain"})
     assert_problem(r, 415)
 
 
@@ -102,8 +110,13 @@ def test_forged_or_foreign_cursor_is_400(world: World):
     import base64
     import json
 
-    forged = base64.urlsafe_b64encode(json.dumps({"gsi2pk": "T#other#OWNER#u", "gsi2sk": "x", "pk": "a",
-                                                  "sk": "b"}).encode()).decode().rstrip("=")
+    forged = (
+        base64.urlsafe_b64encode(
+            json.dumps({"gsi2pk": "T#other#OWNER#u", "gsi2sk": "x", "pk": "a", "sk": "b"}).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     assert_problem(zhang.get(f"/customers?cursor={forged}"), 400)
 
 

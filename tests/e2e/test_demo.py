@@ -49,7 +49,8 @@ def test_demo_customers_have_history_aliases_and_a_channel(demo_cloud):
     r = requests.get(f"{demo_cloud.api_url}/customers", params={"q": "长青社区"}, headers=headers, timeout=30)
     found = [c["name"] for c in r.json()["items"]]
     assert found and all("长青社区" in name and not name.startswith("长青") for name in found), (
-        "names are found by the words after their city and district")
+        "names are found by the words after their city and district"
+    )
 
 
 def test_seeding_again_changes_nothing(demo_cloud):

@@ -23,8 +23,14 @@ SCHEMAS = OPENAPI["components"]["schemas"]
 ROUTES = [(path, method) for path, ops in OPENAPI["paths"].items() for method in ops]
 PATH_VALUES = {"period": "2026-10", "month": "2026-10", "sku": "P1001", "kind": "order", "org_unit_id": "EAST"}
 MISSING_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
-WRONG = {"string": 12345, "number": "lots", "integer": 1.5, "boolean": "yes", "array": {"not": "a list"},
-         "object": ["not", "an", "object"]}
+WRONG = {
+    "string": 12345,
+    "number": "lots",
+    "integer": 1.5,
+    "boolean": "yes",
+    "array": {"not": "a list"},
+    "object": ["not", "an", "object"],
+}
 
 
 def resolved(schema: dict[str, Any]) -> dict[str, Any]:
@@ -79,11 +85,16 @@ def test_bad_input_is_a_problem_never_a_500(admin: Any, path: str, method: str) 
     for value in (None, "%00", "..%2F..%2Fetc", "x" * 300):  # path values: plausible, then strange
         r = admin.request(method.upper(), url(path, value), headers=headers, data=b"{}")
         assert_problem_or_fine(r, f"{method.upper()} {url(path, value)}")
-    query = {p["name"]: "\u0000\u202e" + "9" * 40 for p in OPENAPI["paths"][path][method].get("parameters", [])
-             if p["in"] == "query"}
+    query = {
+        p["name"]: "\u0000\u202e" + "9" * 40
+        for p in OPENAPI["paths"][path][method].get("parameters", [])
+        if p["in"] == "query"
+    }
     if query:
-        assert_problem_or_fine(admin.request(method.upper(), url(path), params=query, headers=headers),
-                               f"{method.upper()} {path} ?{list(query)}")
+        assert_problem_or_fine(
+            admin.request(method.upper(), url(path), params=query, headers=headers),
+            f"{method.upper()} {path} ?{list(query)}",
+        )
     if method in ("post", "put", "patch"):
         for body in bodies(path, method):
             r = admin.request(method.upper(), url(path), data=body, headers=headers)
@@ -129,20 +140,28 @@ def test_json_too_deep_or_a_number_too_long_is_a_400(admin: Any, path: str, meth
 @pytest.mark.parametrize(("path", "method"), WRITES, ids=[f"{m.upper()} {p}" for p, m in WRITES])
 def test_a_body_that_is_not_json_is_a_415(admin: Any, path: str, method: str) -> None:
     takes_body = "requestBody" in OPENAPI["paths"][path][method]
-    for content_type, body in (("multipart/form-data", b""), ("multipart/form-data", b"x"),  # no boundary
-                               ("multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; '
-                                b'name="name"\r\n\r\nx\r\n--b--\r\n'),
-                               ("application/x-www-form-urlencoded", b"name=x"), ("text/plain", b"{}")):
-        r = admin.request(method.upper(), url(path), data=body, headers={"Content-Type": content_type,
-                                                                          "If-Match": '"1"'})
+    for content_type, body in (
+        ("multipart/form-data", b""),
+        ("multipart/form-data", b"x"),  # no boundary
+        (
+            "multipart/form-data; boundary=b",
+            b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n',
+        ),
+        ("application/x-www-form-urlencoded", b"name=x"),
+        ("text/plain", b"{}"),
+    ):
+        r = admin.request(
+            method.upper(), url(path), data=body, headers={"Content-Type": content_type, "If-Match": '"1"'}
+        )
         what = f"{method.upper()} {path} as {content_type}"
         if takes_body:
             assert r.status_code == 415, f"{what}: {r.status_code} {r.text[:300]}"
         assert_problem_or_fine(r, what)  # a route without a body never reads it, whatever its type
 
 
-def probes(schema: dict[str, Any], value: Any, leaf: Callable[[dict[str, Any]], bool],
-           path: str = "") -> list[tuple[Any, str]]:
+def probes(
+    schema: dict[str, Any], value: Any, leaf: Callable[[dict[str, Any]], bool], path: str = ""
+) -> list[tuple[Any, str]]:
     """(a body holding `value` where the schema has a leaf the test is about, the field's path) for every such
     field, through nested objects, lists and each choice of a union (its const tag set)."""
     while "$ref" in schema:
@@ -156,8 +175,9 @@ def probes(schema: dict[str, Any], value: Any, leaf: Callable[[dict[str, Any]], 
         found += [([inner], where) for inner, where in probes(schema["items"], value, leaf, f"{path}.0")]
     tags = {n: p["const"] for n, p in schema.get("properties", {}).items() if "const" in p}
     for name, prop in schema.get("properties", {}).items():
-        found += [({**tags, name: inner}, where)
-                  for inner, where in probes(prop, value, leaf, f"{path}.{name}".lstrip("."))]
+        found += [
+            ({**tags, name: inner}, where) for inner, where in probes(prop, value, leaf, f"{path}.{name}".lstrip("."))
+        ]
     return found
 
 
@@ -184,11 +204,17 @@ def body_schema(path: str, method: str) -> dict[str, Any]:
     return content.get("application/json", {}).get("schema") or {}
 
 
-DATED = [(path, method, index, where) for path, method in ROUTES
-         for index, (_, where) in enumerate(date_probes(body_schema(path, method), 0))]
-DATED_QUERY = [(path, method, p["name"]) for path, method in ROUTES
-               for p in OPENAPI["paths"][path][method].get("parameters", [])
-               if p["in"] == "query" and date_probes(p["schema"], 0)]
+DATED = [
+    (path, method, index, where)
+    for path, method in ROUTES
+    for index, (_, where) in enumerate(date_probes(body_schema(path, method), 0))
+]
+DATED_QUERY = [
+    (path, method, p["name"])
+    for path, method in ROUTES
+    for p in OPENAPI["paths"][path][method].get("parameters", [])
+    if p["in"] == "query" and date_probes(p["schema"], 0)
+]
 NOT_DATES = (0, 1_790_000_000, "0", "20261005", "1790000000")  # pydantic reads each as seconds since 1970
 
 
@@ -196,8 +222,9 @@ def test_every_date_field_is_found() -> None:
     assert len(DATED) >= 20 and len(DATED_QUERY) >= 2  # the walk reaches them: a schema change cannot hide them
 
 
-@pytest.mark.parametrize(("path", "method", "index", "where"), DATED,
-                         ids=[f"{m.upper()} {p} {w}" for p, m, _, w in DATED])
+@pytest.mark.parametrize(
+    ("path", "method", "index", "where"), DATED, ids=[f"{m.upper()} {p} {w}" for p, m, _, w in DATED]
+)
 def test_a_number_is_no_date(admin: Any, path: str, method: str, index: int, where: str) -> None:
     """Dates and instants are ISO 8601 text only, in every body (a sync batch refuses the action)."""
     for number in NOT_DATES:
@@ -221,16 +248,20 @@ def is_free_text(schema: dict[str, Any]) -> bool:
     return schema.get("type") == "string" and schema.get("pattern") in (SINGLE_LINE, MULTI_LINE)
 
 
-FREE_TEXT = [(path, method, index, where) for path, method in ROUTES
-             for index, (_, where) in enumerate(probes(body_schema(path, method), "", is_free_text))]
+FREE_TEXT = [
+    (path, method, index, where)
+    for path, method in ROUTES
+    for index, (_, where) in enumerate(probes(body_schema(path, method), "", is_free_text))
+]
 
 
 def test_every_free_text_field_is_found() -> None:
     assert len(FREE_TEXT) >= 60  # names, addresses, reasons, comments, notes: every stored text of every body
 
 
-@pytest.mark.parametrize(("path", "method", "index", "where"), FREE_TEXT,
-                         ids=[f"{m.upper()} {p} {w}" for p, m, _, w in FREE_TEXT])
+@pytest.mark.parametrize(
+    ("path", "method", "index", "where"), FREE_TEXT, ids=[f"{m.upper()} {p} {w}" for p, m, _, w in FREE_TEXT]
+)
 def test_stored_text_refuses_control_characters(admin: Any, path: str, method: str, index: int, where: str) -> None:
     """A name with a control character was stored (201) and then broke every XLSX export that showed it."""
     for text in ("康宁\x00诊所", "康宁\x07诊所", "康宁\x1b[31m诊所", "康宁\x7f诊所"):

@@ -28,8 +28,14 @@ def api(cloud, username, method, path, **kw):
     return requests.request(method, cloud.api_url + path, headers=headers, timeout=30, **kw)
 
 
-def upload(cloud, username: str, relative: str, data: bytes | None = None, distributor_code: str | None = None,
-           period: str = "2026-10"):
+def upload(
+    cloud,
+    username: str,
+    relative: str,
+    data: bytes | None = None,
+    distributor_code: str | None = None,
+    period: str = "2026-10",
+):
     body = {"period": period, "file_name": Path(relative).name}
     if distributor_code:
         body["distributor_id"] = stable_id(demo.TENANT, distributor_code)
@@ -52,8 +58,7 @@ def wait_for_load(cloud, username: str, load_id: str, deadline_s: float = 60) ->
 def parquet_rows(cloud, load: dict, period: str = "2026-10") -> list[dict]:
     s3 = cloud.client("s3")
     bucket = cloud.physical_name("AnalyticsBucket")
-    key = (f"flow-lines/tenant={demo.TENANT}/period={period}/distributor={load['distributor_id']}/"
-           f"{load['id']}.parquet")
+    key = f"flow-lines/tenant={demo.TENANT}/period={period}/distributor={load['distributor_id']}/{load['id']}.parquet"
     return pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
 
 
@@ -122,8 +127,17 @@ def test_the_same_file_again_is_held_and_a_new_one_supersedes(flow_cloud, loads)
     # pointer moved, so wait for it)
     prefix = f"flow-lines/tenant={demo.TENANT}/period=2026-10/distributor={first['distributor_id']}/"
     end = time.monotonic() + 30
-    while len(names := [o["Key"].rsplit("/", 1)[1] for o in flow_cloud.client("s3").list_objects_v2(
-            Bucket=flow_cloud.physical_name("AnalyticsBucket"), Prefix=prefix)["Contents"]]) > 1:
+    while (
+        len(
+            names := [
+                o["Key"].rsplit("/", 1)[1]
+                for o in flow_cloud.client("s3").list_objects_v2(
+                    Bucket=flow_cloud.physical_name("AnalyticsBucket"), Prefix=prefix
+                )["Contents"]
+            ]
+        )
+        > 1
+    ):
         assert time.monotonic() < end, names
         time.sleep(0.2)
     assert names == [f"{second['id']}.parquet"]
@@ -141,14 +155,29 @@ def test_bad_files_end_rejected_and_leave_the_accepted_load_alone(flow_cloud, lo
 
 def test_uploads_are_scoped(flow_cloud):
     d002 = stable_id(demo.TENANT, "D002")
-    r = api(flow_cloud, "d001", "POST", "/flow-uploads", json={"period": "2026-10", "file_name": "x.csv",
-                                                             "distributor_id": d002})
+    r = api(
+        flow_cloud,
+        "d001",
+        "POST",
+        "/flow-uploads",
+        json={"period": "2026-10", "file_name": "x.csv", "distributor_id": d002},
+    )
     assert r.status_code == 404  # a distributor uploads for itself only
-    r = api(flow_cloud, "rep.zhang", "POST", "/flow-uploads", json={"period": "2026-10", "file_name": "x.csv",
-                                                                   "distributor_id": d002})
+    r = api(
+        flow_cloud,
+        "rep.zhang",
+        "POST",
+        "/flow-uploads",
+        json={"period": "2026-10", "file_name": "x.csv", "distributor_id": d002},
+    )
     assert r.status_code == 404  # D002 is not zhang's customer
-    r = api(flow_cloud, "rep.chen", "POST", "/flow-uploads", json={"period": "2026-13", "file_name": "x.csv",
-                                                                  "distributor_id": d002})
+    r = api(
+        flow_cloud,
+        "rep.chen",
+        "POST",
+        "/flow-uploads",
+        json={"period": "2026-13", "file_name": "x.csv", "distributor_id": d002},
+    )
     assert r.status_code == 422
 
 
@@ -164,9 +193,19 @@ def test_a_layout_not_seen_before_is_handled_by_a_mapping_template(flow_cloud):
     d002 = stable_id(demo.TENANT, "D002")
     first = upload(flow_cloud, "rep.chen", "发货明细.txt", data=data, distributor_code="D002", period="2026-11")
     assert first["status"] == "rejected" and first["rejection"]["detail"]  # names the headers it could not map
-    template = {"headers": {"date": ["出货日期"], "product_code": ["物料号"], "product_name": ["物料名称"],
-                            "quantity": ["件数"], "unit": ["计量"], "buyer_name": ["收货方"], "batch": ["批次"]},
-                "date_formats": ["%Y%m%d"], "units": {"件": "case"}}
+    template = {
+        "headers": {
+            "date": ["出货日期"],
+            "product_code": ["物料号"],
+            "product_name": ["物料名称"],
+            "quantity": ["件数"],
+            "unit": ["计量"],
+            "buyer_name": ["收货方"],
+            "batch": ["批次"],
+        },
+        "date_formats": ["%Y%m%d"],
+        "units": {"件": "case"},
+    }
     r = api(flow_cloud, "rep.chen", "POST", "/flow-mappings", json={"distributor_id": d002, "template": template})
     assert r.status_code == 201, r.text
     assert api(flow_cloud, "rep.chen", "GET", f"/flow-mappings/{d002}").json()["template"]["units"] == {"件": "case"}
@@ -198,8 +237,10 @@ def test_confirming_a_review_item_makes_the_name_match_next_time(flow_cloud, loa
     mine = [r for r in parquet_rows(flow_cloud, load) if r["buyer_name_normalized"] == item["normalized_name"]]
     assert mine and {(r["customer_id"], r["match_kind"]) for r in mine} == {(target, "confirmed")}
     # ... and the next upload matches it by itself
-    line = ("销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
-            f"2026-11-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,{item['buyer_name']},\n")
+    line = (
+        "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
+        f"2026-11-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,{item['buyer_name']},\n"
+    )
     nxt = upload(flow_cloud, "d001", "流向_D001_2026-11.csv", data=line.encode("utf-8"), period="2026-11")
     rows = parquet_rows(flow_cloud, nxt, period="2026-11")
     assert [(r["customer_id"], r["match_kind"]) for r in rows] == [(target, "alias")]
@@ -208,9 +249,10 @@ def test_confirming_a_review_item_makes_the_name_match_next_time(flow_cloud, loa
 def test_a_repeated_s3_event_processes_nothing_twice(flow_cloud, loads):
     load = next(iter(loads.values()))
     source_key = api(flow_cloud, "admin", "GET", f"/flow-loads/{load['id']}").json()
-    key = (f"flow/{demo.TENANT}/{load['distributor_id']}/{load['period']}/{load['id']}/{source_key['file_name']}")
-    event = {"Records": [{"s3": {"bucket": {"name": flow_cloud.physical_name("UploadsBucket")},
-                                 "object": {"key": key}}}]}
+    key = f"flow/{demo.TENANT}/{load['distributor_id']}/{load['period']}/{load['id']}/{source_key['file_name']}"
+    event = {
+        "Records": [{"s3": {"bucket": {"name": flow_cloud.physical_name("UploadsBucket")}, "object": {"key": key}}}]
+    }
     assert flow_cloud.invoke("FlowImportFunction", event) == {"results": {key: "duplicate"}}
     after = api(flow_cloud, "admin", "GET", f"/flow-loads/{load['id']}").json()
     assert after["version"] == source_key["version"]  # the load was not touched
@@ -228,5 +270,13 @@ def test_a_terminals_page_shows_what_it_bought_from_which_distributor(flow_cloud
     assert r.status_code == 200, r.text
     from_d003 = [i for i in r.json()["items"] if i["distributor_id"] == stable_id(demo.TENANT, "D003")]
     assert len(from_d003) == 1 and from_d003[0]["base_qty_by_sku"] == expected and from_d003[0]["rows"] == len(rows)
-    assert api(flow_cloud, "rep.lin", "GET", f"/customers/{stable_id(demo.TENANT, code)}/flow",
-               params={"period": "2026-10"}).status_code == 404  # not lin's customer
+    assert (
+        api(
+            flow_cloud,
+            "rep.lin",
+            "GET",
+            f"/customers/{stable_id(demo.TENANT, code)}/flow",
+            params={"period": "2026-10"},
+        ).status_code
+        == 404
+    )  # not lin's customer

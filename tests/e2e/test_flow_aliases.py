@@ -44,8 +44,10 @@ def upload_rows(cloud, distributor: str, period: str, buyer: str) -> dict:
 
 
 def matches(cloud, load: dict) -> list[tuple[str | None, str]]:
-    key = (f"flow-lines/tenant={demo.TENANT}/period={load['period']}/distributor={load['distributor_id']}/"
-           f"{load['id']}.parquet")
+    key = (
+        f"flow-lines/tenant={demo.TENANT}/period={load['period']}/distributor={load['distributor_id']}/"
+        f"{load['id']}.parquet"
+    )
     body = cloud.client("s3").get_object(Bucket=cloud.physical_name("AnalyticsBucket"), Key=key)["Body"].read()
     return [(r["customer_id"], r["match_kind"]) for r in pq.read_table(io.BytesIO(body)).to_pylist()]
 
@@ -112,9 +114,14 @@ def test_a_distributor_alias_wins_over_a_tenant_alias_pointing_elsewhere(flow_cl
     confirm(flow_cloud, D001, buyer, target)
     # the office makes the same spelling a tenant-wide alias of another customer
     current = api(flow_cloud, "admin", "GET", f"/customers/{elsewhere}")
-    r = api(flow_cloud, "admin", "PATCH", f"/customers/{elsewhere}", json={"aliases": [*current.json()["aliases"],
-                                                                                      buyer]},
-            headers={"If-Match": current.headers["ETag"]})
+    r = api(
+        flow_cloud,
+        "admin",
+        "PATCH",
+        f"/customers/{elsewhere}",
+        json={"aliases": [*current.json()["aliases"], buyer]},
+        headers={"If-Match": current.headers["ETag"]},
+    )
     assert r.status_code == 200, r.text
 
     assert matches(flow_cloud, upload_rows(flow_cloud, D001, "2027-04", buyer)) == [(target, "alias")]
@@ -153,8 +160,11 @@ def test_deleting_an_alias_sends_the_name_back_to_review(flow_cloud):
     from crm.db import keys
     from crm.db.models import AuditItem
 
-    trail = [a for a in AuditItem.query(keys.flow_aliases_pk(demo.TENANT, D001), AuditItem.sk.startswith("AUDIT#"))
-             if a.changes.as_dict()["name"] in ({"before": None, "after": buyer}, {"before": buyer, "after": None})]
+    trail = [
+        a
+        for a in AuditItem.query(keys.flow_aliases_pk(demo.TENANT, D001), AuditItem.sk.startswith("AUDIT#"))
+        if a.changes.as_dict()["name"] in ({"before": None, "after": buyer}, {"before": buyer, "after": None})
+    ]
     assert [a.action for a in trail] == ["confirm_flow_alias", "delete_flow_alias"]
     assert all(a.actor_id == "u-admin" for a in trail)
 
@@ -163,6 +173,7 @@ def test_aliases_are_for_the_office_in_scope(flow_cloud):
     assert api(flow_cloud, "d001", "GET", f"/flow-aliases/{D001}").status_code == 403
     assert api(flow_cloud, "rep.zhang", "GET", f"/flow-aliases/{D002}").status_code == 404  # not zhang's
     assert api(flow_cloud, "rep.chen", "GET", f"/flow-aliases/{D002}").status_code == 200
-    missing = api(flow_cloud, "admin", "DELETE", f"/flow-aliases/{D001}/{quote('没有这个名字')}",
-                  headers={"If-Match": '"1"'})
+    missing = api(
+        flow_cloud, "admin", "DELETE", f"/flow-aliases/{D001}/{quote('没有这个名字')}", headers={"If-Match": '"1"'}
+    )
     assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("application/problem+json")

@@ -98,19 +98,35 @@ def wide_header(chars: int) -> bytes:
 BAD_FILES = {
     # name: (file name, content, rejection code, words the report must show)
     "binary garbage": ("流向.csv", lambda: bytes(range(256)) * 64, "binary file", ["binary"]),
-    "latin-1 text": ("流向.csv", lambda: "Café;Straße;Größe\n1;2;3\n".encode("latin-1"),
-                     "unknown or wrong text encoding", ["UTF-8", "GBK"]),
+    "latin-1 text": (
+        "流向.csv",
+        lambda: "Café;Straße;Größe\n1;2;3\n".encode("latin-1"),
+        "unknown or wrong text encoding",
+        ["UTF-8", "GBK"],
+    ),
     # Big5 bytes decode as (nonsense) GBK: the report names the headers it could not map, as it read them
-    "big5 text": ("流向.csv", lambda: good_csv().decode().encode("big5", errors="replace"), "missing columns",
-                  ["Columns not found", "date"]),
+    "big5 text": (
+        "流向.csv",
+        lambda: good_csv().decode().encode("big5", errors="replace"),
+        "missing columns",
+        ["Columns not found", "date"],
+    ),
     "utf-16 without BOM": ("流向.csv", lambda: good_csv().decode().encode("utf-16-le"), "binary file", ["binary"]),
     "huge (rows)": ("流向.csv", too_many_rows, "too many rows", [str(LIMITS.max_rows)]),
     "zip bomb as xlsx": ("流向.xlsx", zip_bomb, "xlsx uncompressed size over limit", ["unpacks to"]),
     "damaged xlsx": ("流向.xlsx", lambda: xlsx([HEADER])[:300], "invalid xlsx", ["damaged"]),
     "not a workbook": ("流向.xlsx", lambda: good_csv() + b"\n", "unsupported file type", ["XLSX"]),  # CSV bytes
-    "formulas": ("流向.xlsx", lambda: xlsx([HEADER, [f"{PERIOD}-03", "P1001", "阿莫西林胶囊", "0.25g*24粒", "B1",
-                                                  "=SUM(1,2)", "盒", TERMINAL["name"], ""]]),
-                 "formulas not allowed", ["formula"]),
+    "formulas": (
+        "流向.xlsx",
+        lambda: xlsx(
+            [
+                HEADER,
+                [f"{PERIOD}-03", "P1001", "阿莫西林胶囊", "0.25g*24粒", "B1", "=SUM(1,2)", "盒", TERMINAL["name"], ""],
+            ]
+        ),
+        "formulas not allowed",
+        ["formula"],
+    ),
     # 150 headers of 1,000 characters (450 KB): nothing maps, and saying so must still fit the load record
     "wide nonsense header": ("流向.csv", lambda: wide_header(1000), "missing columns", ["Columns not found"]),
     # a header line over 1 MB: any clear file-level code will do here (and see the test below)
@@ -166,9 +182,15 @@ def test_a_bad_file_is_rejected_with_a_report_and_the_accepted_load_stays(flow_c
     before = api(flow_cloud, "GET", f"/flow-loads/{accepted['id']}").json()
     assert before["status"] == "accepted" and before["superseded_by"] is None
     assert [(r["customer_id"], r["base_quantity"]) for r in parquet_rows(flow_cloud, accepted)] == [
-        (stable_id(demo.TENANT, TERMINAL["id"]), 2.0)]
-    page = api(flow_cloud, "GET", f"/customers/{stable_id(demo.TENANT, TERMINAL['id'])}/flow",
-               params={"period": PERIOD}, user="admin").json()["items"]
+        (stable_id(demo.TENANT, TERMINAL["id"]), 2.0)
+    ]
+    page = api(
+        flow_cloud,
+        "GET",
+        f"/customers/{stable_id(demo.TENANT, TERMINAL['id'])}/flow",
+        params={"period": PERIOD},
+        user="admin",
+    ).json()["items"]
     assert [(i["distributor_id"], i["rows"]) for i in page] == [(D001, 1)]  # readers see the accepted load only
 
     listed = api(flow_cloud, "GET", "/flow-loads", params={"limit": 200}).json()["items"]
@@ -192,8 +214,9 @@ def test_the_upload_form_lets_s3_take_only_the_file_it_was_made_for(flow_cloud):
     assert api(flow_cloud, "GET", f"/flow-loads/{ticket['load_id']}").status_code == 404  # nothing reached S3
 
 
-@pytest.mark.parametrize(("data", "code", "words"), [(b"", "empty file", ["empty"]),
-                                                     (None, "file too large", [str(LIMITS.max_bytes)])])
+@pytest.mark.parametrize(
+    ("data", "code", "words"), [(b"", "empty file", ["empty"]), (None, "file too large", [str(LIMITS.max_bytes)])]
+)
 def test_a_file_past_the_form_is_still_checked_and_a_huge_one_never_read(flow_cloud, accepted, data, code, words):
     data = too_big() if data is None else data
     bad = upload(flow_cloud, "流向.csv", data, past_the_form=True)

@@ -10,8 +10,16 @@ from localcloud.tokens import mint_token
 from tests.e2e.conftest import World, new_tenant
 from tests.fixtures import FLOW_SAMPLES
 
-TEMPLATE = {"headers": {"date": ["出货日期"], "product_code": ["物料号"], "quantity": ["件数"], "unit": ["计量"],
-                        "buyer_name": ["收货方"]}, "date_formats": ["%Y%m%d"]}
+TEMPLATE = {
+    "headers": {
+        "date": ["出货日期"],
+        "product_code": ["物料号"],
+        "quantity": ["件数"],
+        "unit": ["计量"],
+        "buyer_name": ["收货方"],
+    },
+    "date_formats": ["%Y%m%d"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +29,15 @@ def world(cloud: Any) -> World:
 
 @pytest.fixture(scope="module")
 def distributor(world: World) -> str:
-    r = world.as_user("admin").post("/customers", {"name": "经销商DM医药有限公司", "code": "DM", "status": "active",
-                                                   "profile": {"type": "distributor", "tier": "tier1"}})
+    r = world.as_user("admin").post(
+        "/customers",
+        {
+            "name": "经销商DM医药有限公司",
+            "code": "DM",
+            "status": "active",
+            "profile": {"type": "distributor", "tier": "tier1"},
+        },
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -53,7 +68,8 @@ def test_the_builtin_headers_tell_a_distributor_whether_its_file_needs_a_templat
     assert stock["quantity"]["headers"][0] == "库存数量" and not stock["date"]["required"]
     shipments = rep.get("/flow-mappings/builtin", params={"kind": "shipments"}).json()
     assert {"column": "distributor", "required": True}.items() <= next(
-        c for c in shipments["columns"] if c["column"] == "distributor").items()
+        c for c in shipments["columns"] if c["column"] == "distributor"
+    ).items()
     assert rep.get("/flow-mappings/builtin", params={"kind": "orders"}).status_code == 422
 
 

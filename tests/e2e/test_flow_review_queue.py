@@ -16,7 +16,10 @@ from tests.e2e.uploads import upload_flow
 
 HEADER = "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
 TERMINALS = {  # name -> city: two look-alikes in different cities, and one a file names as registered
-    "仁和大药房一店": "南京", "仁和大药房二店": "杭州", "鼓楼同济药店": "南京"}
+    "仁和大药房一店": "南京",
+    "仁和大药房二店": "杭州",
+    "鼓楼同济药店": "南京",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,24 +30,44 @@ def world(cloud: Any) -> World:
 @pytest.fixture(scope="module")
 def ids(world: World) -> dict[str, str]:
     admin = world.as_user("admin")
-    assert admin.post("/products", {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒",
-                                    "case_size": 60}).status_code == 201
+    assert (
+        admin.post(
+            "/products",
+            {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60},
+        ).status_code
+        == 201
+    )
     found = {}
-    r = admin.post("/customers", {"name": "经销商DR医药有限公司", "code": "DR", "status": "active",
-                                  "profile": {"type": "distributor", "tier": "tier1"}})
+    r = admin.post(
+        "/customers",
+        {
+            "name": "经销商DR医药有限公司",
+            "code": "DR",
+            "status": "active",
+            "profile": {"type": "distributor", "tier": "tier1"},
+        },
+    )
     assert r.status_code == 201, r.text
     found["DR"] = r.json()["id"]
     for name, city in TERMINALS.items():
-        r = admin.post("/customers", {"name": name, "profile": {"type": "terminal", "kind": "pharmacy"},
-                                      "region": {"province": "江苏" if city == "南京" else "浙江", "city": city}})
+        r = admin.post(
+            "/customers",
+            {
+                "name": name,
+                "profile": {"type": "terminal", "kind": "pharmacy"},
+                "region": {"province": "江苏" if city == "南京" else "浙江", "city": city},
+            },
+        )
         assert r.status_code == 201, r.text
         found[name] = r.json()["id"]
     return found
 
 
 def flow(period: str, *buyers: tuple[str, str]) -> bytes:
-    rows = [f"{period}-0{n + 1},P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,{name},{address}"
-            for n, (name, address) in enumerate(buyers)]
+    rows = [
+        f"{period}-0{n + 1},P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,{name},{address}"
+        for n, (name, address) in enumerate(buyers)
+    ]
     return (HEADER + "\n".join(rows) + "\n").encode()
 
 
@@ -73,8 +96,9 @@ def test_a_candidate_in_the_buyers_city_is_marked_and_comes_first(world: World, 
 def test_a_decision_updates_matched_match_rate_and_review_names(world: World, ids, cloud: Any) -> None:
     admin = world.as_user("admin")
     # Given a load with one buyer matched and two waiting for a person
-    load = upload_flow(admin, ids["DR"], "2026-11", flow(
-        "2026-11", ("鼓楼同济药店", ""), ("城东新开药房", ""), ("城西新开诊所", "")))
+    load = upload_flow(
+        admin, ids["DR"], "2026-11", flow("2026-11", ("鼓楼同济药店", ""), ("城东新开药房", ""), ("城西新开诊所", ""))
+    )
     before = load["summary"]
     assert (before["matched"], before["match_rate"], before["review_names"]) == (1, round(1 / 3, 4), 2)
 
@@ -90,5 +114,8 @@ def test_a_decision_updates_matched_match_rate_and_review_names(world: World, id
         assert time.monotonic() < end, "the load was not re-attributed"
         time.sleep(0.3)
     assert (summary["matched"], summary["match_rate"], summary["review_names"]) == (2, round(2 / 3, 4), 1)
-    assert [i["buyer_name"] for i in admin.get("/flow-reviews", params={"distributor_id": ids["DR"]}).json()[
-        "items"] if i["load_ids"][-1] == load["id"]] == ["城西新开诊所"]
+    assert [
+        i["buyer_name"]
+        for i in admin.get("/flow-reviews", params={"distributor_id": ids["DR"]}).json()["items"]
+        if i["load_ids"][-1] == load["id"]
+    ] == ["城西新开诊所"]

@@ -22,13 +22,24 @@ def world(cloud: Any) -> World:
 def distributors(world: World) -> dict[str, str]:
     """DE in the East branch, DH at head office, each with a file naming a buyer nobody registered."""
     admin = world.as_user("admin")
-    assert admin.post("/products", {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒",
-                                    "case_size": 60}).status_code == 201
+    assert (
+        admin.post(
+            "/products",
+            {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60},
+        ).status_code
+        == 201
+    )
     ids = {}
     for code, user, buyer in (("DE", "east.head", "东部新开药店"), ("DH", "admin", "总部新开诊所")):
-        created = world.as_user(user).post("/customers", {
-            "name": f"经销商{code}医药有限公司", "code": code, "status": "active",
-            "profile": {"type": "distributor", "tier": "tier1"}})
+        created = world.as_user(user).post(
+            "/customers",
+            {
+                "name": f"经销商{code}医药有限公司",
+                "code": code,
+                "status": "active",
+                "profile": {"type": "distributor", "tier": "tier1"},
+            },
+        )
         assert created.status_code == 201, created.text
         ids[code] = created.json()["id"]
         flow = f"{HEADER}2026-10-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,{buyer},\n"

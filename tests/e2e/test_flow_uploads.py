@@ -35,14 +35,35 @@ def world(cloud: Any) -> World:
 def distributors(world: World) -> dict[str, str]:
     """Two distributors (DA, DB), a product and the buyer their files name."""
     admin = world.as_user("admin")
-    assert admin.post("/products", {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒",
-                                    "case_size": 60}).status_code == 201
-    assert admin.post("/customers", {"name": BUYER, "profile": {"type": "terminal", "kind": "pharmacy"},
-                                     "region": {"province": "江苏", "city": "苏州"}}).status_code == 201
+    assert (
+        admin.post(
+            "/products",
+            {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60},
+        ).status_code
+        == 201
+    )
+    assert (
+        admin.post(
+            "/customers",
+            {
+                "name": BUYER,
+                "profile": {"type": "terminal", "kind": "pharmacy"},
+                "region": {"province": "江苏", "city": "苏州"},
+            },
+        ).status_code
+        == 201
+    )
     ids = {}
     for code in ("DA", "DB"):
-        r = admin.post("/customers", {"name": f"经销商{code}医药有限公司", "code": code, "status": "active",
-                                      "profile": {"type": "distributor", "tier": "tier1"}})
+        r = admin.post(
+            "/customers",
+            {
+                "name": f"经销商{code}医药有限公司",
+                "code": code,
+                "status": "active",
+                "profile": {"type": "distributor", "tier": "tier1"},
+            },
+        )
         assert r.status_code == 201, r.text
         ids[code] = r.json()["id"]
     return ids
@@ -107,8 +128,7 @@ def test_the_same_form_sent_again_is_a_load_of_the_new_version(world: World, dis
     assert third["status"] == "held" and admin.get(f"/flow-loads/{second['id']}").json()["superseded_by"] is None
 
 
-def test_a_file_put_under_another_key_than_its_links_imports_nothing(world: World, distributors,
-                                                                   cloud: Any) -> None:
+def test_a_file_put_under_another_key_than_its_links_imports_nothing(world: World, distributors, cloud: Any) -> None:
     admin, da, db = world.as_user("admin"), distributors["DA"], distributors["DB"]
     theirs = upload_flow(admin, db, "2026-11", flow(7, "2026-11"))
     assert theirs["status"] == "accepted"
@@ -121,13 +141,15 @@ def test_a_file_put_under_another_key_than_its_links_imports_nothing(world: Worl
     assert refused.status_code == 403 and "Policy" in refused.text
 
     # When the file gets there anyway (a link without a policy, or anyone who may write to the bucket)
-    cloud.client("s3").put_object(Bucket=cloud.physical_name("UploadsBucket"), Key=elsewhere,
-                                  Body=flow(99, "2026-11"))
+    cloud.client("s3").put_object(Bucket=cloud.physical_name("UploadsBucket"), Key=elsewhere, Body=flow(99, "2026-11"))
 
     # Then the load of that link is rejected, its uploader's own, and says why
     load = finished_load(admin, ticket["load_id"])
     assert (load["status"], load["distributor_id"], load["rejection"]["code"]) == (
-        "rejected", da, "not its upload link's key")
+        "rejected",
+        da,
+        "not its upload link's key",
+    )
     assert elsewhere in load["rejection"]["message"] and load["sha256"] is None  # not even read
     # and nothing of the other distributor's changed
     assert loads_of(admin, db) == listed
@@ -135,8 +157,9 @@ def test_a_file_put_under_another_key_than_its_links_imports_nothing(world: Worl
     assert (after["status"], after["superseded_by"], after["summary"]) == ("accepted", None, theirs["summary"])
 
 
-def test_a_file_in_a_distributors_folder_that_no_link_was_issued_for_is_refused(world: World, distributors,
-                                                                              cloud: Any) -> None:
+def test_a_file_in_a_distributors_folder_that_no_link_was_issued_for_is_refused(
+    world: World, distributors, cloud: Any
+) -> None:
     admin, db = world.as_user("admin"), distributors["DB"]
     theirs = upload_flow(admin, db, "2026-12", flow(4, "2026-12"))
     assert theirs["status"] == "accepted"

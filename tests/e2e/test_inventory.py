@@ -20,14 +20,26 @@ from tests.fixtures import FLOW_SAMPLES, INVENTORY_SAMPLES
 
 INVENTORY, FLOW = INVENTORY_SAMPLES, FLOW_SAMPLES
 TRUTH: dict[str, dict[str, dict[str, float]]] = json.loads((INVENTORY / "truth.json").read_text())
-FLOW_FILES = {"D001": "flow/D001/2026-10/流向_D001_2026-10.csv", "D002": "flow/D002/2026-10/流向_D002_2026-10.csv",
-              "D003": "flow/D003/2026-10/流向_D003_2026-10.xlsx"}
-CLOSING = {"D001": "closing/库存_D001_2026-10.csv", "D002": "closing/库存_D002_2026-10.xlsx",
-           "D003": "closing/库存_D003_2026-10.csv"}
+FLOW_FILES = {
+    "D001": "flow/D001/2026-10/流向_D001_2026-10.csv",
+    "D002": "flow/D002/2026-10/流向_D002_2026-10.csv",
+    "D003": "flow/D003/2026-10/流向_D003_2026-10.xlsx",
+}
+CLOSING = {
+    "D001": "closing/库存_D001_2026-10.csv",
+    "D002": "closing/库存_D002_2026-10.xlsx",
+    "D003": "closing/库存_D003_2026-10.csv",
+}
 
 
-def upload(client: Client, kind: str, path: Path, distributor_id: str | None, period: str = "2026-10",
-           data: bytes | None = None) -> dict[str, Any]:
+def upload(
+    client: Client,
+    kind: str,
+    path: Path,
+    distributor_id: str | None,
+    period: str = "2026-10",
+    data: bytes | None = None,
+) -> dict[str, Any]:
     body = {"kind": kind, "period": period, "file_name": path.name}
     if distributor_id:
         body["distributor_id"] = distributor_id
@@ -59,8 +71,15 @@ def ids(world: World) -> dict[str, str]:
             assert r.status_code == 201, r.text
     found = {}
     for code in TRUTH:
-        r = admin.post("/customers", {"name": f"经销商{code}医药有限公司", "code": code, "status": "active",
-                                      "profile": {"type": "distributor", "tier": "tier1"}})
+        r = admin.post(
+            "/customers",
+            {
+                "name": f"经销商{code}医药有限公司",
+                "code": code,
+                "status": "active",
+                "profile": {"type": "distributor", "tier": "tier1"},
+            },
+        )
         assert r.status_code == 201, r.text
         found[code] = r.json()["id"]
     return found
@@ -73,8 +92,9 @@ def october(world: World, ids: dict[str, str]) -> dict[str, Any]:
     loads = {}
     for code, distributor_id in ids.items():
         loads[f"flow {code}"] = upload(admin, "flow", FLOW / FLOW_FILES[code], distributor_id)
-        loads[f"opening {code}"] = upload(admin, "opening", INVENTORY / "opening" / f"库存_{code}_2026-09.csv",
-                                          distributor_id)
+        loads[f"opening {code}"] = upload(
+            admin, "opening", INVENTORY / "opening" / f"库存_{code}_2026-09.csv", distributor_id
+        )
         loads[f"closing {code}"] = upload(admin, "inventory", INVENTORY / CLOSING[code], distributor_id)
     loads["shipments"] = upload(world.as_user("finance.wu"), "shipments", INVENTORY / "shipments.csv", None)
     return loads
@@ -100,10 +120,21 @@ def test_the_month_reproduces_truth_for_every_distributor_and_product(world: Wor
     assert set(got) == {(d, sku) for d, skus in TRUTH.items() for sku in skus}
     for (code, sku), line in got.items():
         want = TRUTH[code][sku]
-        assert (line["opening"], line["inbound"], line["outbound"], line["expected_closing"],
-                line["reported_closing"], line["variance"]) == (
-            want["opening"], want["in"], want["out"], want["expected_closing"], want["reported_closing"],
-            want["variance"]), (code, sku)
+        assert (
+            line["opening"],
+            line["inbound"],
+            line["outbound"],
+            line["expected_closing"],
+            line["reported_closing"],
+            line["variance"],
+        ) == (
+            want["opening"],
+            want["in"],
+            want["out"],
+            want["expected_closing"],
+            want["reported_closing"],
+            want["variance"],
+        ), (code, sku)
         assert ("negative_expected" in line["flags"]) == (want["expected_closing"] < 0), (code, sku)
 
 
@@ -192,8 +223,13 @@ def test_an_adjustment_counts_once_approved(world: World, ids, october) -> None:
     from tests.e2e.test_approvals import decide_every_step, eventually
 
     finance, admin = world.as_user("finance.wu"), world.as_user("admin")
-    body = {"period": "2026-10", "distributor_id": ids["D002"], "sku": "P1005", "quantity": 8,
-            "reason": "盘点差异: 8 盒 found in a second warehouse"}
+    body = {
+        "period": "2026-10",
+        "distributor_id": ids["D002"],
+        "sku": "P1005",
+        "quantity": 8,
+        "reason": "盘点差异: 8 盒 found in a second warehouse",
+    }
     assert finance.post("/inventory/adjustments", {**body, "reason": ""}).status_code == 422  # a reason is required
     asked = finance.post("/inventory/adjustments", body)
     assert asked.status_code == 201, asked.text
@@ -206,18 +242,22 @@ def test_an_adjustment_counts_once_approved(world: World, ids, october) -> None:
     decide_every_step(world, asked.json()["id"])
 
     def listed() -> list[tuple[str, str]]:  # the run's end reaches the adjustment a moment after the last decision
-        return [(a["id"], a["status"]) for a in admin.get("/inventory/adjustments",
-                                                          params={"period": "2026-10"}).json()["items"]]
+        return [
+            (a["id"], a["status"])
+            for a in admin.get("/inventory/adjustments", params={"period": "2026-10"}).json()["items"]
+        ]
 
     assert eventually(lambda: listed() == [(asked.json()["id"], "approved")]), listed()
     line = p1005()
     want = TRUTH["D002"]["P1005"]
     assert (line["adjustments"], line["expected_closing"], line["variance"]) == (
-        8, want["expected_closing"] + 8, want["variance"] - 8)
+        8,
+        want["expected_closing"] + 8,
+        want["variance"] - 8,
+    )
 
 
-def test_re_uploaded_closing_replaces_the_earlier_and_october_carries_into_november(world: World, ids,
-                                                                                      october) -> None:
+def test_re_uploaded_closing_replaces_the_earlier_and_october_carries_into_november(world: World, ids, october) -> None:
     admin = world.as_user("admin")
     restated = (INVENTORY / CLOSING["D003"]).read_text(encoding="utf-8-sig").replace(",140,盒", ",150,盒")
     load = upload(admin, "inventory", INVENTORY / CLOSING["D003"], ids["D003"], data=restated.encode("utf-8"))
@@ -240,14 +280,17 @@ def test_re_uploaded_closing_replaces_the_earlier_and_october_carries_into_novem
             assert carried.get((code, sku), {"opening": 0})["opening"] == reported, (code, sku)
     assert any(want["reported_closing"] == 0 for skus in TRUTH.values() for want in skus.values())
     # October is frozen: new files and adjustments are refused, its figures stay
-    refused = admin.post("/flow-uploads", {"kind": "inventory", "period": "2026-10", "file_name": "x.csv",
-                                           "distributor_id": ids["D001"]})
+    refused = admin.post(
+        "/flow-uploads", {"kind": "inventory", "period": "2026-10", "file_name": "x.csv", "distributor_id": ids["D001"]}
+    )
     assert refused.status_code == 409 and "closed" in refused.json()["detail"]
     frozen = admin.get("/inventory", params={"period": "2026-10"}).json()
     assert frozen["source"] == "frozen" and len(frozen["items"]) == 30
     # reopening is for HQ admin only, and audited with its reason
-    assert world.as_user("finance.wu").post("/inventory/periods/2026-10/reopen",
-                                            {"reason": "late file"}).status_code == 403
+    assert (
+        world.as_user("finance.wu").post("/inventory/periods/2026-10/reopen", {"reason": "late file"}).status_code
+        == 403
+    )
     reopened = admin.post("/inventory/periods/2026-10/reopen", {"reason": "late file from D001"})
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
     periods = admin.get("/inventory/periods")  # the reopening's audit entry is no period

@@ -19,16 +19,21 @@ def world(cloud: Any) -> World:
 
 def computed_results(cloud: Any, world: World) -> list[str]:
     """The month's stored results: one folder per set of inputs the month was reckoned from."""
-    listed = cloud.client("s3").list_objects_v2(Bucket=cloud.physical_name("AnalyticsBucket"),
-                                                Prefix=f"inventory-computed/tenant={world.tenant_id}/period=2026-10/")
+    listed = cloud.client("s3").list_objects_v2(
+        Bucket=cloud.physical_name("AnalyticsBucket"),
+        Prefix=f"inventory-computed/tenant={world.tenant_id}/period=2026-10/",
+    )
     return sorted({o["Key"].rsplit("/", 2)[-2] for o in listed.get("Contents", [])})
 
 
 def lines(world: World) -> dict[tuple[str, str], dict[str, Any]]:
     found, cursor = {}, None
     while True:  # a page at a time, as a console would
-        page = world.as_user("admin").get("/inventory", params={"period": "2026-10", "limit": 1,
-                                                                 **({"cursor": cursor} if cursor else {})}).json()
+        page = (
+            world.as_user("admin")
+            .get("/inventory", params={"period": "2026-10", "limit": 1, **({"cursor": cursor} if cursor else {})})
+            .json()
+        )
         found.update({(x["distributor_id"], x["sku"]): x for x in page["items"]})
         if not (cursor := page["next_cursor"]):
             return found
@@ -38,8 +43,15 @@ def test_the_month_is_reckoned_once_per_set_of_inputs(cloud: Any, world: World) 
     admin = world.as_user("admin")
     for product in PRODUCTS:
         assert admin.post("/products", product).status_code == 201
-    db1 = admin.post("/customers", {"name": "经销商DB1医药有限公司", "code": "DB1", "status": "active",
-                                    "profile": {"type": "distributor", "tier": "tier1"}}).json()["id"]
+    db1 = admin.post(
+        "/customers",
+        {
+            "name": "经销商DB1医药有限公司",
+            "code": "DB1",
+            "status": "active",
+            "profile": {"type": "distributor", "tier": "tier1"},
+        },
+    ).json()["id"]
     assert upload(admin, "flow", Path("流向_DB1.csv"), db1, data=FLOW.encode())["status"] == "accepted"
 
     first = lines(world)  # two products: two pages, one reckoning

@@ -22,8 +22,9 @@ def product(world: World, prices: list[dict], **fields) -> str:
     sku = f"O-{uuid.uuid4().hex[:8].upper()}"
     body = {"sku": sku, "name": "测试片", "spec": "10mg*24", "base_unit": "盒", "case_size": 40, **fields}
     assert world.as_user("admin").post("/products", body).status_code == 201
-    r = world.as_user("finance.wu").request("PUT", f"/products/{sku}/prices", json={"items": prices},
-                                            headers={"If-Match": '"0"'})
+    r = world.as_user("finance.wu").request(
+        "PUT", f"/products/{sku}/prices", json={"items": prices}, headers={"If-Match": '"0"'}
+    )
     assert r.status_code == 200, r.text
     return sku
 
@@ -37,8 +38,13 @@ def customer(client: Client, **extra) -> dict:
 def setup(world: World) -> tuple[Client, dict, str, str]:
     zhang = world.as_user("rep.zhang")
     c = customer(zhang, level="B")
-    a = product(world, [{"customer_type": "terminal", "level": "B", "unit_price": "12.35"},
-                        {"customer_type": "terminal", "level": None, "unit_price": "13.00"}])
+    a = product(
+        world,
+        [
+            {"customer_type": "terminal", "level": "B", "unit_price": "12.35"},
+            {"customer_type": "terminal", "level": None, "unit_price": "13.00"},
+        ],
+    )
     b = product(world, [{"customer_type": "terminal", "level": None, "unit_price": "0.10"}])
     return zhang, c, a, b
 
@@ -54,15 +60,18 @@ def test_rep_creates_an_order_with_exact_totals(world: World):
     order = r.json()
     assert order["state"] == "saved" and order["total"] == "37.75" and r.headers["ETag"] == '"1"'
     assert [(x["sku"], x["quantity"], x["unit_price"], x["amount"]) for x in order["lines"]] == [
-        (a, 3, "12.35", "37.05"), (b, 7, "0.10", "0.70")]
+        (a, 3, "12.35", "37.05"),
+        (b, 7, "0.10", "0.70"),
+    ]
     assert order["owner_id"] == "u-rep-zhang" and order["customer_level"] == "B"
     assert r.headers["Location"] == f"/orders/{order['id']}"
 
     got = zhang.get(f"/orders/{order['id']}")
     assert got.status_code == 200 and got.json() == order and got.headers["ETag"] == '"1"'
     assert [o["id"] for o in zhang.get("/orders").json()["items"]] == [order["id"]]
-    assert zhang.get("/orders", params={"customer_id": c["id"], "state": "saved"}).json()["items"][0]["id"] == \
-        order["id"]
+    assert (
+        zhang.get("/orders", params={"customer_id": c["id"], "state": "saved"}).json()["items"][0]["id"] == order["id"]
+    )
     assert zhang.get("/orders", params={"state": "submitted"}).json()["items"] == []
     month = order["created_at"][:7]
     assert len(zhang.get("/orders", params={"month": month}).json()["items"]) == 1
@@ -73,7 +82,8 @@ def test_rep_creates_an_order_with_exact_totals(world: World):
     problem(world.as_user("south.head").get(f"/orders/{order['id']}"), 404)
     history = zhang.get(f"/orders/{order['id']}/history").json()["items"]
     assert [(h["action"], h["from_state"], h["to_state"], h["by"]) for h in history] == [
-        ("create", None, "saved", "u-rep-zhang")]
+        ("create", None, "saved", "u-rep-zhang")
+    ]
 
 
 def test_rounding_is_half_up_per_line(world: World):
@@ -102,23 +112,35 @@ def test_price_override_needs_a_reason_and_the_permission(world: World):
     assert r.status_code == 201, r.text
     line = r.json()["lines"][0]
     assert (line["list_price"], line["unit_price"], line["amount"], line["price_override_reason"]) == (
-        "12.35", "11.00", "22.00", "季度促销")
+        "12.35",
+        "11.00",
+        "22.00",
+        "季度促销",
+    )
     # the list price itself is no override; a JSON number is refused rather than rounded through a float
     same = {"customer_id": c["id"], "lines": [{"sku": a, "quantity": 1, "unit_price": "12.350"}]}
     assert zhang.post("/orders", same).json()["lines"][0]["price_override_reason"] is None
-    p = problem(zhang.post("/orders", {"customer_id": c["id"], "lines": [{"sku": a, "quantity": 1,
-                                                                          "unit_price": 11.0}]}), 422)
+    p = problem(
+        zhang.post("/orders", {"customer_id": c["id"], "lines": [{"sku": a, "quantity": 1, "unit_price": 11.0}]}), 422
+    )
     assert p["errors"][0]["field"] == "lines.0.unit_price"
 
 
 def test_a_distributor_user_orders_for_itself_without_overrides(world: World, mint_token):
     zhang = world.as_user("rep.zhang")
-    r = zhang.post("/customers", {"name": f"一级商{uuid.uuid4().hex[:6]}",
-                                  "profile": {"type": "distributor", "tier": "tier1"}, "level": "A"})
+    r = zhang.post(
+        "/customers",
+        {"name": f"一级商{uuid.uuid4().hex[:6]}", "profile": {"type": "distributor", "tier": "tier1"}, "level": "A"},
+    )
     dist = r.json()
     sku = product(world, [{"customer_type": "distributor", "level": "A", "unit_price": "8.88"}])
-    claims = {"sub": "u-dist-x", "custom:tenant_id": world.tenant_id, "custom:org_unit_id": "EAST",
-              "custom:roles": "distributor", "custom:distributor_id": dist["id"]}
+    claims = {
+        "sub": "u-dist-x",
+        "custom:tenant_id": world.tenant_id,
+        "custom:org_unit_id": "EAST",
+        "custom:roles": "distributor",
+        "custom:distributor_id": dist["id"],
+    }
     d = Client(world.base_url, mint_token(claims))
     r = d.post("/orders", {"lines": [{"sku": sku, "quantity": 10}]})
     assert r.status_code == 201, r.text
@@ -128,16 +150,20 @@ def test_a_distributor_user_orders_for_itself_without_overrides(world: World, mi
     assert [o["id"] for o in d.get("/orders").json()["items"]] == [r.json()["id"]]
     other = customer(zhang)
     problem(d.post("/orders", {"customer_id": other["id"], "lines": [{"sku": sku, "quantity": 1}]}), 404)
-    problem(d.post("/orders", {"lines": [{"sku": sku, "quantity": 1, "unit_price": "1.00",
-                                          "price_override_reason": "x"}]}), 403)
+    problem(
+        d.post("/orders", {"lines": [{"sku": sku, "quantity": 1, "unit_price": "1.00", "price_override_reason": "x"}]}),
+        403,
+    )
 
 
 def test_unknown_or_inactive_sku_is_422_naming_the_line(world: World):
     zhang, c, a, b = setup(world)
     admin = world.as_user("admin")
     assert admin.patch(f"/products/{b}", {"status": "inactive"}, headers={"If-Match": '"1"'}).status_code == 200
-    body = {"customer_id": c["id"], "lines": [{"sku": a, "quantity": 1}, {"sku": "NOPE-1", "quantity": 1},
-                                              {"sku": b, "quantity": 1}]}
+    body = {
+        "customer_id": c["id"],
+        "lines": [{"sku": a, "quantity": 1}, {"sku": "NOPE-1", "quantity": 1}, {"sku": b, "quantity": 1}],
+    }
     p = problem(zhang.post("/orders", body), 422)
     assert [e["field"] for e in p["errors"]] == ["lines.1.sku", "lines.2.sku"]
     assert "NOPE-1" in p["errors"][0]["message"] and "not active" in p["errors"][1]["message"]
@@ -169,15 +195,20 @@ def test_retried_create_and_submit_with_the_same_key_act_once(world: World):
 def test_a_submit_nobody_can_approve_is_refused_and_the_order_stays_a_draft(world: World):
     admin = world.as_user("admin")
     # only HQ admins approve orders here, and the one HQ admin never approves their own request
-    assert admin.put("/approval-policies/order", json={"steps": [{"role": "hq_admin"}]},
-                     headers={"If-Match": '"0"'}).status_code == 200
+    assert (
+        admin.put(
+            "/approval-policies/order", json={"steps": [{"role": "hq_admin"}]}, headers={"If-Match": '"0"'}
+        ).status_code
+        == 200
+    )
     _, c, a, b = setup(world)
     oid = admin.post("/orders", order_body(c, a, b)).json()["id"]
     p = problem(admin.post(f"/orders/{oid}/submit", {}), 422)
     assert "Nobody can approve" in p["detail"]
     order = admin.get(f"/orders/{oid}").json()
-    assert order["state"] == "saved" and [h["action"] for h in admin.get(f"/orders/{oid}/history").json()[
-        "items"]] == ["create"]
+    assert order["state"] == "saved" and [h["action"] for h in admin.get(f"/orders/{oid}/history").json()["items"]] == [
+        "create"
+    ]
 
 
 def test_transitions_edit_withdraw_void_and_illegal_ones(world: World):
@@ -207,8 +238,12 @@ def test_transitions_edit_withdraw_void_and_illegal_ones(world: World):
     problem(zhang.post(f"/orders/{oid}/submit", {}), 409)
     history = zhang.get(f"/orders/{oid}/history").json()["items"]
     assert [(h["action"], h["from_state"], h["to_state"]) for h in history] == [
-        ("create", None, "saved"), ("edit", "saved", "saved"), ("submit", "saved", "submitted"),
-        ("withdraw", "submitted", "saved"), ("void", "saved", "void")]
+        ("create", None, "saved"),
+        ("edit", "saved", "saved"),
+        ("submit", "saved", "submitted"),
+        ("withdraw", "submitted", "saved"),
+        ("void", "saved", "void"),
+    ]
     assert history[-1]["by"] == "u-eastrx-head" and history[-1]["comment"] == "客户取消"
 
 
@@ -226,15 +261,21 @@ def test_erp_endpoints_are_for_the_erp_only_and_follow_the_states(world: World, 
     problem(erp.post(f"/integration/orders/{oid}/processed", {}), 422)
     problem(erp.get(f"/orders/{oid}"), 403)  # the ERP reports; it does not browse orders
     other_tenant = new_tenant(cloud)  # another tenant's ERP client cannot reach this order
-    problem(world.as_user("erp", tenant_id=other_tenant).post(f"/integration/orders/{oid}/processed",
-                                                           {"erp_order_no": "SO-1"}), 404)
+    problem(
+        world.as_user("erp", tenant_id=other_tenant).post(
+            f"/integration/orders/{oid}/processed", {"erp_order_no": "SO-1"}
+        ),
+        404,
+    )
 
 
 def test_returns_against_an_order_not_shipped_are_409(world: World):
     zhang, c, a, b = setup(world)
     oid = zhang.post("/orders", order_body(c, a, b)).json()["id"]
-    p = problem(zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": 1}],
-                                                      "reason": "破损"}), 409)
+    p = problem(
+        zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": 1}], "reason": "破损"}),
+        409,
+    )
     assert p["state"] == "saved" and p["action"] == "return"
     assert zhang.get(f"/orders/{oid}/returns").json()["items"] == []
     problem(zhang.get("/returns/01ARZ3NDEKTSV4RRFFQ69G5FAV"), 404)
@@ -267,8 +308,9 @@ def test_bad_input_is_problem_json_never_500(world: World):
     problem(zhang.get("/orders", params={"state": "lost"}), 422)
     problem(zhang.get("/orders", params={"month": "2026-13"}), 422)
     problem(zhang.get("/orders", params={"cursor": "garbage"}), 400)
-    problem(zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": -1}],
-                                                  "reason": "x"}), 422)
+    problem(
+        zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": -1}], "reason": "x"}), 422
+    )
     problem(zhang.post(f"/orders/{oid}/submit", {"comment": "x" * 501}), 422)
     problem(zhang.patch(f"/orders/{oid}", {"lines": None}, headers={"If-Match": '"1"'}), 422)
     problem(zhang.get("/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV"), 404)

@@ -99,8 +99,11 @@ def test_search_by_keyword_with_filters_paging_and_stock(world: World):
     amo = created(admin, name="阿莫西林胶囊", spec="0.5g*24粒", category="抗感染")
     ibu = created(admin, name="布洛芬缓释胶囊", spec="0.3g*20粒", category="解热镇痛")
     old = created(admin, name="阿莫西林颗粒", spec="0.125g*12袋", category="抗感染", status="inactive")
-    put(world.as_user("erp"), "/integration/stock",
-        {"items": [{"sku": amo["sku"], "available": 1200, "as_of": "2026-03-01T10:00:00+08:00"}]})
+    put(
+        world.as_user("erp"),
+        "/integration/stock",
+        {"items": [{"sku": amo["sku"], "available": 1200, "as_of": "2026-03-01T10:00:00+08:00"}]},
+    )
 
     found = rep.get("/products", params={"q": "阿莫西林"}).json()["items"]
     assert {p["sku"] for p in found} == {amo["sku"], old["sku"]}
@@ -141,11 +144,13 @@ def test_prices_are_exact_decimals_with_level_then_type_fallback(world: World):
     r = rep.get(f"/products/{p['sku']}/prices")
     assert r.status_code == 200 and r.json()["items"] == [] and r.headers["ETag"] == '"0"'
 
-    prices = {"items": [
-        {"customer_type": "terminal", "level": None, "unit_price": "12.5"},
-        {"customer_type": "terminal", "level": "A", "unit_price": "11.1234"},
-        {"customer_type": "distributor", "level": None, "unit_price": "9.90"},
-    ]}
+    prices = {
+        "items": [
+            {"customer_type": "terminal", "level": None, "unit_price": "12.5"},
+            {"customer_type": "terminal", "level": "A", "unit_price": "11.1234"},
+            {"customer_type": "distributor", "level": None, "unit_price": "9.90"},
+        ]
+    }
     problem(put(finance, f"/products/{p['sku']}/prices", prices), 428)
     r = put(finance, f"/products/{p['sku']}/prices", prices, headers={"If-Match": '"0"'})
     assert r.status_code == 200, r.text
@@ -161,7 +166,12 @@ def test_prices_are_exact_decimals_with_level_then_type_fallback(world: World):
         return rep.get(f"/products/{p['sku']}/price", params=params)
 
     assert quote(customer_type="terminal", level="A").json() | {"sku": None} == {
-        "sku": None, "customer_type": "terminal", "level": "A", "unit_price": "11.1234", "matched": "level"}
+        "sku": None,
+        "customer_type": "terminal",
+        "level": "A",
+        "unit_price": "11.1234",
+        "matched": "level",
+    }
     assert quote(customer_type="terminal", level="C").json()["unit_price"] == "12.50"  # the type's default
     assert quote(customer_type="terminal", level="C").json()["matched"] == "type_default"
     assert quote(customer_type="terminal").json()["unit_price"] == "12.50"
@@ -183,14 +193,23 @@ def test_bad_prices_are_422_never_rounded(world: World):
     p = created(world.as_user("admin"))
     path, etag = f"/products/{p['sku']}/prices", {"If-Match": '"0"'}
     for bad in (12.5, "12.12345", "-1", "0", "abc", "NaN"):
-        body = problem(put(finance, path, {"items": [{"customer_type": "terminal", "unit_price": bad}]},
-                           headers=etag), 422)
+        body = problem(
+            put(finance, path, {"items": [{"customer_type": "terminal", "unit_price": bad}]}, headers=etag), 422
+        )
         assert body["errors"][0]["field"] == "items.0.unit_price", body
-    twice = {"items": [{"customer_type": "terminal", "level": "B", "unit_price": "1.00"},
-                       {"customer_type": "terminal", "level": "B", "unit_price": "2.00"}]}
+    twice = {
+        "items": [
+            {"customer_type": "terminal", "level": "B", "unit_price": "1.00"},
+            {"customer_type": "terminal", "level": "B", "unit_price": "2.00"},
+        ]
+    }
     problem(put(finance, path, twice, headers=etag), 422)
-    problem(put(finance, path, {"items": [{"customer_type": "terminal", "level": "E", "unit_price": "1.00"}]},
-                headers=etag), 422)
+    problem(
+        put(
+            finance, path, {"items": [{"customer_type": "terminal", "level": "E", "unit_price": "1.00"}]}, headers=etag
+        ),
+        422,
+    )
     problem(put(finance, "/products/NOPE/prices", {"items": []}, headers=etag), 404)
     assert world.as_user("rep.zhang").get(path).json()["items"] == []
 
@@ -201,31 +220,47 @@ def test_bad_prices_are_422_never_rounded(world: World):
 def test_erp_stock_updates_and_stale_reports_are_ignored(world: World):
     admin, erp = world.as_user("admin"), world.as_user("erp")
     a, b = created(admin), created(admin)
-    r = put(erp, "/integration/stock", {"items": [
-        {"sku": a["sku"], "available": 300, "as_of": "2026-03-01T10:00:00+08:00"},
-        {"sku": b["sku"], "available": 0, "as_of": "2026-03-01T10:00:00+08:00"},
-        {"sku": "NOT-OURS", "available": 5, "as_of": "2026-03-01T10:00:00+08:00"},
-    ]})
+    r = put(
+        erp,
+        "/integration/stock",
+        {
+            "items": [
+                {"sku": a["sku"], "available": 300, "as_of": "2026-03-01T10:00:00+08:00"},
+                {"sku": b["sku"], "available": 0, "as_of": "2026-03-01T10:00:00+08:00"},
+                {"sku": "NOT-OURS", "available": 5, "as_of": "2026-03-01T10:00:00+08:00"},
+            ]
+        },
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["updated"], r.json()["stale"], r.json()["unknown"]) == (2, 0, 1)
     assert {i["sku"]: i["outcome"] for i in r.json()["items"]}["NOT-OURS"] == "unknown_sku"
 
     # an older count (even one written in another zone) never overwrites a newer one; a newer one does
-    r = put(erp, "/integration/stock", {"items": [
-        {"sku": a["sku"], "available": 999, "as_of": "2026-03-01T01:59:00Z"},  # 09:59 +08:00
-        {"sku": b["sku"], "available": 40, "as_of": "2026-03-01T02:00:01Z"},  # 10:00:01 +08:00
-    ]})
+    r = put(
+        erp,
+        "/integration/stock",
+        {
+            "items": [
+                {"sku": a["sku"], "available": 999, "as_of": "2026-03-01T01:59:00Z"},  # 09:59 +08:00
+                {"sku": b["sku"], "available": 40, "as_of": "2026-03-01T02:00:01Z"},  # 10:00:01 +08:00
+            ]
+        },
+    )
     assert [i["outcome"] for i in r.json()["items"]] == ["stale", "updated"]
     got = admin.get(f"/products/{a['sku']}")
     assert got.json()["stock"] == {"available": 300, "as_of": "2026-03-01T02:00:00Z"}
     assert got.headers["ETag"] == '"1"'  # stock is not an edit of the product: no ETag churn for office users
     assert admin.get(f"/products/{b['sku']}").json()["stock"]["available"] == 40
     # the same report again is idempotent
-    again = put(erp, "/integration/stock", {"items": [{"sku": b["sku"], "available": 40,
-                                                        "as_of": "2026-03-01T02:00:01Z"}]})
+    again = put(
+        erp, "/integration/stock", {"items": [{"sku": b["sku"], "available": 40, "as_of": "2026-03-01T02:00:01Z"}]}
+    )
     assert again.json()["items"][0]["outcome"] == "stale"
     assert [h["action"] for h in admin.get(f"/products/{b['sku']}/history").json()["items"]] == [
-        "stock", "stock", "create"]
+        "stock",
+        "stock",
+        "create",
+    ]
 
 
 def test_stock_is_refused_to_everyone_but_the_erp_and_checked(world: World):
@@ -234,9 +269,12 @@ def test_stock_is_refused_to_everyone_but_the_erp_and_checked(world: World):
     for user in ("rep.zhang", "admin", "finance.wu"):
         problem(put(world.as_user(user), "/integration/stock", report), 403)
     erp = world.as_user("erp")
-    for bad in ({"items": []}, {"items": [{"sku": p["sku"], "available": -1, "as_of": "2026-03-01T10:00:00Z"}]},
-                {"items": [{"sku": p["sku"], "available": 1, "as_of": "2026-03-01T10:00:00"}]},  # no zone
-                {"items": [{"sku": p["sku"], "available": "lots", "as_of": "2026-03-01T10:00:00Z"}]}):
+    for bad in (
+        {"items": []},
+        {"items": [{"sku": p["sku"], "available": -1, "as_of": "2026-03-01T10:00:00Z"}]},
+        {"items": [{"sku": p["sku"], "available": 1, "as_of": "2026-03-01T10:00:00"}]},  # no zone
+        {"items": [{"sku": p["sku"], "available": "lots", "as_of": "2026-03-01T10:00:00Z"}]},
+    ):
         problem(put(erp, "/integration/stock", bad), 422)
     assert world.as_user("admin").get(f"/products/{p['sku']}").json()["stock"] is None
 
@@ -280,7 +318,7 @@ def test_csv_import_creates_updates_and_reports_the_bad_row(world: World):
         f"{new_a},维生素C片,0.1g*100片,瓶,80,维生素,启用\n"
         f"{existing['sku']},阿莫西林胶囊,0.25g*24粒,盒,60.0,抗感染,在售\n"
         f"{new_b},复方甘草片,100片,瓶,abc,止咳,停用\n"
-        "=HYPERLINK(\"x\"),危险,1,盒,1,,\n"
+        '=HYPERLINK("x"),危险,1,盒,1,,\n'
         "\n"
     )
     result = upload(admin, "商品档案.csv", text.encode("gbk"))  # GBK, as Excel in China saves CSV
@@ -288,9 +326,20 @@ def test_csv_import_creates_updates_and_reports_the_bad_row(world: World):
     assert (result["rows"], result["created"], result["updated"], result["rejected"]) == (4, 1, 1, 2)
 
     assert admin.get(f"/products/{new_a}").json() | {"created_at": 0, "updated_at": 0} == {
-        "sku": new_a, "name": "维生素C片", "spec": "0.1g*100片", "base_unit": "瓶", "case_size": 80,
-        "category": "维生素", "status": "active", "stock": None, "created_at": 0, "created_by": "u-admin",
-        "updated_at": 0, "updated_by": "u-admin", "version": 1}
+        "sku": new_a,
+        "name": "维生素C片",
+        "spec": "0.1g*100片",
+        "base_unit": "瓶",
+        "case_size": 80,
+        "category": "维生素",
+        "status": "active",
+        "stock": None,
+        "created_at": 0,
+        "created_by": "u-admin",
+        "updated_at": 0,
+        "updated_by": "u-admin",
+        "version": 1,
+    }
     updated = admin.get(f"/products/{existing['sku']}").json()
     assert updated["name"] == "阿莫西林胶囊" and updated["version"] == 2
     assert admin.get(f"/products/{existing['sku']}/history").json()["items"][0]["action"] == "import"
@@ -354,6 +403,10 @@ def test_demo_products_have_prices_and_stock(cloud):
     headers = {"Authorization": f"Bearer {token_for_demo_user('rep.zhang')}"}
     items = requests.get(cloud.api_url + "/products", headers=headers, timeout=30).json()["items"]
     assert len(items) == len(demo.product_rows()) and all(p["stock"]["available"] > 0 for p in items)
-    quote = requests.get(cloud.api_url + f"/products/{items[0]['sku']}/price",
-                         params={"customer_type": "terminal", "level": "A"}, headers=headers, timeout=30)
+    quote = requests.get(
+        cloud.api_url + f"/products/{items[0]['sku']}/price",
+        params={"customer_type": "terminal", "level": "A"},
+        headers=headers,
+        timeout=30,
+    )
     assert quote.status_code == 200 and quote.json()["matched"] == "level"

@@ -86,7 +86,10 @@ def test_under_the_flag_policy_a_far_check_in_is_accepted_and_flagged(world: Wor
     admin, zhang = world.as_user("admin"), world.as_user("rep.zhang")
     got = admin.get("/visit-policy")
     assert got.headers["ETag"] == '"0"' and got.json() == {
-        "geofence_radius_m": 300, "outside_geofence": "refuse", "frequency": {"A": 4, "B": 2, "C": 1, "D": 0}}
+        "geofence_radius_m": 300,
+        "outside_geofence": "refuse",
+        "frequency": {"A": 4, "B": 2, "C": 1, "D": 0},
+    }
     body = {**got.json(), "outside_geofence": "flag", "geofence_radius_m": 500}
     problem(admin.put("/visit-policy", body), 428)
     problem(zhang.put("/visit-policy", body, headers={"If-Match": '"0"'}), 403)
@@ -138,9 +141,23 @@ def test_a_rep_cannot_check_in_at_a_customer_outside_their_scope(world: World):
     problem(world.as_user("south.head").get(f"/visits/{visit['id']}"), 404)
 
     # in a batch, the out-of-scope check-in is refused alone
-    reply = ok(zhang.post("/visits/sync", {"actions": [
-        {"id": f"a-{uuid.uuid4().hex}", "type": "check_in", "visit_id": new_id(), "customer_id": theirs["id"],
-         "at": ago(5), **HOME}]}))
+    reply = ok(
+        zhang.post(
+            "/visits/sync",
+            {
+                "actions": [
+                    {
+                        "id": f"a-{uuid.uuid4().hex}",
+                        "type": "check_in",
+                        "visit_id": new_id(),
+                        "customer_id": theirs["id"],
+                        "at": ago(5),
+                        **HOME,
+                    }
+                ]
+            },
+        )
+    )
     assert reply["results"][0]["status"] == "refused" and reply["results"][0]["code"] == "not_found"
     problem(world.as_user("finance.wu").post("/visits/sync", {"actions": [{"id": "whatever-1", "type": "note"}]}), 403)
 
@@ -160,8 +177,9 @@ def test_bad_coordinates_and_times_are_problems(world: World):
     assert problem(check_in(zhang, visit["id"], NEAR, at="2026-01-05T10:00:00"), 422)["errors"][0]["field"] == "at"
     old = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     assert problem(check_in(zhang, visit["id"], NEAR, at=old), 422)["errors"][0]["field"] == "at"
-    r = zhang.request("POST", f"/visits/{visit['id']}/check-in", data="{lat: 1",
-                      headers={"Content-Type": "application/json"})
+    r = zhang.request(
+        "POST", f"/visits/{visit['id']}/check-in", data="{lat: 1", headers={"Content-Type": "application/json"}
+    )
     problem(r, 400)
     problem(zhang.post("/visits/sync", {"actions": []}), 422)
     problem(zhang.post("/visits", {"customer_id": visit["customer_id"], "planned_on": "2020-01-01"}), 422)
@@ -215,8 +233,11 @@ def product(world: World) -> str:
     sku = f"V-{uuid.uuid4().hex[:8].upper()}"
     body = {"sku": sku, "name": "拜访片", "spec": "5mg*28", "base_unit": "盒", "case_size": 20}
     assert world.as_user("admin").post("/products", body).status_code == 201
-    r = world.as_user("finance.wu").put(f"/products/{sku}/prices", {"items": [
-        {"customer_type": "terminal", "level": None, "unit_price": "9.90"}]}, headers={"If-Match": '"0"'})
+    r = world.as_user("finance.wu").put(
+        f"/products/{sku}/prices",
+        {"items": [{"customer_type": "terminal", "level": None, "unit_price": "9.90"}]},
+        headers={"If-Match": '"0"'},
+    )
     assert r.status_code == 200, r.text
     return sku
 
@@ -237,8 +258,9 @@ def test_notes_tasks_order_request_and_check_out_belong_to_the_visit(world: Worl
     p = problem(zhang.post(f"/visits/{visit['id']}/tasks", {"title": "x", "due_on": "2020-01-01"}), 422)
     assert p["errors"][0]["field"] == "due_on"
 
-    r = zhang.post(f"/visits/{visit['id']}/order-requests", {"lines": [{"sku": sku, "quantity": 12}],
-                                                              "remarks": "下周到货"})
+    r = zhang.post(
+        f"/visits/{visit['id']}/order-requests", {"lines": [{"sku": sku, "quantity": 12}], "remarks": "下周到货"}
+    )
     made = ok(r, 201)
     assert made["order_state"] == "saved" and made["order_total"] == "118.80"
     assert made["visit"]["order_ids"] == [made["order_id"]] and r.headers["Location"] == f"/orders/{made['order_id']}"
@@ -254,10 +276,20 @@ def test_notes_tasks_order_request_and_check_out_belong_to_the_visit(world: Worl
     assert [n["text"] for n in out["notes"]] == ["带样品和价目表", "店长对新品有兴趣"]
     problem(zhang.post(f"/visits/{visit['id']}/check-out", {}), 409)
     history = ok(world.as_user("eastrx.head").get(f"/visits/{visit['id']}/history"))["items"]
-    assert [h["action"] for h in history] == ["plan", "note", "check_in", "note", "task", "order_request",
-                                              "task_done", "check_out"]
+    assert [h["action"] for h in history] == [
+        "plan",
+        "note",
+        "check_in",
+        "note",
+        "task",
+        "order_request",
+        "task_done",
+        "check_out",
+    ]
     assert {h["actor_id"] for h in history} == {"u-rep-zhang"} and history[2]["changes"]["state"] == {
-        "before": "planned", "after": "checked_in"}
+        "before": "planned",
+        "after": "checked_in",
+    }
     problem(world.as_user("rep.liu").get(f"/visits/{visit['id']}/history"), 404)
 
     # the customer's page shows it, to whoever sees the customer
@@ -272,9 +304,11 @@ def test_plans_a_week_and_the_route_of_a_day(world: World):
     a, b, c = customer(zhang), customer(zhang), customer(zhang)
     start = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     tomorrow = (start + timedelta(days=1)).isoformat()
-    items = [{"customer_id": b["id"], "planned_on": tomorrow, "sequence": 2},
-             {"customer_id": a["id"], "planned_on": tomorrow, "sequence": 1},
-             {"customer_id": c["id"], "planned_on": (start + timedelta(days=3)).isoformat()}]
+    items = [
+        {"customer_id": b["id"], "planned_on": tomorrow, "sequence": 2},
+        {"customer_id": a["id"], "planned_on": tomorrow, "sequence": 1},
+        {"customer_id": c["id"], "planned_on": (start + timedelta(days=3)).isoformat()},
+    ]
     planned = ok(zhang.post("/visit-plans", {"items": items}), 201)["items"]
     assert len(planned) == 3 and {v["state"] for v in planned} == {"planned"}
 
@@ -289,8 +323,18 @@ def test_plans_a_week_and_the_route_of_a_day(world: World):
 
     # all or nothing: one customer out of scope plans none
     theirs = customer(world.as_user("rep.liu"))
-    problem(zhang.post("/visit-plans", {"items": [{"customer_id": a["id"], "planned_on": tomorrow},
-                                                  {"customer_id": theirs["id"], "planned_on": tomorrow}]}), 404)
+    problem(
+        zhang.post(
+            "/visit-plans",
+            {
+                "items": [
+                    {"customer_id": a["id"], "planned_on": tomorrow},
+                    {"customer_id": theirs["id"], "planned_on": tomorrow},
+                ]
+            },
+        ),
+        404,
+    )
     p = problem(zhang.post("/visit-plans", {"items": [{"customer_id": a["id"], "planned_on": tomorrow}] * 2}), 422)
     assert p["errors"][0]["field"] == "items.1"
     assert len(ok(zhang.get("/visits", params={"on": tomorrow}))["items"]) == 2
@@ -329,8 +373,16 @@ def test_a_batch_sent_twice_applies_once_in_dependency_order(world: World):
     by_id = {r["id"]: r for r in first["results"]}
     assert [r["index"] for r in first["results"]] == list(range(9))  # answered in the order sent
     assert {k: by_id[f"{tag}-{k}"]["status"] for k in range(1, 10)} == {
-        1: "applied", 2: "applied", 3: "applied", 4: "applied", 5: "applied", 6: "applied",
-        7: "refused", 8: "refused", 9: "applied"}
+        1: "applied",
+        2: "applied",
+        3: "applied",
+        4: "applied",
+        5: "applied",
+        6: "applied",
+        7: "refused",
+        8: "refused",
+        9: "applied",
+    }
     assert (first["applied"], first["already_applied"], first["refused"]) == (7, 0, 2)
     assert by_id[f"{tag}-1"]["result"] == {"state": "checked_out", "duration_seconds": 1800}
     assert by_id[f"{tag}-7"]["code"] == "invalid" and by_id[f"{tag}-7"]["errors"][0]["field"] == "lat"
@@ -346,8 +398,13 @@ def test_a_batch_sent_twice_applies_once_in_dependency_order(world: World):
     assert again[f"{tag}-1"]["result"] == by_id[f"{tag}-1"]["result"]
     assert again[f"{tag}-6"]["result"]["order_id"] == order_id
     fresh = again[f"{tag}-9"]["result"]  # a fresh form while the photo waits, which the phone can send
-    assert send({"url": fresh["upload_url"], "fields": fresh["upload_fields"], "content_type": "image/jpeg"},
-                b"\xff\xd8\xff\xd9").status_code == 204
+    assert (
+        send(
+            {"url": fresh["upload_url"], "fields": fresh["upload_fields"], "content_type": "image/jpeg"},
+            b"\xff\xd8\xff\xd9",
+        ).status_code
+        == 204
+    )
 
     got = ok(zhang.get(f"/visits/{planned['id']}"))
     assert got["state"] == "checked_out" and got["duration_seconds"] == 1800 and got["order_ids"] == [order_id]
@@ -410,16 +467,20 @@ def test_the_coverage_report_for_a_month_matches_the_visits_made(world: World, m
 
     report = ok(world.as_user("eastrx.head").get("/visits/coverage", params={"month": month}))
     assert report["frequency"] == {"A": 2, "B": 1, "C": 0}
-    rows = {(r["rep_id"], r["customer_id"]): (r["level"], r["required"], r["planned"], r["done"], r["covered"])
-            for r in report["rows"]}
+    rows = {
+        (r["rep_id"], r["customer_id"]): (r["level"], r["required"], r["planned"], r["done"], r["covered"])
+        for r in report["rows"]
+    }
     assert rows == {
         ("u-rep-zhang", a["id"]): ("A", 2, 2, 1, False),
         ("u-rep-zhang", b["id"]): ("B", 1, 0, 1, True),
         ("u-rep-zhang", c["id"]): ("C", 0, 0, 1, True),
         ("u-rep-liu", theirs["id"]): ("A", 2, 0, 0, False),
     }
-    by_rep = {t["key"]: (t["required"], t["planned"], t["done"], t["covered_customers"], t["coverage_percent"])
-              for t in report["by_rep"]}
+    by_rep = {
+        t["key"]: (t["required"], t["planned"], t["done"], t["covered_customers"], t["coverage_percent"])
+        for t in report["by_rep"]
+    }
     assert by_rep == {"u-rep-zhang": (3, 2, 3, 1, "50.0"), "u-rep-liu": (2, 0, 0, 0, "0.0")}
     by_level = {t["key"]: (t["customers"], t["required"], t["planned"], t["done"]) for t in report["by_level"]}
     assert by_level == {"A": (2, 4, 2, 1), "B": (1, 1, 0, 1), "C": (1, 0, 0, 1)}
@@ -431,10 +492,8 @@ def test_the_coverage_report_for_a_month_matches_the_visits_made(world: World, m
     only_liu = ok(world.as_user("eastrx.head").get("/visits/coverage", params={"month": month, "rep_id": "u-rep-liu"}))
     assert [(r["customer_id"], r["done"]) for r in only_liu["rows"]] == [(theirs["id"], 0)]
     assert ok(world.as_user("south.head").get("/visits/coverage", params={"month": month}))["rows"] == []
-    problem(world.as_user("south.head").get("/visits/coverage", params={"month": month, "rep_id": "u-rep-zhang"}),
-            404)
-    problem(world.as_user("south.head").get("/visits/coverage", params={"month": month, "org_unit_id": "EAST"}),
-            404)
+    problem(world.as_user("south.head").get("/visits/coverage", params={"month": month, "rep_id": "u-rep-zhang"}), 404)
+    problem(world.as_user("south.head").get("/visits/coverage", params={"month": month, "org_unit_id": "EAST"}), 404)
     earlier = ok(world.as_user("admin").get("/visits/coverage", params={"month": "2020-01"}))
     assert earlier["total"]["planned"] == 0 and earlier["total"]["done"] == 0
     problem(world.as_user("admin").get("/visits/coverage", params={"month": "2026-13"}), 422)
@@ -452,8 +511,10 @@ def test_demo_terminals_have_coordinates_to_check_in_against(cloud: Any):
     zhang = Client(cloud.api_url, token_for_demo_user("rep.zhang"))
     got = ok(zhang.get(f"/customers/{demo.stable_id(demo.TENANT, row['id'])}"))
     assert got["location"] == {"lat": float(row["lat"]), "lng": float(row["lng"])}
-    visit = ok(check_in(zhang, new_id(), {"lat": float(row["lat"]) + 0.0005, "lng": float(row["lng"])},
-                        customer_id=got["id"]), 201)
+    visit = ok(
+        check_in(zhang, new_id(), {"lat": float(row["lat"]) + 0.0005, "lng": float(row["lng"])}, customer_id=got["id"]),
+        201,
+    )
     assert visit["flagged"] is False and 50 < visit["check_in"]["distance_m"] < 60
 
 

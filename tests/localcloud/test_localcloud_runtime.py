@@ -102,14 +102,28 @@ def test_a_stopped_execution_is_aborted_at_once_and_refuses_its_task_token(small
     """As in AWS: StopExecution ends an execution waiting for a task token at once, for good."""
     sqs, sfn = small_cloud.client("sqs"), small_cloud.client("stepfunctions")
     queue = sqs.create_queue(QueueName="lc-test-stop")["QueueUrl"]
-    waits = {"StartAt": "Wait", "States": {
-        "Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "TimeoutSeconds": 2,
-                 "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
-                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After"}], "Next": "After"},
-        "After": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
-                  "Parameters": {"QueueUrl": queue, "MessageBody": "after"}, "End": True}}}
-    machine = sfn.create_state_machine(name="lc-test-stop", definition=json.dumps(waits),
-                                       roleArn="arn:aws:iam::123456789012:role/lc-test")["stateMachineArn"]
+    waits = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "TimeoutSeconds": 2,
+                "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After"}],
+                "Next": "After",
+            },
+            "After": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": queue, "MessageBody": "after"},
+                "End": True,
+            },
+        },
+    }
+    machine = sfn.create_state_machine(
+        name="lc-test-stop", definition=json.dumps(waits), roleArn="arn:aws:iam::123456789012:role/lc-test"
+    )["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=machine, name="stop-me", input="{}")["executionArn"]
     deadline = time.monotonic() + 10
     while not (messages := sqs.receive_message(QueueUrl=queue).get("Messages")) and time.monotonic() < deadline:

@@ -11,8 +11,22 @@ from crm.approvals.subjects import Registry, Subject
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "shared" / "crm" / "approvals"
 # What the engine may lean on: infrastructure and the org tree (who approves), never what it approves.
-ALLOWED = {"crm.approvals", "crm.auth", "crm.audit", "crm.aws", "crm.clock", "crm.config", "crm.db", "crm.decimals",
-           "crm.errors", "crm.events", "crm.ids", "crm.org", "crm.text", "crm.versions"}
+ALLOWED = {
+    "crm.approvals",
+    "crm.auth",
+    "crm.audit",
+    "crm.aws",
+    "crm.clock",
+    "crm.config",
+    "crm.db",
+    "crm.decimals",
+    "crm.errors",
+    "crm.events",
+    "crm.ids",
+    "crm.org",
+    "crm.text",
+    "crm.versions",
+}
 
 
 def _crm_imports(path: Path) -> set[str]:
@@ -28,8 +42,11 @@ def _crm_imports(path: Path) -> set[str]:
 def test_the_approval_engine_imports_no_domain_package():
     offending = {}
     for path in ENGINE.glob("*.py"):
-        outside = {m for m in _crm_imports(path) if m != "crm" and not any(
-            m == allowed or m.startswith(allowed + ".") for allowed in ALLOWED)}
+        outside = {
+            m
+            for m in _crm_imports(path)
+            if m != "crm" and not any(m == allowed or m.startswith(allowed + ".") for allowed in ALLOWED)
+        }
         if outside:
             offending[path.name] = sorted(outside)
     assert offending == {}, f"the approval engine imports domain packages: {offending}"

@@ -27,8 +27,15 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def call(app: Any, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    event = {"httpMethod": method, "path": path, "resource": path, "headers": headers, "body": "{}",
-             "requestContext": {"requestId": "r", "stage": "v1"}, "isBase64Encoded": False}
+    event = {
+        "httpMethod": method,
+        "path": path,
+        "resource": path,
+        "headers": headers,
+        "body": "{}",
+        "requestContext": {"requestId": "r", "stage": "v1"},
+        "isBase64Encoded": False,
+    }
     reply = app.resolve(event, None)
     return reply["statusCode"], json.loads(reply["body"])
 

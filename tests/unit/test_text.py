@@ -32,9 +32,19 @@ def test_a_request_is_refused_but_a_stored_record_reads_back() -> None:
     with pytest.raises(ValidationError) as refused:
         CustomerCreate.model_validate(body)
     assert {e["loc"][-1] for e in refused.value.errors()} == {"name", "chain_name"}
-    stored = {**body, "id": "c", "tenant_id": "t", "type": "terminal", "status": "active", "org_unit_id": "u",
-              "org_path": "u", "created_at": "2026-01-01T00:00:00Z", "created_by": "u",
-              "updated_at": "2026-01-01T00:00:00Z", "updated_by": "u"}
+    stored = {
+        **body,
+        "id": "c",
+        "tenant_id": "t",
+        "type": "terminal",
+        "status": "active",
+        "org_unit_id": "u",
+        "org_path": "u",
+        "created_at": "2026-01-01T00:00:00Z",
+        "created_by": "u",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "updated_by": "u",
+    }
     assert Customer.model_validate(stored, context=STORED).name == "同仁\x07药店"
 
 

@@ -38,17 +38,28 @@ def test_an_upload_form_binds_key_type_and_size(aws_s3) -> None:  # type: ignore
     assert (form["content_type"], form["max_bytes"], form["expires_in"]) == ("text/csv", 1234, 15 * 60)
 
 
-@pytest.mark.parametrize(("name", "expected"), [("流向.CSV", "text/csv"), ("a.txt", "text/plain"),
-                                                ("a.xlsx", upload_links.XLSX), ("a.xls", "application/octet-stream"),
-                                                ("noext", "application/octet-stream")])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("流向.CSV", "text/csv"),
+        ("a.txt", "text/plain"),
+        ("a.xlsx", upload_links.XLSX),
+        ("a.xls", "application/octet-stream"),
+        ("noext", "application/octet-stream"),
+    ],
+)
 def test_the_content_type_follows_the_file_name(name: str, expected: str) -> None:
     assert upload_links.content_type_for(name) == expected
 
 
 def test_nothing_presigns_with_a_client_of_its_own() -> None:
     """A module that presigns takes its client from crm.aws (SigV4), never from boto3 directly."""
-    presigning = [p for d in ("shared", "functions") for p in (ROOT / d).rglob("*.py")
-                  if "generate_presigned" in p.read_text(encoding="utf-8")]
+    presigning = [
+        p
+        for d in ("shared", "functions")
+        for p in (ROOT / d).rglob("*.py")
+        if "generate_presigned" in p.read_text(encoding="utf-8")
+    ]
     assert presigning, "the check found no presigning module at all"
     for path in presigning:
         text = path.read_text(encoding="utf-8")

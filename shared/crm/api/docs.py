@@ -41,20 +41,32 @@ class Problem(BaseModel):
 
 # status -> (description, title and detail of its example)
 PROBLEMS: dict[int, tuple[str, str, str]] = {
-    400: ("Malformed request: bad JSON (not UTF-8, nested too deep, a number too long), a bad cursor",
-          "Malformed JSON", "The request body is not valid JSON."),
+    400: (
+        "Malformed request: bad JSON (not UTF-8, nested too deep, a number too long), a bad cursor",
+        "Malformed JSON",
+        "The request body is not valid JSON.",
+    ),
     401: ("No valid token", "Unauthorized", "Unauthorized"),
     403: ("Your role may not do this", "Forbidden", "Your role may not do this."),
     404: ("No such record in your scope", "Not found", "No such record in your scope."),
     409: ("Conflicts with the current state", "Conflict", "The order is submitted; it cannot be changed now."),
-    412: ("If-Match is stale: someone changed the record since you read it", "Precondition failed",
-          "The record has changed since you read it; read it again."),
+    412: (
+        "If-Match is stale: someone changed the record since you read it",
+        "Precondition failed",
+        "The record has changed since you read it; read it again.",
+    ),
     413: ("Body too large", "Payload too large", "The body is 2000000 bytes; the limit is 1048576."),
-    415: ("The body is not JSON (send Content-Type: application/json)", "Unsupported media type",
-          "Send the body as application/json."),
+    415: (
+        "The body is not JSON (send Content-Type: application/json)",
+        "Unsupported media type",
+        "Send the body as application/json.",
+    ),
     422: ("Invalid fields", "Validation failed", "The request has invalid fields."),
-    428: ("If-Match is missing", "Precondition required",
-          "Send If-Match with the ETag from your last read of this record."),
+    428: (
+        "If-Match is missing",
+        "Precondition required",
+        "Send If-Match with the ETag from your last read of this record.",
+    ),
     429: ("Too many requests (API Gateway throttling)", "Too many requests", "Too Many Requests"),
     503: ("Busy: retry in a moment", "Busy", "Please retry in a moment."),
 }
@@ -76,8 +88,14 @@ def problem_response(status: int) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"model": Problem, "example": example}}}
 
 
-def success(status: int, model: type[BaseModel] | None, *, etag: bool = False, location: str | None = None,
-            description: str = "Success") -> dict[int, Any]:
+def success(
+    status: int,
+    model: type[BaseModel] | None,
+    *,
+    etag: bool = False,
+    location: str | None = None,
+    description: str = "Success",
+) -> dict[int, Any]:
     """A success reply. `etag`: it carries the record's ETag. `location`: the path template of what it made, as
     its Location header says (`/customers/{customer_id}`); each placeholder is the body's field of that name, else
     its `id`. The reply then links to the GET at that path."""
@@ -95,8 +113,9 @@ def success(status: int, model: type[BaseModel] | None, *, etag: bool = False, l
     return {status: reply}
 
 
-def documented(status: int, model: type[BaseModel] | None, *problems: int, etag: bool = False,
-               location: str | None = None) -> dict[int, Any]:
+def documented(
+    status: int, model: type[BaseModel] | None, *problems: int, etag: bool = False, location: str | None = None
+) -> dict[int, Any]:
     """The `responses` of a route for the OpenAPI document: its success reply and every problem it can send."""
     docs = success(status, model, etag=etag, location=location)
     for code in sorted(set(ALWAYS + problems)):
@@ -108,15 +127,22 @@ def _location_header(template: str) -> dict[str, Any]:
     parts = _PLACEHOLDER.split(template)  # literal, name, literal, name, ...
     regex = "".join(re.escape(p) if i % 2 == 0 else "[^/?#&]+" for i, p in enumerate(parts))
     example = _PLACEHOLDER.sub("01JBX5G4Y2Q8ZK7M3N6P9R0STV", template)
-    return {"description": "Where what was made can be read", "required": True,
-            "schema": {"type": "string", "pattern": f"^{regex}$", "examples": [example]}}
+    return {
+        "description": "Where what was made can be read",
+        "required": True,
+        "schema": {"type": "string", "pattern": f"^{regex}$", "examples": [example]},
+    }
 
 
 def _read_link(template: str, model: type[BaseModel] | None) -> dict[str, Any]:
     path = template.split("?", 1)[0]
     fields = model.model_fields if model is not None else {}
-    parameters = {name: f"$response.body#/{name if name in fields else 'id'}"
-                  for name in _PLACEHOLDER.findall(template)}
+    parameters = {
+        name: f"$response.body#/{name if name in fields else 'id'}" for name in _PLACEHOLDER.findall(template)
+    }
     pointer = path.replace("~", "~0").replace("/", "~1")
-    return {"operationRef": f"#/paths/{quote(pointer, safe='~')}/get", "parameters": parameters,
-            "description": "Read what was made"}
+    return {
+        "operationRef": f"#/paths/{quote(pointer, safe='~')}/get",
+        "parameters": parameters,
+        "description": "Read what was made",
+    }

@@ -64,10 +64,13 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 def _validation_problem(exc: RequestValidationError) -> Response[Any]:
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
-        return problem(400, "Malformed JSON", "The request body is not valid JSON.",
-                       errors=[{"field": "body", "message": "not valid JSON"}])
-    errors = [{"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
-              for e in exc.errors()]
+        return problem(
+            400,
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            errors=[{"field": "body", "message": "not valid JSON"}],
+        )
+    errors = [{"field": _field_path(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")} for e in exc.errors()]
     return problem(422, "Validation failed", "The request has invalid fields.", errors=errors)
 
 
@@ -152,8 +155,9 @@ def _raw_problem(status: int, title: str, detail: str) -> dict[str, Any]:
 
 def make_resolver() -> Resolver:
     # UTF-8 in replies: names are Chinese, and \uXXXX escapes only make logs and curl unreadable.
-    app = Resolver(enable_validation=True, serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder,
-                                                              ensure_ascii=False))
+    app = Resolver(
+        enable_validation=True, serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False)
+    )
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response[Any]:
@@ -196,6 +200,7 @@ def principal(app: APIGatewayRestResolver) -> Principal:
 
 # --------------------------------------------------------------------------- conditional requests
 
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -216,8 +221,10 @@ def optional_version(if_match: str | None) -> int | None:
 
 # --------------------------------------------------------------------------- replies
 
-def reply(model: BaseModel, status: int = HTTPStatus.OK, version: int | None = None,
-          headers: dict[str, str] | None = None) -> Response[Any]:
+
+def reply(
+    model: BaseModel, status: int = HTTPStatus.OK, version: int | None = None, headers: dict[str, str] | None = None
+) -> Response[Any]:
     all_headers = dict(headers or {})
     if version is not None:
         all_headers["ETag"] = etag(version)
@@ -228,8 +235,9 @@ def flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes"}
 
 
-def replayable(who: Principal, operation: str, key: str | None, payload: Any,
-               run: Callable[[], Response[Any]], context: Any) -> Response[Any]:
+def replayable(
+    who: Principal, operation: str, key: str | None, payload: Any, run: Callable[[], Response[Any]], context: Any
+) -> Response[Any]:
     """Runs `run` once per Idempotency-Key (see crm.api.idempotency); without a key it simply runs.
 
     Imported on first use: Powertools idempotency and boto3 cost ~0.15 s of cold start, and only

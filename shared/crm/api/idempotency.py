@@ -30,37 +30,54 @@ from crm.errors import Conflict, InvalidInput
 @lru_cache(maxsize=64)
 def _store(table_name: str, tenant_id: str) -> DynamoDBPersistenceLayer:
     # Records live in the tenant's own partition, like every other key in the table.
-    return DynamoDBPersistenceLayer(table_name=table_name, key_attr="pk", sort_key_attr="sk",
-                                    static_pk_value=f"T#{tenant_id}#IDEMPOTENCY")
+    return DynamoDBPersistenceLayer(
+        table_name=table_name, key_attr="pk", sort_key_attr="sk", static_pk_value=f"T#{tenant_id}#IDEMPOTENCY"
+    )
 
 
 def _config(context: LambdaContext | None) -> IdempotencyConfig:
-    config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="payload",
-                               expires_after_seconds=get_settings().idempotency_ttl_seconds)
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="payload",
+        expires_after_seconds=get_settings().idempotency_ttl_seconds,
+    )
     if context is not None:
         config.register_lambda_context(context)
     return config
 
 
-def replayable(who: Principal, operation: str, key: str, payload: Any,
-               run: Callable[[], Response[Any]], context: LambdaContext | None) -> Response[Any]:
+def replayable(
+    who: Principal,
+    operation: str,
+    key: str,
+    payload: Any,
+    run: Callable[[], Response[Any]],
+    context: LambdaContext | None,
+) -> Response[Any]:
     """Runs `run` once per (tenant, user, operation, key)."""
     store = _store(get_settings().table_name, who.tenant_id)
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=store, config=_config(context),
-                         key_prefix=operation)
+    @idempotent_function(
+        data_keyword_argument="request", persistence_store=store, config=_config(context), key_prefix=operation
+    )
     def once(request: dict[str, Any]) -> dict[str, Any]:
         return _to_record(run())
 
     try:
         record = once(request={"key": f"{who.user_id}:{key}", "payload": payload})
     except IdempotencyValidationError as exc:
-        raise InvalidInput("This Idempotency-Key was already used with a different body.",
-                           [{"field": "Idempotency-Key", "message": "reused with another body"}]) from exc
+        raise InvalidInput(
+            "This Idempotency-Key was already used with a different body.",
+            [{"field": "Idempotency-Key", "message": "reused with another body"}],
+        ) from exc
     except IdempotencyAlreadyInProgressError as exc:
         raise Conflict("A request with this Idempotency-Key is still being processed; retry shortly.") from exc
-    return Response(status_code=record["status"], headers=record["headers"], body=record["body"],
-                    content_type=record["headers"].get("Content-Type"))
+    return Response(
+        status_code=record["status"],
+        headers=record["headers"],
+        body=record["body"],
+        content_type=record["headers"].get("Content-Type"),
+    )
 
 
 def _to_record(response: Response[Any]) -> dict[str, Any]:

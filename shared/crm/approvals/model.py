@@ -59,8 +59,9 @@ def next_status(status: Status, action: Action) -> Status:
     """The status after the action; a Conflict (409) naming the real status when the table has no such move."""
     to = APPROVAL_TRANSITIONS.get((status, action))
     if to is None:
-        raise Conflict(f"This approval is {status.value}; it can no longer be decided or changed.",
-                       approval_status=status.value)
+        raise Conflict(
+            f"This approval is {status.value}; it can no longer be decided or changed.", approval_status=status.value
+        )
     return to
 
 
@@ -82,9 +83,15 @@ class Policy(Strict):
     reminder_after_seconds: int = Field(default=8 * 3600, ge=1, le=30 * 86400)
     escalate_after_seconds: int = Field(default=24 * 3600, ge=2, le=60 * 86400)
     # Unset: a run nobody decides stays with the top approvers, reminding them, until someone does.
-    expire_after_seconds: int | None = Field(default=None, ge=3, le=180 * 86400, description=(
-        "When set, a run still undecided this long after it was submitted ends as expired and its subject "
-        "goes back to the submitter (an order to saved) with the reason. Checked at each reminder."))
+    expire_after_seconds: int | None = Field(
+        default=None,
+        ge=3,
+        le=180 * 86400,
+        description=(
+            "When set, a run still undecided this long after it was submitted ends as expired and its subject "
+            "goes back to the submitter (an order to saved) with the reason. Checked at each reminder."
+        ),
+    )
 
     @model_validator(mode="after")
     def escalation_after_reminder(self) -> "Policy":

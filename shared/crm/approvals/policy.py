@@ -11,15 +11,19 @@ from crm.org import directory
 # Until HQ sets its own: the department head always; the branch head from 10,000 or when credit is
 # exceeded; HQ finance from 50,000 or when credit is exceeded.
 DEFAULT_POLICIES: dict[Kind, Policy] = {
-    Kind.ORDER: Policy(steps=[
-        PolicyStep(role="dept_head"),
-        PolicyStep(role="branch_head", min_amount=Decimal("10000"), when_over_credit=True),
-        PolicyStep(role="finance", min_amount=Decimal("50000"), when_over_credit=True),
-    ]),
-    Kind.RETURN: Policy(steps=[
-        PolicyStep(role="dept_head"),
-        PolicyStep(role="finance", min_amount=Decimal("10000")),
-    ]),
+    Kind.ORDER: Policy(
+        steps=[
+            PolicyStep(role="dept_head"),
+            PolicyStep(role="branch_head", min_amount=Decimal("10000"), when_over_credit=True),
+            PolicyStep(role="finance", min_amount=Decimal("50000"), when_over_credit=True),
+        ]
+    ),
+    Kind.RETURN: Policy(
+        steps=[
+            PolicyStep(role="dept_head"),
+            PolicyStep(role="finance", min_amount=Decimal("10000")),
+        ]
+    ),
     Kind.CUSTOMER_ACTIVATION: Policy(steps=[PolicyStep(role="dept_head")]),
     Kind.LEVEL_CHANGE: Policy(steps=[PolicyStep(role="dept_head"), PolicyStep(role="branch_head")]),
     # A change to what a distributor holds moves money on paper: its branch, then HQ finance.
@@ -28,7 +32,10 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
 
 # Who takes over when an approver does not act in time (or the role is vacant in that part of the tree).
 NEXT_LEVEL: dict[str, ApproverRole | None] = {
-    "dept_head": "branch_head", "branch_head": "hq_admin", "finance": "hq_admin", "hq_admin": None,
+    "dept_head": "branch_head",
+    "branch_head": "hq_admin",
+    "finance": "hq_admin",
+    "hq_admin": None,
 }
 
 
@@ -72,8 +79,9 @@ def escalation_approver(tenant_id: str, role: ApproverRole, org_unit_id: str, ex
     return found[1] if found else None
 
 
-def nearest_approver(tenant_id: str, role: ApproverRole, org_unit_id: str,
-                     exclude: set[str]) -> tuple[ApproverRole, str] | None:
+def nearest_approver(
+    tenant_id: str, role: ApproverRole, org_unit_id: str, exclude: set[str]
+) -> tuple[ApproverRole, str] | None:
     people = [u for u in directory.users(tenant_id) if u.active and u.id not in exclude]
     current: ApproverRole | None = role
     while current is not None:
@@ -92,8 +100,9 @@ def nearest_approver(tenant_id: str, role: ApproverRole, org_unit_id: str,
     return None
 
 
-def plan_steps(tenant_id: str, kind: Kind, org_unit_id: str, amount: Decimal | None, over_credit: bool,
-               submitter: str) -> tuple[Policy, list[Step]]:
+def plan_steps(
+    tenant_id: str, kind: Kind, org_unit_id: str, amount: Decimal | None, over_credit: bool, submitter: str
+) -> tuple[Policy, list[Step]]:
     policy = policy_for(tenant_id, kind)
     steps: list[Step] = []
     for wanted in applicable(policy, amount, over_credit):

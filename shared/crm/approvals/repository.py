@@ -59,8 +59,9 @@ def get(tenant_id: str, approval_id: str) -> Run:
 
 
 def latest_of_subject(tenant_id: str, kind: Kind, subject_id: str) -> Run | None:
-    found = ApprovalItem.by_subject.query(keys.approvals_of_subject(tenant_id, kind.value, subject_id),
-                                          scan_index_forward=False, limit=1)
+    found = ApprovalItem.by_subject.query(
+        keys.approvals_of_subject(tenant_id, kind.value, subject_id), scan_index_forward=False, limit=1
+    )
     item = next(iter(found), None)
     return _to_run(item) if item is not None else None
 
@@ -90,8 +91,9 @@ def open_runs() -> Iterator[tuple[str, str]]:
         yield item.tenant_id, item.pk.rsplit("#", 1)[-1]
 
 
-def stage_audit(tx: Transaction, run: Run, action: str, actor: str, reason: str | None = None,
-                changes: dict[str, Any] | None = None) -> None:
+def stage_audit(
+    tx: Transaction, run: Run, action: str, actor: str, reason: str | None = None, changes: dict[str, Any] | None = None
+) -> None:
     audit.stage(tx, run.pk, run.tenant_id, action, actor, changes, reason)
 
 
@@ -101,10 +103,22 @@ def stage_audit(tx: Transaction, run: Run, action: str, actor: str, reason: str 
 def stage_inbox(tx: Transaction, run: Run, user_id: str, on_behalf_of: str | None = None) -> None:
     a, step = run.approval, run.step
     assert step is not None
-    tx.put(InboxItem(keys.inbox_pk(run.tenant_id, user_id), _inbox_sk(run), approval_id=a.id, kind=a.kind.value,
-                     subject_id=a.subject_id, subject_label=a.subject_label,
-                     amount=None if a.amount is None else str(a.amount), submitted_by=a.submitted_by,
-                     created_at=a.created_at.isoformat(), step=a.current, role=step.role, on_behalf_of=on_behalf_of))
+    tx.put(
+        InboxItem(
+            keys.inbox_pk(run.tenant_id, user_id),
+            _inbox_sk(run),
+            approval_id=a.id,
+            kind=a.kind.value,
+            subject_id=a.subject_id,
+            subject_label=a.subject_label,
+            amount=None if a.amount is None else str(a.amount),
+            submitted_by=a.submitted_by,
+            created_at=a.created_at.isoformat(),
+            step=a.current,
+            role=step.role,
+            on_behalf_of=on_behalf_of,
+        )
+    )
 
 
 def stage_inbox_clear(tx: Transaction, run: Run, users: set[str]) -> None:
@@ -122,10 +136,18 @@ def _inbox_sk(run: Run) -> str:
 
 
 def _inbox_entry(i: InboxItem) -> InboxEntry:
-    return InboxEntry(approval_id=i.approval_id, kind=Kind(i.kind), subject_id=i.subject_id,
-                      subject_label=i.subject_label, amount=None if i.amount is None else Decimal(i.amount),
-                      submitted_by=i.submitted_by, created_at=datetime.fromisoformat(i.created_at),
-                      step=int(i.step), role=i.role, on_behalf_of=i.on_behalf_of)
+    return InboxEntry(
+        approval_id=i.approval_id,
+        kind=Kind(i.kind),
+        subject_id=i.subject_id,
+        subject_label=i.subject_label,
+        amount=None if i.amount is None else Decimal(i.amount),
+        submitted_by=i.submitted_by,
+        created_at=datetime.fromisoformat(i.created_at),
+        step=int(i.step),
+        role=i.role,
+        on_behalf_of=i.on_behalf_of,
+    )
 
 
 # ----------------------------------------------------------------------------- policies
@@ -148,8 +170,14 @@ def replace_policy(tenant_id: str, kind: Kind, policy: Policy, by: str, if_match
     item.policy, item.updated_by, item.updated_at = policy.model_dump_json(), by, now_iso()
     tx = Transaction()
     tx.put(item)  # conditional on the version read: a lost race is Stale (412 to the If-Match that named it)
-    audit.stage(tx, item.pk, tenant_id, "approval_policy.set", by,
-                {kind.value: {"before": before, "after": policy.model_dump(mode="json")}})
+    audit.stage(
+        tx,
+        item.pk,
+        tenant_id,
+        "approval_policy.set",
+        by,
+        {kind.value: {"before": before, "after": policy.model_dump(mode="json")}},
+    )
     tx.commit()
     return version + 1
 
@@ -162,18 +190,33 @@ def _to_item(run: Run) -> ApprovalItem:
     created = a.created_at.isoformat()
     still_open = run.applied_at is None
     item = ApprovalItem(
-        run.pk, keys.META,
-        gsi2pk=keys.approvals_of_subject(run.tenant_id, a.kind.value, a.subject_id), gsi2sk=f"{created}#{a.id}",
+        run.pk,
+        keys.META,
+        gsi2pk=keys.approvals_of_subject(run.tenant_id, a.kind.value, a.subject_id),
+        gsi2sk=f"{created}#{a.id}",
         gsi4pk=keys.OPEN_APPROVAL_RUNS if still_open else None,
         gsi4sk=f"{created}#{run.tenant_id}#{a.id}" if still_open else None,
-        tenant_id=run.tenant_id, kind=a.kind.value, subject_id=a.subject_id, subject_label=a.subject_label,
-        org_unit_id=a.org_unit_id, payload=None if a.payload is None else json.dumps(a.payload, ensure_ascii=False),
-        amount=None if a.amount is None else str(a.amount), status=a.status.value, reason=a.reason,
-        submitted_by=a.submitted_by, created_at=created,
-        finished_at=a.finished_at.isoformat() if a.finished_at else None, applied_at=run.applied_at,
-        current=a.current, steps=json.dumps([s.model_dump(mode="json") for s in a.steps]),
-        task_token=run.task_token, awaiting_step=run.awaiting_step, execution_arn=run.execution_arn,
-        attempt=run.attempt, attempt_at=run.attempt_at, reminder_seconds=run.reminder_seconds,
+        tenant_id=run.tenant_id,
+        kind=a.kind.value,
+        subject_id=a.subject_id,
+        subject_label=a.subject_label,
+        org_unit_id=a.org_unit_id,
+        payload=None if a.payload is None else json.dumps(a.payload, ensure_ascii=False),
+        amount=None if a.amount is None else str(a.amount),
+        status=a.status.value,
+        reason=a.reason,
+        submitted_by=a.submitted_by,
+        created_at=created,
+        finished_at=a.finished_at.isoformat() if a.finished_at else None,
+        applied_at=run.applied_at,
+        current=a.current,
+        steps=json.dumps([s.model_dump(mode="json") for s in a.steps]),
+        task_token=run.task_token,
+        awaiting_step=run.awaiting_step,
+        execution_arn=run.execution_arn,
+        attempt=run.attempt,
+        attempt_at=run.attempt_at,
+        reminder_seconds=run.reminder_seconds,
         escalation_seconds=run.escalation_seconds,
         expire_after_seconds=run.expire_after_seconds,
     )
@@ -184,18 +227,32 @@ def _to_item(run: Run) -> ApprovalItem:
 
 def _to_run(item: ApprovalItem) -> Run:
     approval = Approval(
-        id=item.pk.rsplit("#", 1)[-1], kind=Kind(item.kind), subject_id=item.subject_id,
-        subject_label=item.subject_label, org_unit_id=item.org_unit_id,
+        id=item.pk.rsplit("#", 1)[-1],
+        kind=Kind(item.kind),
+        subject_id=item.subject_id,
+        subject_label=item.subject_label,
+        org_unit_id=item.org_unit_id,
         payload=json.loads(item.payload) if item.payload else None,
-        amount=None if item.amount is None else Decimal(item.amount), status=Status(item.status),
-        reason=item.reason, submitted_by=item.submitted_by, created_at=datetime.fromisoformat(item.created_at),
+        amount=None if item.amount is None else Decimal(item.amount),
+        status=Status(item.status),
+        reason=item.reason,
+        submitted_by=item.submitted_by,
+        created_at=datetime.fromisoformat(item.created_at),
         finished_at=datetime.fromisoformat(item.finished_at) if item.finished_at else None,
-        current=int(item.current), steps=[Step.model_validate(s) for s in json.loads(item.steps)],
+        current=int(item.current),
+        steps=[Step.model_validate(s) for s in json.loads(item.steps)],
         version=int(item.version or 0),
     )
-    return Run(approval=approval, tenant_id=item.tenant_id, task_token=item.task_token,
-               awaiting_step=None if item.awaiting_step is None else int(item.awaiting_step),
-               execution_arn=item.execution_arn, attempt=int(item.attempt or 0), attempt_at=item.attempt_at,
-               reminder_seconds=int(item.reminder_seconds), escalation_seconds=int(item.escalation_seconds),
-               expire_after_seconds=None if item.expire_after_seconds is None else int(item.expire_after_seconds),
-               applied_at=item.applied_at)
+    return Run(
+        approval=approval,
+        tenant_id=item.tenant_id,
+        task_token=item.task_token,
+        awaiting_step=None if item.awaiting_step is None else int(item.awaiting_step),
+        execution_arn=item.execution_arn,
+        attempt=int(item.attempt or 0),
+        attempt_at=item.attempt_at,
+        reminder_seconds=int(item.reminder_seconds),
+        escalation_seconds=int(item.escalation_seconds),
+        expire_after_seconds=None if item.expire_after_seconds is None else int(item.expire_after_seconds),
+        applied_at=item.applied_at,
+    )

@@ -28,8 +28,11 @@ def start(tenant_id: str, approval_id: str, attempt: int, timings: dict[str, int
         return
     sfn = client("stepfunctions")
     with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):
-        sfn.start_execution(stateMachineArn=machine, name=_name(tenant_id, approval_id, attempt),
-                            input=json.dumps({"tenant_id": tenant_id, "approval_id": approval_id, **timings}))
+        sfn.start_execution(
+            stateMachineArn=machine,
+            name=_name(tenant_id, approval_id, attempt),
+            input=json.dumps({"tenant_id": tenant_id, "approval_id": approval_id, **timings}),
+        )
 
 
 def _name(tenant_id: str, approval_id: str, attempt: int) -> str:
@@ -55,4 +58,3 @@ def status(execution_arn: str | None) -> str:
         return str(sfn.describe_execution(executionArn=execution_arn)["status"])
     except sfn.exceptions.ExecutionDoesNotExist:
         return "NONE"
-

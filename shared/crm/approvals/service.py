@@ -60,8 +60,9 @@ class Planned:
 
 def plan(principal: Principal, req: ApprovalRequest) -> Planned:
     """The steps of the run; 422 when nobody can approve it, before the subject changes anything."""
-    policy, steps = plan_steps(principal.tenant_id, req.kind, req.org_unit_id, req.amount, req.over_credit,
-                               principal.user_id)
+    policy, steps = plan_steps(
+        principal.tenant_id, req.kind, req.org_unit_id, req.amount, req.over_credit, principal.user_id
+    )
     return Planned(req, policy, steps)
 
 
@@ -70,15 +71,32 @@ def stage(tx: Transaction, principal: Principal, planned: Planned) -> Run:
     after the commit, and that the reconciler starts if `launch` never could. Never a subject without a run."""
     req, policy = planned.request, planned.policy
     approval_id = new_id()
-    approval = Approval(id=approval_id, kind=req.kind, subject_id=req.subject_id, subject_label=req.subject_label,
-                        org_unit_id=req.org_unit_id, amount=req.amount, payload=req.payload, status=Status.PENDING,
-                        submitted_by=principal.user_id, created_at=clock.now(), finished_at=None, current=0,
-                        steps=planned.steps, version=0)
-    run = Run(approval=approval, tenant_id=principal.tenant_id, attempt=1, attempt_at=clock.now().isoformat(),
-              execution_arn=runs.execution_arn(principal.tenant_id, approval_id, 1),
-              reminder_seconds=policy.reminder_after_seconds,
-              escalation_seconds=policy.escalate_after_seconds - policy.reminder_after_seconds,
-              expire_after_seconds=policy.expire_after_seconds)
+    approval = Approval(
+        id=approval_id,
+        kind=req.kind,
+        subject_id=req.subject_id,
+        subject_label=req.subject_label,
+        org_unit_id=req.org_unit_id,
+        amount=req.amount,
+        payload=req.payload,
+        status=Status.PENDING,
+        submitted_by=principal.user_id,
+        created_at=clock.now(),
+        finished_at=None,
+        current=0,
+        steps=planned.steps,
+        version=0,
+    )
+    run = Run(
+        approval=approval,
+        tenant_id=principal.tenant_id,
+        attempt=1,
+        attempt_at=clock.now().isoformat(),
+        execution_arn=runs.execution_arn(principal.tenant_id, approval_id, 1),
+        reminder_seconds=policy.reminder_after_seconds,
+        escalation_seconds=policy.escalate_after_seconds - policy.reminder_after_seconds,
+        expire_after_seconds=policy.expire_after_seconds,
+    )
     repo.stage(tx, run)
     repo.stage_audit(tx, run, "approval.requested", principal.user_id)
     return repo.bumped(run)
@@ -159,11 +177,17 @@ class ApprovalService:
         tx = Transaction()
         repo.stage(tx, decided)  # conditional on the version read: a second approver acting at once gets 409
         repo.stage_inbox_clear(tx, run, _inboxed(run))
-        repo.stage_audit(tx, decided, f"approval.{_verb(action)}", self.p.user_id,
-                         decision.comment, {"step": {"before": run.approval.current + 1,
-                                                     "after": decided.approval.current + 1},
-                                            **({"on_behalf_of": {"before": None, "after": on_behalf_of}}
-                                               if on_behalf_of else {})})
+        repo.stage_audit(
+            tx,
+            decided,
+            f"approval.{_verb(action)}",
+            self.p.user_id,
+            decision.comment,
+            {
+                "step": {"before": run.approval.current + 1, "after": decided.approval.current + 1},
+                **({"on_behalf_of": {"before": None, "after": on_behalf_of}} if on_behalf_of else {}),
+            },
+        )
         tx.commit()
         decided = repo.bumped(decided)
         outcome = "next" if action is Action.APPROVE_STEP else decided.approval.status.value
@@ -190,11 +214,15 @@ class ApprovalService:
         if state == "RUNNING":
             if run.task_token and run.awaiting_step == run.approval.current:
                 return run.task_token
-            raise Conflict("This step is still being opened; try again in a moment.",
-                           approval_status=run.approval.status.value)
+            raise Conflict(
+                "This step is still being opened; try again in a moment.", approval_status=run.approval.status.value
+            )
         repair(run, f"a decision found its run {state}")
-        raise Conflict(f"This approval's run had stopped ({state}); it has been started again: decide again in a "
-                       f"moment.", approval_status=run.approval.status.value, run=state)
+        raise Conflict(
+            f"This approval's run had stopped ({state}); it has been started again: decide again in a moment.",
+            approval_status=run.approval.status.value,
+            run=state,
+        )
 
     def get_policy(self, kind: Kind) -> tuple[Policy, int]:
         """The policy and its version (0: the default, never stored)."""
@@ -220,8 +248,9 @@ def open_step(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
         return ended
     step = run.step
     assert step is not None
-    opened = _with_step(run, step.model_copy(update={"status": "pending"}), task_token=token,
-                        awaiting_step=run.approval.current)
+    opened = _with_step(
+        run, step.model_copy(update={"status": "pending"}), task_token=token, awaiting_step=run.approval.current
+    )
     _save_with_inboxes(opened, run)
     _publish(opened, "ApprovalWaiting", "waiting")
     return {"waiting": True}
@@ -237,8 +266,12 @@ def remind(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
     step = run.step
     assert step is not None
     next_status(run.approval.status, Action.REMIND)
-    reminded = _with_step(run, step.model_copy(update={"reminded_at": clock.now(), "reminders": step.reminders + 1}),
-                          task_token=token, awaiting_step=run.approval.current)
+    reminded = _with_step(
+        run,
+        step.model_copy(update={"reminded_at": clock.now(), "reminders": step.reminders + 1}),
+        task_token=token,
+        awaiting_step=run.approval.current,
+    )
     _save_with_inboxes(reminded, run)
     _publish(reminded, "ApprovalReminder", f"reminder:{step.reminders + 1}")
     return {"waiting": True}
@@ -252,15 +285,27 @@ def escalate(tenant_id: str, approval_id: str) -> dict[str, Any]:
     if run.approval.status != Status.PENDING or step is None:
         return {"escalated": False}
     next_status(run.approval.status, Action.ESCALATE)
-    up = escalation_approver(tenant_id, step.role, run.approval.org_unit_id,
-                             exclude={run.approval.submitted_by, *step.approvers})
+    up = escalation_approver(
+        tenant_id, step.role, run.approval.org_unit_id, exclude={run.approval.submitted_by, *step.approvers}
+    )
     approvers = [*step.approvers, up] if up else step.approvers
-    escalated = _with_step(run, step.model_copy(update={"approvers": approvers, "escalated_at": clock.now(),
-                                                        "escalations": step.escalations + 1}), task_token=None)
+    escalated = _with_step(
+        run,
+        step.model_copy(
+            update={"approvers": approvers, "escalated_at": clock.now(), "escalations": step.escalations + 1}
+        ),
+        task_token=None,
+    )
     tx = Transaction()
     repo.stage(tx, escalated)
-    repo.stage_audit(tx, escalated, "approval.escalated", SYSTEM, None if up else "no one above: stays at the top",
-                     {"approvers": {"before": step.approvers, "after": approvers}})
+    repo.stage_audit(
+        tx,
+        escalated,
+        "approval.escalated",
+        SYSTEM,
+        None if up else "no one above: stays at the top",
+        {"approvers": {"before": step.approvers, "after": approvers}},
+    )
     tx.commit()
     if up:
         _publish(escalated, "ApprovalEscalated", f"escalated:{step.escalations + 1}", escalated_to=[up])
@@ -281,8 +326,14 @@ def finish(tenant_id: str, approval_id: str, subjects: Registry) -> dict[str, An
         repo.save(run.model_copy(update={"applied_at": clock.now_iso(), "task_token": None}))
     if a.status in (Status.APPROVED, Status.REJECTED):
         last = next((s for s in reversed(a.steps) if s.decided_by), None)
-        _publish(run, "ApprovalDecided", "decided", outcome=a.status.value,
-                 decided_by=last.decided_by if last else None, comment=last.comment if last else None)
+        _publish(
+            run,
+            "ApprovalDecided",
+            "decided",
+            outcome=a.status.value,
+            decided_by=last.decided_by if last else None,
+            comment=last.comment if last else None,
+        )
     elif a.status == Status.EXPIRED:
         _publish(run, "ApprovalExpired", "expired", reason=a.reason)
     return {"outcome": a.status.value}
@@ -318,8 +369,11 @@ def reconcile(grace_seconds: int = 60) -> dict[str, int]:
             continue  # its start may be under way
         if run.attempt >= MAX_ATTEMPTS:
             counts["stuck"] += 1
-            logger.error("approval run stuck after %d attempts", run.attempt,
-                         extra={"tenant_id": tenant_id, "approval_id": approval_id})
+            logger.error(
+                "approval run stuck after %d attempts",
+                run.attempt,
+                extra={"tenant_id": tenant_id, "approval_id": approval_id},
+            )
             continue
         repair(run, f"the reconciler found its run {state}")
         counts["repaired"] += 1
@@ -330,12 +384,19 @@ def repair(run: Run, why: str) -> None:
     """Starts the run's next execution, which carries on from what the record says: it opens the current step
     again, or goes straight to the end (applying it) when the run ended while nothing waited."""
     attempt = run.attempt + 1
-    restarted = run.model_copy(update={"attempt": attempt, "attempt_at": clock.now().isoformat(), "task_token": None,
-                                       "execution_arn": runs.execution_arn(run.tenant_id, run.id, attempt)})
+    restarted = run.model_copy(
+        update={
+            "attempt": attempt,
+            "attempt_at": clock.now().isoformat(),
+            "task_token": None,
+            "execution_arn": runs.execution_arn(run.tenant_id, run.id, attempt),
+        }
+    )
     tx = Transaction()
     repo.stage(tx, restarted)  # conditional: of two repairs at once, one starts the run
-    repo.stage_audit(tx, restarted, "approval.run_restarted", SYSTEM, why, {"attempt": {"before": run.attempt,
-                                                                                        "after": attempt}})
+    repo.stage_audit(
+        tx, restarted, "approval.run_restarted", SYSTEM, why, {"attempt": {"before": run.attempt, "after": attempt}}
+    )
     tx.commit()
     runs.start(run.tenant_id, run.id, attempt, _timings(run))
 
@@ -388,8 +449,15 @@ def _verb(action: Action) -> str:
 
 def _decided(run: Run, action: Action, step: Step, by: str, on_behalf_of: str | None, comment: str | None) -> Run:
     now = clock.now()
-    decided_step = step.model_copy(update={"status": _verb(action), "decided_by": by, "on_behalf_of": on_behalf_of,
-                                           "decided_at": now, "comment": comment})
+    decided_step = step.model_copy(
+        update={
+            "status": _verb(action),
+            "decided_by": by,
+            "on_behalf_of": on_behalf_of,
+            "decided_at": now,
+            "comment": comment,
+        }
+    )
     steps = [*run.approval.steps]
     steps[run.approval.current] = decided_step
     status = next_status(run.approval.status, action)
@@ -402,8 +470,9 @@ def _decided(run: Run, action: Action, step: Step, by: str, on_behalf_of: str | 
 
 
 def _ended(run: Run, action: Action, reason: str | None) -> Run:
-    approval = run.approval.model_copy(update={"status": next_status(run.approval.status, action),
-                                               "finished_at": clock.now(), "reason": reason})
+    approval = run.approval.model_copy(
+        update={"status": next_status(run.approval.status, action), "finished_at": clock.now(), "reason": reason}
+    )
     return run.model_copy(update={"approval": approval, "task_token": None})
 
 
@@ -448,8 +517,21 @@ def _publish(run: Run, detail_type: str, happening: str, **extra: Any) -> None:
     step = run.step or (a.steps[-1] if a.steps else None)
     to_submitter = detail_type in ("ApprovalDecided", "ApprovalExpired")
     recipients = [a.submitted_by] if to_submitter else sorted(_recipients(run))
-    events.publish(SOURCE, detail_type, {
-        "tenant_id": run.tenant_id, "event_id": f"approval:{a.id}:step{a.current + 1}:{happening}",
-        "approval_id": a.id, "kind": a.kind.value, "subject_id": a.subject_id, "subject_label": a.subject_label,
-        "amount": None if a.amount is None else str(a.amount), "step": a.current + 1,
-        "role": step.role if step else None, "submitted_by": a.submitted_by, "recipients": recipients, **extra})
+    events.publish(
+        SOURCE,
+        detail_type,
+        {
+            "tenant_id": run.tenant_id,
+            "event_id": f"approval:{a.id}:step{a.current + 1}:{happening}",
+            "approval_id": a.id,
+            "kind": a.kind.value,
+            "subject_id": a.subject_id,
+            "subject_label": a.subject_label,
+            "amount": None if a.amount is None else str(a.amount),
+            "step": a.current + 1,
+            "role": step.role if step else None,
+            "submitted_by": a.submitted_by,
+            "recipients": recipients,
+            **extra,
+        },
+    )

@@ -58,6 +58,10 @@ class Registry:
     def apply(self, kind: Kind, status: str, outcome: Outcome) -> None:
         """Calls the subject's method for the run's end status."""
         subject = self._subjects[kind]
-        ends = {"approved": subject.approved, "rejected": subject.rejected, "expired": subject.expired,
-                "withdrawn": subject.withdrawn}
+        ends = {
+            "approved": subject.approved,
+            "rejected": subject.rejected,
+            "expired": subject.expired,
+            "withdrawn": subject.withdrawn,
+        }
         ends[status](outcome)

@@ -27,16 +27,27 @@ from crm.ingest.mapping import FileKind
 from crm.inventory.lines import read_lines
 
 SEP = "\x1f"  # joins key parts; never inside an id, sku or batch
-FLOW_COLUMNS = ["load_id", "source_row", "source_line", "sale_date", "sku", "batch", "base_quantity", "buyer_name",
-                "customer_id"]
-SHIPPED_SCHEMA = pa.schema([("distributor_id", pa.string()), ("sku", pa.string()), ("batch", pa.string()),
-                            ("quantity", pa.float64())])
+FLOW_COLUMNS = [
+    "load_id",
+    "source_row",
+    "source_line",
+    "sale_date",
+    "sku",
+    "batch",
+    "base_quantity",
+    "buyer_name",
+    "customer_id",
+]
+SHIPPED_SCHEMA = pa.schema(
+    [("distributor_id", pa.string()), ("sku", pa.string()), ("batch", pa.string()), ("quantity", pa.float64())]
+)
 _EVIDENCE_ORDER = [("sale_date", "ascending"), ("load_id", "ascending"), ("source_row", "ascending")]
 NO_TERRITORY = "no territory on its profile"
 NOT_A_DISTRIBUTOR = "not a distributor on record"
 
 
 # ----------------------------------------------------------------------------- reading the inputs
+
 
 def shipped_batches(tenant_id: str, periods: Iterable[str]) -> pa.Table:
     """What the ERP reported we shipped (ShipmentItem, one item per delivery) in these months:
@@ -57,11 +68,22 @@ def shipped_lines(bucket: str, tenant_id: str, periods: list[str]) -> pa.Table:
     """Our shipments of these months: the shipments files' current lines and the ERP's reports together."""
     parts = [shipped_batches(tenant_id, periods)]
     for period in periods:
-        lines = plain(read_lines(bucket, FileKind.SHIPMENTS, tenant_id, period, ["distributor_id", "sku", "batch",
-                                                                                  "base_quantity"]))
-        parts.append(pa.Table.from_arrays([pc.cast(lines[c], t) for c, t in zip(
-            ["distributor_id", "sku", "batch", "base_quantity"], SHIPPED_SCHEMA.types, strict=True)],
-            schema=SHIPPED_SCHEMA))
+        lines = plain(
+            read_lines(
+                bucket, FileKind.SHIPMENTS, tenant_id, period, ["distributor_id", "sku", "batch", "base_quantity"]
+            )
+        )
+        parts.append(
+            pa.Table.from_arrays(
+                [
+                    pc.cast(lines[c], t)
+                    for c, t in zip(
+                        ["distributor_id", "sku", "batch", "base_quantity"], SHIPPED_SCHEMA.types, strict=True
+                    )
+                ],
+                schema=SHIPPED_SCHEMA,
+            )
+        )
     return pa.concat_tables(parts)
 
 
@@ -121,6 +143,7 @@ class Buyer:
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def _key(*columns: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     return pc.binary_join_element_wise(*columns, SEP)
 
@@ -148,22 +171,27 @@ def _evidence(lines: pa.Table, group_keys: list[str], limit: int) -> dict[tuple,
 
 def _has_batch(table: pa.Table) -> pa.Table:
     batch = table["batch"]
-    return table.filter(pc.fill_null(pc.and_(pc.is_valid(batch), pc.not_equal(pc.utf8_trim_whitespace(batch), "")),
-                                      False))
+    return table.filter(
+        pc.fill_null(pc.and_(pc.is_valid(batch), pc.not_equal(pc.utf8_trim_whitespace(batch), "")), False)
+    )
 
 
 # ----------------------------------------------------------------------------- the two signals
 
-def batch_crossings(shipped: pa.Table, flow: pa.Table, parties: Mapping[str, Party] | None = None,
-                    limit: int = EVIDENCE_LIMIT) -> list[BatchCrossing]:
+
+def batch_crossings(
+    shipped: pa.Table, flow: pa.Table, parties: Mapping[str, Party] | None = None, limit: int = EVIDENCE_LIMIT
+) -> list[BatchCrossing]:
     """shipped: distributor_id, sku, batch, quantity; flow: FLOW_COLUMNS and party. Sorted by sku, batch,
     found_in. A batch we did not ship to anyone in the window proves nothing and raises nothing."""
     shipped, flow = _has_batch(shipped), _has_batch(flow)
     if not shipped.num_rows or not flow.num_rows:
         return []
     upstream = {p: info.upstream_id for p, info in (parties or {}).items() if info.upstream_id}
-    supplier = pc.take(pa.array(list(upstream.values()), pa.string()),
-                       pc.index_in(flow["party"], value_set=pa.array(list(upstream), pa.string())))
+    supplier = pc.take(
+        pa.array(list(upstream.values()), pa.string()),
+        pc.index_in(flow["party"], value_set=pa.array(list(upstream), pa.string())),
+    )
     shipped_pairs = pc.unique(_key(shipped["sku"], shipped["batch"]))
     shipped_to = pc.unique(_key(shipped["sku"], shipped["batch"], shipped["distributor_id"]))
     ours = pc.is_in(_key(flow["sku"], flow["batch"]), value_set=shipped_pairs)
@@ -175,25 +203,39 @@ def batch_crossings(shipped: pa.Table, flow: pa.Table, parties: Mapping[str, Par
     group_keys = ["sku", "batch", "party"]
     sums = crossing.group_by(group_keys, use_threads=False).aggregate([("base_quantity", "sum")])
     sums = sums.sort_by([(k, "ascending") for k in group_keys])
-    crossed = shipped.filter(pc.is_in(_key(shipped["sku"], shipped["batch"]),
-                                      value_set=pc.unique(_key(crossing["sku"], crossing["batch"]))))
-    sent = {(r["sku"], r["batch"]): (sorted(r["distributor_id_distinct"]), r["quantity_sum"])
-            for r in crossed.group_by(["sku", "batch"], use_threads=False).aggregate(
-                [("distributor_id", "distinct"), ("quantity", "sum")]).to_pylist()}  # one per crossed batch
+    crossed = shipped.filter(
+        pc.is_in(_key(shipped["sku"], shipped["batch"]), value_set=pc.unique(_key(crossing["sku"], crossing["batch"])))
+    )
+    sent = {
+        (r["sku"], r["batch"]): (sorted(r["distributor_id_distinct"]), r["quantity_sum"])
+        for r in crossed.group_by(["sku", "batch"], use_threads=False)
+        .aggregate([("distributor_id", "distinct"), ("quantity", "sum")])
+        .to_pylist()
+    }  # one per crossed batch
     evidence = _evidence(crossing, group_keys, limit)
     signals = []
     for row in sums.to_pylist():  # one per batch × distributor it crossed into
         rows, total = evidence[(row["sku"], row["batch"], row["party"])]
         shipped_to, shipped_quantity = sent[(row["sku"], row["batch"])]
-        signals.append(BatchCrossing(sku=row["sku"], batch=row["batch"], found_in=row["party"],
-                                     shipped_to=shipped_to, shipped_quantity=shipped_quantity,
-                                     quantity=row["base_quantity_sum"], rows=total, evidence=rows,
-                                     evidence_total=total))
+        signals.append(
+            BatchCrossing(
+                sku=row["sku"],
+                batch=row["batch"],
+                found_in=row["party"],
+                shipped_to=shipped_to,
+                shipped_quantity=shipped_quantity,
+                quantity=row["base_quantity_sum"],
+                rows=total,
+                evidence=rows,
+                evidence_total=total,
+            )
+        )
     return signals
 
 
-def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mapping[str, Buyer],
-                     limit: int = EVIDENCE_LIMIT) -> tuple[list[OutOfTerritory], list[Skipped], list[Unjudged]]:
+def out_of_territory(
+    flow: pa.Table, parties: Mapping[str, Party], buyers: Mapping[str, Buyer], limit: int = EVIDENCE_LIMIT
+) -> tuple[list[OutOfTerritory], list[Skipped], list[Unjudged]]:
     """flow: FLOW_COLUMNS and party; parties: every party of the flow; buyers: the matched customers.
 
     Returns the signals (by distributor, then customer), the distributors skipped (no territory, or not a
@@ -202,12 +244,20 @@ def out_of_territory(flow: pa.Table, parties: Mapping[str, Party], buyers: Mappi
     skipped = _skipped(present, parties)
     judged = [p for p in present if p not in {s.distributor_id for s in skipped}]
     flow = flow.filter(pc.is_in(flow["party"], value_set=text_array(judged)))
-    unmatched = {r["party"]: r["party_count"] for r in flow.filter(pc.is_null(flow["customer_id"]))
-                 .group_by(["party"], use_threads=False).aggregate([("party", "count")]).to_pylist()}
+    unmatched = {
+        r["party"]: r["party_count"]
+        for r in flow.filter(pc.is_null(flow["customer_id"]))
+        .group_by(["party"], use_threads=False)
+        .aggregate([("party", "count")])
+        .to_pylist()
+    }
     matched = flow.filter(pc.is_valid(flow["customer_id"]))
     outside, unknown = _judge_pairs(matched, parties, buyers)
-    unjudged = [Unjudged(distributor_id=p, unmatched_rows=unmatched.get(p, 0), unknown_region_rows=unknown.get(p, 0))
-                for p in judged if unmatched.get(p) or unknown.get(p)]
+    unjudged = [
+        Unjudged(distributor_id=p, unmatched_rows=unmatched.get(p, 0), unknown_region_rows=unknown.get(p, 0))
+        for p in judged
+        if unmatched.get(p) or unknown.get(p)
+    ]
     if not outside:
         return [], skipped, unjudged
     return _signals(matched, outside, parties, buyers, limit), skipped, unjudged
@@ -224,8 +274,9 @@ def _skipped(present: list[str], parties: Mapping[str, Party]) -> list[Skipped]:
     return found
 
 
-def _judge_pairs(matched: pa.Table, parties: Mapping[str, Party],
-                 buyers: Mapping[str, Buyer]) -> tuple[list[tuple[str, str]], dict[str, int]]:
+def _judge_pairs(
+    matched: pa.Table, parties: Mapping[str, Party], buyers: Mapping[str, Buyer]
+) -> tuple[list[tuple[str, str]], dict[str, int]]:
     """(distributor, customer) pairs sold outside the territory; rows per distributor whose region is too vague."""
     pairs = matched.group_by(["party", "customer_id"], use_threads=False).aggregate([("base_quantity", "count")])
     outside: list[tuple[str, str]] = []
@@ -240,13 +291,25 @@ def _judge_pairs(matched: pa.Table, parties: Mapping[str, Party],
     return outside, unknown
 
 
-def _signals(matched: pa.Table, outside: list[tuple[str, str]], parties: Mapping[str, Party],
-             buyers: Mapping[str, Buyer], limit: int) -> list[OutOfTerritory]:
-    lines = matched.filter(pc.is_in(_key(matched["party"], matched["customer_id"]),
-                                    value_set=text_array(SEP.join(pair) for pair in outside)))
+def _signals(
+    matched: pa.Table,
+    outside: list[tuple[str, str]],
+    parties: Mapping[str, Party],
+    buyers: Mapping[str, Buyer],
+    limit: int,
+) -> list[OutOfTerritory]:
+    lines = matched.filter(
+        pc.is_in(
+            _key(matched["party"], matched["customer_id"]), value_set=text_array(SEP.join(pair) for pair in outside)
+        )
+    )
     by_sku: dict[tuple[str, str], dict[str, float]] = {}
-    for row in lines.group_by(["party", "customer_id", "sku"], use_threads=False).aggregate(
-            [("base_quantity", "sum")]).sort_by([("sku", "ascending")]).to_pylist():
+    for row in (
+        lines.group_by(["party", "customer_id", "sku"], use_threads=False)
+        .aggregate([("base_quantity", "sum")])
+        .sort_by([("sku", "ascending")])
+        .to_pylist()
+    ):
         by_sku.setdefault((row["party"], row["customer_id"]), {})[row["sku"]] = row["base_quantity_sum"]
     evidence = _evidence(lines, ["party", "customer_id"], limit)
     signals = []
@@ -254,7 +317,18 @@ def _signals(matched: pa.Table, outside: list[tuple[str, str]], parties: Mapping
         rows, total = evidence[(party, customer_id)]
         quantities, buyer, territory = by_sku[(party, customer_id)], buyers[customer_id], parties[party].territory
         assert territory is not None
-        signals.append(OutOfTerritory(distributor_id=party, customer_id=customer_id, customer_name=buyer.name,
-                                      region=buyer.region, territory=territory, quantity=sum(quantities.values()),
-                                      base_qty_by_sku=quantities, rows=total, evidence=rows, evidence_total=total))
+        signals.append(
+            OutOfTerritory(
+                distributor_id=party,
+                customer_id=customer_id,
+                customer_name=buyer.name,
+                region=buyer.region,
+                territory=territory,
+                quantity=sum(quantities.values()),
+                base_qty_by_sku=quantities,
+                rows=total,
+                evidence=rows,
+                evidence_total=total,
+            )
+        )
     return signals

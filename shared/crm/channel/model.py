@@ -18,7 +18,8 @@ EVIDENCE_LIMIT = 20  # evidence rows per signal; `evidence_total` says how many 
 
 class SellOutRow(BaseModel):
     terminal_id: str | None = Field(
-        None, description="The matched customer; null: a store name nobody matched (shown to HQ roles only)")
+        None, description="The matched customer; null: a store name nobody matched (shown to HQ roles only)"
+    )
     store_name: str | None = Field(None, description="The store name as a file wrote it (the first spelling)")
     sku: str | None = Field(None, description="null when grouped by terminal")
     product_name: str | None = Field(None, description="As a file wrote it, if it did")

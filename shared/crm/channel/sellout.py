@@ -15,15 +15,30 @@ from crm.channel.tables import plain
 from crm.ingest.mapping import FileKind
 from crm.inventory.lines import read_lines
 
-COLUMNS = ["sku", "product_name", "base_quantity", "base_unit", "buyer_name", "buyer_name_normalized",
-           "customer_id"]
-GROUP_KEYS: dict[str, list[str]] = {"terminal": ["terminal"], "product": ["sku"],
-                                    "terminal_product": ["terminal", "sku"]}
-_AGGREGATES = [("base_quantity", "sum"), ("base_quantity", "count"), ("buyer_name", "min"), ("customer_id", "min"),
-               ("product_name", "min"), ("base_unit", "min"), ("party", "distinct")]
-_NAMES = {"base_quantity_sum": "base_quantity", "base_quantity_count": "rows", "buyer_name_min": "store_name",
-          "customer_id_min": "terminal_id", "product_name_min": "product_name", "base_unit_min": "base_unit",
-          "party_distinct": "reported_by"}
+COLUMNS = ["sku", "product_name", "base_quantity", "base_unit", "buyer_name", "buyer_name_normalized", "customer_id"]
+GROUP_KEYS: dict[str, list[str]] = {
+    "terminal": ["terminal"],
+    "product": ["sku"],
+    "terminal_product": ["terminal", "sku"],
+}
+_AGGREGATES = [
+    ("base_quantity", "sum"),
+    ("base_quantity", "count"),
+    ("buyer_name", "min"),
+    ("customer_id", "min"),
+    ("product_name", "min"),
+    ("base_unit", "min"),
+    ("party", "distinct"),
+]
+_NAMES = {
+    "base_quantity_sum": "base_quantity",
+    "base_quantity_count": "rows",
+    "buyer_name_min": "store_name",
+    "customer_id_min": "terminal_id",
+    "product_name_min": "product_name",
+    "base_unit_min": "base_unit",
+    "party_distinct": "reported_by",
+}
 
 
 def read_month(bucket: str, tenant_id: str, period: str, parties: set[str] | None = None) -> pa.Table:
@@ -31,8 +46,9 @@ def read_month(bucket: str, tenant_id: str, period: str, parties: set[str] | Non
     return plain(read_lines(bucket, FileKind.SELLOUT, tenant_id, period, COLUMNS, parties))
 
 
-def restrict(lines: pa.Table, terminal_ids: Iterable[str] | None = None, sku: str | None = None,
-             include_unmatched: bool = False) -> pa.Table:
+def restrict(
+    lines: pa.Table, terminal_ids: Iterable[str] | None = None, sku: str | None = None, include_unmatched: bool = False
+) -> pa.Table:
     """Only lines of these terminals (None: any), of this product; unmatched store names only if asked."""
     mask = pc.is_valid(lines["customer_id"])
     if include_unmatched and terminal_ids is None:
@@ -96,7 +112,15 @@ def by_month(months: dict[str, pa.Table]) -> list[SellOutMonth]:
     for period in sorted(months):
         grouped = summarize(months[period], "product").sort_by([("sku", "ascending")])
         for row in grouped.to_pylist():
-            items.append(SellOutMonth(period=period, sku=row["sku"], product_name=row["product_name"],
-                                      base_unit=row["base_unit"], base_quantity=row["base_quantity"],
-                                      rows=row["rows"], reported_by=sorted(row["reported_by"])))
+            items.append(
+                SellOutMonth(
+                    period=period,
+                    sku=row["sku"],
+                    product_name=row["product_name"],
+                    base_unit=row["base_unit"],
+                    base_quantity=row["base_quantity"],
+                    rows=row["rows"],
+                    reported_by=sorted(row["reported_by"]),
+                )
+            )
     return items

@@ -33,8 +33,9 @@ class ChannelService:
 
     # ------------------------------------------------------------------ sell-out
 
-    def sellout(self, period: str, terminal_id: str | None, sku: str | None, group_by: GroupBy, limit: int,
-                cursor: str | None) -> SellOutReport:
+    def sellout(
+        self, period: str, terminal_id: str | None, sku: str | None, group_by: GroupBy, limit: int, cursor: str | None
+    ) -> SellOutReport:
         require(self.p, "sellout:read")
         from crm.channel import sellout
 
@@ -53,8 +54,12 @@ class ChannelService:
         lines = sellout.restrict(lines, terminals, sku, include_unmatched=scope.whole_tenant)
         grouped = sellout.summarize(lines, group_by)
         page = grouped.slice(offset, limit)
-        return SellOutReport(period=period, group_by=group_by, items=sellout.rows_of(page, lines, group_by),
-                             next_cursor=offset_cursor(offset + limit, grouped.num_rows, identity))
+        return SellOutReport(
+            period=period,
+            group_by=group_by,
+            items=sellout.rows_of(page, lines, group_by),
+            next_cursor=offset_cursor(offset + limit, grouped.num_rows, identity),
+        )
 
     def customer_sellout(self, customer_id: str, from_period: str, to_period: str) -> CustomerSellOut:
         """A terminal's sell-out per month and product. A distributor user reads its own files' lines only: the
@@ -99,18 +104,22 @@ class ChannelService:
         crossings = d.batch_crossings(shipped, flow, parties)
         judged = [p for p, info in parties.items() if info.territory is not None and info.is_distributor]
         buyer_ids = pc.unique(flow.filter(pc.is_in(flow["party"], value_set=d.text_array(judged)))["customer_id"])
-        buyers = {cid: d.Buyer(c.name, c.region) for cid, c in
-                  customers_repo.get_many(self.tenant, [i for i in buyer_ids.to_pylist() if i]).items()}
+        buyers = {
+            cid: d.Buyer(c.name, c.region)
+            for cid, c in customers_repo.get_many(self.tenant, [i for i in buyer_ids.to_pylist() if i]).items()
+        }
         territory, skipped, unjudged = d.out_of_territory(flow, parties, buyers)
 
         def concerns(*distributors: str) -> bool:
             """Asked for (no filter, or the filter is among them) and one of them in the caller's scope."""
             wanted = distributor_id is None or distributor_id in distributors
-            return wanted and any(scope.whole_tenant or (x in records and scope.covers(records[x]))
-                                  for x in distributors)
+            return wanted and any(
+                scope.whole_tenant or (x in records and scope.covers(records[x])) for x in distributors
+            )
 
         return DiversionReport(
-            period=period, shipment_window=window,
+            period=period,
+            shipment_window=window,
             batch_crossings=[s for s in crossings if concerns(s.found_in, *s.shipped_to)],
             out_of_territory=[s for s in territory if concerns(s.distributor_id)],
             skipped=[s for s in skipped if concerns(s.distributor_id)],
@@ -134,6 +143,8 @@ def _months(from_period: str, to_period: str) -> list[str]:
     while months[-1] < to_period and len(months) <= MAX_MONTHS:
         months.append(following(months[-1]))
     if len(months) > MAX_MONTHS:
-        raise InvalidInput(f"Ask for at most {MAX_MONTHS} months at a time.",
-                           [{"field": "to", "message": f"at most {MAX_MONTHS} months after from"}])
+        raise InvalidInput(
+            f"Ask for at most {MAX_MONTHS} months at a time.",
+            [{"field": "to", "message": f"at most {MAX_MONTHS} months after from"}],
+        )
     return months

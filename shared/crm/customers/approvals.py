@@ -20,9 +20,16 @@ def request_activation(principal: Principal, customer_id: str, comment: str | No
     if customer.status != Status.PROSPECT:
         raise Conflict(f"Only a prospect can be activated; this customer is {customer.status.value}.")
     _no_pending(principal, Kind.CUSTOMER_ACTIVATION, customer_id)
-    return approvals.request(principal, ApprovalRequest(
-        kind=Kind.CUSTOMER_ACTIVATION, subject_id=customer_id, subject_label=customer.name,
-        org_unit_id=customer.org_unit_id, payload={"comment": comment} if comment else None))
+    return approvals.request(
+        principal,
+        ApprovalRequest(
+            kind=Kind.CUSTOMER_ACTIVATION,
+            subject_id=customer_id,
+            subject_label=customer.name,
+            org_unit_id=customer.org_unit_id,
+            payload={"comment": comment} if comment else None,
+        ),
+    )
 
 
 def request_level_change(principal: Principal, customer_id: str, change: LevelChange) -> Approval:
@@ -32,10 +39,16 @@ def request_level_change(principal: Principal, customer_id: str, change: LevelCh
     if service.level_on(customer_id, change.effective_from).level == change.level:  # nothing for anyone to approve
         raise Conflict(f"The customer is level {change.level.value} on {change.effective_from} already.")
     _no_pending(principal, Kind.LEVEL_CHANGE, customer_id)
-    return approvals.request(principal, ApprovalRequest(
-        kind=Kind.LEVEL_CHANGE, subject_id=customer_id,
-        subject_label=f"{customer.name}: {customer.level.value if customer.level else '-'} → {change.level.value}",
-        org_unit_id=customer.org_unit_id, payload=change.model_dump(mode="json")))
+    return approvals.request(
+        principal,
+        ApprovalRequest(
+            kind=Kind.LEVEL_CHANGE,
+            subject_id=customer_id,
+            subject_label=f"{customer.name}: {customer.level.value if customer.level else '-'} → {change.level.value}",
+            org_unit_id=customer.org_unit_id,
+            payload=change.model_dump(mode="json"),
+        ),
+    )
 
 
 class ActivationSubject(Subject):

@@ -72,8 +72,8 @@ class Territory(Strict):
     (the provinces then say where those cities are); provinces alone mean the whole provinces. A buyer is
     judged by the most precise level both sides know (crm.channel.diversion.judge)."""
 
-    provinces: list[PlaceName] = Field(default_factory=list, max_length=50, description="e.g. [\"江苏\"]")
-    cities: list[PlaceName] = Field(default_factory=list, max_length=200, description="e.g. [\"苏州\", \"无锡\"]")
+    provinces: list[PlaceName] = Field(default_factory=list, max_length=50, description='e.g. ["江苏"]')
+    cities: list[PlaceName] = Field(default_factory=list, max_length=200, description='e.g. ["苏州", "无锡"]')
 
     @field_validator("provinces", "cities")
     @classmethod
@@ -126,9 +126,7 @@ class OtherProfile(Strict):
     description: ShortText | None = None
 
 
-Profile = Annotated[
-    DistributorProfile | TerminalProfile | PersonProfile | OtherProfile, Field(discriminator="type")
-]
+Profile = Annotated[DistributorProfile | TerminalProfile | PersonProfile | OtherProfile, Field(discriminator="type")]
 
 
 class Region(Strict):

@@ -85,8 +85,9 @@ class CustomerService:
             return scope.org_path or "/"
         unit = directory.require_unit(self.tenant, filters.org_unit_id, "org_unit_id")
         if not scope.covers_unit(unit.path):
-            raise InvalidInput("That org unit is outside your scope.",
-                               [{"field": "org_unit_id", "message": "outside your scope"}])
+            raise InvalidInput(
+                "That org unit is outside your scope.", [{"field": "org_unit_id", "message": "outside your scope"}]
+            )
         return unit.path
 
     def _search(self, scope: Scope, filters: Filters, limit: int, cursor: str | None) -> Page[Customer]:
@@ -128,8 +129,9 @@ class CustomerService:
 
     # ------------------------------------------------------------------ writes
 
-    def create(self, body: CustomerCreate, skip_duplicate_check: bool = False,
-               customer_id: str | None = None) -> Customer:
+    def create(
+        self, body: CustomerCreate, skip_duplicate_check: bool = False, customer_id: str | None = None
+    ) -> Customer:
         """`customer_id` is for imports that key customers by a stable id (their ERP code); the API never sets it."""
         require(self.p, "customer:create")
         if skip_duplicate_check:
@@ -142,17 +144,30 @@ class CustomerService:
         fields = body.model_dump(exclude={"level", "owner_id", "org_unit_id"}, exclude_none=True)
         now = clock.now()
         customer = Customer(
-            id=customer_id or new_id(), tenant_id=self.tenant, type=body.profile.type, owner_id=owner_id,
-            org_unit_id=unit.id, org_path=unit.path, level=None,
-            created_at=now, created_by=self.p.user_id, updated_at=now, updated_by=self.p.user_id,
+            id=customer_id or new_id(),
+            tenant_id=self.tenant,
+            type=body.profile.type,
+            owner_id=owner_id,
+            org_unit_id=unit.id,
+            org_path=unit.path,
+            level=None,
+            created_at=now,
+            created_by=self.p.user_id,
+            updated_at=now,
+            updated_by=self.p.user_id,
             **{**fields, "aliases": _clean_aliases(body.name, body.aliases or [])},
         )
         self._check_references(customer)
         self._check_duplicates(customer, skip_duplicate_check)
         tx = Transaction()
         if body.level:
-            entry = LevelEntry(level=body.level, effective_from=clock.today(), reason="initial level",
-                               changed_by=self.p.user_id, changed_at=now)
+            entry = LevelEntry(
+                level=body.level,
+                effective_from=clock.today(),
+                reason="initial level",
+                changed_by=self.p.user_id,
+                changed_at=now,
+            )
             customer = customer.model_copy(update={"level": body.level})
             repo.stage_level(tx, customer, entry, new_id())
         repo.stage_customer(tx, customer)
@@ -161,8 +176,9 @@ class CustomerService:
         tx.commit()
         return customer.model_copy(update={"version": 1})
 
-    def update(self, customer_id: str, if_match: int, patch: CustomerPatch,
-               skip_duplicate_check: bool = False) -> Customer:
+    def update(
+        self, customer_id: str, if_match: int, patch: CustomerPatch, skip_duplicate_check: bool = False
+    ) -> Customer:
         require(self.p, "customer:update")
         if skip_duplicate_check:
             require(self.p, "customer:skip_duplicate_check")
@@ -174,8 +190,10 @@ class CustomerService:
         if activating and not self.p.roles & PERMISSIONS["customer:activate"]:
             raise Forbidden("A prospect becomes active through approval: POST /customers/{id}/activation-requests.")
         if patch.profile is not None and patch.profile.type != before.type:
-            raise InvalidInput("A customer's type cannot change; create a new customer instead.",
-                               [{"field": "profile.type", "message": f"must stay {before.type.value!r}"}])
+            raise InvalidInput(
+                "A customer's type cannot change; create a new customer instead.",
+                [{"field": "profile.type", "message": f"must stay {before.type.value!r}"}],
+            )
         data = before.model_dump()
         data.update({k: getattr(patch, k) for k in changes})
         if "aliases" in changes:
@@ -212,15 +230,19 @@ class CustomerService:
         _check_version(before, if_match)
         if not before.voided:
             raise Conflict("The customer is not voided.")
-        return self._save(before, before.model_copy(update={"voided": False, "void_reason": None}), "restore",
-                          reason)
+        return self._save(before, before.model_copy(update={"voided": False, "void_reason": None}), "restore", reason)
 
     def change_level(self, customer_id: str, change: LevelChange, if_match: int | None) -> Customer:
         require(self.p, "customer:change_level")
         before = _current_level(self._editable(customer_id, if_match))
         today = clock.today()
-        entry = LevelEntry(level=change.level, effective_from=change.effective_from, reason=change.reason,
-                           changed_by=self.p.user_id, changed_at=clock.now())
+        entry = LevelEntry(
+            level=change.level,
+            effective_from=change.effective_from,
+            reason=change.reason,
+            changed_by=self.p.user_id,
+            changed_at=clock.now(),
+        )
         update: dict[str, Any] = {}
         if change.effective_from <= today:
             in_force = repo.level_on(self.tenant, customer_id, today)
@@ -231,8 +253,14 @@ class CustomerService:
         after = before.model_copy(update=update)
         tx = Transaction()
         repo.stage_level(tx, after, entry, new_id())
-        return self._save(before, after, "change_level", change.reason, tx=tx,
-                          extra={"level_entry": {"before": None, "after": entry.model_dump(mode="json")}})
+        return self._save(
+            before,
+            after,
+            "change_level",
+            change.reason,
+            tx=tx,
+            extra={"level_entry": {"before": None, "after": entry.model_dump(mode="json")}},
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -253,8 +281,10 @@ class CustomerService:
             owner_unit = directory.require_unit(self.tenant, owner.org_unit_id, "owner_id") if owner else unit
             for field, path in (("org_unit_id", unit.path), ("owner_id", owner_unit.path)):
                 if not scope.covers_unit(path):
-                    raise InvalidInput("You may only assign customers within your scope.",
-                                       [{"field": field, "message": "outside your scope"}])
+                    raise InvalidInput(
+                        "You may only assign customers within your scope.",
+                        [{"field": field, "message": "outside your scope"}],
+                    )
         return unit
 
     def _check_references(self, customer: Customer) -> None:
@@ -268,8 +298,9 @@ class CustomerService:
                 raise Conflict("This upstream would make the channel hierarchy a cycle.", field="upstream_id")
             upstream = repo.get(self.tenant, current)
             if upstream is None or upstream.voided:
-                raise InvalidInput("Unknown upstream customer.",
-                                   [{"field": "upstream_id", "message": f"no customer {current}"}])
+                raise InvalidInput(
+                    "Unknown upstream customer.", [{"field": "upstream_id", "message": f"no customer {current}"}]
+                )
             seen.add(current)
             current = upstream.upstream_id
         raise Conflict("The channel hierarchy would be deeper than allowed.", field="upstream_id")
@@ -280,25 +311,35 @@ class CustomerService:
         alias_norms = set(norms[1:])
         taken_aliases = [c for c in others if normalize_name(c.matched) in alias_norms and c.kind == "alias"]
         if taken_aliases:  # aliases drive file matching, so they stay unique even with the override
-            raise Conflict("An alias already belongs to another customer.", field="aliases",
-                           candidates=[c.model_dump() for c in taken_aliases])
+            raise Conflict(
+                "An alias already belongs to another customer.",
+                field="aliases",
+                candidates=[c.model_dump() for c in taken_aliases],
+            )
         if others and not skip:
             raise DuplicateCustomer(others)
 
     def _name_taken(self, customer: Customer) -> Callable[[], DuplicateCustomer]:
         """What a lost name claim means (someone took the name since _check_duplicates read it): 409 with them."""
+
         def taken() -> DuplicateCustomer:
             holders = repo.name_holders(self.tenant, [normalize_name(customer.name)])
             return DuplicateCustomer([c for c in holders if c.customer_id != customer.id])
 
         return taken
 
-    def _save(self, before: Customer, after: Customer, action: str, reason: str | None = None,
-              tx: Transaction | None = None, extra: dict[str, Any] | None = None,
-              name_taken: Callable[[], DuplicateCustomer] | None = None) -> Customer:
+    def _save(
+        self,
+        before: Customer,
+        after: Customer,
+        action: str,
+        reason: str | None = None,
+        tx: Transaction | None = None,
+        extra: dict[str, Any] | None = None,
+        name_taken: Callable[[], DuplicateCustomer] | None = None,
+    ) -> Customer:
         after = after.model_copy(update={"updated_at": clock.now(), "updated_by": self.p.user_id})
-        changes = {**diff(before.model_dump(mode="json"), after.model_dump(mode="json"), BOOKKEEPING),
-                   **(extra or {})}
+        changes = {**diff(before.model_dump(mode="json"), after.model_dump(mode="json"), BOOKKEEPING), **(extra or {})}
         if not changes:
             return before
         tx = tx or Transaction()
@@ -308,11 +349,19 @@ class CustomerService:
         tx.commit()
         return after.model_copy(update={"version": before.version + 1})
 
-    def _stage_audit(self, tx: Transaction, after: Customer, action: str, before: Customer | None,
-                     reason: str | None = None, changes: dict[str, Any] | None = None) -> None:
+    def _stage_audit(
+        self,
+        tx: Transaction,
+        after: Customer,
+        action: str,
+        before: Customer | None,
+        reason: str | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> None:
         if changes is None:
-            changes = diff(before.model_dump(mode="json") if before else None, after.model_dump(mode="json"),
-                           BOOKKEEPING)
+            changes = diff(
+                before.model_dump(mode="json") if before else None, after.model_dump(mode="json"), BOOKKEEPING
+            )
         repo.stage_audit(tx, after, action, self.p.user_id, changes, reason)
 
 
@@ -341,14 +390,16 @@ def _current_level(customer: Customer) -> Customer:
 
 
 def _matches(c: Customer, f: Filters) -> bool:
-    return all((
-        not f.owner_id or c.owner_id == f.owner_id,
-        not f.type or c.type == f.type,
-        not f.status or c.status == f.status,
-        not f.level or c.level == f.level,
-        not f.city or c.region.city == f.city,
-        f.include_voided or not c.voided,
-    ))
+    return all(
+        (
+            not f.owner_id or c.owner_id == f.owner_id,
+            not f.type or c.type == f.type,
+            not f.status or c.status == f.status,
+            not f.level or c.level == f.level,
+            not f.city or c.region.city == f.city,
+            f.include_voided or not c.voided,
+        )
+    )
 
 
 def distributors_in_scope(principal: Principal) -> set[str] | None:
@@ -359,8 +410,9 @@ def distributors_in_scope(principal: Principal) -> set[str] | None:
     return repo.ids_in_scope(principal.tenant_id, scope, CustomerType.DISTRIBUTOR.value)
 
 
-def distributor_in_scope(principal: Principal, asked: str | None,
-                         types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
+def distributor_in_scope(
+    principal: Principal, asked: str | None, types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)
+) -> str:
     """Whose files or figures: a distributor user acts for itself only; anyone else names a customer of
     those types (a distributor, unless said otherwise) in their scope (404 outside it)."""
     own = own_distributor(principal)

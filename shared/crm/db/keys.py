@@ -122,6 +122,7 @@ def flow_alias_sk(normalized_name: str) -> str:
 
 # ----------------------------------------------------------------------------- channel inventory
 
+
 def inventory_periods_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#INVPERIODS"
 
@@ -151,6 +152,7 @@ def shipped_pk(tenant_id: str, period: str) -> str:
 
 
 # ----------------------------------------------------------------------------- orders and returns
+
 
 def order_pk(tenant_id: str, order_id: str) -> str:
     """An order (sk META) with its history (HIST#<ulid>) and audit entries (AUDIT#<ulid>) beside it."""
@@ -209,6 +211,7 @@ def delegations_pk(tenant_id: str) -> str:
 
 # ----------------------------------------------------------------------------- order plans (订货计划)
 
+
 def plans_pk(tenant_id: str, month: str) -> str:
     """One small partition per month: sk UNIT#<org unit id>, one plan per unit."""
     return f"T#{tenant_id}#PLAN#{month}"
@@ -228,6 +231,7 @@ def plan_import_pk(tenant_id: str, import_id: str) -> str:
 
 
 # ----------------------------------------------------------------------------- field visits (拜访)
+
 
 def visit_pk(tenant_id: str, visit_id: str) -> str:
     """A visit (sk META) with its audit entries (AUDIT#<ulid>) beside it."""
@@ -259,6 +263,7 @@ def visit_policy_pk(tenant_id: str) -> str:
 
 
 # ----------------------------------------------------------------------------- notifications (通知)
+
 
 def notify_user_pk(tenant_id: str, user_id: str) -> str:
     """One user's inbox (sk N#<ulid>), unread counter (sk UNREAD) and preferences (sk PREFS)."""

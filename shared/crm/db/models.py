@@ -661,6 +661,7 @@ class PolicyItem(VersionedItem):
 
 # ----------------------------------------------------------------------------- notifications (通知)
 
+
 class NotificationItem(Item):
     """pk T#t#NOTIFY#<user>, sk N#<ulid>: one entry of a user's in-app inbox, newest first by sk.
 

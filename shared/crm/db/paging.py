@@ -79,8 +79,10 @@ def decode_cursor(cursor: str | None, identity: str = "") -> dict[str, Any] | No
     if not isinstance(data, dict):  # valid base64 JSON, but a number, a list or null
         raise BadRequest("The cursor is not one this API gave out.")
     key = data.get("k")
-    if data.get("l") != identity or not isinstance(key, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in key.items()
+    if (
+        data.get("l") != identity
+        or not isinstance(key, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items())
     ):
         raise BadRequest("The cursor is not one this API gave out for this list.")
     return {k: {"S": v} for k, v in key.items()}
@@ -121,8 +123,9 @@ def query_page[M: Model](
     index_name: str | None = None,
     forward: bool = True,
 ) -> Page[M]:
-    identity = list_identity(model.__name__, index_name, hash_attr, hash_value, range_condition, filter_condition,
-                             forward)
+    identity = list_identity(
+        model.__name__, index_name, hash_attr, hash_value, range_condition, filter_condition, forward
+    )
     start = decode_cursor(cursor, identity)
     if start is not None and not _fits(start, hash_attr, hash_value):
         raise BadRequest("The cursor is not one this API gave out for this list.")

@@ -33,7 +33,10 @@ class Transaction:
         # pynamodb sends condition checks, deletes, puts, updates in that order;
         # cancellation reasons come back in the same order, so we keep the same grouping.
         self._ops: dict[str, list[tuple[Callable[[TransactWrite], None], ErrorFactory]]] = {
-            "check": [], "delete": [], "put": [], "update": [],
+            "check": [],
+            "delete": [],
+            "put": [],
+            "update": [],
         }
 
     def put(self, item: Model, condition: Condition | None = None, on_fail: ErrorFactory = _stale) -> None:
@@ -42,13 +45,15 @@ class Transaction:
     def delete(self, item: Model, condition: Condition | None = None, on_fail: ErrorFactory = _stale) -> None:
         self._ops["delete"].append((lambda tx: tx.delete(item, condition=condition), on_fail))
 
-    def update(self, item: Model, actions: list[Action], condition: Condition | None = None,
-               on_fail: ErrorFactory = _stale) -> None:
+    def update(
+        self, item: Model, actions: list[Action], condition: Condition | None = None, on_fail: ErrorFactory = _stale
+    ) -> None:
         """An UpdateItem: counters (ADD), a few attributes set or removed, without reading the item first."""
         self._ops["update"].append((lambda tx: tx.update(item, actions, condition=condition), on_fail))
 
-    def check(self, model: type[Model], hash_key: str, range_key: str, condition: Condition,
-              on_fail: ErrorFactory) -> None:
+    def check(
+        self, model: type[Model], hash_key: str, range_key: str, condition: Condition, on_fail: ErrorFactory
+    ) -> None:
         self._ops["check"].append(
             (lambda tx: tx.condition_check(model, hash_key, range_key, condition=condition), on_fail)
         )
@@ -58,8 +63,10 @@ class Transaction:
         if not ordered:
             return
         if len(ordered) > MAX_OPERATIONS:
-            raise InvalidInput(f"This change touches {len(ordered)} records; one request may change at most "
-                               f"{MAX_OPERATIONS}. Split it (for example, change aliases in two steps).")
+            raise InvalidInput(
+                f"This change touches {len(ordered)} records; one request may change at most "
+                f"{MAX_OPERATIONS}. Split it (for example, change aliases in two steps)."
+            )
         for attempt in range(CONFLICT_RETRIES + 1):
             try:
                 with TransactWrite(connection=transaction_connection()) as tx:

@@ -39,10 +39,17 @@ def alias_id(tenant_id: str, distributor_id: str, normalized_name: str) -> str:
 
 
 def to_model(item: FlowAliasItem) -> FlowAlias:
-    return FlowAlias(id=alias_id(item.tenant_id, item.distributor_id, item.normalized_name),
-                     distributor_id=item.distributor_id, name=item.name, normalized_name=item.normalized_name,
-                     customer_id=item.customer_id, review_id=item.review_id, confirmed_by=item.confirmed_by,
-                     confirmed_at=item.confirmed_at, version=item.version or 0)
+    return FlowAlias(
+        id=alias_id(item.tenant_id, item.distributor_id, item.normalized_name),
+        distributor_id=item.distributor_id,
+        name=item.name,
+        normalized_name=item.normalized_name,
+        customer_id=item.customer_id,
+        review_id=item.review_id,
+        confirmed_by=item.confirmed_by,
+        confirmed_at=item.confirmed_at,
+        version=item.version or 0,
+    )
 
 
 def get(tenant_id: str, distributor_id: str, name: str) -> FlowAliasItem | None:
@@ -57,40 +64,69 @@ def get(tenant_id: str, distributor_id: str, name: str) -> FlowAliasItem | None:
 
 
 def list_page(tenant_id: str, distributor_id: str, limit: int, cursor: str | None) -> Page[FlowAlias]:
-    page = query_page(FlowAliasItem, "pk", keys.flow_aliases_pk(tenant_id, distributor_id), limit=limit,
-                      cursor=cursor, range_condition=FlowAliasItem.sk.startswith(keys.flow_alias_sk("")))
+    page = query_page(
+        FlowAliasItem,
+        "pk",
+        keys.flow_aliases_pk(tenant_id, distributor_id),
+        limit=limit,
+        cursor=cursor,
+        range_condition=FlowAliasItem.sk.startswith(keys.flow_alias_sk("")),
+    )
     return Page([to_model(i) for i in page.items], page.cursor)
 
 
 def for_matching(tenant_id: str, distributor_id: str) -> dict[str, str]:
     """normalised name → customer id, for crm.ingest.match.CustomerIndex(distributor_aliases=...)."""
-    query = FlowAliasItem.query(keys.flow_aliases_pk(tenant_id, distributor_id),
-                                FlowAliasItem.sk.startswith(keys.flow_alias_sk("")),
-                                attributes_to_get=["normalized_name", "customer_id"])
+    query = FlowAliasItem.query(
+        keys.flow_aliases_pk(tenant_id, distributor_id),
+        FlowAliasItem.sk.startswith(keys.flow_alias_sk("")),
+        attributes_to_get=["normalized_name", "customer_id"],
+    )
     return {item.normalized_name: item.customer_id for item in query}
 
 
-def confirm(tx: Transaction, tenant_id: str, distributor_id: str, name: str, customer_id: str, actor: str,
-            review_id: str | None) -> FlowAliasItem:
+def confirm(
+    tx: Transaction, tenant_id: str, distributor_id: str, name: str, customer_id: str, actor: str, review_id: str | None
+) -> FlowAliasItem:
     """Adds the alias (or points an existing one elsewhere) and its audit entry to tx; the item is current
     (its version too) once tx commits."""
     norm = normalize_name(name)
     existing = get(tenant_id, distributor_id, norm)
     before = existing.customer_id if existing else None
-    item = existing or FlowAliasItem(keys.flow_aliases_pk(tenant_id, distributor_id), keys.flow_alias_sk(norm),
-                                     tenant_id=tenant_id, distributor_id=distributor_id, normalized_name=norm)
+    item = existing or FlowAliasItem(
+        keys.flow_aliases_pk(tenant_id, distributor_id),
+        keys.flow_alias_sk(norm),
+        tenant_id=tenant_id,
+        distributor_id=distributor_id,
+        normalized_name=norm,
+    )
     item.name, item.customer_id, item.review_id = name, customer_id, review_id
     item.confirmed_by, item.confirmed_at = actor, clock.now_iso()
     tx.put(item)  # conditional on the version read (or on not existing yet)
-    audit.stage(tx, keys.flow_aliases_pk(tenant_id, distributor_id), tenant_id, "confirm_flow_alias", actor,
-                {"name": {"before": existing.name if existing else None, "after": name},
-                 "customer_id": {"before": before, "after": customer_id}},
-                f"confirmed from flow review {review_id}" if review_id else None, item.confirmed_at)
+    audit.stage(
+        tx,
+        keys.flow_aliases_pk(tenant_id, distributor_id),
+        tenant_id,
+        "confirm_flow_alias",
+        actor,
+        {
+            "name": {"before": existing.name if existing else None, "after": name},
+            "customer_id": {"before": before, "after": customer_id},
+        },
+        f"confirmed from flow review {review_id}" if review_id else None,
+        item.confirmed_at,
+    )
     return item
 
 
 def remove(tx: Transaction, item: FlowAliasItem, actor: str, reason: str | None) -> None:
     tx.delete(item)  # conditional on the version read: a concurrent re-confirmation is not lost silently
-    audit.stage(tx, keys.flow_aliases_pk(item.tenant_id, item.distributor_id), item.tenant_id, "delete_flow_alias",
-                actor, {"name": {"before": item.name, "after": None},
-                        "customer_id": {"before": item.customer_id, "after": None}}, reason)
+    audit.stage(
+        tx,
+        keys.flow_aliases_pk(item.tenant_id, item.distributor_id),
+        item.tenant_id,
+        "delete_flow_alias",
+        actor,
+        {"name": {"before": item.name, "after": None}, "customer_id": {"before": item.customer_id, "after": None}},
+        reason,
+    )

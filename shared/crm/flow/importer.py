@@ -136,8 +136,11 @@ def _current(bucket: str, arrival: Arrival) -> Stored | None:
 def _refusal(issued: UploadKey, key: UploadKey, size: int) -> Refusal | None:
     """Why the file is not read at all: another key than its link's, or more bytes than any file may have."""
     if str(issued) != str(key):
-        return Refusal(LINK_MISMATCH, f"The file was put under {key}, not under the key its upload link named "
-                                      f"({issued}); nothing was imported. Upload it through a new link.")
+        return Refusal(
+            LINK_MISMATCH,
+            f"The file was put under {key}, not under the key its upload link named "
+            f"({issued}); nothing was imported. Upload it through a new link.",
+        )
     if size > MAX_FILE_BYTES:  # S3 refuses it under the form's policy; a file put there otherwise is not read
         return Refusal(TOO_LARGE, f"The file has {size} bytes, more than {MAX_FILE_BYTES}.")
     return None
@@ -167,14 +170,17 @@ def _import(buckets: Buckets, load: FlowLoadItem, data: bytes, refusal: Refusal 
     try:
         if refusal is not None:
             report = _write_rejection_report(buckets, key, refusal.code, refusal.message, {})
-            loads.finish(load, "rejected", report_key=report, rejection={"code": refusal.code,
-                                                                         "message": refusal.message})
+            loads.finish(
+                load, "rejected", report_key=report, rejection={"code": refusal.code, "message": refusal.message}
+            )
             return str(load.status)
         return _process(buckets, key, load, data, metric)
     except Exception:  # a bug or an outage must not leave the load 'processing' for ever
         log.exception("flow import failed")
-        rejection = {"code": "internal", "message": "The import failed on our side; it has been logged. "
-                                                    "Upload the file again later."}
+        rejection = {
+            "code": "internal",
+            "message": "The import failed on our side; it has been logged. Upload the file again later.",
+        }
         try:
             written: str | None = _write_rejection_report(buckets, key, rejection["code"], rejection["message"], {})
         except Exception:  # the outage may be S3 itself; the status still has to say what happened
@@ -192,15 +198,25 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
         return str(load.status)
     if periods.is_closed(key.tenant_id, key.period):  # closed between the upload link and the upload
         message = f"Period {key.period} is closed; its figures are frozen. Ask for it to be reopened."
-        loads.finish(load, "rejected", report_key=_write_rejection_report(buckets, key, "period closed", message, {}),
-                     rejection={"code": "period closed", "message": message})
+        loads.finish(
+            load,
+            "rejected",
+            report_key=_write_rejection_report(buckets, key, "period closed", message, {}),
+            rejection={"code": "period closed", "message": message},
+        )
         return str(load.status)
     loads.finish(load, "processing")
     matches_buyers = KIND_RULES[key.kind].match_buyers
     result = ingest_file(
-        IngestRequest(data=data, file_name=key.file_name, period=key.period, load_id=key.load_id, kind=key.kind,
-                      source_key=load.source_key,
-                      template=mappings.template_for(key.tenant_id, key.distributor_id, key.kind)),
+        IngestRequest(
+            data=data,
+            file_name=key.file_name,
+            period=key.period,
+            load_id=key.load_id,
+            kind=key.kind,
+            source_key=load.source_key,
+            template=mappings.template_for(key.tenant_id, key.distributor_id, key.kind),
+        ),
         [Product(p.sku, p.name, p.spec, p.base_unit, p.case_size) for p in products.all_active(key.tenant_id)],
         _index(key.tenant_id, key.distributor_id) if matches_buyers else None,
         partial(_distributors_among, key.tenant_id),
@@ -213,14 +229,26 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
             report = _write_rejection_report(buckets, key, code, message, detail)
         # The load record holds a bounded summary: a file's own text (its headers, say) can be megabytes,
         # and a DynamoDB item ends at 400 KB. Over that, the save failed and the reason was lost ('internal').
-        loads.finish(load, "rejected", report_key=report,
-                     rejection={"code": code, "message": _clip(message, MAX_MESSAGE), "detail": _bounded(detail)})
+        loads.finish(
+            load,
+            "rejected",
+            report_key=report,
+            rejection={"code": code, "message": _clip(message, MAX_MESSAGE), "detail": _bounded(detail)},
+        )
         return str(load.status)
     summary = _summary(result, matches_buyers)
     if result.valid_rows == 0:  # every row refused: replacing the period's figures with nothing would lose them
-        loads.finish(load, "rejected", report_key=report, summary=summary,
-                     rejection={"code": "no valid rows", "message": f"None of the {result.data_rows} rows can be "
-                                "used; see the error report. The period's earlier file still counts."})
+        loads.finish(
+            load,
+            "rejected",
+            report_key=report,
+            summary=summary,
+            rejection={
+                "code": "no valid rows",
+                "message": f"None of the {result.data_rows} rows can be "
+                "used; see the error report. The period's earlier file still counts.",
+            },
+        )
         return str(load.status)
     for name in ("accepted", "rejected", "match_rate"):
         if name in summary:
@@ -238,17 +266,27 @@ def _process(buckets: Buckets, key: UploadKey, load: Any, data: bytes, metric: M
     return str(load.status)
 
 
-def reattribute(buckets: Buckets, tenant_id: str, load_ids: list[str], normalized_name: str,
-                customer_id: str | None, previous_customer_id: str | None = None,
-                distributor_id: str | None = None, since: str | None = None) -> int:
+def reattribute(
+    buckets: Buckets,
+    tenant_id: str,
+    load_ids: list[str],
+    normalized_name: str,
+    customer_id: str | None,
+    previous_customer_id: str | None = None,
+    distributor_id: str | None = None,
+    since: str | None = None,
+) -> int:
     """After a person said what a buyer name means: fill in that customer on the loads' unmatched rows.
 
     With previous_customer_id (a confirmation undone): the rows attributed to that customer by the
     confirmation or by the alias are matched again without it (usually: unknown again). The loads are
     the given ones plus, with distributor_id and since, every load of that distributor imported since.
     """
-    ids = list(dict.fromkeys([*load_ids, *(_loads_since(tenant_id, distributor_id, since)
-                                            if distributor_id and since else [])]))
+    ids = list(
+        dict.fromkeys(
+            [*load_ids, *(_loads_since(tenant_id, distributor_id, since) if distributor_id and since else [])]
+        )
+    )
     changed = 0
     for load_id in ids:
         load = loads.get(tenant_id, load_id)
@@ -261,17 +299,25 @@ def reattribute(buckets: Buckets, tenant_id: str, load_ids: list[str], normalize
             hit = pc.and_(same_name, pc.is_null(table["customer_id"]))
             target, new_kind = customer_id, "confirmed"
         else:
-            hit = pc.and_(pc.and_(same_name, pc.equal(table["customer_id"], previous_customer_id)),
-                          pc.is_in(table["match_kind"], pa.array(["confirmed", "alias"])))
+            hit = pc.and_(
+                pc.and_(same_name, pc.equal(table["customer_id"], previous_customer_id)),
+                pc.is_in(table["match_kind"], pa.array(["confirmed", "alias"])),
+            )
             target, new_kind = _rematch(tenant_id, load.distributor_id, normalized_name)
         hit = pc.fill_null(hit, False)
         count = pc.sum(hit.cast(pa.int64())).as_py() or 0
         if not count:
             continue
-        table = table.set_column(table.schema.get_field_index("customer_id"), table.schema.field("customer_id"),
-                                 pc.if_else(hit, pa.scalar(target, pa.string()), table["customer_id"]))
-        table = table.set_column(table.schema.get_field_index("match_kind"), table.schema.field("match_kind"),
-                                 pc.if_else(hit, new_kind, table["match_kind"]))
+        table = table.set_column(
+            table.schema.get_field_index("customer_id"),
+            table.schema.field("customer_id"),
+            pc.if_else(hit, pa.scalar(target, pa.string()), table["customer_id"]),
+        )
+        table = table.set_column(
+            table.schema.get_field_index("match_kind"),
+            table.schema.field("match_kind"),
+            pc.if_else(hit, new_kind, table["match_kind"]),
+        )
         _s3().put_object(Bucket=buckets.analytics, Key=load.parquet_key, Body=_parquet_bytes(table))
         summary = load.summary.as_dict()
         matched = table.num_rows - table["customer_id"].null_count
@@ -295,15 +341,17 @@ def _loads_since(tenant_id: str, distributor_id: str, since: str) -> list[str]:
     """Ids of the distributor's loads created since `since` (ISO time), a day's margin for slow uploads."""
     start_ms = int((datetime.fromisoformat(since) - timedelta(days=1)).timestamp() * 1000)
     floor = f"{distributor_id}#{new_ulid(start_ms)[:10]}"
-    query = FlowLoadItem.by_tenant.query(db_keys.flow_loads_pk(tenant_id), FlowLoadItem.gsi1sk.between(floor,
-                                         f"{distributor_id}#~"))
+    query = FlowLoadItem.by_tenant.query(
+        db_keys.flow_loads_pk(tenant_id), FlowLoadItem.gsi1sk.between(floor, f"{distributor_id}#~")
+    )
     return [item.id for item in query]
 
 
 def _rematch(tenant_id: str, distributor_id: str, normalized_name: str) -> tuple[str | None, str]:
     """What the name matches now (the alias is gone): the same rules an import applies."""
-    table, _ = match_buyers(pa.table({"buyer_name": pa.array([normalized_name], pa.string())}),
-                            _index(tenant_id, distributor_id))
+    table, _ = match_buyers(
+        pa.table({"buyer_name": pa.array([normalized_name], pa.string())}), _index(tenant_id, distributor_id)
+    )
     return table["customer_id"][0].as_py(), table["match_kind"][0].as_py()
 
 
@@ -327,8 +375,10 @@ def _customers(tenant_id: str) -> list[Customer]:
         else:
             aliases.setdefault(key.customer_id, []).append(key.text)
     cities = _cities(tenant_id)
-    return [Customer(id=cid, name=name, city=cities.get(cid, ""), aliases=tuple(aliases.get(cid, ())))
-            for cid, name in names.items()]
+    return [
+        Customer(id=cid, name=name, city=cities.get(cid, ""), aliases=tuple(aliases.get(cid, ())))
+        for cid, name in names.items()
+    ]
 
 
 def _cities(tenant_id: str) -> dict[str, str]:
@@ -342,14 +392,19 @@ def _summary(result: Any, matches_buyers: bool) -> dict[str, Any]:
     lines = result.lines
     by_sku = lines.group_by("sku").aggregate([("base_quantity", "sum")]).to_pylist() if lines.num_rows else []
     summary = {
-        "rows": result.data_rows, "accepted": result.valid_rows, "rejected": result.data_rows - result.valid_rows,
+        "rows": result.data_rows,
+        "accepted": result.valid_rows,
+        "rejected": result.data_rows - result.valid_rows,
         "mapping_version": result.mapping_version,
         "base_qty_by_sku": {r["sku"]: r["base_quantity_sum"] for r in by_sku},
     }
     if matches_buyers:
         matched = lines.num_rows - lines["customer_id"].null_count
-        summary.update(matched=matched, match_rate=round(matched / lines.num_rows, 4) if lines.num_rows else 0.0,
-                       review_names=len(result.review))
+        summary.update(
+            matched=matched,
+            match_rate=round(matched / lines.num_rows, 4) if lines.num_rows else 0.0,
+            review_names=len(result.review),
+        )
     return summary
 
 
@@ -370,9 +425,16 @@ def _write_customer_summaries(key: UploadKey, lines: pa.Table) -> None:
         entry["products"][row["sku"]] = row["base_quantity_sum"]
     with FlowCustomerItem.batch_write() as batch:
         for customer_id, entry in per_customer.items():
-            batch.save(FlowCustomerItem(db_keys.customer_pk(key.tenant_id, customer_id),
-                                        f"FLOW#{key.period}#{key.distributor_id}", load_id=key.load_id,
-                                        distributor_id=key.distributor_id, period=key.period, **entry))
+            batch.save(
+                FlowCustomerItem(
+                    db_keys.customer_pk(key.tenant_id, customer_id),
+                    f"FLOW#{key.period}#{key.distributor_id}",
+                    load_id=key.load_id,
+                    distributor_id=key.distributor_id,
+                    period=key.period,
+                    **entry,
+                )
+            )
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
@@ -409,8 +471,7 @@ def _bounded(value: Any) -> Any:
     return value
 
 
-def _write_rejection_report(buckets: Buckets, key: UploadKey, code: str, message: str,
-                            detail: dict[str, Any]) -> str:
+def _write_rejection_report(buckets: Buckets, key: UploadKey, code: str, message: str, detail: dict[str, Any]) -> str:
     """The report of a file refused as a whole: the reason, then one row per detail (each header found...)."""
     rows = [{"row": 0, "line": 0, "column": "", "value": code, "reason": message}]
     for name, value in detail.items():
@@ -431,18 +492,34 @@ def _retire(bucket: str, parquet: str) -> None:
 def _announce(load: Any) -> None:
     """FlowLoadFinished (a rejection too: status rejected) to whoever asked for the upload link and the
     distributor's rep."""
-    distributor = customer_repo.get(load.tenant_id, load.distributor_id) if load.distributor_id != SHIPMENTS_PARTY \
-        else None
+    distributor = (
+        customer_repo.get(load.tenant_id, load.distributor_id) if load.distributor_id != SHIPMENTS_PARTY else None
+    )
     uploader = loads.uploader(load)
     recipients = [u for u in dict.fromkeys([uploader, distributor.owner_id if distributor else None]) if u]
     summary, rejection = _plain(load.summary), _plain(load.rejection)
-    events.publish("crm.flow", "FlowLoadFinished", {
-        "tenant_id": load.tenant_id, "event_id": f"flowload:{load.id}:{load.status}", "load_id": load.id,
-        "distributor_id": load.distributor_id, "distributor_name": distributor.name if distributor else None,
-        "period": load.period, "kind": load.kind, "file_name": load.file_name, "status": load.status,
-        "rows": summary.get("rows"), "rejected": summary.get("rejected"), "match_rate": summary.get("match_rate"),
-        "rejection_code": rejection.get("code"), "rejection_message": rejection.get("message"),
-        "uploaded_by": uploader, "recipients": recipients})
+    events.publish(
+        "crm.flow",
+        "FlowLoadFinished",
+        {
+            "tenant_id": load.tenant_id,
+            "event_id": f"flowload:{load.id}:{load.status}",
+            "load_id": load.id,
+            "distributor_id": load.distributor_id,
+            "distributor_name": distributor.name if distributor else None,
+            "period": load.period,
+            "kind": load.kind,
+            "file_name": load.file_name,
+            "status": load.status,
+            "rows": summary.get("rows"),
+            "rejected": summary.get("rejected"),
+            "match_rate": summary.get("match_rate"),
+            "rejection_code": rejection.get("code"),
+            "rejection_message": rejection.get("message"),
+            "uploaded_by": uploader,
+            "recipients": recipients,
+        },
+    )
 
 
 def _plain(value: Any) -> dict[str, Any]:

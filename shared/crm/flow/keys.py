@@ -46,8 +46,10 @@ class UploadKey:
 
 def parquet_key(key: UploadKey) -> str:
     """Hive-style partitions (tenant / period / distributor), one object per load, under the Glue table."""
-    return (f"{LINES_TABLE[key.kind]}/tenant={key.tenant_id}/period={key.period}/distributor={key.distributor_id}/"
-            f"{key.load_id}.parquet")
+    return (
+        f"{LINES_TABLE[key.kind]}/tenant={key.tenant_id}/period={key.period}/distributor={key.distributor_id}/"
+        f"{key.load_id}.parquet"
+    )
 
 
 def lines_prefix(kind: FileKind, tenant_id: str, period: str) -> str:

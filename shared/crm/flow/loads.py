@@ -19,13 +19,23 @@ from crm.ingest.mapping import FileKind
 
 def to_model(item: FlowLoadItem) -> Load:
     return Load(
-        id=item.id, distributor_id=item.distributor_id, period=item.period, kind=item.kind,
+        id=item.id,
+        distributor_id=item.distributor_id,
+        period=item.period,
+        kind=item.kind,
         file_name=item.file_name,
-        status=item.status, sha256=item.sha256, size=int(item.size) if item.size is not None else None,
-        received_at=item.received_at, finished_at=item.finished_at, summary=item.summary.as_dict(),
-        rejection=item.rejection.as_dict() if item.rejection else None, superseded_by=item.superseded_by,
-        has_error_report=item.report_key is not None, object_version=item.object_version,
-        upload_id=item.upload_id or item.id, version=item.version or 0,
+        status=item.status,
+        sha256=item.sha256,
+        size=int(item.size) if item.size is not None else None,
+        received_at=item.received_at,
+        finished_at=item.finished_at,
+        summary=item.summary.as_dict(),
+        rejection=item.rejection.as_dict() if item.rejection else None,
+        superseded_by=item.superseded_by,
+        has_error_report=item.report_key is not None,
+        object_version=item.object_version,
+        upload_id=item.upload_id or item.id,
+        version=item.version or 0,
     )
 
 
@@ -49,22 +59,36 @@ class _IdTaken(Conflict):
     pass
 
 
-def receive(upload: UploadKey, source_key: str, object_version: str, sha256: str | None,
-            size: int) -> FlowLoadItem | None:
+def receive(
+    upload: UploadKey, source_key: str, object_version: str, sha256: str | None, size: int
+) -> FlowLoadItem | None:
     """Creates the load that reads this version of the uploaded object, as 'received'; None when one exists
     already (a repeated S3 event). The upload's first version gets the upload's id; a later one (the same form
     sent again) a new id, so each version is a load of its own and a load's fingerprint is its version's."""
     for load_id in (upload.load_id, new_id()):
         item = FlowLoadItem(
-            keys.flow_load_pk(upload.tenant_id, load_id), keys.META,
-            gsi1pk=keys.flow_loads_pk(upload.tenant_id), gsi1sk=f"{upload.distributor_id}#{load_id}",
-            tenant_id=upload.tenant_id, id=load_id, distributor_id=upload.distributor_id, period=upload.period,
-            kind=upload.kind.value, file_name=upload.file_name, source_key=source_key, sha256=sha256, size=size,
-            object_version=object_version, upload_id=upload.load_id if load_id != upload.load_id else None,
-            status="received", received_at=clock.now_iso(), summary={},
+            keys.flow_load_pk(upload.tenant_id, load_id),
+            keys.META,
+            gsi1pk=keys.flow_loads_pk(upload.tenant_id),
+            gsi1sk=f"{upload.distributor_id}#{load_id}",
+            tenant_id=upload.tenant_id,
+            id=load_id,
+            distributor_id=upload.distributor_id,
+            period=upload.period,
+            kind=upload.kind.value,
+            file_name=upload.file_name,
+            source_key=source_key,
+            sha256=sha256,
+            size=size,
+            object_version=object_version,
+            upload_id=upload.load_id if load_id != upload.load_id else None,
+            status="received",
+            received_at=clock.now_iso(),
+            summary={},
         )
-        marker = FlowVersionItem(keys.flow_load_pk(upload.tenant_id, upload.load_id), _version_sk(object_version),
-                                 load_id=load_id)
+        marker = FlowVersionItem(
+            keys.flow_load_pk(upload.tenant_id, upload.load_id), _version_sk(object_version), load_id=load_id
+        )
         tx = Transaction()
         tx.put(marker, condition=FlowVersionItem.pk.does_not_exist(), on_fail=lambda: _VersionSeen("seen"))
         tx.put(item, on_fail=lambda: _IdTaken("taken"))  # a new item: conditional on not existing
@@ -108,10 +132,17 @@ def issue(key: UploadKey, user_id: str | None) -> None:
     """Recorded before the link is handed out: whose file, which kind and period, which file name, and who asked.
     The import reads the file as this record says, and refuses a key that has none or another one."""
     now = clock.now()
-    FlowUploaderItem(keys.flow_load_pk(key.tenant_id, key.load_id), UPLOADER, user_id=user_id,
-                     requested_at=now.isoformat(), expiration=int(now.timestamp()) + UPLOADER_DAYS * 86400,
-                     distributor_id=key.distributor_id, kind=key.kind.value, period=key.period,
-                     file_name=key.file_name).save()
+    FlowUploaderItem(
+        keys.flow_load_pk(key.tenant_id, key.load_id),
+        UPLOADER,
+        user_id=user_id,
+        requested_at=now.isoformat(),
+        expiration=int(now.timestamp()) + UPLOADER_DAYS * 86400,
+        distributor_id=key.distributor_id,
+        kind=key.kind.value,
+        period=key.period,
+        file_name=key.file_name,
+    ).save()
 
 
 def issued(tenant_id: str, load_id: str) -> Issued | None:
@@ -153,7 +184,8 @@ def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **f
     item.status, item.finished_at = status, clock.now_iso()
     tx.put(item)
     pointer = previous or FlowPeriodItem(
-        keys.flow_period_pk(item.tenant_id, item.distributor_id, item.period, item.kind), "CURRENT")
+        keys.flow_period_pk(item.tenant_id, item.distributor_id, item.period, item.kind), "CURRENT"
+    )
     pointer.load_id, pointer.sha256 = item.id, item.sha256 or ""
     tx.put(pointer)  # conditional on the version read: two loads finishing at once cannot both win
     if old is not None:
@@ -163,13 +195,29 @@ def accept(item: FlowLoadItem, status: str, previous: FlowPeriodItem | None, **f
     return old
 
 
-def list_loads(tenant_id: str, distributor_id: str | None, limit: int, cursor: str | None,
-               kind: str | None = None, among: set[str] | None = None) -> Page[Load]:
+def list_loads(
+    tenant_id: str,
+    distributor_id: str | None,
+    limit: int,
+    cursor: str | None,
+    kind: str | None = None,
+    among: set[str] | None = None,
+) -> Page[Load]:
     """Newest first: one distributor's loads, or every one's (`among`: only those distributors')."""
     prefix = f"{distributor_id}#" if distributor_id else ""
-    where = all_of(FlowLoadItem.kind == kind if kind else None,
-                   one_of(FlowLoadItem.distributor_id, among) if among is not None else None)
-    page = query_page(FlowLoadItem, "gsi1pk", keys.flow_loads_pk(tenant_id), limit=limit, cursor=cursor,
-                      range_condition=FlowLoadItem.gsi1sk.startswith(prefix) if prefix else None,
-                      filter_condition=where, index_name="gsi1", forward=False)
+    where = all_of(
+        FlowLoadItem.kind == kind if kind else None,
+        one_of(FlowLoadItem.distributor_id, among) if among is not None else None,
+    )
+    page = query_page(
+        FlowLoadItem,
+        "gsi1pk",
+        keys.flow_loads_pk(tenant_id),
+        limit=limit,
+        cursor=cursor,
+        range_condition=FlowLoadItem.gsi1sk.startswith(prefix) if prefix else None,
+        filter_condition=where,
+        index_name="gsi1",
+        forward=False,
+    )
     return Page([to_model(i) for i in page.items], page.cursor)

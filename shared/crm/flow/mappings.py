@@ -21,9 +21,11 @@ class StoredMapping(BaseModel):
 
 class BuiltinColumn(BaseModel):
     column: Col
-    headers: list[str] = Field(description="Header texts taken for this column with no template, in the order "
-                               "tried; compared normalised (full-width as half-width, case, spaces and punctuation "
-                               "ignored), and a bracketed qualifier is looked past: 数量(盒) is 数量 in 盒")
+    headers: list[str] = Field(
+        description="Header texts taken for this column with no template, in the order "
+        "tried; compared normalised (full-width as half-width, case, spaces and punctuation "
+        "ignored), and a bracketed qualifier is looked past: 数量(盒) is 数量 in 盒"
+    )
     required: bool = Field(description="A file without this column is rejected (see also product_key)")
 
 
@@ -33,18 +35,23 @@ class BuiltinHeaders(BaseModel):
 
     kind: FileKind
     columns: list[BuiltinColumn]
-    product_key: list[Col] = Field(description="At least one of these columns must be there (with only a name, "
-                                   "the spec helps tell products apart)")
-    defaults: MappingTemplate = Field(description="The rest of the built-in template: date formats, units, total "
-                                      "row markers, return types")
+    product_key: list[Col] = Field(
+        description="At least one of these columns must be there (with only a name, the spec helps tell products apart)"
+    )
+    defaults: MappingTemplate = Field(
+        description="The rest of the built-in template: date formats, units, total row markers, return types"
+    )
 
 
 def builtin(kind: FileKind) -> BuiltinHeaders:
     """The built-in headers of a kind: its own synonyms first, then the common ones (MappingTemplate.synonyms)."""
     rules = KIND_RULES[kind]
     columns = [
-        BuiltinColumn(column=col, headers=list(dict.fromkeys([*rules.headers.get(col, ()), *names])),
-                      required=col in rules.required)
+        BuiltinColumn(
+            column=col,
+            headers=list(dict.fromkeys([*rules.headers.get(col, ()), *names])),
+            required=col in rules.required,
+        )
         for col, names in BUILTIN_HEADERS.items()
         if col != Col.DISTRIBUTOR or col in rules.required  # only a shipments file names distributors
     ]
@@ -59,9 +66,14 @@ def _item(tenant_id: str, distributor_id: str, kind: FileKind) -> FlowMappingIte
 
 
 def _model(item: FlowMappingItem) -> StoredMapping:
-    return StoredMapping(distributor_id=item.distributor_id, kind=FileKind(item.kind),
-                         template=MappingTemplate.model_validate(
-        item.template.as_dict()), updated_by=item.updated_by, updated_at=item.updated_at, version=item.version or 0)
+    return StoredMapping(
+        distributor_id=item.distributor_id,
+        kind=FileKind(item.kind),
+        template=MappingTemplate.model_validate(item.template.as_dict()),
+        updated_by=item.updated_by,
+        updated_at=item.updated_at,
+        version=item.version or 0,
+    )
 
 
 def find(tenant_id: str, distributor_id: str, kind: FileKind = FileKind.FLOW) -> StoredMapping | None:
@@ -81,15 +93,21 @@ def sent_version_check(template: MappingTemplate, stored: str | None) -> None:
     if "version" not in template.model_fields_set:
         return
     if stored is None:
-        raise Conflict(f"template.version {template.version!r} names a revision, but there is no template yet: omit "
-                       "it, the server assigns the version when the template is saved.", field="template.version")
+        raise Conflict(
+            f"template.version {template.version!r} names a revision, but there is no template yet: omit "
+            "it, the server assigns the version when the template is saved.",
+            field="template.version",
+        )
     if template.version != stored:
-        raise PreconditionFailed(f"template.version {template.version!r} is not the stored template's ({stored!r}): "
-                                 "read it again, or omit version; the server assigns the next one.")
+        raise PreconditionFailed(
+            f"template.version {template.version!r} is not the stored template's ({stored!r}): "
+            "read it again, or omit version; the server assigns the next one."
+        )
 
 
-def save(tenant_id: str, distributor_id: str, kind: FileKind, template: MappingTemplate, actor: str,
-         if_match: int | None) -> StoredMapping:
+def save(
+    tenant_id: str, distributor_id: str, kind: FileKind, template: MappingTemplate, actor: str, if_match: int | None
+) -> StoredMapping:
     """Creates (if_match None: must not exist yet) or replaces (must still be at if_match).
 
     The template's `version` is the server's: it is stamped here and recorded on every imported line. A client
@@ -111,10 +129,21 @@ def save(tenant_id: str, distributor_id: str, kind: FileKind, template: MappingT
     item.updated_by, item.updated_at = actor, clock.now_iso()
     tx = Transaction()
     tx.put(item)
-    audit.stage(tx, keys.flow_mappings_pk(tenant_id), tenant_id, "save_mapping", actor,
-                {"template": {"before": None, "after": item.template.as_dict()
-                              if hasattr(item.template, "as_dict") else item.template},
-                 "distributor_id": {"before": None, "after": distributor_id},
-                 "kind": {"before": None, "after": kind.value}}, at=item.updated_at)
+    audit.stage(
+        tx,
+        keys.flow_mappings_pk(tenant_id),
+        tenant_id,
+        "save_mapping",
+        actor,
+        {
+            "template": {
+                "before": None,
+                "after": item.template.as_dict() if hasattr(item.template, "as_dict") else item.template,
+            },
+            "distributor_id": {"before": None, "after": distributor_id},
+            "kind": {"before": None, "after": kind.value},
+        },
+        at=item.updated_at,
+    )
     tx.commit()
     return _model(item)

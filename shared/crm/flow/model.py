@@ -70,10 +70,13 @@ class Load(BaseModel):
     rejection: Rejection | None = None
     superseded_by: str | None = None
     has_error_report: bool = False
-    object_version: str | None = Field(default=None, description="The S3 version of the uploaded object this load "
-                                       "read (its sha256 is that version's)")
-    upload_id: str = Field(description="The load id its upload link was issued with: the same as id, unless the "
-                           "form was sent again and this load read the later version")
+    object_version: str | None = Field(
+        default=None, description="The S3 version of the uploaded object this load read (its sha256 is that version's)"
+    )
+    upload_id: str = Field(
+        description="The load id its upload link was issued with: the same as id, unless the "
+        "form was sent again and this load read the later version"
+    )
     version: int
 
 

@@ -51,8 +51,9 @@ class FlowService:
         form = upload_links.upload_form(self.bucket, str(key), upload_links.content_type_for(key.file_name))
         return UploadTicket(load_id=key.load_id, key=str(key), **form)
 
-    def list(self, distributor_id: str | None, limit: int, cursor: str | None,
-             kind: FileKind | None = None) -> Page[Load]:
+    def list(
+        self, distributor_id: str | None, limit: int, cursor: str | None, kind: FileKind | None = None
+    ) -> Page[Load]:
         require(self.p, "flow:read")
         if distributor_id == SHIPMENTS_PARTY:
             require(self.p, "inventory:shipments")
@@ -73,10 +74,12 @@ class FlowService:
         load = self.get(load_id)
         if not load.has_error_report:
             raise NotFound("This load has no error report.")
-        key = report_key(UploadKey(self.tenant, load.distributor_id, load.period, load.id, load.file_name, load.kind),
-                         fmt)
-        return ReportLink(url=upload_links.download_url(self.bucket, key), expires_in=upload_links.URL_SECONDS,
-                          format=fmt)
+        key = report_key(
+            UploadKey(self.tenant, load.distributor_id, load.period, load.id, load.file_name, load.kind), fmt
+        )
+        return ReportLink(
+            url=upload_links.download_url(self.bucket, key), expires_in=upload_links.URL_SECONDS, format=fmt
+        )
 
     # ------------------------------------------------------------------ mapping templates
 
@@ -91,8 +94,9 @@ class FlowService:
         require(self.p, "flow:read")
         return mappings.builtin(kind)
 
-    def save_mapping(self, distributor_id: str, kind: FileKind, template: MappingTemplate,
-                     if_match: int | None) -> mappings.StoredMapping:
+    def save_mapping(
+        self, distributor_id: str, kind: FileKind, template: MappingTemplate, if_match: int | None
+    ) -> mappings.StoredMapping:
         require(self.p, "flow:mapping")
         party = self._party(kind, distributor_id, mapping=True)
         return mappings.save(self.tenant, party, kind, template, self.p.user_id, if_match)
@@ -110,8 +114,10 @@ class FlowService:
         """Confirms what an unsure buyer name means: an alias for next time, and this time's rows re-attributed."""
         require(self.p, "flow:review")
         if (decision.customer_id is None) == (decision.new_terminal is None):
-            raise InvalidInput("Give either customer_id or new_terminal.",
-                               [{"field": "customer_id", "message": "exactly one of customer_id, new_terminal"}])
+            raise InvalidInput(
+                "Give either customer_id or new_terminal.",
+                [{"field": "customer_id", "message": "exactly one of customer_id, new_terminal"}],
+            )
         item = reviews.get(self.tenant, review_id)
         if item is None or not self._may_see(item.distributor_id):
             raise NotFound(f"No review item {review_id}.")
@@ -120,9 +126,14 @@ class FlowService:
         customers = CustomerService(self.p)
         tx = Transaction()
         if decision.new_terminal is not None:
-            created = customers.create(CustomerCreate(
-                name=item.buyer_name, profile=TerminalProfile(kind=decision.new_terminal.kind),
-                region=Region(city=decision.new_terminal.city)), skip_duplicate_check=False)
+            created = customers.create(
+                CustomerCreate(
+                    name=item.buyer_name,
+                    profile=TerminalProfile(kind=decision.new_terminal.kind),
+                    region=Region(city=decision.new_terminal.city),
+                ),
+                skip_duplicate_check=False,
+            )
             customer_id, resolution = created.id, "new_terminal"  # its own name matches it from now on
         else:
             target = customers.get(decision.customer_id or "")  # 404 outside the reviewer's scope
@@ -130,12 +141,20 @@ class FlowService:
                 raise Conflict(f"Customer {target.id} is voided; restore it or choose another.")
             customer_id, resolution = target.id, "confirmed"
             # What the name means in THIS distributor's files; other distributors' files are not affected.
-            aliases.confirm(tx, self.tenant, item.distributor_id, item.buyer_name, customer_id, self.p.user_id,
-                            review_id)
+            aliases.confirm(
+                tx, self.tenant, item.distributor_id, item.buyer_name, customer_id, self.p.user_id, review_id
+            )
         reviews.resolve(tx, item, customer_id, self.p.user_id, resolution)
         tx.commit()
-        reattribute({"action": "reattribute", "tenant_id": self.tenant, "load_ids": list(item.load_ids),
-                     "normalized_name": item.normalized_name, "customer_id": customer_id})
+        reattribute(
+            {
+                "action": "reattribute",
+                "tenant_id": self.tenant,
+                "load_ids": list(item.load_ids),
+                "normalized_name": item.normalized_name,
+                "customer_id": customer_id,
+            }
+        )
         return reviews.to_model(item)
 
     # ------------------------------------------------------------------ distributor aliases
@@ -144,8 +163,7 @@ class FlowService:
         require(self.p, "flow:review")
         return aliases.list_page(self.tenant, self._distributor(distributor_id), limit, cursor)
 
-    def delete_alias(self, distributor_id: str, name: str, if_match: int,
-                     reattribute: Callable[[dict], None]) -> None:
+    def delete_alias(self, distributor_id: str, name: str, if_match: int, reattribute: Callable[[dict], None]) -> None:
         """Undoes a wrong confirmation: the alias goes, the review item reopens, and the rows it
         attributed are unattributed again (the load that brought the name and every later one)."""
         require(self.p, "flow:review")
@@ -156,24 +174,35 @@ class FlowService:
         versions.check("alias", item.version or 0, if_match)
         tx = Transaction()
         aliases.remove(tx, item, self.p.user_id, "confirmation undone")
-        review = reviews.get(self.tenant, item.review_id or aliases.alias_id(self.tenant, distributor_id,
-                                                                             item.normalized_name))
+        review = reviews.get(
+            self.tenant, item.review_id or aliases.alias_id(self.tenant, distributor_id, item.normalized_name)
+        )
         load_ids = list(review.load_ids) if review else []
         if review is not None and review.status == "resolved" and review.resolved_customer_id == item.customer_id:
             reviews.reopen(tx, review)
         tx.commit()
-        reattribute({"action": "reattribute", "tenant_id": self.tenant, "load_ids": load_ids,
-                     "distributor_id": distributor_id, "since": item.confirmed_at,
-                     "normalized_name": item.normalized_name, "customer_id": None,
-                     "previous_customer_id": item.customer_id})
+        reattribute(
+            {
+                "action": "reattribute",
+                "tenant_id": self.tenant,
+                "load_ids": load_ids,
+                "distributor_id": distributor_id,
+                "since": item.confirmed_at,
+                "normalized_name": item.normalized_name,
+                "customer_id": None,
+                "previous_customer_id": item.customer_id,
+            }
+        )
 
     def _party(self, kind: FileKind, asked: str | None, mapping: bool = False) -> str:
         """Whose file it is. Our shipments file is nobody's (its rows name the distributors); sell-out may
         come from a terminal as well as a distributor; every other kind from a distributor."""
         if kind == FileKind.SHIPMENTS:
             if asked not in (None, SHIPMENTS_PARTY):
-                raise InvalidInput("A shipments file names the distributors in its rows, not in the request.",
-                                   [{"field": "distributor_id", "message": "omit it for kind shipments"}])
+                raise InvalidInput(
+                    "A shipments file names the distributors in its rows, not in the request.",
+                    [{"field": "distributor_id", "message": "omit it for kind shipments"}],
+                )
             if mapping:
                 require(self.p, "inventory:shipments")
             return SHIPMENTS_PARTY
@@ -189,12 +218,13 @@ class FlowService:
         if among is not None and not among:
             return None
         if among is not None and len(among) > MAX_ONE_OF:
-            raise InvalidInput(f"{len(among)} distributors are in your scope; name one.",
-                               [{"field": "distributor_id", "message": "required in a scope this wide"}])
+            raise InvalidInput(
+                f"{len(among)} distributors are in your scope; name one.",
+                [{"field": "distributor_id", "message": "required in a scope this wide"}],
+            )
         return Listed(None, among)
 
-    def _distributor(self, asked: str | None,
-                     types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
+    def _distributor(self, asked: str | None, types: tuple[CustomerType, ...] = (CustomerType.DISTRIBUTOR,)) -> str:
         return distributor_in_scope(self.p, asked, types)
 
     def _may_see(self, distributor_id: str) -> bool:

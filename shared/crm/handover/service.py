@@ -56,15 +56,28 @@ class HandoverService:
                 raise InvalidInput("No such user in your scope.", [{"field": field, "message": f"{user_id!r}"}])
         to_user = directory.require_user(self.tenant, request.to_user_id, "to_user_id")
         job = HandoverItem(
-            keys.handover_pk(self.tenant, (job_id := new_id())), keys.META, tenant_id=self.tenant, id=job_id,
-            from_user_id=request.from_user_id, to_user_id=request.to_user_id, to_org_unit_id=to_user.org_unit_id,
-            scope_path=scope.org_path, reason=request.reason, status="running", moved=0, skipped=[],
-            requested_by=self.p.user_id, requested_at=clock.now_iso(),
+            keys.handover_pk(self.tenant, (job_id := new_id())),
+            keys.META,
+            tenant_id=self.tenant,
+            id=job_id,
+            from_user_id=request.from_user_id,
+            to_user_id=request.to_user_id,
+            to_org_unit_id=to_user.org_unit_id,
+            scope_path=scope.org_path,
+            reason=request.reason,
+            status="running",
+            moved=0,
+            skipped=[],
+            requested_by=self.p.user_id,
+            requested_at=clock.now_iso(),
         )
         job.save()
         # The execution name is the job id: starting it twice is a no-op in Step Functions.
-        _sfn().start_execution(stateMachineArn=self.state_machine_arn, name=job_id,
-                               input=json.dumps({"tenant_id": self.tenant, "handover_id": job_id}))
+        _sfn().start_execution(
+            stateMachineArn=self.state_machine_arn,
+            name=job_id,
+            input=json.dumps({"tenant_id": self.tenant, "handover_id": job_id}),
+        )
         return _to_model(job)
 
     def get(self, handover_id: str) -> Handover:
@@ -85,8 +98,14 @@ def move_batch(tenant_id: str, handover_id: str) -> dict[str, Any]:
         if job.status == "completed":  # a batch run again after its end: the announcement may not have gone out
             _announce(job)
         return {"tenant_id": tenant_id, "handover_id": handover_id, "done": True, "moved": 0}
-    page = query_page(CustomerItem, "gsi2pk", keys.owner_pk(tenant_id, job.from_user_id),
-                      limit=BATCH_SIZE, cursor=job.cursor, index_name="gsi2")
+    page = query_page(
+        CustomerItem,
+        "gsi2pk",
+        keys.owner_pk(tenant_id, job.from_user_id),
+        limit=BATCH_SIZE,
+        cursor=job.cursor,
+        index_name="gsi2",
+    )
     unit = directory.require_unit(tenant_id, job.to_org_unit_id, "to_org_unit_id")
     moved = 0
     for item in page.items:
@@ -112,10 +131,21 @@ def _announce(job: HandoverItem) -> None:
     refuses it, so the state machine retries the batch, which finds the job completed and announces it again
     (the same event id: nobody is told twice)."""
     recipients = list(dict.fromkeys([job.requested_by, job.from_user_id, job.to_user_id]))
-    events.publish("crm.handover", "HandoverFinished", {
-        "tenant_id": job.tenant_id, "event_id": f"handover:{job.id}:completed", "handover_id": job.id,
-        "from_user_id": job.from_user_id, "to_user_id": job.to_user_id, "moved": int(job.moved),
-        "skipped": len(job.skipped or []), "requested_by": job.requested_by, "recipients": recipients})
+    events.publish(
+        "crm.handover",
+        "HandoverFinished",
+        {
+            "tenant_id": job.tenant_id,
+            "event_id": f"handover:{job.id}:completed",
+            "handover_id": job.id,
+            "from_user_id": job.from_user_id,
+            "to_user_id": job.to_user_id,
+            "moved": int(job.moved),
+            "skipped": len(job.skipped or []),
+            "requested_by": job.requested_by,
+            "recipients": recipients,
+        },
+    )
 
 
 def record_failure(tenant_id: str, handover_id: str, error: str) -> None:
@@ -134,30 +164,52 @@ def _move(customer: Customer, job: HandoverItem, unit: directory.OrgUnit) -> boo
     for _ in range(_MOVE_ATTEMPTS):
         if customer.owner_id != job.from_user_id:
             return False  # already moved (a repeated batch) or reassigned by someone else
-        after = customer.model_copy(update={
-            "owner_id": job.to_user_id, "org_unit_id": unit.id, "org_path": unit.path,
-            "updated_at": clock.now(), "updated_by": job.requested_by,
-        })
-        changes = diff(customer.model_dump(mode="json"), after.model_dump(mode="json"),
-                       frozenset({"updated_at", "updated_by", "version"}))
+        after = customer.model_copy(
+            update={
+                "owner_id": job.to_user_id,
+                "org_unit_id": unit.id,
+                "org_path": unit.path,
+                "updated_at": clock.now(),
+                "updated_by": job.requested_by,
+            }
+        )
+        changes = diff(
+            customer.model_dump(mode="json"),
+            after.model_dump(mode="json"),
+            frozenset({"updated_at", "updated_by", "version"}),
+        )
         reason = f"{job.reason} (hand-over {job.id})"
         tx = Transaction()
         customers.stage_customer(tx, after)
         customers.stage_audit(tx, after, "handover", job.requested_by, changes, reason)
         open_orders = orders.open_orders(customer.tenant_id, customer.id)[:MAX_WORK_MOVED]
         for order in open_orders:
-            moved = order.model_copy(update={"owner_id": job.to_user_id, "org_unit_id": unit.id,
-                                             "org_path": unit.path})
+            moved = order.model_copy(update={"owner_id": job.to_user_id, "org_unit_id": unit.id, "org_path": unit.path})
             orders.stage_order(tx, moved)
-            audit.stage(tx, keys.order_pk(order.tenant_id, order.id), order.tenant_id, "handover", job.requested_by,
-                        diff(order.model_dump(mode="json"), moved.model_dump(mode="json")), reason)
+            audit.stage(
+                tx,
+                keys.order_pk(order.tenant_id, order.id),
+                order.tenant_id,
+                "handover",
+                job.requested_by,
+                diff(order.model_dump(mode="json"), moved.model_dump(mode="json")),
+                reason,
+            )
         planned = visits.planned_for(customer.tenant_id, customer.id, job.from_user_id)
         for visit in planned[: MAX_WORK_MOVED - len(open_orders)]:
-            moved_visit = visit.model_copy(update={"rep_id": job.to_user_id, "org_unit_id": unit.id,
-                                                   "org_path": unit.path})
+            moved_visit = visit.model_copy(
+                update={"rep_id": job.to_user_id, "org_unit_id": unit.id, "org_path": unit.path}
+            )
             visits.stage_visit(tx, moved_visit)
-            visits.stage_audit(tx, moved_visit, "handover", job.requested_by, clock.now_iso(),
-                               diff(visit.model_dump(mode="json"), moved_visit.model_dump(mode="json")), reason)
+            visits.stage_audit(
+                tx,
+                moved_visit,
+                "handover",
+                job.requested_by,
+                clock.now_iso(),
+                diff(visit.model_dump(mode="json"), moved_visit.model_dump(mode="json")),
+                reason,
+            )
         try:
             tx.commit()
             return True
@@ -178,8 +230,17 @@ def _load(tenant_id: str, handover_id: str) -> HandoverItem | None:
 
 def _to_model(job: HandoverItem) -> Handover:
     return Handover(
-        id=job.id, from_user_id=job.from_user_id, to_user_id=job.to_user_id, to_org_unit_id=job.to_org_unit_id,
-        reason=job.reason, status=job.status, moved=int(job.moved), skipped=list(job.skipped or []),
-        requested_by=job.requested_by, requested_at=job.requested_at, finished_at=job.finished_at,
-        error=job.error, version=job.version or 0,
+        id=job.id,
+        from_user_id=job.from_user_id,
+        to_user_id=job.to_user_id,
+        to_org_unit_id=job.to_org_unit_id,
+        reason=job.reason,
+        status=job.status,
+        moved=int(job.moved),
+        skipped=list(job.skipped or []),
+        requested_by=job.requested_by,
+        requested_at=job.requested_at,
+        finished_at=job.finished_at,
+        error=job.error,
+        version=job.version or 0,
     )

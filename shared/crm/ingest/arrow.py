@@ -34,9 +34,12 @@ def dictionary_parts(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.A
     if isinstance(column, pa.ChunkedArray) and column.num_chunks > 1 and pa.types.is_dictionary(column.type):
         first = column.chunk(0).dictionary
         shared = first.buffers()
-        if all(c.dictionary.offset == first.offset and len(c.dictionary) == len(first)
-               and [b and b.address for b in c.dictionary.buffers()] == [b and b.address for b in shared]
-               for c in column.chunks):
+        if all(
+            c.dictionary.offset == first.offset
+            and len(c.dictionary) == len(first)
+            and [b and b.address for b in c.dictionary.buffers()] == [b and b.address for b in shared]
+            for c in column.chunks
+        ):
             return first, pa.chunked_array([c.indices for c in column.chunks], column.type.index_type)
     encoded = as_dictionary(column)
     return encoded.dictionary, encoded.indices

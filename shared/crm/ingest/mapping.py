@@ -38,7 +38,15 @@ class Col(StrEnum):
 BUILTIN_HEADERS: dict[Col, tuple[str, ...]] = {
     Col.DATE: ("销售日期", "单据日期", "日期", "出库日期", "开票日期", "业务日期", "发货日期", "date"),
     Col.PRODUCT_CODE: (
-        "商品编码", "货品编号", "产品编码", "商品编号", "产品编号", "货品编码", "物料编码", "商品ID", "sku",
+        "商品编码",
+        "货品编号",
+        "产品编码",
+        "商品编号",
+        "产品编号",
+        "货品编码",
+        "物料编码",
+        "商品ID",
+        "sku",
     ),
     Col.PRODUCT_NAME: ("商品名称", "品名", "产品名称", "货品名称", "药品名称", "通用名"),
     Col.SPEC: ("规格", "规格型号", "商品规格", "产品规格", "包装规格"),
@@ -86,18 +94,26 @@ KIND_RULES: dict[FileKind, KindRules] = {
     FileKind.SELLOUT: KindRules(
         (Col.DATE, Col.QUANTITY, Col.BUYER_NAME),
         {Col.BUYER_NAME: ("门店名称", "门店", "药店名称", "终端名称"), Col.QUANTITY: ("零售数量", "销售数量")},
-        "in_period", "non_zero", True,
+        "in_period",
+        "non_zero",
+        True,
     ),
     FileKind.INVENTORY: KindRules(
-        (Col.QUANTITY,), {Col.QUANTITY: STOCK_QUANTITY, Col.DATE: ("盘点日期", "库存日期", "统计日期")},
-        "optional", "non_negative", False,
+        (Col.QUANTITY,),
+        {Col.QUANTITY: STOCK_QUANTITY, Col.DATE: ("盘点日期", "库存日期", "统计日期")},
+        "optional",
+        "non_negative",
+        False,
     ),
     FileKind.OPENING: KindRules(
         (Col.QUANTITY,), {Col.QUANTITY: ("期初数量", "期初库存", *STOCK_QUANTITY)}, "ignored", "non_negative", False
     ),
     FileKind.SHIPMENTS: KindRules(
-        (Col.DATE, Col.QUANTITY, Col.DISTRIBUTOR), {Col.QUANTITY: ("发货数量", "出库数量", "qty")},
-        "in_period", "non_zero", False,
+        (Col.DATE, Col.QUANTITY, Col.DISTRIBUTOR),
+        {Col.QUANTITY: ("发货数量", "出库数量", "qty")},
+        "in_period",
+        "non_zero",
+        False,
     ),
 }
 
@@ -109,10 +125,14 @@ class MappingTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: str = Field("builtin-2", min_length=1, max_length=64,
-                         description="The server's: stamped on every save and recorded on every imported line "
-                         "(lineage). Omit it when writing; one sent must be the stored template's (PUT: else 412; "
-                         "POST: 409)")
+    version: str = Field(
+        "builtin-2",
+        min_length=1,
+        max_length=64,
+        description="The server's: stamped on every save and recorded on every imported line "
+        "(lineage). Omit it when writing; one sent must be the stored template's (PUT: else 412; "
+        "POST: 409)",
+    )
     headers: dict[Col, list[str]] = Field(
         default_factory=dict, description="Header synonyms per canonical column, tried before the built-in ones"
     )
@@ -122,8 +142,17 @@ class MappingTemplate(BaseModel):
     encoding: Literal["auto", "utf-8", "gb18030"] = "auto"
     delimiter: Literal[",", "\t", ";", "|"] | None = Field(None, description="Text files; default: detected")
     date_formats: list[str] = Field(
-        default_factory=lambda: ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S",
-                                 "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"],
+        default_factory=lambda: [
+            "%Y-%m-%d",
+            "%Y/%m/%d",
+            "%Y%m%d",
+            "%Y.%m.%d",
+            "%Y年%m月%d日",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y/%m/%d %H:%M:%S",
+            "%Y/%m/%d %H:%M",
+        ],
         min_length=1,
         description="strptime formats tried in order; XLSX date cells need none",
     )
@@ -178,8 +207,9 @@ class HeaderMatch(BaseModel):
         return self.headers[self.columns[col]] if col in self.columns else col.value
 
 
-def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int,
-                 kind: FileKind = FileKind.FLOW) -> HeaderMatch:
+def match_header(
+    cells: list[str], synonyms: dict[str, Col], row_index: int, kind: FileKind = FileKind.FLOW
+) -> HeaderMatch:
     """Each cell as written; then, for columns still unmapped, cells without their bracketed qualifiers (数量(盒)
     is a quantity in 盒, but a file with both 数量 and 数量(赠品) means 数量)."""
     columns: dict[Col, int] = {}
@@ -195,12 +225,18 @@ def match_header(cells: list[str], synonyms: dict[str, Col], row_index: int,
         if col is not None and col not in columns:
             columns[col], qualifiers[col] = i, found[-1].strip()
     unit = qualifiers.get(Col.QUANTITY) if Col.UNIT not in columns else None
-    return HeaderMatch(row_index=row_index, columns=columns, headers=[c.strip() for c in cells],
-                       required=KIND_RULES[kind].required, quantity_unit=unit)
+    return HeaderMatch(
+        row_index=row_index,
+        columns=columns,
+        headers=[c.strip() for c in cells],
+        required=KIND_RULES[kind].required,
+        quantity_unit=unit,
+    )
 
 
-def locate_header(rows: list[list[str]], template: MappingTemplate, scan: int = 30,
-                  kind: FileKind = FileKind.FLOW) -> HeaderMatch | None:
+def locate_header(
+    rows: list[list[str]], template: MappingTemplate, scan: int = 30, kind: FileKind = FileKind.FLOW
+) -> HeaderMatch | None:
     """The first row among the first `scan` that maps every required column, else the best-mapping row.
 
     Title rows above the header map nothing, so they lose; returns None only for an empty grid.

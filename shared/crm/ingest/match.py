@@ -68,8 +68,10 @@ class Postings:
         order = pc.sort_indices(grams_.indices)  # stable: each gram's positions stay in key order
         ids, owners = pc.take(grams_.indices, order), pc.take(owners, order)
         if len(ids) > 1:  # a gram twice in one key counts once (grams() is a set)
-            again = pc.and_(pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1)),
-                            pc.equal(owners.slice(1), owners.slice(0, len(ids) - 1)))
+            again = pc.and_(
+                pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1)),
+                pc.equal(owners.slice(1), owners.slice(0, len(ids) - 1)),
+            )
             keep = pa.concat_arrays([pa.array([True]), pc.invert(again)])
             ids, owners = ids.filter(keep), owners.filter(keep)
         runs = pc.run_end_encode(ids)

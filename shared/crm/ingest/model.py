@@ -108,9 +108,13 @@ STOCK_LINES_SCHEMA = pa.schema(
 
 # Our shipments to distributors (the history file; the ERP reports current ones through the API).
 SHIPMENT_LINES_SCHEMA = pa.schema(
-    [*_lineage(), pa.field("ship_date", pa.date32(), nullable=False), pa.field("distributor_id", pa.string(),
-                                                                             nullable=False),
-     *_product_quantity(), pa.field("document_no", pa.string())]
+    [
+        *_lineage(),
+        pa.field("ship_date", pa.date32(), nullable=False),
+        pa.field("distributor_id", pa.string(), nullable=False),
+        *_product_quantity(),
+        pa.field("document_no", pa.string()),
+    ]
 )
 
 # Error report rows: one per failed check, so a row may appear more than once.

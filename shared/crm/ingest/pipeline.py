@@ -74,8 +74,12 @@ def ingest_file(
         return IngestResult.rejected(Rejection(INTERNAL, message), template.version)
 
 
-def run(request: IngestRequest, catalog: ProductCatalog, customers: CustomerIndex,
-        distributors: Callable[[list[str]], Mapping[str, str]] | None = None) -> IngestResult:
+def run(
+    request: IngestRequest,
+    catalog: ProductCatalog,
+    customers: CustomerIndex,
+    distributors: Callable[[list[str]], Mapping[str, str]] | None = None,
+) -> IngestResult:
     """Kinds that match buyer names use a second thread (Arrow releases the GIL): the customer index is built while
     the file is read, half the buyer spellings are matched while the rows are checked (the checks leave the buyer
     column as it is), the review queue is searched while the lines are built."""
@@ -164,8 +168,11 @@ def find_detail(request: IngestRequest) -> tuple[Sheet, HeaderMatch]:
         if template.sheet:
             raise IngestRejected(NO_SHEET, f"The workbook has no sheet named {template.sheet!r}.")
         if template.header_row is not None:
-            raise IngestRejected(NO_HEADER, f"Line {template.header_row}, the template's header row, is blank or past "
-                                            "the end of the file.", missing=[])
+            raise IngestRejected(
+                NO_HEADER,
+                f"Line {template.header_row}, the template's header row, is blank or past the end of the file.",
+                missing=[],
+            )
         raise IngestRejected(NO_HEADER, "No header row found: the file has no non-blank rows.", missing=[])
     missing = [c.value for c in best[1].missing()]
     raise IngestRejected(
@@ -264,7 +271,11 @@ def stock_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.T
 
 
 def shipment_lines(table: pa.Table, request: IngestRequest, period: Period) -> pa.Table:
-    columns = {**lineage(table, request, period), "ship_date": table["sale_date"],
-               "distributor_id": table["distributor_id"], **product_quantity(table),
-               "document_no": optional(table, Col.DOCUMENT_NO)}
+    columns = {
+        **lineage(table, request, period),
+        "ship_date": table["sale_date"],
+        "distributor_id": table["distributor_id"],
+        **product_quantity(table),
+        "document_no": optional(table, Col.DOCUMENT_NO),
+    }
     return pa.table(columns).cast(SHIPMENT_LINES_SCHEMA)

@@ -463,8 +463,9 @@ def readable_sheet(sheet: object, name: str, limits: Limits) -> Sheet:
     except IngestRejected:
         raise
     except Exception as exc:  # openpyxl and the XML and zip readers beneath it raise many types
-        raise IngestRejected(BAD_XLSX, f"Sheet {name} cannot be read, the workbook is damaged: "
-                                       f"{type(exc).__name__}.", sheet=name) from None
+        raise IngestRejected(
+            BAD_XLSX, f"Sheet {name} cannot be read, the workbook is damaged: {type(exc).__name__}.", sheet=name
+        ) from None
 
 
 XLSX_BATCH = 20_000  # rows past the head turned into Arrow text columns at a time
@@ -512,8 +513,12 @@ def sheet_of(sheet: object, name: str, limits: Limits) -> Sheet:
 def text_columns(rows: list[list[str]]) -> pa.Table:
     """Rows of cells as dictionary-encoded text columns c0, c1, ... ('' where a row is shorter)."""
     width = max(map(len, rows))
-    return pa.table({f"c{i}": pc.dictionary_encode(pa.array([r[i] if i < len(r) else "" for r in rows], pa.string()))
-                     for i in range(width)})
+    return pa.table(
+        {
+            f"c{i}": pc.dictionary_encode(pa.array([r[i] if i < len(r) else "" for r in rows], pa.string()))
+            for i in range(width)
+        }
+    )
 
 
 def widen(part: pa.Table, width: int) -> pa.Table:

@@ -17,13 +17,23 @@ MAPPING_FILE = "flow-mapping.schema.json"
 LINES_FILE = "flow-lines.parquet-schema.json"
 # file → (title, what a row is, the schema in code)
 LINES_FILES: dict[str, tuple[str, str, pa.Schema]] = {
-    LINES_FILE: ("Flow lines (Parquet)", "One accepted row of a distributor flow file (and of a terminal sell-out "
-                 "file: the buyer is the store); mirrors crm.ingest.model.FLOW_LINES_SCHEMA.", FLOW_LINES_SCHEMA),
-    "stock-lines.parquet-schema.json": ("Stock lines (Parquet)", "One accepted row of a stock report (closing) or "
-                                        "an opening balance file; mirrors crm.ingest.model.STOCK_LINES_SCHEMA.",
-                                        STOCK_LINES_SCHEMA),
-    "shipment-lines.parquet-schema.json": ("Shipment lines (Parquet)", "One accepted row of our shipments file; "
-                                           "mirrors crm.ingest.model.SHIPMENT_LINES_SCHEMA.", SHIPMENT_LINES_SCHEMA),
+    LINES_FILE: (
+        "Flow lines (Parquet)",
+        "One accepted row of a distributor flow file (and of a terminal sell-out "
+        "file: the buyer is the store); mirrors crm.ingest.model.FLOW_LINES_SCHEMA.",
+        FLOW_LINES_SCHEMA,
+    ),
+    "stock-lines.parquet-schema.json": (
+        "Stock lines (Parquet)",
+        "One accepted row of a stock report (closing) or "
+        "an opening balance file; mirrors crm.ingest.model.STOCK_LINES_SCHEMA.",
+        STOCK_LINES_SCHEMA,
+    ),
+    "shipment-lines.parquet-schema.json": (
+        "Shipment lines (Parquet)",
+        "One accepted row of our shipments file; mirrors crm.ingest.model.SHIPMENT_LINES_SCHEMA.",
+        SHIPMENT_LINES_SCHEMA,
+    ),
 }
 
 

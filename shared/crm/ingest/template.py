@@ -42,8 +42,9 @@ class Header:
         return self.texts[self.columns[name]] if name in self.columns else name
 
 
-def find_header(data: bytes, file_name: str, layout: Layout,
-                missing_message: Callable[[list[str]], str]) -> tuple[Sheet, Header]:
+def find_header(
+    data: bytes, file_name: str, layout: Layout, missing_message: Callable[[list[str]], str]
+) -> tuple[Sheet, Header]:
     """The first row (of the first sheet that has one) naming every required field; else IngestRejected with
     `missing_message` of what the best candidate row lacked."""
     best: Header | None = None
@@ -71,5 +72,7 @@ def rows(sheet: Sheet, header: Header) -> Iterator[tuple[int, dict[str, str]]]:
     for index in range(header.index + 1, sheet.count()):
         cells = sheet.cells_at(index)
         if any(c.strip() for c in cells):
-            yield sheet.line_at(index), {f: (cells[i].strip() if i < len(cells) else "")
-                                         for f, i in header.columns.items()}
+            yield (
+                sheet.line_at(index),
+                {f: (cells[i].strip() if i < len(cells) else "") for f, i in header.columns.items()},
+            )

@@ -124,8 +124,9 @@ def text(table: pa.Table, col: Col) -> pa.ChunkedArray | pa.DictionaryArray:
     return repeated_text("", table.num_rows)
 
 
-def check_dates(table: pa.Table, checks: Checks, template: MappingTemplate, period: Period,
-                required: bool = True) -> pa.Array:
+def check_dates(
+    table: pa.Table, checks: Checks, template: MappingTemplate, period: Period, required: bool = True
+) -> pa.Array:
     dates = Distinct(text(table, Col.DATE))  # a month of dates: parse and check each spelling once
     day = pc.cast(pc.coalesce(*[parse_date(dates.values, f) for f in template.date_formats]), pa.date32())
     missing = pc.equal(dates.values, "")
@@ -220,8 +221,12 @@ def product_index(table: pa.Table, catalog: ProductCatalog) -> pa.Array:
     return pc.replace_with_mask(*whole, by_name)  # (takes no chunked mask)
 
 
-def unit_factor(unit: pa.Array | pa.ChunkedArray, idx: pa.Array | pa.ChunkedArray, catalog: ProductCatalog,
-                template: MappingTemplate) -> pa.Array | pa.ChunkedArray:
+def unit_factor(
+    unit: pa.Array | pa.ChunkedArray,
+    idx: pa.Array | pa.ChunkedArray,
+    catalog: ProductCatalog,
+    template: MappingTemplate,
+) -> pa.Array | pa.ChunkedArray:
     """Base units per written unit: 1 for the product's base unit, the case size for 件/箱, a template's fixed
     factor. The rules are looked up per distinct unit; the rows only compare and pick numbers."""
     units = Distinct(unique_values(unit))  # each text once: the same unit is the same index

@@ -14,21 +14,43 @@ from crm.inventory.model import Adjustment, AdjustmentIn
 
 
 def to_model(item: AdjustmentItem, approval_id: str | None = None) -> Adjustment:
-    return Adjustment(id=item.id, period=item.period, distributor_id=item.distributor_id, sku=item.sku,
-                      batch=item.batch, quantity=float(item.quantity), reason=item.reason, status=item.status,
-                      requested_by=item.requested_by, requested_at=item.requested_at, decided_at=item.decided_at,
-                      approval_id=approval_id, version=item.version or 0)
+    return Adjustment(
+        id=item.id,
+        period=item.period,
+        distributor_id=item.distributor_id,
+        sku=item.sku,
+        batch=item.batch,
+        quantity=float(item.quantity),
+        reason=item.reason,
+        status=item.status,
+        requested_by=item.requested_by,
+        requested_at=item.requested_at,
+        decided_at=item.decided_at,
+        approval_id=approval_id,
+        version=item.version or 0,
+    )
 
 
 def stage(tx: Transaction, tenant_id: str, adjustment_id: str, body: AdjustmentIn, actor: str) -> AdjustmentItem:
     """The adjustment (pending) and its audit entry, in the caller's transaction (with its approval run)."""
     now = clock.now_iso()
-    item = AdjustmentItem(keys.adjustment_pk(tenant_id, adjustment_id), keys.META,
-                          gsi1pk=keys.adjustments_pk(tenant_id, body.period),
-                          gsi1sk=f"{body.distributor_id}#{adjustment_id}", tenant_id=tenant_id, id=adjustment_id,
-                          period=body.period, distributor_id=body.distributor_id, sku=body.sku,
-                          batch=body.batch, quantity=body.quantity, reason=body.reason, status="pending",
-                          requested_by=actor, requested_at=now)
+    item = AdjustmentItem(
+        keys.adjustment_pk(tenant_id, adjustment_id),
+        keys.META,
+        gsi1pk=keys.adjustments_pk(tenant_id, body.period),
+        gsi1sk=f"{body.distributor_id}#{adjustment_id}",
+        tenant_id=tenant_id,
+        id=adjustment_id,
+        period=body.period,
+        distributor_id=body.distributor_id,
+        sku=body.sku,
+        batch=body.batch,
+        quantity=body.quantity,
+        reason=body.reason,
+        status="pending",
+        requested_by=actor,
+        requested_at=now,
+    )
     tx.put(item)
     _stage_audit(tx, item, "adjustment.requested", actor, body.reason)
     return item
@@ -72,6 +94,8 @@ def of_period(tenant_id: str, period: str, distributor_id: str | None = None) ->
 
 
 def _stage_audit(tx: Transaction, item: AdjustmentItem, action: str, actor: str, reason: str | None) -> None:
-    changes: dict[str, dict[str, Any]] = {"status": {"before": None, "after": item.status},
-                                          "quantity": {"before": None, "after": float(item.quantity)}}
+    changes: dict[str, dict[str, Any]] = {
+        "status": {"before": None, "after": item.status},
+        "quantity": {"before": None, "after": float(item.quantity)},
+    }
     audit.stage(tx, item.pk, item.tenant_id, action, actor, changes, reason)

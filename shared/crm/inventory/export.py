@@ -5,16 +5,35 @@ import io
 from crm.inventory.model import Figures, InventoryLine
 from crm.text import neutralise
 
-FIGURES = ("期初 opening", "入库 in", "出库(流向) out", "调整 adjustments",
-          "计算期末 expected closing", "上报期末 reported closing", "差异 variance", "差异% variance %",
-          "动销率% sell-through %", "标记 flags")
+FIGURES = (
+    "期初 opening",
+    "入库 in",
+    "出库(流向) out",
+    "调整 adjustments",
+    "计算期末 expected closing",
+    "上报期末 reported closing",
+    "差异 variance",
+    "差异% variance %",
+    "动销率% sell-through %",
+    "标记 flags",
+)
 HEADER = ("经销商 distributor", "商品 sku", *FIGURES)
 BATCH_HEADER = ("经销商 distributor", "商品 sku", "批号 batch", *FIGURES)
 
 
 def _figures(line: Figures) -> list[object]:
-    return [line.opening, line.inbound, line.outbound, line.adjustments, line.expected_closing, line.reported_closing,
-            line.variance, line.variance_pct, line.sell_through_pct, ", ".join(line.flags)]
+    return [
+        line.opening,
+        line.inbound,
+        line.outbound,
+        line.adjustments,
+        line.expected_closing,
+        line.reported_closing,
+        line.variance,
+        line.variance_pct,
+        line.sell_through_pct,
+        ", ".join(line.flags),
+    ]
 
 
 def report_xlsx(period: str, source: str, threshold_pct: float, lines: list[InventoryLine]) -> bytes:
@@ -31,8 +50,9 @@ def report_xlsx(period: str, source: str, threshold_pct: float, lines: list[Inve
     by_batch.append(list(BATCH_HEADER))
     for line in lines:
         for batch in line.batches:
-            by_batch.append([neutralise(line.distributor_id), neutralise(line.sku), neutralise(batch.batch),
-                             *_figures(batch)])
+            by_batch.append(
+                [neutralise(line.distributor_id), neutralise(line.sku), neutralise(batch.batch), *_figures(batch)]
+            )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -36,17 +36,32 @@ def _s3() -> Any:
 def current_objects(bucket: str, kind: FileKind, tenant_id: str, period: str) -> dict[str, str]:
     """party (whose file: a distributor) → the object of its current load of that kind for the month."""
     prefix = lines_prefix(kind, tenant_id, period)
-    parties = {m["party"] for page in _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-               for obj in page.get("Contents", []) if (m := _PARTY.search(obj["Key"]))}
-    pointers = FlowPeriodItem.batch_get([(keys.flow_period_pk(tenant_id, p, period, kind), "CURRENT")
-                                         for p in sorted(parties)])
+    parties = {
+        m["party"]
+        for page in _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for obj in page.get("Contents", [])
+        if (m := _PARTY.search(obj["Key"]))
+    }
+    pointers = FlowPeriodItem.batch_get(
+        [(keys.flow_period_pk(tenant_id, p, period, kind), "CURRENT") for p in sorted(parties)]
+    )
     by_pk = {p.pk: p.load_id for p in pointers}
-    return {party: f"{prefix}distributor={party}/{by_pk[pk]}.parquet" for party in parties
-            if (pk := keys.flow_period_pk(tenant_id, party, period, kind)) in by_pk}
+    return {
+        party: f"{prefix}distributor={party}/{by_pk[pk]}.parquet"
+        for party in parties
+        if (pk := keys.flow_period_pk(tenant_id, party, period, kind)) in by_pk
+    }
 
 
-def read_lines(bucket: str, kind: FileKind, tenant_id: str, period: str, columns: list[str],
-               distributors: set[str] | None = None, encoded: tuple[str, ...] = ()) -> pa.Table:
+def read_lines(
+    bucket: str,
+    kind: FileKind,
+    tenant_id: str,
+    period: str,
+    columns: list[str],
+    distributors: set[str] | None = None,
+    encoded: tuple[str, ...] = (),
+) -> pa.Table:
     """The month's current lines of that kind, only `columns`, plus `party` (whose file it was).
 
     `distributors` limits the read to those parties' files (a distributor's own page reads one object).

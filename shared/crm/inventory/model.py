@@ -13,8 +13,10 @@ from crm.text import FreeText
 
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SKU_PATTERN)]
 # Batch codes are kept trimmed and upper-case, as the calculation compares them (crm.inventory.reconcile).
-Batch = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=64,
-                                         pattern=r"^[^\x00-\x1f#]+$")]
+Batch = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f#]+$"),
+]
 Flag = Literal["negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound"]
 Held = Annotated[float, within(0, 1e12, "Base units the distributor holds"), STORABLE]
 Signed = Annotated[float, within(-1e12, 1e12), STORABLE]
@@ -23,15 +25,18 @@ MAX_OPENING_LINES = 5000  # a distributor's product range; with long batch codes
 
 
 class InventoryPolicy(Strict):
-    variance_threshold_pct: Percent = Field(5.0, description="A variance beyond this % of the "
-                                          "expected closing is flagged")
+    variance_threshold_pct: Percent = Field(
+        5.0, description="A variance beyond this % of the expected closing is flagged"
+    )
     carry_forward: Literal["reported", "computed"] = Field(
-        "reported", description="Closing a month carries this into the next month's opening: the closing the "
-        "distributor reported (the computed one where it sent no report) or the computed one")
+        "reported",
+        description="Closing a month carries this into the next month's opening: the closing the "
+        "distributor reported (the computed one where it sent no report) or the computed one",
+    )
 
 
 class StoredPolicy(InventoryPolicy):
-    version: int = Field(0, description="0: the default policy (send If-Match: \"0\" to set it the first time)")
+    version: int = Field(0, description='0: the default policy (send If-Match: "0" to set it the first time)')
 
 
 class Figures(BaseModel):
@@ -47,7 +52,8 @@ class Figures(BaseModel):
     variance_pct: float | None = Field(description="variance as % of |expected| (null when expected is 0)")
     flags: list[Flag]
     sell_through_pct: float | None = Field(
-        None, description="outbound as % of what it could sell (opening + inbound + adjustments)")
+        None, description="outbound as % of what it could sell (opening + inbound + adjustments)"
+    )
 
 
 class InventoryBatchLine(Figures):
@@ -58,8 +64,10 @@ class InventoryLine(Figures):
     distributor_id: str
     sku: str
     batches: list[InventoryBatchLine] = Field(
-        default_factory=list, description="The same figures by batch, when every figure of the product named its "
-        "batch (opening, shipments, flow, stock report, adjustments); empty when any did not")
+        default_factory=list,
+        description="The same figures by batch, when every figure of the product named its "
+        "batch (opening, shipments, flow, stock report, adjustments); empty when any did not",
+    )
 
 
 class InventoryReport(BaseModel):
@@ -121,8 +129,7 @@ class AdjustmentIn(Strict):
     distributor_id: CustomerId
     sku: Sku
     batch: Batch | None = Field(None, description="The batch adjusted, when known")
-    quantity: Signed = Field(
-        description="Signed, base units: + adds to what the distributor holds, − removes")
+    quantity: Signed = Field(description="Signed, base units: + adds to what the distributor holds, − removes")
     reason: Annotated[str, FreeText(500, min_length=2, multiline=True)]
 
 

@@ -29,8 +29,9 @@ def carried_items(tenant_id: str, period: str, distributors: set[str] | None = N
 
 
 def manual_items(tenant_id: str, period: str, distributors: set[str] | None = None) -> list[ManualOpeningItem]:
-    found = ManualOpeningItem.query(keys.manual_opening_pk(tenant_id, period),
-                                    ManualOpeningItem.sk < "AUDIT#")  # distributor ids (ULIDs) sort first
+    found = ManualOpeningItem.query(
+        keys.manual_opening_pk(tenant_id, period), ManualOpeningItem.sk < "AUDIT#"
+    )  # distributor ids (ULIDs) sort first
     return [i for i in found if distributors is None or i.sk in distributors]
 
 
@@ -49,14 +50,27 @@ def set_manual(tenant_id: str, period: str, distributor_id: str, lines: list[Ope
     after = [line.model_dump() for line in lines]
     item.lines, item.set_by, item.set_at = json.dumps(after, ensure_ascii=False), actor, clock.now_iso()
     if len(item.lines.encode()) > MAX_TYPED_BYTES:
-        raise InvalidInput("Too many lines to type in; upload them as an opening-balance file.",
-                           [{"field": "lines", "message": f"{len(lines)} lines are over {MAX_TYPED_BYTES // 1000} KB"}])
+        raise InvalidInput(
+            "Too many lines to type in; upload them as an opening-balance file.",
+            [{"field": "lines", "message": f"{len(lines)} lines are over {MAX_TYPED_BYTES // 1000} KB"}],
+        )
     tx = Transaction()
     tx.put(item, on_fail=lambda: Conflict("The opening changed meanwhile; read it again."))
-    audit.stage(tx, pk, tenant_id, "opening.set", actor,
-                {"distributor_id": {"before": None, "after": distributor_id},
-                 "lines": {"before": {_named(x): x["quantity"] for x in before},
-                           "after": {_named(x): x["quantity"] for x in after}}}, at=item.set_at)
+    audit.stage(
+        tx,
+        pk,
+        tenant_id,
+        "opening.set",
+        actor,
+        {
+            "distributor_id": {"before": None, "after": distributor_id},
+            "lines": {
+                "before": {_named(x): x["quantity"] for x in before},
+                "after": {_named(x): x["quantity"] for x in after},
+            },
+        },
+        at=item.set_at,
+    )
     tx.commit()
 
 
@@ -70,25 +84,46 @@ def carry(tenant_id: str, period: str, closing: pa.Table, actor: str) -> int:
         for row in closing.to_pylist():
             sku, batch = row["sku"], row["batch"]
             sk = "#".join([row["distributor_id"], sku, *([batch] if batch else [])])
-            writer.save(OpeningBalanceItem(keys.opening_pk(tenant_id, period), sk, distributor_id=row["distributor_id"],
-                                           sku=sku, batch=batch, quantity=row["quantity"], source="carried",
-                                           set_by=actor, set_at=now))
+            writer.save(
+                OpeningBalanceItem(
+                    keys.opening_pk(tenant_id, period),
+                    sk,
+                    distributor_id=row["distributor_id"],
+                    sku=sku,
+                    batch=batch,
+                    quantity=row["quantity"],
+                    source="carried",
+                    set_by=actor,
+                    set_at=now,
+                )
+            )
     return closing.num_rows
 
 
 def resolved(bucket: str, tenant_id: str, period: str, distributors: set[str] | None) -> pa.Table:
     """(distributor_id, sku, batch, quantity, source) of the month's opening, by the precedence above."""
-    file_lines = read_lines(bucket, FileKind.OPENING, tenant_id, period, ["sku", "batch", "base_quantity"],
-                            distributors)
+    file_lines = read_lines(
+        bucket, FileKind.OPENING, tenant_id, period, ["sku", "batch", "base_quantity"], distributors
+    )
     from_file = quantities(file_lines["party"], file_lines["sku"], file_lines["base_quantity"], file_lines["batch"])
-    from_file = from_file.group_by(BATCH_KEYS).aggregate([("quantity", "sum")]).rename_columns(
-        {"quantity_sum": "quantity"}).select(QUANTITIES.names)
+    from_file = (
+        from_file.group_by(BATCH_KEYS)
+        .aggregate([("quantity", "sum")])
+        .rename_columns({"quantity_sum": "quantity"})
+        .select(QUANTITIES.names)
+    )
     with_file = pc.unique(file_lines["party"])
-    carried_t = from_rows([(i.distributor_id, i.sku, i.batch, float(i.quantity))
-                         for i in carried_items(tenant_id, period, distributors)])
+    carried_t = from_rows(
+        [(i.distributor_id, i.sku, i.batch, float(i.quantity)) for i in carried_items(tenant_id, period, distributors)]
+    )
     carried_t = carried_t.filter(pc.invert(pc.is_in(carried_t["distributor_id"], value_set=with_file)))
-    manual_t = from_rows([(i.distributor_id, x["sku"], x["batch"], float(x["quantity"]))
-                       for i in manual_items(tenant_id, period, distributors) for x in json.loads(i.lines)])
+    manual_t = from_rows(
+        [
+            (i.distributor_id, x["sku"], x["batch"], float(x["quantity"]))
+            for i in manual_items(tenant_id, period, distributors)
+            for x in json.loads(i.lines)
+        ]
+    )
     parts = []
     for table, source in ((from_file, "file"), (carried_t, "carried")):
         kept = table.join(manual_t.select(KEYS), keys=KEYS, join_type="left anti")  # typed in: every batch of it

@@ -23,8 +23,9 @@ MOVEMENTS = ("opening", "inbound", "outbound", "adjustments")  # summed; absent 
 FIGURES = (*MOVEMENTS, "reported_closing")
 FLAGS = ("negative_expected", "over_threshold", "no_stock_report", "flow_without_inbound")
 
-QUANTITIES = pa.schema([("distributor_id", pa.string()), ("sku", pa.string()), ("batch", pa.string()),
-                        ("quantity", pa.float64())])
+QUANTITIES = pa.schema(
+    [("distributor_id", pa.string()), ("sku", pa.string()), ("batch", pa.string()), ("quantity", pa.float64())]
+)
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -42,8 +43,14 @@ RESULT_SCHEMA = pa.schema(
     ]
 )
 FIGURES_OUT = RESULT_SCHEMA.names[2:]
-BATCH_RESULT_SCHEMA = pa.schema([RESULT_SCHEMA.field("distributor_id"), RESULT_SCHEMA.field("sku"),
-                                 pa.field("batch", pa.string()), *(RESULT_SCHEMA.field(n) for n in FIGURES_OUT)])
+BATCH_RESULT_SCHEMA = pa.schema(
+    [
+        RESULT_SCHEMA.field("distributor_id"),
+        RESULT_SCHEMA.field("sku"),
+        pa.field("batch", pa.string()),
+        *(RESULT_SCHEMA.field(n) for n in FIGURES_OUT),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -62,24 +69,30 @@ class Reconciliation:
     batches: pa.Table  # BATCH_RESULT_SCHEMA: the batches of the products whose batch is known
 
 
-def quantities(distributor_id: pa.Array, sku: pa.Array, quantity: pa.Array,
-               batch: pa.Array | pa.ChunkedArray | None = None) -> pa.Table:
+def quantities(
+    distributor_id: pa.Array, sku: pa.Array, quantity: pa.Array, batch: pa.Array | pa.ChunkedArray | None = None
+) -> pa.Table:
     """Rows for an input. `batch` None: not known. Batch codes are compared trimmed and upper-case (the ERP
     and a distributor's typist spell the same batch differently); a blank one is not known.
 
     Key columns may be strings or dictionary-encoded strings (as a file's lines are read): reconcile() ranks
     a dictionary's few values, not every row."""
     batch = pa.nulls(len(quantity), pa.string()) if batch is None else _clean_batches(batch)
-    return pa.table({"distributor_id": distributor_id, "sku": sku, "batch": batch,
-                     "quantity": pc.cast(quantity, pa.float64())})
+    return pa.table(
+        {"distributor_id": distributor_id, "sku": sku, "batch": batch, "quantity": pc.cast(quantity, pa.float64())}
+    )
 
 
 def from_rows(rows: list[tuple[str, str, str | None, float]]) -> pa.Table:
     """(distributor, sku, batch, quantity) records kept in DynamoDB (openings, adjustments, ERP shipments) as
     an input."""
     distributor, sku, batch, quantity = zip(*rows, strict=True) if rows else ([], [], [], [])
-    return quantities(pa.array(distributor, pa.string()), pa.array(sku, pa.string()),
-                      pa.array(quantity, pa.float64()), pa.array(batch, pa.string()))
+    return quantities(
+        pa.array(distributor, pa.string()),
+        pa.array(sku, pa.string()),
+        pa.array(quantity, pa.float64()),
+        pa.array(batch, pa.string()),
+    )
 
 
 def _clean_batches(batch: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
@@ -111,8 +124,10 @@ def reconcile(inputs: Inputs, threshold_pct: float) -> Reconciliation:
     batches = _keyed(by_batch, codes, BATCH_KEYS)
     unknown = pc.unique(product.filter(pc.is_null(batches["batch"])))  # some figure names no batch
     batches = batches.filter(pc.invert(pc.is_in(product, value_set=unknown)))
-    return Reconciliation(_judged(products, inputs.reporters, threshold_pct, RESULT_SCHEMA),
-                          _judged(batches, inputs.reporters, threshold_pct, BATCH_RESULT_SCHEMA))
+    return Reconciliation(
+        _judged(products, inputs.reporters, threshold_pct, RESULT_SCHEMA),
+        _judged(batches, inputs.reporters, threshold_pct, BATCH_RESULT_SCHEMA),
+    )
 
 
 def _whole_where_unknown(encoded: dict[str, pa.ChunkedArray], codes: "OrderedCodes") -> dict[str, pa.ChunkedArray]:
@@ -122,14 +137,19 @@ def _whole_where_unknown(encoded: dict[str, pa.ChunkedArray], codes: "OrderedCod
     batch rows are dropped after the sums either way."""
     width, radix = len(KEYS), codes.radix[-1]
     products = {name: codes.prefix(code, width) for name, code in encoded.items()}
-    without_batch = [products[name].filter(pc.equal(code, pc.multiply(products[name], radix)))  # batch rank 0
-                     for name, code in encoded.items()]
+    without_batch = [
+        products[name].filter(pc.equal(code, pc.multiply(products[name], radix)))  # batch rank 0
+        for name, code in encoded.items()
+    ]
     batchless = pc.unique(pa.chunked_array([c for part in without_batch for c in part.chunks], pa.int64()))
     if len(batchless) < 0.1 * math.prod(r - 1 for r in codes.radix[:width]):
         return encoded  # few such products: dropping their batch rows later costs less than rewriting every row
-    return {name: code if len(part) == len(code)  # no row of it names a batch: nothing to drop
-            else pc.if_else(pc.is_in(products[name], value_set=batchless), pc.multiply(products[name], radix), code)
-            for (name, code), part in zip(encoded.items(), without_batch, strict=True)}
+    return {
+        name: code
+        if len(part) == len(code)  # no row of it names a batch: nothing to drop
+        else pc.if_else(pc.is_in(products[name], value_set=batchless), pc.multiply(products[name], radix), code)
+        for (name, code), part in zip(encoded.items(), without_batch, strict=True)
+    }
 
 
 def _summed(code: pa.Array, quantity: pa.ChunkedArray) -> pa.Table:
@@ -145,8 +165,12 @@ def _lined_up(sums: dict[str, pa.Table]) -> pa.Table:
     stacked = []
     for name, table in sums.items():
         none = pa.nulls(table.num_rows, pa.float64())
-        stacked.append(pa.Table.from_arrays([table["code"], *(table["quantity_sum"] if f == name else none
-                                                               for f in FIGURES)], names=["code", *FIGURES]))
+        stacked.append(
+            pa.Table.from_arrays(
+                [table["code"], *(table["quantity_sum"] if f == name else none for f in FIGURES)],
+                names=["code", *FIGURES],
+            )
+        )
     return _summed_by_code(pa.concat_tables(stacked))
 
 
@@ -164,8 +188,9 @@ def _rolled_up(by_batch: pa.Table, product: pa.Array) -> pa.Table:
 
 def _keyed(summed: pa.Table, codes: "OrderedCodes", keys: list[str]) -> pa.Table:
     """The sums with their key columns back in place of the code."""
-    return pa.Table.from_arrays([*codes.decode(summed["code"], len(keys)), *(summed[f] for f in FIGURES)],
-                                names=[*keys, *FIGURES])
+    return pa.Table.from_arrays(
+        [*codes.decode(summed["code"], len(keys)), *(summed[f] for f in FIGURES)], names=[*keys, *FIGURES]
+    )
 
 
 class OrderedCodes:
@@ -226,12 +251,17 @@ def _judged(table: pa.Table, reporters: frozenset[str], threshold_pct: float, sc
     variance = pc.subtract(reported, expected)
     base = pc.abs(expected)
     pct = pc.if_else(pc.equal(base, zero), pa.scalar(None, pa.float64()), pc.multiply(pc.divide(variance, base), 100.0))
-    beyond = pc.or_(pc.greater(pc.abs(pct), threshold_pct),
-                    pc.and_(pc.equal(base, zero), pc.not_equal(variance, zero)))
+    beyond = pc.or_(pc.greater(pc.abs(pct), threshold_pct), pc.and_(pc.equal(base, zero), pc.not_equal(variance, zero)))
     columns = {
         **{k: table[k] for k in schema.names if k in BATCH_KEYS},
-        "opening": opening, "inbound": inbound, "outbound": outbound, "adjustments": adjustments,
-        "expected_closing": expected, "reported_closing": reported, "variance": variance, "variance_pct": pct,
+        "opening": opening,
+        "inbound": inbound,
+        "outbound": outbound,
+        "adjustments": adjustments,
+        "expected_closing": expected,
+        "reported_closing": reported,
+        "variance": variance,
+        "variance_pct": pct,
         "negative_expected": pc.less(expected, zero),
         "over_threshold": pc.fill_null(beyond, False),
         "no_stock_report": pc.invert(reported_any),

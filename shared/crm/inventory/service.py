@@ -85,8 +85,14 @@ class InventoryService:
 
     # ------------------------------------------------------------------ the calculation
 
-    def report(self, period: str, distributor_id: str | None, only_flagged: bool = False, limit: int = 50,
-               cursor: str | None = None) -> InventoryReport:
+    def report(
+        self,
+        period: str,
+        distributor_id: str | None,
+        only_flagged: bool = False,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> InventoryReport:
         """One page of the month's product lines (each with its batch lines), in distributor, sku order."""
         require(self.p, "inventory:read")
         identity = list_identity("inventory", self.tenant, self.p.user_id, period, distributor_id, only_flagged)
@@ -94,10 +100,14 @@ class InventoryService:
         result, source, policy = self._month(period, distributor_id)
         products = flagged(result) if only_flagged else result.products
         page = products.slice(offset, limit)
-        return InventoryReport(period=period, status="closed" if source == "frozen" else "open", source=source,
-                               variance_threshold_pct=policy.variance_threshold_pct,
-                               items=as_lines(page, batches_of(result.batches, page)),
-                               next_cursor=offset_cursor(offset + limit, products.num_rows, identity))
+        return InventoryReport(
+            period=period,
+            status="closed" if source == "frozen" else "open",
+            source=source,
+            variance_threshold_pct=policy.variance_threshold_pct,
+            items=as_lines(page, batches_of(result.batches, page)),
+            next_cursor=offset_cursor(offset + limit, products.num_rows, identity),
+        )
 
     def _month(self, period: str, distributor_id: str | None) -> tuple[Reconciliation, str, StoredPolicy]:
         """The month's calculation for the distributors asked about: frozen if closed, else computed now."""
@@ -124,14 +134,23 @@ class InventoryService:
     def _fingerprint(self, period: str, distributors: set[str] | None, policy: InventoryPolicy) -> str:
         """sha256 of everything compute() reads: each kind's current load objects (a load's object never changes)
         and every stored record it counts, with the threshold and the distributors asked about."""
-        files = {kind.value: current_objects(self.bucket, kind, self.tenant, period)
-                 for kind in (FileKind.FLOW, FileKind.INVENTORY, FileKind.SHIPMENTS, FileKind.OPENING)}
-        records = [*openings.carried_items(self.tenant, period), *openings.manual_items(self.tenant, period),
-                   *adjustments.of_period(self.tenant, period), *shipments.of_period(self.tenant, period)]
-        inputs = {"format": COMPUTED_FORMAT, "files": files, "records": sorted(
-                      json.dumps(r.serialize(), sort_keys=True, default=str) for r in records),
-                  "threshold": policy.variance_threshold_pct,
-                  "distributors": None if distributors is None else sorted(distributors)}
+        files = {
+            kind.value: current_objects(self.bucket, kind, self.tenant, period)
+            for kind in (FileKind.FLOW, FileKind.INVENTORY, FileKind.SHIPMENTS, FileKind.OPENING)
+        }
+        records = [
+            *openings.carried_items(self.tenant, period),
+            *openings.manual_items(self.tenant, period),
+            *adjustments.of_period(self.tenant, period),
+            *shipments.of_period(self.tenant, period),
+        ]
+        inputs = {
+            "format": COMPUTED_FORMAT,
+            "files": files,
+            "records": sorted(json.dumps(r.serialize(), sort_keys=True, default=str) for r in records),
+            "threshold": policy.variance_threshold_pct,
+            "distributors": None if distributors is None else sorted(distributors),
+        }
         return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
     def _read(self, key: str) -> pa.Table:
@@ -163,21 +182,37 @@ class InventoryService:
     def _inbound(self, period: str, distributors: set[str] | None) -> pa.Table:
         """Shipments files (history) plus what the ERP reported; a file row naming an order the ERP already
         reported (document no = order id) is not counted twice."""
-        filed = read_lines(self.bucket, FileKind.SHIPMENTS, self.tenant, period,
-                           ["distributor_id", "sku", "batch", "base_quantity", "document_no"], None)
+        filed = read_lines(
+            self.bucket,
+            FileKind.SHIPMENTS,
+            self.tenant,
+            period,
+            ["distributor_id", "sku", "batch", "base_quantity", "document_no"],
+            None,
+        )
         reported = shipments.of_period(self.tenant, period)
         orders = pa.array(sorted({s.order_id for s in reported}), pa.string())
         filed = filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))
-        table = pa.concat_tables([
-            quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"], filed["batch"]),
-            from_rows([(s.distributor_id, ln["sku"], ln.get("batch"), float(ln["quantity"]))
-                       for s in reported for ln in s.lines]),
-        ])
+        table = pa.concat_tables(
+            [
+                quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"], filed["batch"]),
+                from_rows(
+                    [
+                        (s.distributor_id, ln["sku"], ln.get("batch"), float(ln["quantity"]))
+                        for s in reported
+                        for ln in s.lines
+                    ]
+                ),
+            ]
+        )
         return only(table, distributors)
 
     def _approved_adjustments(self, period: str, distributors: set[str] | None) -> pa.Table:
-        approved = [a for a in adjustments.of_period(self.tenant, period)
-                    if a.status == "approved" and (distributors is None or a.distributor_id in distributors)]
+        approved = [
+            a
+            for a in adjustments.of_period(self.tenant, period)
+            if a.status == "approved" and (distributors is None or a.distributor_id in distributors)
+        ]
         return from_rows([(a.distributor_id, a.sku, a.batch, float(a.quantity)) for a in approved])
 
     def _frozen(self, key: str, distributors: set[str] | None) -> Reconciliation:
@@ -197,14 +232,19 @@ class InventoryService:
 
         require(self.p, "inventory:read")
         result, source, policy = self._month(period, distributor_id)
-        data = report_xlsx(period, source, policy.variance_threshold_pct,
-                           as_lines(result.products, result.batches))
+        data = report_xlsx(period, source, policy.variance_threshold_pct, as_lines(result.products, result.batches))
         name = f"inventory-{period}.xlsx"
         key = f"{EXPORTS_PREFIX}tenant={self.tenant}/{new_id()}/{name}"
-        _s3().put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=XLSX,
-                         ContentDisposition=f'attachment; filename="{name}"')
-        url = _s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
-                                           ExpiresIn=LINK_SECONDS)
+        _s3().put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=XLSX,
+            ContentDisposition=f'attachment; filename="{name}"',
+        )
+        url = _s3().generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=LINK_SECONDS
+        )
         return ExportLink(url=url, expires_in=LINK_SECONDS, file_name=name, lines=result.products.num_rows)
 
     # ------------------------------------------------------------------ periods
@@ -224,7 +264,8 @@ class InventoryService:
         """Freezes the month (the calculation stored as Parquet) and carries its closing into the next."""
         require(self.p, "period:close")
         item = periods.get(self.tenant, period) or InventoryPeriodItem(
-            keys.inventory_periods_pk(self.tenant), period, tenant_id=self.tenant, period=period, status="open")
+            keys.inventory_periods_pk(self.tenant), period, tenant_id=self.tenant, period=period, status="open"
+        )
         if item.status == "closed":
             raise Conflict(f"Period {period} is already closed.")
         policy = self.policy_now()
@@ -260,16 +301,19 @@ class InventoryService:
 
     def openings(self, period: str, distributor_id: str | None) -> list[OpeningLine]:
         require(self.p, "inventory:read")
-        return openings.as_models(openings.resolved(self.bucket, self.tenant, period,
-                                                    self._distributors(distributor_id)))
+        return openings.as_models(
+            openings.resolved(self.bucket, self.tenant, period, self._distributors(distributor_id))
+        )
 
     def set_opening(self, period: str, distributor_id: str, body: OpeningBody) -> list[OpeningLine]:
         require(self.p, "inventory:initialize")
         distributors = self._distributors(distributor_id)
         periods.ensure_open(self.tenant, period)
         if len({(line.sku, line.batch) for line in body.lines}) != len(body.lines):
-            raise InvalidInput("Each product (or batch of it) once.",
-                               [{"field": "lines", "message": "a sku (and batch) appears twice"}])
+            raise InvalidInput(
+                "Each product (or batch of it) once.",
+                [{"field": "lines", "message": "a sku (and batch) appears twice"}],
+            )
         self._known([line.sku for line in body.lines], "lines")
         openings.set_manual(self.tenant, period, distributor_id, body.lines, self.p.user_id)
         return openings.as_models(openings.resolved(self.bucket, self.tenant, period, distributors))
@@ -280,19 +324,32 @@ class InventoryService:
         require(self.p, "inventory:adjust")
         distributor = CustomerService(self.p).get(body.distributor_id)  # 404 outside the caller's scope
         if distributor.type != CustomerType.DISTRIBUTOR:
-            raise InvalidInput("Adjustments are to a distributor's stock.",
-                               [{"field": "distributor_id", "message": "not a distributor"}])
+            raise InvalidInput(
+                "Adjustments are to a distributor's stock.",
+                [{"field": "distributor_id", "message": "not a distributor"}],
+            )
         if body.quantity == 0:
             raise InvalidInput("An adjustment of nothing.", [{"field": "quantity", "message": "must not be 0"}])
         self._known([body.sku], "sku")
         periods.ensure_open(self.tenant, body.period)
         adjustment_id = new_id()
-        planned = approvals.plan(self.p, ApprovalRequest(  # 422 when nobody can approve it: nothing stored then
-            kind=Kind.INVENTORY_ADJUSTMENT, subject_id=adjustment_id, org_unit_id=distributor.org_unit_id,
-            subject_label=f"{distributor.name} {body.sku}{f' {body.batch}' if body.batch else ''} "
-                          f"{body.quantity:+g} ({body.period}): {body.reason}",
-            payload={"period": body.period, "distributor_id": body.distributor_id, "sku": body.sku,
-                     "batch": body.batch, "quantity": body.quantity}))
+        planned = approvals.plan(
+            self.p,
+            ApprovalRequest(  # 422 when nobody can approve it: nothing stored then
+                kind=Kind.INVENTORY_ADJUSTMENT,
+                subject_id=adjustment_id,
+                org_unit_id=distributor.org_unit_id,
+                subject_label=f"{distributor.name} {body.sku}{f' {body.batch}' if body.batch else ''} "
+                f"{body.quantity:+g} ({body.period}): {body.reason}",
+                payload={
+                    "period": body.period,
+                    "distributor_id": body.distributor_id,
+                    "sku": body.sku,
+                    "batch": body.batch,
+                    "quantity": body.quantity,
+                },
+            ),
+        )
         tx = Transaction()
         item = adjustments.stage(tx, self.tenant, adjustment_id, body, self.p.user_id)
         run = approvals.stage(tx, self.p, planned)  # the adjustment and its approval run: both or neither
@@ -319,15 +376,18 @@ class InventoryService:
 
     def put_policy(self, policy: InventoryPolicy, if_match: int) -> StoredPolicy:
         require(self.p, "inventory:policy")
-        version = policies.replace(self.tenant, keys.inventory_policy_pk(self.tenant), policy, self.p.user_id,
-                                   if_match, "inventory policy")
+        version = policies.replace(
+            self.tenant, keys.inventory_policy_pk(self.tenant), policy, self.p.user_id, if_match, "inventory policy"
+        )
         return StoredPolicy(**policy.model_dump(), version=version)
 
     def _known(self, skus: list[str], field: str) -> None:
         unknown = sorted(set(skus) - products_repo.known_skus(self.tenant, skus))
         if unknown:
-            raise InvalidInput(f"Not in the product master: {', '.join(unknown[:20])}.",
-                               [{"field": field, "message": f"unknown sku {sku}"} for sku in unknown[:20]])
+            raise InvalidInput(
+                f"Not in the product master: {', '.join(unknown[:20])}.",
+                [{"field": field, "message": f"unknown sku {sku}"} for sku in unknown[:20]],
+            )
 
     # ------------------------------------------------------------------ scope
 
@@ -374,18 +434,35 @@ def as_lines(products: pa.Table, batches: pa.Table) -> list[InventoryLine]:
     by_product: dict[tuple[str, str], list[InventoryBatchLine]] = {}
     for row in batches.select(BATCH_RESULT_SCHEMA.names).to_pylist():
         by_product.setdefault((row["distributor_id"], row["sku"]), []).append(
-            InventoryBatchLine(batch=row["batch"], **_figures(row)))
-    return [InventoryLine(distributor_id=row["distributor_id"], sku=row["sku"], **_figures(row),
-                          batches=by_product.get((row["distributor_id"], row["sku"]), []))
-            for row in products.select(RESULT_SCHEMA.names).to_pylist()]
+            InventoryBatchLine(batch=row["batch"], **_figures(row))
+        )
+    return [
+        InventoryLine(
+            distributor_id=row["distributor_id"],
+            sku=row["sku"],
+            **_figures(row),
+            batches=by_product.get((row["distributor_id"], row["sku"]), []),
+        )
+        for row in products.select(RESULT_SCHEMA.names).to_pylist()
+    ]
 
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
     could_sell = row["opening"] + row["inbound"] + row["adjustments"]
     pct = row["variance_pct"]
     return {
-        **{k: row[k] for k in ("opening", "inbound", "outbound", "adjustments", "expected_closing",
-                               "reported_closing", "variance")},
+        **{
+            k: row[k]
+            for k in (
+                "opening",
+                "inbound",
+                "outbound",
+                "adjustments",
+                "expected_closing",
+                "reported_closing",
+                "variance",
+            )
+        },
         "variance_pct": None if pct is None else round(pct, 1),
         "flags": [f for f in FLAGS if row[f]],
         "sell_through_pct": round(row["outbound"] / could_sell * 100, 1) if could_sell > 0 else None,
@@ -393,5 +470,11 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def period_state(item: InventoryPeriodItem) -> PeriodState:
-    return PeriodState(period=item.period, status=item.status, closed_at=item.closed_at, closed_by=item.closed_by,
-                       carried=item.carried, version=item.version or 0)
+    return PeriodState(
+        period=item.period,
+        status=item.status,
+        closed_at=item.closed_at,
+        closed_by=item.closed_by,
+        carried=item.carried,
+        version=item.version or 0,
+    )

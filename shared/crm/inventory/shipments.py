@@ -13,10 +13,16 @@ from crm.db.transaction import Transaction
 
 def stage(tx: Transaction, tenant_id: str, distributor_id: str, order_id: str, shipment: Any) -> None:
     day = shipment.reported_at.date().isoformat()
-    tx.put(ShipmentItem(keys.shipped_pk(tenant_id, day[:7]), f"{distributor_id}#{order_id}#{shipment.delivery_no}",
-                        distributor_id=distributor_id, order_id=order_id, shipped_on=day,
-                        lines=[{"sku": line.sku, "batch": line.batch, "quantity": line.quantity}
-                               for line in shipment.lines]))
+    tx.put(
+        ShipmentItem(
+            keys.shipped_pk(tenant_id, day[:7]),
+            f"{distributor_id}#{order_id}#{shipment.delivery_no}",
+            distributor_id=distributor_id,
+            order_id=order_id,
+            shipped_on=day,
+            lines=[{"sku": line.sku, "batch": line.batch, "quantity": line.quantity} for line in shipment.lines],
+        )
+    )
 
 
 def of_period(tenant_id: str, period: str, distributor_id: str | None = None) -> list[ShipmentItem]:

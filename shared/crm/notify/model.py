@@ -42,8 +42,13 @@ class RobotKind(StrEnum):
 
 ROBOT_CHANNELS = frozenset({Channel.WECOM, Channel.DINGTALK})
 
-_APPROVALS = (EventName.APPROVAL_WAITING, EventName.APPROVAL_REMINDER, EventName.APPROVAL_ESCALATED,
-              EventName.APPROVAL_DECIDED, EventName.APPROVAL_EXPIRED)
+_APPROVALS = (
+    EventName.APPROVAL_WAITING,
+    EventName.APPROVAL_REMINDER,
+    EventName.APPROVAL_ESCALATED,
+    EventName.APPROVAL_DECIDED,
+    EventName.APPROVAL_EXPIRED,
+)
 # What a tenant gets before HQ sets anything: what waits for a person by inbox and e-mail, file results in the inbox.
 DEFAULT_CHANNELS: dict[EventName, list[Channel]] = {
     **{name: [Channel.INBOX, Channel.EMAIL] for name in _APPROVALS},
@@ -64,6 +69,7 @@ def _unique(channels: list[Channel]) -> list[Channel]:
 
 # ------------------------------------------------------------------------------------------- tenant settings
 
+
 class QuietHours(BaseModel):
     """Local times in the tenant's zone; start after end means the hours cross midnight (22:00–08:00)."""
 
@@ -80,8 +86,11 @@ class QuietHours(BaseModel):
 
 class EmailSettings(BaseModel):
     enabled: bool = True
-    sender: str | None = Field(default=None, max_length=254,
-                               description="From address; on a domain SES has verified. None: the stack's default")
+    sender: str | None = Field(
+        default=None,
+        max_length=254,
+        description="From address; on a domain SES has verified. None: the stack's default",
+    )
 
     @field_validator("sender")
     @classmethod
@@ -98,14 +107,21 @@ class RobotIn(BaseModel):
     id: str | None = Field(default=None, pattern=ULID_PATTERN, description="An existing robot's id; none: a new one")
     name: Annotated[str, FreeText(60, min_length=1)]
     kind: RobotKind
-    webhook_url: str | None = Field(default=None, min_length=10, max_length=1000,
-                                    description="Required for a new robot; https (http only to this machine)")
-    secret: str | None = Field(default=None, min_length=1, max_length=200,
-                               description="DingTalk 加签 secret (SEC...); signs each post")
+    webhook_url: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=1000,
+        description="Required for a new robot; https (http only to this machine)",
+    )
+    secret: str | None = Field(
+        default=None, min_length=1, max_length=200, description="DingTalk 加签 secret (SEC...); signs each post"
+    )
     remove_secret: bool = False
-    org_unit_id: str | None = Field(default=None, max_length=64,
-                                    description="Users in this unit's subtree use this robot (the nearest unit wins); "
-                                                "none: the whole tenant")
+    org_unit_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Users in this unit's subtree use this robot (the nearest unit wins); none: the whole tenant",
+    )
 
     @field_validator("webhook_url")
     @classmethod
@@ -146,8 +162,9 @@ class SettingsIn(BaseModel):
     time_zone: str = Field(default="Asia/Shanghai", max_length=64, description="IANA zone of the quiet hours")
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
     default_channels: dict[EventName, ChannelList] = Field(
-        default_factory=_default_channels, description="Per event, for users who chose nothing; unnamed events "
-                                                       "keep the built-in default")
+        default_factory=_default_channels,
+        description="Per event, for users who chose nothing; unnamed events keep the built-in default",
+    )
     email: EmailSettings = Field(default_factory=EmailSettings)
     robots: list[RobotIn] = Field(default_factory=list, max_length=50)
 
@@ -187,8 +204,15 @@ class StoredRobot(BaseModel):
     secret_ciphertext: str | None = None
 
     def view(self) -> Robot:
-        return Robot(id=self.id, name=self.name, kind=self.kind, org_unit_id=self.org_unit_id, url_set=True,
-                     host=self.host, secret_set=self.secret_ciphertext is not None)
+        return Robot(
+            id=self.id,
+            name=self.name,
+            kind=self.kind,
+            org_unit_id=self.org_unit_id,
+            url_set=True,
+            host=self.host,
+            secret_set=self.secret_ciphertext is not None,
+        )
 
 
 class StoredSettings(BaseModel):
@@ -199,17 +223,22 @@ class StoredSettings(BaseModel):
     robots: list[StoredRobot] = Field(default_factory=list)
 
     def view(self, default_sender: str | None) -> NotificationSettings:
-        return NotificationSettings(time_zone=self.time_zone, quiet_hours=self.quiet_hours,
-                                    default_channels={**_default_channels(), **self.default_channels},
-                                    email=self.email, default_sender=default_sender,
-                                    robots=[r.view() for r in self.robots])
+        return NotificationSettings(
+            time_zone=self.time_zone,
+            quiet_hours=self.quiet_hours,
+            default_channels={**_default_channels(), **self.default_channels},
+            email=self.email,
+            default_sender=default_sender,
+            robots=[r.view() for r in self.robots],
+        )
 
     def audit_view(self) -> dict[str, Any]:
         """What the audit trail keeps: the settings with each robot's host, never a URL, secret or ciphertext (a
         changed URL shows as a changed fingerprint of its ciphertext)."""
         view = self.model_dump(mode="json", exclude={"robots"})
-        view["robots"] = [{**r.view().model_dump(mode="json"), "url_version": _fingerprint(r.url_ciphertext)}
-                          for r in self.robots]
+        view["robots"] = [
+            {**r.view().model_dump(mode="json"), "url_version": _fingerprint(r.url_ciphertext)} for r in self.robots
+        ]
         return view
 
     def robot(self, robot_id: str) -> StoredRobot | None:
@@ -222,10 +251,13 @@ def _fingerprint(ciphertext: str) -> str:
 
 # ------------------------------------------------------------------------------------------- user preferences
 
+
 class PreferencesIn(BaseModel):
     events: dict[EventName, ChannelList] = Field(
-        default_factory=dict, description="Per event, the channels you want (an empty list: none); unnamed events "
-                                          "follow the tenant's default")
+        default_factory=dict,
+        description="Per event, the channels you want (an empty list: none); unnamed events "
+        "follow the tenant's default",
+    )
     quiet_hours: bool = Field(default=True, description="Hold my e-mail during the tenant's quiet hours")
 
     @field_validator("events")
@@ -235,11 +267,13 @@ class PreferencesIn(BaseModel):
 
 
 class Preferences(PreferencesIn):
-    effective: dict[EventName, list[Channel]] = Field(description="What you get now, per event, with the tenant's "
-                                                                  "defaults and switches applied")
+    effective: dict[EventName, list[Channel]] = Field(
+        description="What you get now, per event, with the tenant's defaults and switches applied"
+    )
 
 
 # ------------------------------------------------------------------------------------------- the inbox
+
 
 class Ref(BaseModel):
     type: str = Field(description="approval | flow_load | handover")
@@ -281,6 +315,7 @@ class Message(BaseModel):
 
 # ------------------------------------------------------------------------------------------- rules
 
+
 def channels_for(event: EventName, prefs: PreferencesIn | None, settings: StoredSettings) -> set[Channel]:
     """The user's choice for the event, else the tenant's default, less what the tenant has switched off."""
     if prefs is not None and event in prefs.events:
@@ -292,8 +327,9 @@ def channels_for(event: EventName, prefs: PreferencesIn | None, settings: Stored
     return chosen
 
 
-def robot_for(kind: RobotKind, user_path: str, robots: list[StoredRobot], unit_paths: dict[str, str]) -> (
-        StoredRobot | None):
+def robot_for(
+    kind: RobotKind, user_path: str, robots: list[StoredRobot], unit_paths: dict[str, str]
+) -> StoredRobot | None:
     """The robot of that kind at the user's nearest unit up the tree (`unit_paths`: org unit id → path); a robot
     naming no unit serves the whole tenant, one naming an unknown unit serves no one."""
     best: tuple[int, StoredRobot] | None = None

@@ -39,10 +39,14 @@ Counts = Counter[str]
 
 
 class Notifier:
-    def __init__(self, cipher: Callable[[], Cipher], default_sender: str | None,
-                 send_email: Callable[[str, str, str, str], str] = email_channel.send,
-                 post: Callable[[str, dict[str, Any]], None] = webhook.post_json,
-                 now: Callable[[], datetime] = clock.now) -> None:
+    def __init__(
+        self,
+        cipher: Callable[[], Cipher],
+        default_sender: str | None,
+        send_email: Callable[[str, str, str, str], str] = email_channel.send,
+        post: Callable[[str, dict[str, Any]], None] = webhook.post_json,
+        now: Callable[[], datetime] = clock.now,
+    ) -> None:
         self.cipher, self.default_sender = cipher, default_sender
         self.send_email, self.post, self.now = send_email, post, now
 
@@ -55,22 +59,43 @@ class Notifier:
         message = render(h, ctx.name_of)
         todo, counts, now = plan(h, ctx, prefs), Counter[str](), self.now()
         for user_id in todo.inbox:
-            counts["inbox" if repo.deliver_to_inbox(h.tenant_id, h.event_id, h.name, user_id, message, now)
-                   else "duplicate"] += 1
+            counts[
+                "inbox"
+                if repo.deliver_to_inbox(h.tenant_id, h.event_id, h.name, user_id, message, now)
+                else "duplicate"
+            ] += 1
         quiet = ctx.quiet(now)
         for user_id in todo.email:
             held = quiet and prefs.get(user_id, PreferencesIn()).quiet_hours
-            item = repo.claim(h.tenant_id, h.event_id, h.name, f"email#{user_id}", Channel.EMAIL,
-                              {"user_id": user_id, **message.model_dump(mode="json")}, held, now)
+            item = repo.claim(
+                h.tenant_id,
+                h.event_id,
+                h.name,
+                f"email#{user_id}",
+                Channel.EMAIL,
+                {"user_id": user_id, **message.model_dump(mode="json")},
+                held,
+                now,
+            )
             counts[self._after_claim(item, ctx)] += 1
         for robot_id, users in todo.robots.items():
             robot = ctx.settings.robot(robot_id)
             assert robot is not None
-            item = repo.claim(h.tenant_id, h.event_id, h.name, f"robot#{robot_id}", robot.kind,
-                              {"robot_id": robot_id, "user_ids": users, **message.model_dump(mode="json")}, quiet, now)
+            item = repo.claim(
+                h.tenant_id,
+                h.event_id,
+                h.name,
+                f"robot#{robot_id}",
+                robot.kind,
+                {"robot_id": robot_id, "user_ids": users, **message.model_dump(mode="json")},
+                quiet,
+                now,
+            )
             counts[self._after_claim(item, ctx)] += 1
-        logger.info("notified", extra={"tenant_id": h.tenant_id, "event_id": h.event_id, "event": h.name,
-                                       "counts": dict(counts)})
+        logger.info(
+            "notified",
+            extra={"tenant_id": h.tenant_id, "event_id": h.event_id, "event": h.name, "counts": dict(counts)},
+        )
         return counts
 
     def _after_claim(self, item: DeliveryItem | None, ctx: TenantContext) -> str:
@@ -90,8 +115,16 @@ class Notifier:
         except DeliveryError as exc:
             status = "failed" if exc.permanent or item.attempts >= MAX_ATTEMPTS else "retry"
             note = str(exc)
-            logger.warning("delivery not made", extra={"tenant_id": item.tenant_id, "event_id": item.event_id,
-                                                       "delivery": item.sk, "status": status, "error": note})
+            logger.warning(
+                "delivery not made",
+                extra={
+                    "tenant_id": item.tenant_id,
+                    "event_id": item.event_id,
+                    "delivery": item.sk,
+                    "status": status,
+                    "error": note,
+                },
+            )
         repo.finish(item, status, now, note)
         return status
 
@@ -113,8 +146,9 @@ class Notifier:
         self.send_email(sender, user.email, message.title, email_text(message))
         return "sent", None
 
-    def _robot(self, ctx: TenantContext, robot_id: str, user_ids: list[str], message: Message) -> (
-            tuple[str, str | None]):
+    def _robot(
+        self, ctx: TenantContext, robot_id: str, user_ids: list[str], message: Message
+    ) -> tuple[str, str | None]:
         robot = ctx.settings.robot(robot_id)
         if robot is None:
             return "dropped", "the robot was removed"
@@ -141,8 +175,9 @@ class Notifier:
             if not items:
                 break
             for item in items:
-                ctx = contexts.get(item.tenant_id) or contexts.setdefault(item.tenant_id,
-                                                                         TenantContext.load(item.tenant_id))
+                ctx = contexts.get(item.tenant_id) or contexts.setdefault(
+                    item.tenant_id, TenantContext.load(item.tenant_id)
+                )
                 if ctx.quiet(self.now()):
                     after = f"{item.tenant_id}#\uffff"  # past every key of this tenant
                     counts["quiet"] += 1
@@ -168,8 +203,9 @@ class Notifier:
             raise RuntimeError("NOTIFIER_DLQ_URL is not configured")
         sqs, counts = client("sqs"), Counter[str]()
         while budget > 0:
-            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, budget), WaitTimeSeconds=0,
-                                        VisibilityTimeout=60).get("Messages", [])
+            batch = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=min(10, budget), WaitTimeSeconds=0, VisibilityTimeout=60
+            ).get("Messages", [])
             if not batch:
                 break
             budget -= len(batch)

@@ -10,20 +10,40 @@ from crm.notify.model import EventName, Message, Ref
 
 NameOf = Callable[[str], str]  # user id → the name people know them by
 
-KIND = {"order": "订货单", "return": "退货申请", "customer_activation": "客户启用申请",
-        "level_change": "客户等级变更申请", "inventory_adjustment": "库存调整单"}
+KIND = {
+    "order": "订货单",
+    "return": "退货申请",
+    "customer_activation": "客户启用申请",
+    "level_change": "客户等级变更申请",
+    "inventory_adjustment": "库存调整单",
+}
 ROLE = {"dept_head": "部门主管", "branch_head": "分公司经理", "hq_admin": "总部管理员", "finance": "财务"}
 FILE_KIND = {"flow": "流向", "sellout": "终端销货", "inventory": "库存", "opening": "期初库存", "shipments": "发货记录"}
-LOAD_STATUS = {"accepted": "已导入", "accepted_with_errors": "已导入，部分行有误（见错误报告）",
-               "held": "未导入：与当前已导入的文件内容相同", "rejected": "被拒绝"}
-REJECTION = {"empty file": "文件为空", "file too large": "文件过大", "too many rows": "行数过多",
-             "unsupported file type": "不支持的文件类型", "binary file": "不是文本或 Excel 文件",
-             "unknown or wrong text encoding": "无法识别文件编码", "malformed text file": "文本格式有误",
-             "invalid xlsx": "Excel 文件已损坏", "xlsx uncompressed size over limit": "Excel 文件解压后过大",
-             "formulas not allowed": "文件含公式，请粘贴为数值后再上传", "missing columns": "缺少必需的列",
-             "sheet not found": "找不到指定的工作表", "no data rows": "没有数据行", "unreadable file": "文件无法读取",
-             "no valid rows": "没有一行可用", "period closed": "该期间已关账",
-             "internal": "系统处理出错，请稍后重新上传"}
+LOAD_STATUS = {
+    "accepted": "已导入",
+    "accepted_with_errors": "已导入，部分行有误（见错误报告）",
+    "held": "未导入：与当前已导入的文件内容相同",
+    "rejected": "被拒绝",
+}
+REJECTION = {
+    "empty file": "文件为空",
+    "file too large": "文件过大",
+    "too many rows": "行数过多",
+    "unsupported file type": "不支持的文件类型",
+    "binary file": "不是文本或 Excel 文件",
+    "unknown or wrong text encoding": "无法识别文件编码",
+    "malformed text file": "文本格式有误",
+    "invalid xlsx": "Excel 文件已损坏",
+    "xlsx uncompressed size over limit": "Excel 文件解压后过大",
+    "formulas not allowed": "文件含公式，请粘贴为数值后再上传",
+    "missing columns": "缺少必需的列",
+    "sheet not found": "找不到指定的工作表",
+    "no data rows": "没有数据行",
+    "unreadable file": "文件无法读取",
+    "no valid rows": "没有一行可用",
+    "period closed": "该期间已关账",
+    "internal": "系统处理出错，请稍后重新上传",
+}
 EMAIL_FOOTER = "此邮件由渠道 CRM 自动发送，请勿直接回复。在 CRM 的“通知偏好”中可以更改接收方式。"
 
 
@@ -37,6 +57,7 @@ def email_text(message: Message) -> str:
 
 
 # ------------------------------------------------------------------------------------------- approvals
+
 
 def _subject(d: dict[str, Any]) -> str:
     kind = KIND.get(str(d.get("kind")), "审批")
@@ -61,19 +82,19 @@ def _step(d: dict[str, Any]) -> str:
 
 def _waiting(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
     who = name_of(str(d.get("submitted_by", "")))
-    return (f"待审批：{_subject(d)}",
-            f"{who}提交的{_subject(d)}{_amount(d)}等待您审批{_step(d)}。")
+    return (f"待审批：{_subject(d)}", f"{who}提交的{_subject(d)}{_amount(d)}等待您审批{_step(d)}。")
 
 
 def _reminder(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
-    return (f"审批提醒：{_subject(d)}",
-            f"{_subject(d)}{_amount(d)}仍在等待您审批{_step(d)}，请尽快处理。")
+    return (f"审批提醒：{_subject(d)}", f"{_subject(d)}{_amount(d)}仍在等待您审批{_step(d)}，请尽快处理。")
 
 
 def _escalated(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
     up = "、".join(name_of(u) for u in d.get("escalated_to") or []) or "上级"
-    return (f"审批已升级：{_subject(d)}",
-            f"{_subject(d)}{_amount(d)}超时未审批{_step(d)}，已升级给{up}；原审批人仍可审批。")
+    return (
+        f"审批已升级：{_subject(d)}",
+        f"{_subject(d)}{_amount(d)}超时未审批{_step(d)}，已升级给{up}；原审批人仍可审批。",
+    )
 
 
 def _decided(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
@@ -90,6 +111,7 @@ def _expired(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------------------------------- files, hand-over
+
 
 def _file(d: dict[str, Any]) -> tuple[str, str]:
     kind = FILE_KIND.get(str(d.get("kind")), "文件")
@@ -112,22 +134,28 @@ def _load_finished(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
     kind, whose = _file(d)
     status = LOAD_STATUS.get(str(d.get("status")), str(d.get("status")))
     figures = _figures(d)
-    return (f"{kind}文件已处理：{whose}",
-            f"{whose} 的{kind}文件「{d.get('file_name', '')}」{status}" + (f"：{figures}。" if figures else "。"))
+    return (
+        f"{kind}文件已处理：{whose}",
+        f"{whose} 的{kind}文件「{d.get('file_name', '')}」{status}" + (f"：{figures}。" if figures else "。"),
+    )
 
 
 def _load_rejected(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
     kind, whose = _file(d)
     why = REJECTION.get(str(d.get("rejection_code"))) or d.get("rejection_message") or "见错误报告"
-    return (f"{kind}文件被拒绝：{whose}",
-            f"{whose} 的{kind}文件「{d.get('file_name', '')}」被拒绝：{why}。该期间原已导入的文件保持不变。")
+    return (
+        f"{kind}文件被拒绝：{whose}",
+        f"{whose} 的{kind}文件「{d.get('file_name', '')}」被拒绝：{why}。该期间原已导入的文件保持不变。",
+    )
 
 
 def _handover(d: dict[str, Any], name_of: NameOf) -> tuple[str, str]:
     leaving, receiving = name_of(str(d.get("from_user_id", ""))), name_of(str(d.get("to_user_id", "")))
     skipped = f"另有 {d['skipped']} 个客户不在发起人的范围内，未转移。" if d.get("skipped") else ""
-    return (f"工作转移完成：{leaving} → {receiving}",
-            f"{leaving} 的 {d.get('moved', 0)} 个客户（及其未完成的订单和计划拜访）已转给 {receiving}。{skipped}")
+    return (
+        f"工作转移完成：{leaving} → {receiving}",
+        f"{leaving} 的 {d.get('moved', 0)} 个客户（及其未完成的订单和计划拜访）已转给 {receiving}。{skipped}",
+    )
 
 
 _TEXTS: dict[EventName, Callable[[dict[str, Any], NameOf], tuple[str, str]]] = {

@@ -52,6 +52,7 @@ def _days(now: datetime, days: int) -> int:
 
 # ------------------------------------------------------------------------------------------- settings
 
+
 def read_settings(tenant_id: str) -> tuple[StoredSettings, int]:
     """The tenant's settings and their version; the defaults and version 0 when HQ never set any."""
     try:
@@ -62,19 +63,32 @@ def read_settings(tenant_id: str) -> tuple[StoredSettings, int]:
     return StoredSettings.model_validate(stored), item.version or 0
 
 
-def write_settings(tenant_id: str, settings: StoredSettings, version: int, by: str, at: str,
-                   changes: dict[str, Any]) -> int:
+def write_settings(
+    tenant_id: str, settings: StoredSettings, version: int, by: str, at: str, changes: dict[str, Any]
+) -> int:
     pk = keys.notify_settings_pk(tenant_id)
     dumped = settings.model_dump(mode="json")
-    item = NotifySettingsItem(pk, keys.META, settings=json.dumps({k: v for k, v in dumped.items() if k != "robots"},
-                                                                  ensure_ascii=False),
-                              robots=json.dumps(dumped["robots"], ensure_ascii=False), updated_by=by, updated_at=at)
+    item = NotifySettingsItem(
+        pk,
+        keys.META,
+        settings=json.dumps({k: v for k, v in dumped.items() if k != "robots"}, ensure_ascii=False),
+        robots=json.dumps(dumped["robots"], ensure_ascii=False),
+        updated_by=by,
+        updated_at=at,
+    )
     _write_audited(item, version, tenant_id, "notification_settings.set", by, at, changes)
     return version + 1
 
 
-def _write_audited(item: NotifySettingsItem | NotifyPrefsItem, version: int, tenant_id: str, action: str, by: str,
-                   at: str, changes: dict[str, Any]) -> None:
+def _write_audited(
+    item: NotifySettingsItem | NotifyPrefsItem,
+    version: int,
+    tenant_id: str,
+    action: str,
+    by: str,
+    at: str,
+    changes: dict[str, Any],
+) -> None:
     if version:
         item.version = version  # conditional on the version the caller named (If-Match)
     tx = Transaction()
@@ -84,6 +98,7 @@ def _write_audited(item: NotifySettingsItem | NotifyPrefsItem, version: int, ten
 
 
 # ------------------------------------------------------------------------------------------- preferences
+
 
 def read_prefs(tenant_id: str, user_id: str) -> tuple[PreferencesIn | None, int]:
     try:
@@ -102,29 +117,54 @@ def prefs_of(tenant_id: str, user_ids: list[str]) -> dict[str, PreferencesIn]:
     return found
 
 
-def write_prefs(tenant_id: str, user_id: str, prefs: PreferencesIn, version: int, by: str, at: str,
-                changes: dict[str, Any]) -> int:
-    item = NotifyPrefsItem(keys.notify_user_pk(tenant_id, user_id), keys.NOTIFY_PREFS,
-                           prefs=prefs.model_dump_json(), updated_by=by, updated_at=at)
+def write_prefs(
+    tenant_id: str, user_id: str, prefs: PreferencesIn, version: int, by: str, at: str, changes: dict[str, Any]
+) -> int:
+    item = NotifyPrefsItem(
+        keys.notify_user_pk(tenant_id, user_id),
+        keys.NOTIFY_PREFS,
+        prefs=prefs.model_dump_json(),
+        updated_by=by,
+        updated_at=at,
+    )
     _write_audited(item, version, tenant_id, "notification_preferences.set", by, at, changes)
     return version + 1
 
 
 # ------------------------------------------------------------------------------------------- the inbox
 
-def deliver_to_inbox(tenant_id: str, event_id: str, event: str, user_id: str, message: Message,
-                     now: datetime) -> bool:
+
+def deliver_to_inbox(tenant_id: str, event_id: str, event: str, user_id: str, message: Message, now: datetime) -> bool:
     """The entry, its delivery record and the unread counter's +1 in one transaction; False when this happening
     was put in this inbox before (nothing written)."""
     at, notification_id = now.isoformat(timespec="milliseconds"), new_id()
-    delivery = DeliveryItem(keys.notify_event_pk(tenant_id, event_id), f"inbox#{user_id}", tenant_id=tenant_id,
-                            event_id=event_id, event=event, channel="inbox", status="sent", created_at=at,
-                            finished_at=at, expiration=_days(now, DELIVERY_DAYS))
+    delivery = DeliveryItem(
+        keys.notify_event_pk(tenant_id, event_id),
+        f"inbox#{user_id}",
+        tenant_id=tenant_id,
+        event_id=event_id,
+        event=event,
+        channel="inbox",
+        status="sent",
+        created_at=at,
+        finished_at=at,
+        expiration=_days(now, DELIVERY_DAYS),
+    )
     entry = NotificationItem(
-        keys.notify_user_pk(tenant_id, user_id), keys.notification_sk(notification_id),
-        gsi1pk=keys.notify_unread_pk(tenant_id, user_id), gsi1sk=notification_id, tenant_id=tenant_id,
-        id=notification_id, user_id=user_id, event=event, event_id=event_id, title=message.title, body=message.body,
-        ref=message.ref.model_dump() if message.ref else None, created_at=at)
+        keys.notify_user_pk(tenant_id, user_id),
+        keys.notification_sk(notification_id),
+        gsi1pk=keys.notify_unread_pk(tenant_id, user_id),
+        gsi1sk=notification_id,
+        tenant_id=tenant_id,
+        id=notification_id,
+        user_id=user_id,
+        event=event,
+        event_id=event_id,
+        title=message.title,
+        body=message.body,
+        ref=message.ref.model_dump() if message.ref else None,
+        created_at=at,
+    )
     tx = Transaction()
     tx.put(delivery, condition=DeliveryItem.pk.does_not_exist(), on_fail=_taken)
     tx.put(entry, condition=NotificationItem.pk.does_not_exist())
@@ -142,19 +182,40 @@ def _counter(tenant_id: str, user_id: str) -> UnreadCounterItem:
 
 def to_model(item: NotificationItem) -> Notification:
     ref = item.ref.as_dict() if item.ref else None
-    return Notification(id=item.id, event=item.event, title=item.title, body=item.body,
-                        ref=Ref.model_validate(ref) if ref else None, created_at=item.created_at,
-                        read_at=item.read_at, unread=item.read_at is None)
+    return Notification(
+        id=item.id,
+        event=item.event,
+        title=item.title,
+        body=item.body,
+        ref=Ref.model_validate(ref) if ref else None,
+        created_at=item.created_at,
+        read_at=item.read_at,
+        unread=item.read_at is None,
+    )
 
 
 def list_inbox(tenant_id: str, user_id: str, unread_only: bool, limit: int, cursor: str | None) -> Page[Notification]:
     """Newest first: the whole inbox (its partition), or the unread ones (gsi1)."""
     if unread_only:
-        page = query_page(NotificationItem, "gsi1pk", keys.notify_unread_pk(tenant_id, user_id), limit=limit,
-                          cursor=cursor, index_name="gsi1", forward=False)
+        page = query_page(
+            NotificationItem,
+            "gsi1pk",
+            keys.notify_unread_pk(tenant_id, user_id),
+            limit=limit,
+            cursor=cursor,
+            index_name="gsi1",
+            forward=False,
+        )
     else:
-        page = query_page(NotificationItem, "pk", keys.notify_user_pk(tenant_id, user_id), limit=limit,
-                          cursor=cursor, range_condition=NotificationItem.sk.startswith("N#"), forward=False)
+        page = query_page(
+            NotificationItem,
+            "pk",
+            keys.notify_user_pk(tenant_id, user_id),
+            limit=limit,
+            cursor=cursor,
+            range_condition=NotificationItem.sk.startswith("N#"),
+            forward=False,
+        )
     return Page([to_model(i) for i in page.items], page.cursor)
 
 
@@ -168,8 +229,9 @@ def unread_count(tenant_id: str, user_id: str) -> int:
 
 def get_entry(tenant_id: str, user_id: str, notification_id: str) -> NotificationItem | None:
     try:
-        return NotificationItem.get(keys.notify_user_pk(tenant_id, user_id), keys.notification_sk(notification_id),
-                                    consistent_read=True)
+        return NotificationItem.get(
+            keys.notify_user_pk(tenant_id, user_id), keys.notification_sk(notification_id), consistent_read=True
+        )
     except NotificationItem.DoesNotExist:
         return None
 
@@ -178,9 +240,12 @@ _UNREAD = NotificationItem.pk.exists() & NotificationItem.read_at.does_not_exist
 
 
 def _read_actions(now: datetime) -> list[Any]:
-    return [NotificationItem.read_at.set(now.isoformat(timespec="milliseconds")),
-            NotificationItem.gsi1pk.remove(), NotificationItem.gsi1sk.remove(),
-            NotificationItem.expiration.set(_days(now, READ_DAYS))]
+    return [
+        NotificationItem.read_at.set(now.isoformat(timespec="milliseconds")),
+        NotificationItem.gsi1pk.remove(),
+        NotificationItem.gsi1sk.remove(),
+        NotificationItem.expiration.set(_days(now, READ_DAYS)),
+    ]
 
 
 def mark_read(item: NotificationItem, now: datetime) -> bool:
@@ -189,8 +254,12 @@ def mark_read(item: NotificationItem, now: datetime) -> bool:
         tx = Transaction()
         tx.update(item, _read_actions(now), condition=_UNREAD, on_fail=_taken)
         if with_counter:
-            tx.update(_counter(item.tenant_id, item.user_id), [UnreadCounterItem.unread.add(-1)],
-                      condition=UnreadCounterItem.unread >= 1, on_fail=lambda: _CounterShort("counter at 0"))
+            tx.update(
+                _counter(item.tenant_id, item.user_id),
+                [UnreadCounterItem.unread.add(-1)],
+                condition=UnreadCounterItem.unread >= 1,
+                on_fail=lambda: _CounterShort("counter at 0"),
+            )
         try:
             tx.commit()
             return True
@@ -210,8 +279,12 @@ def mark_many_read(items: list[NotificationItem], now: datetime) -> int:
     for item in items:
         tx.update(item, _read_actions(now), condition=_UNREAD, on_fail=_taken)
     first = items[0]
-    tx.update(_counter(first.tenant_id, first.user_id), [UnreadCounterItem.unread.add(-len(items))],
-              condition=UnreadCounterItem.unread >= len(items), on_fail=lambda: _CounterShort("counter short"))
+    tx.update(
+        _counter(first.tenant_id, first.user_id),
+        [UnreadCounterItem.unread.add(-len(items))],
+        condition=UnreadCounterItem.unread >= len(items),
+        on_fail=lambda: _CounterShort("counter short"),
+    )
     try:
         tx.commit()
     except Conflict:
@@ -226,17 +299,36 @@ def unread_entries(tenant_id: str, user_id: str, limit: int) -> list[Notificatio
 
 # ------------------------------------------------------------------------------------------- deliveries
 
-def claim(tenant_id: str, event_id: str, event: str, sk: str, channel: str, message: dict[str, Any],
-          deferred: bool, now: datetime) -> DeliveryItem | None:
+
+def claim(
+    tenant_id: str,
+    event_id: str,
+    event: str,
+    sk: str,
+    channel: str,
+    message: dict[str, Any],
+    deferred: bool,
+    now: datetime,
+) -> DeliveryItem | None:
     """Puts the delivery (claimed, or deferred by quiet hours) if this happening has none for `sk` yet; the item,
     or None when it was claimed before (a repeated event)."""
     at = now.isoformat(timespec="milliseconds")
-    item = DeliveryItem(keys.notify_event_pk(tenant_id, event_id), sk, tenant_id=tenant_id, event_id=event_id,
-                        event=event, channel=channel, status="deferred" if deferred else "claimed",
-                        claimed_at=None if deferred else at, attempts=0 if deferred else 1,
-                        message=json.dumps(message, ensure_ascii=False), created_at=at,
-                        gsi4pk=keys.NOTIFY_OUTBOX, gsi4sk=f"{tenant_id}#{at}#{event_id}#{sk}",
-                        expiration=_days(now, DELIVERY_DAYS))
+    item = DeliveryItem(
+        keys.notify_event_pk(tenant_id, event_id),
+        sk,
+        tenant_id=tenant_id,
+        event_id=event_id,
+        event=event,
+        channel=channel,
+        status="deferred" if deferred else "claimed",
+        claimed_at=None if deferred else at,
+        attempts=0 if deferred else 1,
+        message=json.dumps(message, ensure_ascii=False),
+        created_at=at,
+        gsi4pk=keys.NOTIFY_OUTBOX,
+        gsi4sk=f"{tenant_id}#{at}#{event_id}#{sk}",
+        expiration=_days(now, DELIVERY_DAYS),
+    )
     tx = Transaction()
     tx.put(item, condition=DeliveryItem.pk.does_not_exist(), on_fail=_taken)
     try:
@@ -251,8 +343,10 @@ def take_over(item: DeliveryItem, now: datetime) -> bool:
     same = (DeliveryItem.status == item.status) & (DeliveryItem.attempts == item.attempts)
     at = now.isoformat(timespec="milliseconds")
     try:
-        item.update(actions=[DeliveryItem.status.set("claimed"), DeliveryItem.claimed_at.set(at),
-                             DeliveryItem.attempts.add(1)], condition=same)
+        item.update(
+            actions=[DeliveryItem.status.set("claimed"), DeliveryItem.claimed_at.set(at), DeliveryItem.attempts.add(1)],
+            condition=same,
+        )
     except Exception as exc:  # pynamodb's UpdateError wraps ConditionalCheckFailed
         if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
             return False
@@ -262,11 +356,16 @@ def take_over(item: DeliveryItem, now: datetime) -> bool:
 
 def finish(item: DeliveryItem, status: str, now: datetime, error: str | None = None) -> None:
     """sent | failed | dropped: off the outbox. retry: stays in it for the next scheduled run."""
-    actions: list[Action] = [DeliveryItem.status.set(status), DeliveryItem.error.set(error[:500]) if error else
-                             DeliveryItem.error.remove()]
+    actions: list[Action] = [
+        DeliveryItem.status.set(status),
+        DeliveryItem.error.set(error[:500]) if error else DeliveryItem.error.remove(),
+    ]
     if status != "retry":
-        actions += [DeliveryItem.finished_at.set(now.isoformat(timespec="milliseconds")),
-                    DeliveryItem.gsi4pk.remove(), DeliveryItem.gsi4sk.remove()]
+        actions += [
+            DeliveryItem.finished_at.set(now.isoformat(timespec="milliseconds")),
+            DeliveryItem.gsi4pk.remove(),
+            DeliveryItem.gsi4sk.remove(),
+        ]
     item.update(actions=actions)
 
 

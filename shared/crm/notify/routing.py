@@ -83,9 +83,9 @@ def plan(h: Happening, ctx: TenantContext, prefs: dict[str, PreferencesIn]) -> P
     return found
 
 
-
-def effective(event: EventName, user: directory.User | None, prefs: PreferencesIn | None,
-              ctx: TenantContext) -> list[Channel]:
+def effective(
+    event: EventName, user: directory.User | None, prefs: PreferencesIn | None, ctx: TenantContext
+) -> list[Channel]:
     """What a user gets for an event today: their choice (or the default), less channels that cannot reach them
     (no e-mail address, no robot of that kind up their tree)."""
     chosen = channels_for(event, prefs, ctx.settings)

@@ -20,13 +20,15 @@ class KmsCipher:
         self.key_id = key_id
 
     def encrypt(self, tenant_id: str, plaintext: str) -> str:
-        blob = client("kms").encrypt(KeyId=self.key_id, Plaintext=plaintext.encode(),
-                                     EncryptionContext=_context(tenant_id))["CiphertextBlob"]
+        blob = client("kms").encrypt(
+            KeyId=self.key_id, Plaintext=plaintext.encode(), EncryptionContext=_context(tenant_id)
+        )["CiphertextBlob"]
         return base64.b64encode(blob).decode()
 
     def decrypt(self, tenant_id: str, ciphertext: str) -> str:
-        answer = client("kms").decrypt(KeyId=self.key_id, CiphertextBlob=base64.b64decode(ciphertext),
-                                       EncryptionContext=_context(tenant_id))
+        answer = client("kms").decrypt(
+            KeyId=self.key_id, CiphertextBlob=base64.b64decode(ciphertext), EncryptionContext=_context(tenant_id)
+        )
         return bytes(answer["Plaintext"]).decode()
 
 

@@ -106,12 +106,17 @@ class NotificationService:
         require(self.p, "notify:settings")
         before, version = repo.read_settings(self.tenant)
         if version != if_match:
-            raise PreconditionFailed(f"The notification settings are at version {version}, not {if_match}: "
-                                     "read them again.")
+            raise PreconditionFailed(
+                f"The notification settings are at version {version}, not {if_match}: read them again."
+            )
         robots = RobotChanges(self.tenant, self.cipher, before).apply(body.robots)
-        after = StoredSettings(time_zone=body.time_zone, quiet_hours=body.quiet_hours,
-                               default_channels={**StoredSettings().default_channels, **body.default_channels},
-                               email=body.email, robots=robots)
+        after = StoredSettings(
+            time_zone=body.time_zone,
+            quiet_hours=body.quiet_hours,
+            default_channels={**StoredSettings().default_channels, **body.default_channels},
+            email=body.email,
+            robots=robots,
+        )
         changes = diff(before.audit_view(), after.audit_view())
         version = repo.write_settings(self.tenant, after, version, self.user, clock.now_iso(), changes)
         return after.view(self.default_sender), version
@@ -129,8 +134,10 @@ class RobotChanges:
         seen: dict[tuple[str, str | None], int] = {}
         for i, robot in enumerate(robots):
             if (key := (robot.kind.value, robot.org_unit_id)) in seen:
-                self._error(f"robots.{i}.org_unit_id", f"robots {seen[key]} and {i} are both the {robot.kind.value} "
-                                                       "robot of this unit")
+                self._error(
+                    f"robots.{i}.org_unit_id",
+                    f"robots {seen[key]} and {i} are both the {robot.kind.value} robot of this unit",
+                )
             seen.setdefault(key, i)
         if self.errors:
             raise InvalidInput("Some robots cannot be stored.", self.errors)
@@ -150,11 +157,20 @@ class RobotChanges:
         if robot.org_unit_id and directory.find_unit(self.tenant, robot.org_unit_id) is None:
             self._error(f"{field}.org_unit_id", f"no org unit {robot.org_unit_id!r}")
             return None
-        url_ciphertext, host = (self._encrypt(robot.webhook_url), webhook_host(robot.webhook_url)) \
-            if robot.webhook_url else (old.url_ciphertext, old.host)  # type: ignore[union-attr]
-        return StoredRobot(id=old.id if old else new_id(), name=robot.name, kind=robot.kind,
-                           org_unit_id=robot.org_unit_id, host=host, url_ciphertext=url_ciphertext,
-                           secret_ciphertext=self._secret(robot, old))
+        url_ciphertext, host = (
+            (self._encrypt(robot.webhook_url), webhook_host(robot.webhook_url))
+            if robot.webhook_url
+            else (old.url_ciphertext, old.host)
+        )  # type: ignore[union-attr]
+        return StoredRobot(
+            id=old.id if old else new_id(),
+            name=robot.name,
+            kind=robot.kind,
+            org_unit_id=robot.org_unit_id,
+            host=host,
+            url_ciphertext=url_ciphertext,
+            secret_ciphertext=self._secret(robot, old),
+        )
 
     def _secret(self, robot: RobotIn, old: StoredRobot | None) -> str | None:
         if robot.secret:

@@ -42,7 +42,8 @@ def price_text(value: Decimal) -> str:
 
 
 UnitPriceIn = Annotated[
-    Decimal, DecimalText(4, 12, "12.50", positive=True, description="Unit price per base unit, a decimal string")]
+    Decimal, DecimalText(4, 12, "12.50", positive=True, description="Unit price per base unit, a decimal string")
+]
 UnitPrice = Annotated[Decimal, PlainSerializer(price_text, return_type=str)]
 Amount = Annotated[Decimal, PlainSerializer(lambda d: str(money(d)), return_type=str)]
 
@@ -125,12 +126,12 @@ RETURN_TRANSITIONS: dict[tuple[ReturnState | None, ReturnAction], ReturnState] =
 
 class IllegalTransition(Conflict):
     def __init__(self, kind: str, state: str | None, action: str) -> None:
-        super().__init__(f"The {kind} is {state}; '{action}' is not possible in that state.",
-                         state=state, action=action)
+        super().__init__(
+            f"The {kind} is {state}; '{action}' is not possible in that state.", state=state, action=action
+        )
 
 
-def next_state[St: StrEnum, Ac: StrEnum](table: dict[tuple[Any, Ac], St], kind: str, state: Any,
-                                         action: Ac) -> St:
+def next_state[St: StrEnum, Ac: StrEnum](table: dict[tuple[Any, Ac], St], kind: str, state: Any, action: Ac) -> St:
     """The state after `action`, or 409 naming the current state and the action."""
     try:
         return table[(state, action)]
@@ -145,7 +146,8 @@ class LineIn(Strict):
     sku: Sku
     quantity: Quantity
     unit_price: UnitPriceIn | None = Field(
-        default=None, description="Omit to take the price list's; a different price is an override")
+        default=None, description="Omit to take the price list's; a different price is an override"
+    )
     price_override_reason: Reason | None = None
 
 
@@ -159,8 +161,10 @@ def distinct_skus(lines: list[LineIn]) -> list[LineIn]:
 
 
 class OrderCreate(Strict):
-    customer_id: CustomerId | None = Field(default=None, description="Required for office users; a distributor "
-                                           "user orders for itself (omit it or send its own id)")
+    customer_id: CustomerId | None = Field(
+        default=None,
+        description="Required for office users; a distributor user orders for itself (omit it or send its own id)",
+    )
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     remarks: Comment | None = None
 
@@ -226,8 +230,10 @@ class Order(BaseModel):
     customer_name: str
     customer_type: str
     customer_level: str | None
-    owner_id: str | None = Field(description="The customer's owner when the order was made (a hand-over of the "
-                                 "customer moves its open orders to the new owner)")
+    owner_id: str | None = Field(
+        description="The customer's owner when the order was made (a hand-over of the "
+        "customer moves its open orders to the new owner)"
+    )
     org_unit_id: str
     org_path: str
     state: OrderState
@@ -238,7 +244,8 @@ class Order(BaseModel):
     shipments: list[Shipment] = Field(default_factory=list)
     shipped: list[SkuBatchQuantity] = Field(default_factory=list, description="Per sku and batch, all deliveries")
     returned: list[SkuBatchQuantity] = Field(
-        default_factory=list, description="Per sku and batch: in return requests not rejected (pending included)")
+        default_factory=list, description="Per sku and batch: in return requests not rejected (pending included)"
+    )
     submitted_by: str | None = None
     submitted_at: datetime | None = None
     created_at: datetime

@@ -35,26 +35,46 @@ def priced_lines(principal: Principal, customer: Customer, lines: list[LineIn]) 
         unit, reason = _unit_price(principal, n, line, listed, errors)
         if unit is None:
             continue
-        priced.append(OrderLine(line_no=n + 1, sku=line.sku, name=product.name, spec=product.spec,
-                                base_unit=product.base_unit, quantity=line.quantity, list_price=listed,
-                                unit_price=unit, price_override_reason=reason, amount=money(unit * line.quantity)))
+        priced.append(
+            OrderLine(
+                line_no=n + 1,
+                sku=line.sku,
+                name=product.name,
+                spec=product.spec,
+                base_unit=product.base_unit,
+                quantity=line.quantity,
+                list_price=listed,
+                unit_price=unit,
+                price_override_reason=reason,
+                amount=money(unit * line.quantity),
+            )
+        )
     if errors:
         raise InvalidInput("Some order lines cannot be accepted.", errors)
     return priced
 
 
-def _unit_price(principal: Principal, n: int, line: LineIn, listed: Decimal | None,
-                errors: list[dict[str, str]]) -> tuple[Decimal | None, str | None]:
+def _unit_price(
+    principal: Principal, n: int, line: LineIn, listed: Decimal | None, errors: list[dict[str, str]]
+) -> tuple[Decimal | None, str | None]:
     if line.unit_price is None or line.unit_price == listed:
         if listed is None:
-            errors.append({"field": f"lines.{n}.unit_price",
-                           "message": f"no list price for {line.sku} for this customer's type and level; "
-                                      "send unit_price with price_override_reason"})
+            errors.append(
+                {
+                    "field": f"lines.{n}.unit_price",
+                    "message": f"no list price for {line.sku} for this customer's type and level; "
+                    "send unit_price with price_override_reason",
+                }
+            )
         return listed, None
     require(principal, "order:price_override")
     if not line.price_override_reason:
-        errors.append({"field": f"lines.{n}.price_override_reason",
-                       "message": f"unit_price {line.unit_price} differs from the list price "
-                                  f"{listed if listed is not None else '(none)'}: give a reason"})
+        errors.append(
+            {
+                "field": f"lines.{n}.price_override_reason",
+                "message": f"unit_price {line.unit_price} differs from the list price "
+                f"{listed if listed is not None else '(none)'}: give a reason",
+            }
+        )
         return None, None
     return line.unit_price, line.price_override_reason

@@ -45,32 +45,63 @@ class ReturnExceedsShipped(DomainError):
     title = "Unprocessable content"
 
     def __init__(self, errors: list[dict[str, str]], remaining: list[SkuBatchQuantity]) -> None:
-        super().__init__("A return may not exceed what was shipped minus what is already returned or requested.",
-                         errors=errors, remaining=[r.model_dump() for r in remaining])
+        super().__init__(
+            "A return may not exceed what was shipped minus what is already returned or requested.",
+            errors=errors,
+            remaining=[r.model_dump() for r in remaining],
+        )
 
 
 def plan_approval(principal: Principal, ret: ReturnRequest, order: Order) -> approvals.Planned:
     """The approval run of a return request, planned before it is stored (422 when nobody can approve it)."""
-    return approvals.plan(principal, ApprovalRequest(
-        kind=Kind.RETURN, subject_id=ret.id, subject_label=f"{order.customer_name} · return {ret.total}",
-        org_unit_id=order.org_unit_id, amount=ret.total))
+    return approvals.plan(
+        principal,
+        ApprovalRequest(
+            kind=Kind.RETURN,
+            subject_id=ret.id,
+            subject_label=f"{order.customer_name} · return {ret.total}",
+            org_unit_id=order.org_unit_id,
+            amount=ret.total,
+        ),
+    )
 
 
-def _change(before: ReturnRequest | None, after: ReturnRequest, action: ReturnAction, by: str,
-            comment: str | None, tx: Transaction) -> None:
+def _change(
+    before: ReturnRequest | None,
+    after: ReturnRequest,
+    action: ReturnAction,
+    by: str,
+    comment: str | None,
+    tx: Transaction,
+) -> None:
     """Stages a return's write with its history and audit entry; the caller commits."""
     now = after.updated_at
     pk = keys.return_pk(after.tenant_id, after.id)
     repo.stage_return(tx, after)
-    repo.stage_transition(tx, pk, Transition(id=new_id(), action=action.value,
-                                             from_state=before.state.value if before else None,
-                                             to_state=after.state.value, by=by, at=now, comment=comment))
+    repo.stage_transition(
+        tx,
+        pk,
+        Transition(
+            id=new_id(),
+            action=action.value,
+            from_state=before.state.value if before else None,
+            to_state=after.state.value,
+            by=by,
+            at=now,
+            comment=comment,
+        ),
+    )
     changes = diff(before.model_dump(mode="json") if before else None, after.model_dump(mode="json"), BOOKKEEPING)
     audit.stage(tx, pk, after.tenant_id, action.value, by, changes, comment, now.isoformat())
 
 
-def _transition(before: ReturnRequest, action: ReturnAction, by: str, comment: str | None,
-                order_change: tuple[Order, OrderAction, dict[str, Any]] | None = None) -> ReturnRequest:
+def _transition(
+    before: ReturnRequest,
+    action: ReturnAction,
+    by: str,
+    comment: str | None,
+    order_change: tuple[Order, OrderAction, dict[str, Any]] | None = None,
+) -> ReturnRequest:
     to = next_state(RETURN_TRANSITIONS, "return request", before.state, action)
     after = before.model_copy(update={"state": to, "updated_at": clock.now(), "updated_by": by})
     tx = Transaction()
@@ -103,20 +134,40 @@ class ReturnService:
         next_state(RETURN_TRANSITIONS, "return request", None, ReturnAction.SUBMIT)
         returned = _check_quantities(order, body)
         prices = {line.sku: line.unit_price for line in order.lines}
-        lines = [ReturnLine(sku=line.sku, batch=line.batch, quantity=line.quantity, unit_price=prices[line.sku],
-                            amount=money(prices[line.sku] * line.quantity)) for line in body.lines]
+        lines = [
+            ReturnLine(
+                sku=line.sku,
+                batch=line.batch,
+                quantity=line.quantity,
+                unit_price=prices[line.sku],
+                amount=money(prices[line.sku] * line.quantity),
+            )
+            for line in body.lines
+        ]
         now = clock.now()
-        ret = ReturnRequest(id=new_id(), tenant_id=self.tenant, order_id=order.id, customer_id=order.customer_id,
-                            owner_id=order.owner_id, org_path=order.org_path, state=ReturnState.SUBMITTED,
-                            lines=lines, total=money(sum((line.amount for line in lines), Decimal("0"))),
-                            reason=body.reason, created_at=now, created_by=self.p.user_id, updated_at=now,
-                            updated_by=self.p.user_id)
+        ret = ReturnRequest(
+            id=new_id(),
+            tenant_id=self.tenant,
+            order_id=order.id,
+            customer_id=order.customer_id,
+            owner_id=order.owner_id,
+            org_path=order.org_path,
+            state=ReturnState.SUBMITTED,
+            lines=lines,
+            total=money(sum((line.amount for line in lines), Decimal("0"))),
+            reason=body.reason,
+            created_at=now,
+            created_by=self.p.user_id,
+            updated_at=now,
+            updated_by=self.p.user_id,
+        )
         planned = plan_approval(self.p, ret, order)
         tx = Transaction()
         _change(None, ret, ReturnAction.SUBMIT, self.p.user_id, body.reason, tx)
         run = approvals.stage(tx, self.p, planned)  # the return, the order's reservation and the run: one commit
-        order_transition(order, OrderAction.RETURN, self.p.user_id, f"return {ret.id}: {body.reason}",
-                         {"returned": returned}, tx)
+        order_transition(
+            order, OrderAction.RETURN, self.p.user_id, f"return {ret.id}: {body.reason}", {"returned": returned}, tx
+        )
         ret = ret.model_copy(update={"version": 1})
         approvals.launch(run)
         return ret
@@ -191,12 +242,18 @@ def _check_quantities(order: Order, body: ReturnCreate) -> list[SkuBatchQuantity
         key = (line.sku, line.batch)
         left = shipped.get(key, 0) - returned.get(key, 0)
         if line.quantity > left:
-            errors.append({"field": f"lines.{n}.quantity",
-                           "message": f"{line.sku} batch {line.batch}: {left} may still be returned "
-                                      f"(shipped {shipped.get(key, 0)}, returned or requested {returned.get(key, 0)})"})
+            errors.append(
+                {
+                    "field": f"lines.{n}.quantity",
+                    "message": f"{line.sku} batch {line.batch}: {left} may still be returned "
+                    f"(shipped {shipped.get(key, 0)}, returned or requested {returned.get(key, 0)})",
+                }
+            )
         returned[key] = returned.get(key, 0) + line.quantity
     if errors:
-        remaining = [SkuBatchQuantity(sku=s, batch=b, quantity=q - _totals(order.returned).get((s, b), 0))
-                     for (s, b), q in sorted(shipped.items())]
+        remaining = [
+            SkuBatchQuantity(sku=s, batch=b, quantity=q - _totals(order.returned).get((s, b), 0))
+            for (s, b), q in sorted(shipped.items())
+        ]
         raise ReturnExceedsShipped(errors, remaining)
     return as_lines(returned)

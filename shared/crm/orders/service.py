@@ -50,9 +50,17 @@ Publisher = Callable[[Order, str], None]
 def plan_approval(principal: Principal, order: Order) -> approvals.Planned:
     """The approval run an order gets when submitted: the tenant's policy picks the steps from the total and
     from the customer's credit (422 when nobody can approve it: the order is not submitted then)."""
-    return approvals.plan(principal, ApprovalRequest(
-        kind=Kind.ORDER, subject_id=order.id, subject_label=f"{order.customer_name} · {order.total}",
-        org_unit_id=order.org_unit_id, amount=order.total, over_credit=over_credit(order)))
+    return approvals.plan(
+        principal,
+        ApprovalRequest(
+            kind=Kind.ORDER,
+            subject_id=order.id,
+            subject_label=f"{order.customer_name} · {order.total}",
+            org_unit_id=order.org_unit_id,
+            amount=order.total,
+            over_credit=over_credit(order),
+        ),
+    )
 
 
 OUTSTANDING = frozenset({OrderState.APPROVED, OrderState.PROCESSED, OrderState.SHIPPED})
@@ -73,8 +81,14 @@ def over_credit(order: Order) -> bool:
     return outstanding + order.total > limit
 
 
-def transition(before: Order, action: OrderAction, by: str, comment: str | None = None,
-               update: dict[str, Any] | None = None, tx: Transaction | None = None) -> Order:
+def transition(
+    before: Order,
+    action: OrderAction,
+    by: str,
+    comment: str | None = None,
+    update: dict[str, Any] | None = None,
+    tx: Transaction | None = None,
+) -> Order:
     """The one way an order changes: table check, then order + history + audit in one transaction.
 
     Pass `tx` to add the writes of another record (a return request) to the same transaction.
@@ -85,8 +99,19 @@ def transition(before: Order, action: OrderAction, by: str, comment: str | None 
     pk = keys.order_pk(before.tenant_id, before.id)
     tx = tx or Transaction()
     repo.stage_order(tx, after)
-    repo.stage_transition(tx, pk, Transition(id=new_id(), action=action.value, from_state=before.state.value,
-                                             to_state=to.value, by=by, at=now, comment=comment))
+    repo.stage_transition(
+        tx,
+        pk,
+        Transition(
+            id=new_id(),
+            action=action.value,
+            from_state=before.state.value,
+            to_state=to.value,
+            by=by,
+            at=now,
+            comment=comment,
+        ),
+    )
     changes = diff(before.model_dump(mode="json"), after.model_dump(mode="json"), BOOKKEEPING)
     audit.stage(tx, pk, before.tenant_id, action.value, by, changes, comment, now.isoformat())
     tx.commit()
@@ -157,19 +182,43 @@ class OrderService:
         now = clock.now()
         lines = pricing.priced_lines(self.p, customer, body.lines)
         order = Order(
-            id=new_id(), tenant_id=self.tenant, customer_id=customer.id, customer_name=customer.name,
-            customer_type=customer.type.value, customer_level=customer.level.value if customer.level else None,
-            owner_id=customer.owner_id, org_unit_id=customer.org_unit_id, org_path=customer.org_path,
-            state=OrderState.SAVED, lines=lines, total=_total(lines), remarks=body.remarks,
-            created_at=now, created_by=self.p.user_id, updated_at=now, updated_by=self.p.user_id,
+            id=new_id(),
+            tenant_id=self.tenant,
+            customer_id=customer.id,
+            customer_name=customer.name,
+            customer_type=customer.type.value,
+            customer_level=customer.level.value if customer.level else None,
+            owner_id=customer.owner_id,
+            org_unit_id=customer.org_unit_id,
+            org_path=customer.org_path,
+            state=OrderState.SAVED,
+            lines=lines,
+            total=_total(lines),
+            remarks=body.remarks,
+            created_at=now,
+            created_by=self.p.user_id,
+            updated_at=now,
+            updated_by=self.p.user_id,
         )
         pk = keys.order_pk(self.tenant, order.id)
         tx = Transaction()
         repo.stage_order(tx, order)
-        repo.stage_transition(tx, pk, Transition(id=new_id(), action="create", from_state=None,
-                                                 to_state=order.state.value, by=self.p.user_id, at=now))
-        audit.stage(tx, pk, self.tenant, "create", self.p.user_id, diff(None, order.model_dump(mode="json"),
-                                                                        BOOKKEEPING), at=now.isoformat())
+        repo.stage_transition(
+            tx,
+            pk,
+            Transition(
+                id=new_id(), action="create", from_state=None, to_state=order.state.value, by=self.p.user_id, at=now
+            ),
+        )
+        audit.stage(
+            tx,
+            pk,
+            self.tenant,
+            "create",
+            self.p.user_id,
+            diff(None, order.model_dump(mode="json"), BOOKKEEPING),
+            at=now.isoformat(),
+        )
         tx.commit()
         return order.model_copy(update={"version": 1})
 
@@ -195,8 +244,14 @@ class OrderService:
         planned = plan_approval(self.p, before)
         tx = Transaction()
         run = approvals.stage(tx, self.p, planned)  # the order and its approval run: both or neither
-        submitted = transition(before, OrderAction.SUBMIT, self.p.user_id, comment,
-                               {"submitted_by": self.p.user_id, "submitted_at": clock.now()}, tx)
+        submitted = transition(
+            before,
+            OrderAction.SUBMIT,
+            self.p.user_id,
+            comment,
+            {"submitted_by": self.p.user_id, "submitted_at": clock.now()},
+            tx,
+        )
         approvals.launch(run)
         return submitted
 
@@ -227,8 +282,9 @@ class OrderService:
     # ------------------------------------------------------------------ approval (crm.orders.approval)
 
     @staticmethod
-    def mark_approved(tenant_id: str, order_id: str, by: str, comment: str | None = None,
-                      publish: Publisher = events.publish_approved) -> Order:
+    def mark_approved(
+        tenant_id: str, order_id: str, by: str, comment: str | None = None, publish: Publisher = events.publish_approved
+    ) -> Order:
         """submitted → approved, then OrderApproved on the event bus for the ERP.
 
         Safe to retry: an order already approved is not changed again, its event is published again
@@ -261,10 +317,18 @@ class OrderService:
         if before.erp_order_no is not None:
             if before.erp_order_no == report.erp_order_no:
                 return before
-            raise Conflict(f"The order was already processed as ERP order {before.erp_order_no}.",
-                           state=before.state.value, action=OrderAction.PROCESS.value)
-        return transition(before, OrderAction.PROCESS, self.p.user_id, f"ERP order {report.erp_order_no}",
-                          {"erp_order_no": report.erp_order_no})
+            raise Conflict(
+                f"The order was already processed as ERP order {before.erp_order_no}.",
+                state=before.state.value,
+                action=OrderAction.PROCESS.value,
+            )
+        return transition(
+            before,
+            OrderAction.PROCESS,
+            self.p.user_id,
+            f"ERP order {report.erp_order_no}",
+            {"erp_order_no": report.erp_order_no},
+        )
 
     def ship(self, order_id: str, report: ShipmentReport) -> Order:
         """processed → shipped on the first delivery, shipped → shipped on the next; a known delivery_no is a no-op."""
@@ -274,18 +338,29 @@ class OrderService:
         for known in before.shipments:
             if known.delivery_no == report.delivery_no:
                 if _totals(known.lines) != _totals(lines) or known.outbound_no != report.outbound_no:
-                    raise Conflict(f"Delivery {report.delivery_no} was already reported with other contents.",
-                                   field="delivery_no")
+                    raise Conflict(
+                        f"Delivery {report.delivery_no} was already reported with other contents.", field="delivery_no"
+                    )
                 return before
         shipped = _check_shipment(before, lines)
-        shipment = Shipment(delivery_no=report.delivery_no, outbound_no=report.outbound_no, lines=lines,
-                            reported_at=clock.now(), reported_by=self.p.user_id)
+        shipment = Shipment(
+            delivery_no=report.delivery_no,
+            outbound_no=report.outbound_no,
+            lines=lines,
+            reported_at=clock.now(),
+            reported_by=self.p.user_id,
+        )
         tx = Transaction()
         if before.customer_type == CustomerType.DISTRIBUTOR:  # the "in" of its channel inventory, same commit
             inventory_shipments.stage(tx, before.tenant_id, before.customer_id, before.id, shipment)
-        return transition(before, OrderAction.SHIP, self.p.user_id,
-                          f"delivery {report.delivery_no}, outbound {report.outbound_no}",
-                          {"shipments": [*before.shipments, shipment], "shipped": shipped}, tx)
+        return transition(
+            before,
+            OrderAction.SHIP,
+            self.p.user_id,
+            f"delivery {report.delivery_no}, outbound {report.outbound_no}",
+            {"shipments": [*before.shipments, shipment], "shipped": shipped},
+            tx,
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -293,8 +368,9 @@ class OrderService:
         """The customer the order is for: in the caller's scope (404 otherwise), not voided."""
         if customer_id is None:
             if not self.p.distributor_id:
-                raise InvalidInput("Say which customer the order is for.",
-                                   [{"field": "customer_id", "message": "required"}])
+                raise InvalidInput(
+                    "Say which customer the order is for.", [{"field": "customer_id", "message": "required"}]
+                )
             customer_id = self.p.distributor_id
         customer = CustomerService(self.p).get(customer_id)
         if customer.voided:
@@ -329,8 +405,12 @@ def _check_shipment(order: Order, lines: list[SkuBatchQuantity]) -> list[SkuBatc
         if line.sku not in ordered:
             errors.append({"field": f"lines.{n}.sku", "message": f"{line.sku} is not on this order"})
         elif per_sku[line.sku] > ordered[line.sku]:
-            errors.append({"field": f"lines.{n}.quantity",
-                           "message": f"{line.sku}: {per_sku[line.sku]} shipped in all, {ordered[line.sku]} ordered"})
+            errors.append(
+                {
+                    "field": f"lines.{n}.quantity",
+                    "message": f"{line.sku}: {per_sku[line.sku]} shipped in all, {ordered[line.sku]} ordered",
+                }
+            )
     if errors:
         raise InvalidInput("The shipment does not match the order.", errors)
     return as_lines(totals)

@@ -29,10 +29,12 @@ class DelegationIn(BaseModel):
     deputy_id: str = Field(min_length=1, max_length=64, description="The user who acts meanwhile")
     starts_on: clock.IsoDate
     ends_on: clock.IsoDate = Field(
-        description="The last day the deputy acts (the tenant's date); it ends by itself after")
+        description="The last day the deputy acts (the tenant's date); it ends by itself after"
+    )
     reason: Annotated[str, FreeText(200, multiline=True)] | None = None
-    delegator_id: str | None = Field(default=None, max_length=64,
-                                     description="Whose work is delegated; HQ admins only, default the caller")
+    delegator_id: str | None = Field(
+        default=None, max_length=64, description="Whose work is delegated; HQ admins only, default the caller"
+    )
 
     @model_validator(mode="after")
     def a_range(self) -> "DelegationIn":
@@ -72,14 +74,20 @@ def acting_for(tenant_id: str, deputy_id: str, on: date | None = None) -> set[st
 def deputies_of(tenant_id: str, user_ids: set[str], on: date | None = None) -> dict[str, str]:
     """deputy → the user they stand in for, for these users on that day (today by default). A deputy who
     is one of the users already acts in their own right and is left out."""
-    return {i.deputy_id: i.delegator_id for i in _in_force(tenant_id, on)
-            if i.delegator_id in user_ids and i.deputy_id not in user_ids}
+    return {
+        i.deputy_id: i.delegator_id
+        for i in _in_force(tenant_id, on)
+        if i.delegator_id in user_ids and i.deputy_id not in user_ids
+    }
 
 
 def _in_force(tenant_id: str, on: date | None) -> list[DelegationItem]:
     day = (on or clock.today()).isoformat()
-    return [i for i in DelegationItem.query(keys.delegations_pk(tenant_id))
-            if i.status == "active" and i.starts_on <= day <= i.ends_on]
+    return [
+        i
+        for i in DelegationItem.query(keys.delegations_pk(tenant_id))
+        if i.status == "active" and i.starts_on <= day <= i.ends_on
+    ]
 
 
 # ----------------------------------------------------------------------------- the API's use cases
@@ -102,19 +110,37 @@ class DelegationService:
         deputy = directory.require_user(self.tenant, body.deputy_id, "deputy_id")
         directory.require_user(self.tenant, delegator, "delegator_id")
         if not deputy.roles & {"dept_head", "branch_head", "hq_admin", "finance"}:
-            raise InvalidInput("The deputy must be someone who may approve.",
-                               [{"field": "deputy_id", "message": "holds no approver role"}])
+            raise InvalidInput(
+                "The deputy must be someone who may approve.",
+                [{"field": "deputy_id", "message": "holds no approver role"}],
+            )
         self._no_overlap(delegator, body.starts_on, body.ends_on)
         now = clock.now_iso()
-        item = DelegationItem(keys.delegations_pk(self.tenant), f"{delegator}#{new_id()}", tenant_id=self.tenant,
-                              delegator_id=delegator, deputy_id=body.deputy_id, starts_on=body.starts_on.isoformat(),
-                              ends_on=body.ends_on.isoformat(), reason=body.reason, status="active",
-                              created_by=self.p.user_id, created_at=now)
+        item = DelegationItem(
+            keys.delegations_pk(self.tenant),
+            f"{delegator}#{new_id()}",
+            tenant_id=self.tenant,
+            delegator_id=delegator,
+            deputy_id=body.deputy_id,
+            starts_on=body.starts_on.isoformat(),
+            ends_on=body.ends_on.isoformat(),
+            reason=body.reason,
+            status="active",
+            created_by=self.p.user_id,
+            created_at=now,
+        )
         item.id = item.sk.split("#", 1)[1]
         tx = Transaction()
         tx.put(item)
-        audit.stage(tx, item.pk, self.tenant, "delegation.created", self.p.user_id,
-                    {"delegation": {"before": None, "after": _audit_view(item)}}, body.reason)
+        audit.stage(
+            tx,
+            item.pk,
+            self.tenant,
+            "delegation.created",
+            self.p.user_id,
+            {"delegation": {"before": None, "after": _audit_view(item)}},
+            body.reason,
+        )
         tx.commit()
         item.version = 1
         return _to_model(item)
@@ -138,8 +164,14 @@ class DelegationService:
         item.status, item.cancelled_by, item.cancelled_at = "cancelled", self.p.user_id, clock.now_iso()
         tx = Transaction()
         tx.put(item)
-        audit.stage(tx, item.pk, self.tenant, "delegation.cancelled", self.p.user_id,
-                    {"delegation": {"before": before, "after": _audit_view(item)}})
+        audit.stage(
+            tx,
+            item.pk,
+            self.tenant,
+            "delegation.cancelled",
+            self.p.user_id,
+            {"delegation": {"before": before, "after": _audit_view(item)}},
+        )
         tx.commit()  # pynamodb moves the item's version on with the write: the reply's ETag is the stored one
         return _to_model(item)
 
@@ -154,8 +186,9 @@ class DelegationService:
         mine = DelegationItem.query(keys.delegations_pk(self.tenant), DelegationItem.sk.startswith(f"{delegator}#"))
         for item in mine:
             if item.status == "active" and item.starts_on <= ends.isoformat() and starts.isoformat() <= item.ends_on:
-                raise Conflict(f"{delegator} already has a deputy from {item.starts_on} to {item.ends_on}.",
-                               field="starts_on")
+                raise Conflict(
+                    f"{delegator} already has a deputy from {item.starts_on} to {item.ends_on}.", field="starts_on"
+                )
 
 
 def _status(item: DelegationItem) -> str:
@@ -172,8 +205,15 @@ def _audit_view(item: DelegationItem) -> dict[str, str | None]:
 
 
 def _to_model(item: DelegationItem) -> Delegation:
-    return Delegation(id=item.id, delegator_id=item.delegator_id, deputy_id=item.deputy_id,
-                      starts_on=date.fromisoformat(item.starts_on), ends_on=date.fromisoformat(item.ends_on),
-                      reason=item.reason, status=_status(item), created_by=item.created_by, created_at=item.created_at,
-                      version=int(item.version or 0))
-
+    return Delegation(
+        id=item.id,
+        delegator_id=item.delegator_id,
+        deputy_id=item.deputy_id,
+        starts_on=date.fromisoformat(item.starts_on),
+        ends_on=date.fromisoformat(item.ends_on),
+        reason=item.reason,
+        status=_status(item),
+        created_by=item.created_by,
+        created_at=item.created_at,
+        version=int(item.version or 0),
+    )

@@ -80,8 +80,7 @@ def users(tenant_id: str) -> list[User]:
 
 
 def _user(user_id: str, item: UserItem) -> User:
-    return User(user_id, item.name, item.org_unit_id, frozenset(item.roles or ()), item.active, item.email,
-                item.mobile)
+    return User(user_id, item.name, item.org_unit_id, frozenset(item.roles or ()), item.active, item.email, item.mobile)
 
 
 def caller_unit(tenant_id: str, unit_id: str) -> OrgUnit:
@@ -114,12 +113,30 @@ def save_unit(tenant_id: str, unit_id: str, name: str, kind: str, parent_id: str
     return OrgUnit(unit_id, name, kind, parent_id, path)
 
 
-def save_user(tenant_id: str, user_id: str, *, name: str, username: str, org_unit_id: str,
-              roles: list[str], distributor_id: str | None = None, email: str | None = None,
-              mobile: str | None = None) -> None:
+def save_user(
+    tenant_id: str,
+    user_id: str,
+    *,
+    name: str,
+    username: str,
+    org_unit_id: str,
+    roles: list[str],
+    distributor_id: str | None = None,
+    email: str | None = None,
+    mobile: str | None = None,
+) -> None:
     require_unit(tenant_id, org_unit_id, "org_unit_id")
-    UserItem(org_pk(tenant_id), f"USER#{user_id}", name=name, username=username, org_unit_id=org_unit_id,
-             roles=set(roles), distributor_id=distributor_id, email=email, mobile=mobile).save()
+    UserItem(
+        org_pk(tenant_id),
+        f"USER#{user_id}",
+        name=name,
+        username=username,
+        org_unit_id=org_unit_id,
+        roles=set(roles),
+        distributor_id=distributor_id,
+        email=email,
+        mobile=mobile,
+    ).save()
 
 
 def import_org(tenant_id: str, units: list[dict], users: list[dict]) -> None:
@@ -129,6 +146,14 @@ def import_org(tenant_id: str, units: list[dict], users: list[dict]) -> None:
             save_unit(tenant_id, u["id"], u["name"], u["kind"], u.get("parent_id"))
     for u in users:
         if find_user(tenant_id, u["id"]) is None:
-            save_user(tenant_id, u["id"], name=u["name"], username=u["username"], org_unit_id=u["org_unit_id"],
-                      roles=u["roles"], distributor_id=u.get("distributor_id"), email=u.get("email"),
-                      mobile=u.get("mobile"))
+            save_user(
+                tenant_id,
+                u["id"],
+                name=u["name"],
+                username=u["username"],
+                org_unit_id=u["org_unit_id"],
+                roles=u["roles"],
+                distributor_id=u.get("distributor_id"),
+                email=u.get("email"),
+                mobile=u.get("mobile"),
+            )

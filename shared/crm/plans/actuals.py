@@ -37,11 +37,19 @@ class ActualLine:
 def order_lines(tenant_id: str, month: str, org_path: str | None) -> Iterator[ActualLine]:
     """Every line of the month's actual orders under `org_path` (None: the whole tenant)."""
     where = OrderItem.state.is_in(*ACTUAL_STATES) & (OrderItem.created_month == month)
-    for item in OrderItem.by_scope.query(keys.orders_scope_pk(tenant_id), OrderItem.gsi1sk.startswith(org_path or "/"),
-                                         filter_condition=where):
+    for item in OrderItem.by_scope.query(
+        keys.orders_scope_pk(tenant_id), OrderItem.gsi1sk.startswith(org_path or "/"), filter_condition=where
+    ):
         doc = item.doc.as_dict()
         for line in doc.get("lines") or []:
-            yield ActualLine(order_id=item.id, sku=line["sku"], product_name=line.get("name") or line["sku"],
-                             customer_id=item.customer_id, customer_name=doc.get("customer_name") or item.customer_id,
-                             owner_id=item.owner_id, org_unit_id=doc.get("org_unit_id") or "",
-                             quantity=int(line["quantity"]), amount=Decimal(str(line["amount"])))
+            yield ActualLine(
+                order_id=item.id,
+                sku=line["sku"],
+                product_name=line.get("name") or line["sku"],
+                customer_id=item.customer_id,
+                customer_name=doc.get("customer_name") or item.customer_id,
+                owner_id=item.owner_id,
+                org_unit_id=doc.get("org_unit_id") or "",
+                quantity=int(line["quantity"]),
+                amount=Decimal(str(line["amount"])),
+            )

@@ -35,8 +35,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": ("客户编码(optional)", "客户编码", "客户ID", "客户编号", "customer id", "customer"),
     "quantity": ("数量", "计划数量", "订货数量", "quantity", "qty"),
 }
-LAYOUT = Layout(SYNONYMS, required=("sku", "quantity"),
-                limits=Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_LINES + 50, max_columns=30), header_scan=20)
+LAYOUT = Layout(
+    SYNONYMS,
+    required=("sku", "quantity"),
+    limits=Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_LINES + 50, max_columns=30),
+    header_scan=20,
+)
 
 
 @dataclass
@@ -54,8 +58,9 @@ class Outcome:
 def import_object(uploads_bucket: str, raw_key: str) -> str:
     """Imports one uploaded object; returns the import's final status ('ignored' for a repeated event)."""
     key = ImportKey.parse(raw_key)
-    return file_imports.run(uploads_bucket, key, imports.records,
-                            lambda record, data: _process(uploads_bucket, key, record, data), log)
+    return file_imports.run(
+        uploads_bucket, key, imports.records, lambda record, data: _process(uploads_bucket, key, record, data), log
+    )
 
 
 def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
@@ -71,14 +76,30 @@ def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
     summary = {"rows": outcome.rows, "rejected": outcome.rejected}
     if outcome.errors:
         report = file_imports.write_reports(bucket, key, outcome.errors)
-        imports.finish(record, "rejected", summary=summary, report_key=report,
-                       rejection={"code": BAD_ROWS, "message": f"{outcome.rejected} of {outcome.rows} rows are not "
-                                  "valid; the plan was not changed. Fix them (see the report) and upload again."})
+        imports.finish(
+            record,
+            "rejected",
+            summary=summary,
+            report_key=report,
+            rejection={
+                "code": BAD_ROWS,
+                "message": f"{outcome.rejected} of {outcome.rows} rows are not "
+                "valid; the plan was not changed. Fix them (see the report) and upload again.",
+            },
+        )
         return "rejected"
     before = repo.get(key.tenant_id, record.month, unit.id)
     try:
-        plan = write_lines(key.tenant_id, record.requested_by, unit, record.month, before, outcome.lines, "import",
-                           f"plan import {key.import_id}")
+        plan = write_lines(
+            key.tenant_id,
+            record.requested_by,
+            unit,
+            record.month,
+            before,
+            outcome.lines,
+            "import",
+            f"plan import {key.import_id}",
+        )
     except DomainError as exc:  # the plan changed between our read and the write
         imports.finish(record, "rejected", summary=summary, rejection={"code": "conflict", "message": exc.detail})
         return "rejected"
@@ -102,8 +123,15 @@ def read(tenant_id: str, unit: Any, data: bytes, file_name: str) -> Outcome:
         index, name = problem["field"].split("|")
         row, file_line = outcome.lines_at[int(index)]
         value = getattr(outcome.lines[int(index)], name or "sku") or ""
-        outcome.errors.append({"row": row, "line": file_line, "column": header.text(name or "sku"), "value": str(value),
-                               "reason": _row_message(problem["message"], outcome.lines_at)})
+        outcome.errors.append(
+            {
+                "row": row,
+                "line": file_line,
+                "column": header.text(name or "sku"),
+                "value": str(value),
+                "reason": _row_message(problem["message"], outcome.lines_at),
+            }
+        )
     outcome.errors.sort(key=lambda e: (e["row"], e["column"]))
     return outcome
 
@@ -112,13 +140,16 @@ def _row_message(message: str, lines_at: list[tuple[int, int]]) -> str:
     """check_lines names a repeated line by its index among valid lines; the planner knows file lines."""
     found = re.search(r"repeats line (\d+)\|$", message)
     if found:
-        return message[:found.start()] + f"repeats file line {lines_at[int(found.group(1))][1]}"
+        return message[: found.start()] + f"repeats file line {lines_at[int(found.group(1))][1]}"
     return message
 
 
 def _missing_message(missing: list[str]) -> str:
-    return ("No header row with the template's columns; missing: " + ", ".join(SYNONYMS[f][0] for f in missing)
-            + ". Start from GET /plans/template.xlsx.")
+    return (
+        "No header row with the template's columns; missing: "
+        + ", ".join(SYNONYMS[f][0] for f in missing)
+        + ". Start from GET /plans/template.xlsx."
+    )
 
 
 def _parse(values: dict[str, str], header: Header, outcome: Outcome, line: int) -> PlanLineIn | None:
@@ -132,8 +163,18 @@ def _parse(values: dict[str, str], header: Header, outcome: Outcome, line: int) 
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err.get("loc") else "sku"
-            message = "required" if err["type"] == "missing" else (
-                "a whole number >= 0" if name == "quantity" else err["msg"])
-            outcome.errors.append({"row": outcome.rows, "line": line, "column": header.text(name),
-                                   "value": values.get(name, ""), "reason": message})
+            message = (
+                "required"
+                if err["type"] == "missing"
+                else ("a whole number >= 0" if name == "quantity" else err["msg"])
+            )
+            outcome.errors.append(
+                {
+                    "row": outcome.rows,
+                    "line": line,
+                    "column": header.text(name),
+                    "value": values.get(name, ""),
+                    "reason": message,
+                }
+            )
         return None

@@ -29,8 +29,9 @@ Percent = Annotated[Decimal, PlainSerializer(lambda d: str(d.quantize(Decimal("0
 
 class PlanLineIn(Strict):
     sku: Sku = Field(description="A known, active product")
-    customer_id: CustomerId | None = Field(default=None, description="Optional: a plan line for one customer "
-                                           "(in the plan's org unit subtree)")
+    customer_id: CustomerId | None = Field(
+        default=None, description="Optional: a plan line for one customer (in the plan's org unit subtree)"
+    )
     quantity: PlanQuantity
 
 
@@ -54,7 +55,7 @@ class Plan(BaseModel):
     total_quantity: int
     updated_at: datetime | None = None
     updated_by: str | None = None
-    version: int = Field(0, description="0: no plan yet (send If-Match: \"0\" to create it)")
+    version: int = Field(0, description='0: no plan yet (send If-Match: "0" to create it)')
 
 
 class PlanSummary(BaseModel):
@@ -90,8 +91,10 @@ class PlanImport(BaseModel):
     org_unit_id: str
     month: str
     file_name: str
-    status: ImportStatus = Field(description="completed: the plan's lines were replaced; rejected: the plan is "
-                                 "untouched (any bad row rejects the whole file)")
+    status: ImportStatus = Field(
+        description="completed: the plan's lines were replaced; rejected: the plan is "
+        "untouched (any bad row rejects the whole file)"
+    )
     requested_by: str
     requested_at: datetime
     finished_at: datetime | None = None

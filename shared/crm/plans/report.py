@@ -36,8 +36,14 @@ def attainment(actual: int, plan: int) -> Decimal | None:
 
 
 def _row(key: str | None, cell: _Cell) -> ReportRow:
-    return ReportRow(key=key, label=cell.label, plan_quantity=cell.plan, actual_quantity=cell.quantity,
-                     actual_amount=cell.amount, attainment_percent=attainment(cell.quantity, cell.plan))
+    return ReportRow(
+        key=key,
+        label=cell.label,
+        plan_quantity=cell.plan,
+        actual_quantity=cell.quantity,
+        actual_amount=cell.amount,
+        attainment_percent=attainment(cell.quantity, cell.plan),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,19 +63,35 @@ def build_report(principal: Principal, month: str, group_by: GroupBy, org_unit_i
     scope = plan_scope(principal)
     unit = PlanService(principal).unit_in_scope(org_unit_id) if org_unit_id else None
     own_unit = principal.org_unit_id if scope.own_unit_only else None
-    where = _Slice(principal.tenant_id, month, group_by, unit.path if unit else scope.path, own_unit,
-                   scope.owner_id if group_by == GroupBy.CUSTOMER else None)
+    where = _Slice(
+        principal.tenant_id,
+        month,
+        group_by,
+        unit.path if unit else scope.path,
+        own_unit,
+        scope.owner_id if group_by == GroupBy.CUSTOMER else None,
+    )
     cells: dict[str | None, _Cell] = defaultdict(_Cell)
     _add_plans(where, cells)
     _add_actuals(where, cells)
     if where.owner:
         _keep_own_customers(where.tenant, where.owner, cells)
     _label(where.tenant, group_by, cells)
-    total = _Cell("合计 total", sum(c.plan for c in cells.values()), sum(c.quantity for c in cells.values()),
-                  sum((c.amount for c in cells.values()), Decimal()))
+    total = _Cell(
+        "合计 total",
+        sum(c.plan for c in cells.values()),
+        sum(c.quantity for c in cells.values()),
+        sum((c.amount for c in cells.values()), Decimal()),
+    )
     rows = [_row(k, c) for k, c in sorted(cells.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
-    return PlanReport(month=month, group_by=group_by, org_unit_id=unit.id if unit else (own_unit or None),
-                      actual_basis=actuals.BASIS, rows=rows, total=_row(None, total))
+    return PlanReport(
+        month=month,
+        group_by=group_by,
+        org_unit_id=unit.id if unit else (own_unit or None),
+        actual_basis=actuals.BASIS,
+        rows=rows,
+        total=_row(None, total),
+    )
 
 
 def _add_plans(where: _Slice, cells: dict[str | None, _Cell]) -> None:
@@ -77,8 +99,9 @@ def _add_plans(where: _Slice, cells: dict[str | None, _Cell]) -> None:
         if where.own_unit and plan.org_unit_id != where.own_unit:
             continue
         for line in plan.lines:
-            key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id,
-                   GroupBy.ORG_UNIT: plan.org_unit_id}[where.group_by]
+            key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id, GroupBy.ORG_UNIT: plan.org_unit_id}[
+                where.group_by
+            ]
             cells[key].plan += line.quantity
 
 
@@ -86,8 +109,9 @@ def _add_actuals(where: _Slice, cells: dict[str | None, _Cell]) -> None:
     for line in actuals.order_lines(where.tenant, where.month, where.path):
         if (where.own_unit and line.org_unit_id != where.own_unit) or (where.owner and line.owner_id != where.owner):
             continue
-        key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id,
-               GroupBy.ORG_UNIT: line.org_unit_id}[where.group_by]
+        key = {GroupBy.PRODUCT: line.sku, GroupBy.CUSTOMER: line.customer_id, GroupBy.ORG_UNIT: line.org_unit_id}[
+            where.group_by
+        ]
         cell = cells[key]
         cell.quantity += line.quantity
         cell.amount += line.amount
@@ -108,8 +132,9 @@ def _label(tenant: str, group_by: GroupBy, cells: dict[str | None, _Cell]) -> No
     """Names for rows that no order named (plan-only rows), and for org units."""
     missing = [k for k, c in cells.items() if k and not c.label]
     if group_by == GroupBy.PRODUCT and missing:
-        items = ProductItem.query(keys.products_pk(tenant), ProductItem.sk.startswith("SKU#"),
-                                  attributes_to_get=["sku", "name"])
+        items = ProductItem.query(
+            keys.products_pk(tenant), ProductItem.sk.startswith("SKU#"), attributes_to_get=["sku", "name"]
+        )
         names = {i.sku: i.name for i in items}
         for k in missing:
             cells[k].label = names.get(k, k)

@@ -28,10 +28,20 @@ class StoredPlan:
 
 
 def _from_item(item: PlanItem) -> StoredPlan:
-    lines = [PlanLine(sku=line["sku"], customer_id=line.get("customer_id"), quantity=int(line["quantity"]))
-             for line in (item.lines or [])]
-    return StoredPlan(item.tenant_id, item.org_unit_id, item.org_path, item.month, lines, item.updated_at,
-                      item.updated_by, item.version or 0)
+    lines = [
+        PlanLine(sku=line["sku"], customer_id=line.get("customer_id"), quantity=int(line["quantity"]))
+        for line in (item.lines or [])
+    ]
+    return StoredPlan(
+        item.tenant_id,
+        item.org_unit_id,
+        item.org_path,
+        item.month,
+        lines,
+        item.updated_at,
+        item.updated_by,
+        item.version or 0,
+    )
 
 
 def get(tenant_id: str, month: str, org_unit_id: str) -> StoredPlan | None:
@@ -50,15 +60,30 @@ def list_month(tenant_id: str, month: str, org_path: str | None) -> list[StoredP
 
 def stage_plan(tx: Transaction, plan: StoredPlan) -> None:
     """Create (version 0: none may exist) or replace (must still be at the version read)."""
-    item = PlanItem(keys.plans_pk(plan.tenant_id, plan.month), keys.plan_sk(plan.org_unit_id),
-                    tenant_id=plan.tenant_id, month=plan.month, org_unit_id=plan.org_unit_id, org_path=plan.org_path,
-                    lines=[line.model_dump(exclude_none=True) for line in plan.lines],
-                    updated_at=plan.updated_at or clock.now_iso(), updated_by=plan.updated_by or "system")
+    item = PlanItem(
+        keys.plans_pk(plan.tenant_id, plan.month),
+        keys.plan_sk(plan.org_unit_id),
+        tenant_id=plan.tenant_id,
+        month=plan.month,
+        org_unit_id=plan.org_unit_id,
+        org_path=plan.org_path,
+        lines=[line.model_dump(exclude_none=True) for line in plan.lines],
+        updated_at=plan.updated_at or clock.now_iso(),
+        updated_by=plan.updated_by or "system",
+    )
     if plan.version:
         item.version = plan.version
     tx.put(item)
 
 
-def stage_audit(tx: Transaction, tenant_id: str, month: str, org_unit_id: str, action: str, actor_id: str,
-                changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
+def stage_audit(
+    tx: Transaction,
+    tenant_id: str,
+    month: str,
+    org_unit_id: str,
+    action: str,
+    actor_id: str,
+    changes: dict[str, dict[str, Any]],
+    reason: str | None = None,
+) -> None:
     audit.stage(tx, keys.plan_history_pk(tenant_id, month, org_unit_id), tenant_id, action, actor_id, changes, reason)

@@ -92,10 +92,18 @@ class PlanService:
         items = []
         for stored in plans:
             unit = directory.find_unit(self.tenant, stored.org_unit_id)
-            items.append(PlanSummary(
-                org_unit_id=stored.org_unit_id, org_unit_name=unit.name if unit else stored.org_unit_id,
-                month=month, line_count=len(stored.lines), total_quantity=sum(li.quantity for li in stored.lines),
-                updated_at=stored.updated_at, updated_by=stored.updated_by, version=stored.version))
+            items.append(
+                PlanSummary(
+                    org_unit_id=stored.org_unit_id,
+                    org_unit_name=unit.name if unit else stored.org_unit_id,
+                    month=month,
+                    line_count=len(stored.lines),
+                    total_quantity=sum(li.quantity for li in stored.lines),
+                    updated_at=stored.updated_at,
+                    updated_by=stored.updated_by,
+                    version=stored.version,
+                )
+            )
         return PlanList(items=items)
 
     # ------------------------------------------------------------------ writes
@@ -142,13 +150,15 @@ class PlanService:
 
 def active_products(tenant_id: str) -> dict[str, str]:
     """sku → name of every active product: the master is one small partition, one Query."""
-    items = ProductItem.query(keys.products_pk(tenant_id), ProductItem.sk.startswith("SKU#"),
-                              attributes_to_get=["sku", "name", "status"])
+    items = ProductItem.query(
+        keys.products_pk(tenant_id), ProductItem.sk.startswith("SKU#"), attributes_to_get=["sku", "name", "status"]
+    )
     return {i.sku: i.name for i in items if (i.status or "active") == "active"}
 
 
-def check_lines(tenant_id: str, unit: OrgUnit, lines: Sequence[PlanLineIn],
-                where: Callable[[int, str | None], str]) -> list[LineError]:
+def check_lines(
+    tenant_id: str, unit: OrgUnit, lines: Sequence[PlanLineIn], where: Callable[[int, str | None], str]
+) -> list[LineError]:
     """Every line's problems, each named by `where(index, field)`: unknown or inactive sku, a customer
     outside the unit's subtree or voided, a sku and customer repeated."""
     products = active_products(tenant_id)
@@ -161,12 +171,21 @@ def check_lines(tenant_id: str, unit: OrgUnit, lines: Sequence[PlanLineIn],
         if line.customer_id:
             found = customers.get(line.customer_id)
             if found is None or found.voided or not found.org_path.startswith(unit.path):
-                errors.append({"field": where(i, "customer_id"),
-                               "message": f"no customer {line.customer_id} in org unit {unit.id}"})
+                errors.append(
+                    {
+                        "field": where(i, "customer_id"),
+                        "message": f"no customer {line.customer_id} in org unit {unit.id}",
+                    }
+                )
         key = (line.sku, line.customer_id)
         if key in first:
-            errors.append({"field": where(i, None), "message": f"sku {line.sku} for "
-                           f"{line.customer_id or 'no customer'} repeats line {where(first[key], None)}"})
+            errors.append(
+                {
+                    "field": where(i, None),
+                    "message": f"sku {line.sku} for "
+                    f"{line.customer_id or 'no customer'} repeats line {where(first[key], None)}",
+                }
+            )
         else:
             first[key] = i
     return errors
@@ -177,8 +196,16 @@ def _audit_view(lines: Sequence[PlanLine | PlanLineIn]) -> dict[str, int]:
     return {f"{li.sku}/{li.customer_id or '-'}": li.quantity for li in lines}
 
 
-def write_lines(tenant_id: str, actor_id: str, unit: OrgUnit, month: str, before: StoredPlan | None,
-                lines: Sequence[PlanLineIn], action: str, reason: str | None = None) -> Plan:
+def write_lines(
+    tenant_id: str,
+    actor_id: str,
+    unit: OrgUnit,
+    month: str,
+    before: StoredPlan | None,
+    lines: Sequence[PlanLineIn],
+    action: str,
+    reason: str | None = None,
+) -> Plan:
     """Replaces the plan's lines, conditional on the version read, with its audit entry; no change writes nothing."""
     new_lines = sorted((PlanLine(**li.model_dump()) for li in lines), key=lambda li: (li.sku, li.customer_id or ""))
     changes = diff(_audit_view(before.lines) if before else None, _audit_view(new_lines))
@@ -196,6 +223,13 @@ def write_lines(tenant_id: str, actor_id: str, unit: OrgUnit, month: str, before
 def to_plan(unit: OrgUnit, month: str, stored: StoredPlan | None) -> Plan:
     if stored is None:
         return Plan(org_unit_id=unit.id, org_unit_name=unit.name, month=month, lines=[], total_quantity=0)
-    return Plan(org_unit_id=unit.id, org_unit_name=unit.name, month=month, lines=stored.lines,
-                total_quantity=sum(li.quantity for li in stored.lines), updated_at=stored.updated_at,
-                updated_by=stored.updated_by, version=stored.version)
+    return Plan(
+        org_unit_id=unit.id,
+        org_unit_name=unit.name,
+        month=month,
+        lines=stored.lines,
+        total_quantity=sum(li.quantity for li in stored.lines),
+        updated_at=stored.updated_at,
+        updated_by=stored.updated_by,
+        version=stored.version,
+    )

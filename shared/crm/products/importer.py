@@ -30,8 +30,19 @@ NO_VALID_ROWS = "no valid rows"
 
 # Field → header spellings (compared normalised: case, spaces, brackets and punctuation ignored).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sku": ("商品编码", "产品编码", "货品编码", "物料编码", "商品编号", "产品编号", "货品编号", "编码", "sku",
-            "product code", "code"),
+    "sku": (
+        "商品编码",
+        "产品编码",
+        "货品编码",
+        "物料编码",
+        "商品编号",
+        "产品编号",
+        "货品编号",
+        "编码",
+        "sku",
+        "product code",
+        "code",
+    ),
     "name": ("商品名称", "品名", "产品名称", "货品名称", "药品名称", "名称", "name", "product name"),
     "spec": ("规格", "规格型号", "商品规格", "产品规格", "spec", "specification"),
     "base_unit": ("基本单位", "单位", "计量单位", "最小单位", "base unit", "unit"),
@@ -39,10 +50,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "category": ("类别", "分类", "商品类别", "产品类别", "商品分类", "category"),
     "status": ("状态", "商品状态", "status"),
 }
-LAYOUT = Layout(SYNONYMS, required=("sku", "name", "spec", "base_unit", "case_size"),
-                limits=Limits(max_bytes=10 * 1024 * 1024, max_rows=20_000, max_columns=50), header_scan=30)
-STATUS_WORDS = {"active": "active", "启用": "active", "在售": "active", "正常": "active", "有效": "active",
-                "inactive": "inactive", "停用": "inactive", "停售": "inactive", "禁用": "inactive", "无效": "inactive"}
+LAYOUT = Layout(
+    SYNONYMS,
+    required=("sku", "name", "spec", "base_unit", "case_size"),
+    limits=Limits(max_bytes=10 * 1024 * 1024, max_rows=20_000, max_columns=50),
+    header_scan=30,
+)
+STATUS_WORDS = {
+    "active": "active",
+    "启用": "active",
+    "在售": "active",
+    "正常": "active",
+    "有效": "active",
+    "inactive": "inactive",
+    "停用": "inactive",
+    "停售": "inactive",
+    "禁用": "inactive",
+    "无效": "inactive",
+}
 
 
 @dataclass
@@ -61,8 +86,9 @@ class Outcome:
 def import_object(uploads_bucket: str, raw_key: str) -> str:
     """Imports one uploaded object; returns the import's final status ('ignored' for a repeated event)."""
     key = ImportKey.parse(raw_key)
-    return file_imports.run(uploads_bucket, key, imports.records,
-                            lambda record, data: _process(uploads_bucket, key, record, data), log)
+    return file_imports.run(
+        uploads_bucket, key, imports.records, lambda record, data: _process(uploads_bucket, key, record, data), log
+    )
 
 
 def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
@@ -72,11 +98,21 @@ def _process(bucket: str, key: ImportKey, record: Any, data: bytes) -> str:
         imports.finish(record, "rejected", rejection={"code": exc.rejection.code, "message": exc.rejection.message})
         return "rejected"
     report = file_imports.write_reports(bucket, key, outcome.errors) if outcome.errors else None
-    summary = {"rows": outcome.rows, "created": outcome.created, "updated": outcome.updated,
-               "unchanged": outcome.unchanged, "rejected": outcome.rejected}
+    summary = {
+        "rows": outcome.rows,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "rejected": outcome.rejected,
+    }
     if outcome.rejected == outcome.rows:
-        imports.finish(record, "rejected", summary=summary, report_key=report,
-                       rejection={"code": NO_VALID_ROWS, "message": "No row of the file is valid; see the report."})
+        imports.finish(
+            record,
+            "rejected",
+            summary=summary,
+            report_key=report,
+            rejection={"code": NO_VALID_ROWS, "message": "No row of the file is valid; see the report."},
+        )
         return "rejected"
     status = "completed_with_errors" if outcome.rejected else "completed"
     imports.finish(record, status, summary=summary, report_key=report)
@@ -95,8 +131,13 @@ def run(tenant_id: str, actor_id: str, import_id: str, data: bytes, file_name: s
         if body is None:
             continue
         if body.sku in first_line:
-            _error(outcome, line, header.text("sku"), body.sku, f"sku repeated in this file (first on line "
-                                                               f"{first_line[body.sku]})")
+            _error(
+                outcome,
+                line,
+                header.text("sku"),
+                body.sku,
+                f"sku repeated in this file (first on line {first_line[body.sku]})",
+            )
             continue
         first_line[body.sku] = line
         _upsert(tenant_id, actor_id, import_id, body, header, existing, outcome, line)
@@ -126,8 +167,16 @@ def _validate(values: dict[str, str], header: Header, outcome: Outcome, line: in
         return None
 
 
-def _upsert(tenant_id: str, actor_id: str, import_id: str, body: ProductCreate, header: Header,
-            existing: dict[str, Product], outcome: Outcome, line: int) -> None:
+def _upsert(
+    tenant_id: str,
+    actor_id: str,
+    import_id: str,
+    body: ProductCreate,
+    header: Header,
+    existing: dict[str, Product],
+    outcome: Outcome,
+    line: int,
+) -> None:
     reason = f"product import {import_id}"
     before = existing.get(body.sku)
     try:
@@ -137,8 +186,9 @@ def _upsert(tenant_id: str, actor_id: str, import_id: str, body: ProductCreate, 
             return
         # Columns the file does not have keep their stored values (a file without 状态 changes no status).
         given = body.model_dump(include={f for f in header.columns if f != "sku"})
-        after = write_changes(tenant_id, actor_id, before, Product.model_validate({**before.model_dump(), **given}),
-                              "import", reason)
+        after = write_changes(
+            tenant_id, actor_id, before, Product.model_validate({**before.model_dump(), **given}), "import", reason
+        )
     except DomainError as exc:  # changed by someone else meanwhile: this row is not applied
         _error(outcome, line, header.text("sku"), body.sku, f"not saved: {exc.detail}")
         return

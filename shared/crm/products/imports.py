@@ -19,10 +19,18 @@ get, start = records.get, records.start
 
 
 def create(key: ImportKey, file_name: str, requested_by: str) -> ProductImportItem:
-    item = ProductImportItem(keys.product_import_pk(key.tenant_id, key.import_id), keys.META,
-                             tenant_id=key.tenant_id, id=key.import_id, file_name=file_name, source_key=str(key),
-                             status="awaiting_upload", requested_by=requested_by, requested_at=clock.now_iso(),
-                             summary={})
+    item = ProductImportItem(
+        keys.product_import_pk(key.tenant_id, key.import_id),
+        keys.META,
+        tenant_id=key.tenant_id,
+        id=key.import_id,
+        file_name=file_name,
+        source_key=str(key),
+        status="awaiting_upload",
+        requested_by=requested_by,
+        requested_at=clock.now_iso(),
+        summary={},
+    )
     item.save()
     return item
 
@@ -32,8 +40,14 @@ def to_model(item: ProductImportItem, uploads_bucket: str) -> ProductImport:
     key = ImportKey(item.tenant_id, item.id, item.file_name)
     links = ReportLinks(**key.report_urls(uploads_bucket)) if item.report_key else None
     return ProductImport(
-        id=item.id, file_name=item.file_name, status=item.status, requested_by=item.requested_by,
-        requested_at=item.requested_at, finished_at=item.finished_at, **summary,
-        rejection=item.rejection.as_dict() if item.rejection else None, error_report=links,
+        id=item.id,
+        file_name=item.file_name,
+        status=item.status,
+        requested_by=item.requested_by,
+        requested_at=item.requested_at,
+        finished_at=item.finished_at,
+        **summary,
+        rejection=item.rejection.as_dict() if item.rejection else None,
+        error_report=links,
         version=item.version or 0,
     )

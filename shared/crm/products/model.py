@@ -151,7 +151,7 @@ class PriceList(BaseModel):
     items: list[PriceEntry]
     updated_at: datetime | None = None
     updated_by: str | None = None
-    version: int = Field(0, description="0: no price list yet (send If-Match: \"0\" to create it)")
+    version: int = Field(0, description='0: no price list yet (send If-Match: "0" to create it)')
 
 
 class PriceQuote(BaseModel):

@@ -54,8 +54,9 @@ def save(tenant_id: str, product: ProductRecord) -> None:
     try:
         item = ProductItem.get(keys.products_pk(tenant_id), keys.product_sk(product.sku))
     except ProductItem.DoesNotExist:
-        item = ProductItem(keys.products_pk(tenant_id), keys.product_sk(product.sku), created_at=clock.now_iso(),
-                           created_by="system")
+        item = ProductItem(
+            keys.products_pk(tenant_id), keys.product_sk(product.sku), created_at=clock.now_iso(), created_by="system"
+        )
     item.sku, item.name, item.spec = product.sku, product.name, product.spec
     item.base_unit, item.case_size, item.category = product.base_unit, product.case_size, product.category
     item.tenant_id, item.search = tenant_id, search_text(product.sku, product.name, product.spec)
@@ -65,21 +66,39 @@ def save(tenant_id: str, product: ProductRecord) -> None:
 
 def all_active(tenant_id: str) -> list[ProductRecord]:
     """The whole master: a few hundred products, one Query."""
-    return [ProductRecord(p.sku, p.name, p.spec, p.base_unit, int(p.case_size), p.category)
-            for p in ProductItem.query(keys.products_pk(tenant_id), ProductItem.sk.startswith("SKU#"))
-            if p.status == "active"]
+    return [
+        ProductRecord(p.sku, p.name, p.spec, p.base_unit, int(p.case_size), p.category)
+        for p in ProductItem.query(keys.products_pk(tenant_id), ProductItem.sk.startswith("SKU#"))
+        if p.status == "active"
+    ]
 
 
 # ----------------------------------------------------------------------------- products
 
-_FIELDS = ("sku", "name", "spec", "base_unit", "case_size", "category", "status", "created_at", "created_by",
-           "updated_at", "updated_by")
+_FIELDS = (
+    "sku",
+    "name",
+    "spec",
+    "base_unit",
+    "case_size",
+    "category",
+    "status",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+)
 
 
 def to_item(tenant_id: str, product: Product) -> ProductItem:
     data = product.model_dump(mode="json", include=set(_FIELDS))
-    item = ProductItem(keys.products_pk(tenant_id), keys.product_sk(product.sku), tenant_id=tenant_id,
-                       search=search_text(product.sku, product.name, product.spec), **data)
+    item = ProductItem(
+        keys.products_pk(tenant_id),
+        keys.product_sk(product.sku),
+        tenant_id=tenant_id,
+        search=search_text(product.sku, product.name, product.spec),
+        **data,
+    )
     if product.version:
         item.version = product.version  # the version read; the write is conditional on it
     return item
@@ -106,15 +125,24 @@ def get(tenant_id: str, sku: str) -> Product | None:
 
 
 def product_filter(f: ProductFilters) -> Condition | None:
-    return all_of(*(ProductItem.search.contains(term) for term in fold(f.q or "").split()),
-                  ProductItem.category == f.category if f.category else None,
-                  ProductItem.status == f.status if f.status else None)
+    return all_of(
+        *(ProductItem.search.contains(term) for term in fold(f.q or "").split()),
+        ProductItem.category == f.category if f.category else None,
+        ProductItem.status == f.status if f.status else None,
+    )
 
 
 def list_page(tenant_id: str, filters: ProductFilters, limit: int, cursor: str | None) -> Page[Product]:
     """One Query over the master (filters are FilterExpressions), then one BatchGet of the page's stock."""
-    page = query_page(ProductItem, "pk", keys.products_pk(tenant_id), limit=limit, cursor=cursor,
-                      range_condition=ProductItem.sk.startswith("SKU#"), filter_condition=product_filter(filters))
+    page = query_page(
+        ProductItem,
+        "pk",
+        keys.products_pk(tenant_id),
+        limit=limit,
+        cursor=cursor,
+        range_condition=ProductItem.sk.startswith("SKU#"),
+        filter_condition=product_filter(filters),
+    )
     stock = stock_of(tenant_id, (p.sku for p in page.items))
     return Page([from_item(p, stock.get(p.sku)) for p in page.items], page.cursor)
 
@@ -132,29 +160,58 @@ def stage_product(tx: Transaction, tenant_id: str, product: Product, on_fail: Er
         tx.put(to_item(tenant_id, product), on_fail=on_fail)
 
 
-def stage_audit(tx: Transaction, tenant_id: str, sku: str, action: str, actor_id: str,
-                changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
+def stage_audit(
+    tx: Transaction,
+    tenant_id: str,
+    sku: str,
+    action: str,
+    actor_id: str,
+    changes: dict[str, dict[str, Any]],
+    reason: str | None = None,
+) -> None:
     """A product's audit entries live in its history partition, beside its price list's."""
     audit.stage(tx, keys.product_history_pk(tenant_id, sku), tenant_id, action, actor_id, changes, reason)
 
 
 def list_history(tenant_id: str, sku: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
-    page = query_page(AuditItem, "pk", keys.product_history_pk(tenant_id, sku), limit=limit, cursor=cursor,
-                      range_condition=AuditItem.sk.startswith("AUDIT#"), forward=False)
-    entries = [ChangeEntry(id=a.sk.removeprefix("AUDIT#"), action=a.action, actor_id=a.actor_id, at=a.at,
-                           reason=a.reason, changes=a.changes.as_dict()) for a in page.items]
+    page = query_page(
+        AuditItem,
+        "pk",
+        keys.product_history_pk(tenant_id, sku),
+        limit=limit,
+        cursor=cursor,
+        range_condition=AuditItem.sk.startswith("AUDIT#"),
+        forward=False,
+    )
+    entries = [
+        ChangeEntry(
+            id=a.sk.removeprefix("AUDIT#"),
+            action=a.action,
+            actor_id=a.actor_id,
+            at=a.at,
+            reason=a.reason,
+            changes=a.changes.as_dict(),
+        )
+        for a in page.items
+    ]
     return Page(entries, page.cursor)
 
 
 # ----------------------------------------------------------------------------- prices
+
 
 def get_price_list(tenant_id: str, sku: str) -> PriceList | None:
     try:
         item = PriceListItem.get(keys.products_pk(tenant_id), keys.price_list_sk(sku))
     except PriceListItem.DoesNotExist:
         return None
-    return PriceList(sku=item.sku, items=[PriceEntry.model_validate(e) for e in item.entries],
-                     updated_at=item.updated_at, updated_by=item.updated_by, version=item.version or 0)
+    return PriceList(
+        sku=item.sku,
+        items=[PriceEntry.model_validate(e) for e in item.entries],
+        updated_at=item.updated_at,
+        updated_by=item.updated_by,
+        version=item.version or 0,
+    )
 
 
 def price_entries(tenant_id: str, sku: str) -> list[dict[str, Any]]:
@@ -168,15 +225,21 @@ def price_entries(tenant_id: str, sku: str) -> list[dict[str, Any]]:
 
 def stage_price_list(tx: Transaction, tenant_id: str, prices: PriceList) -> None:
     """Create (version 0: none may exist yet) or replace (must still be at the version read)."""
-    item = PriceListItem(keys.products_pk(tenant_id), keys.price_list_sk(prices.sku), sku=prices.sku,
-                         entries=[e.model_dump(mode="json") for e in prices.items],
-                         updated_at=(prices.updated_at or clock.now()).isoformat(), updated_by=prices.updated_by or "")
+    item = PriceListItem(
+        keys.products_pk(tenant_id),
+        keys.price_list_sk(prices.sku),
+        sku=prices.sku,
+        entries=[e.model_dump(mode="json") for e in prices.items],
+        updated_at=(prices.updated_at or clock.now()).isoformat(),
+        updated_by=prices.updated_by or "",
+    )
     if prices.version:
         item.version = prices.version
     tx.put(item)
 
 
 # ----------------------------------------------------------------------------- stock
+
 
 def get_stock(tenant_id: str, sku: str) -> StockItem | None:
     try:
@@ -190,9 +253,17 @@ def stock_of(tenant_id: str, skus: Iterable[str]) -> dict[str, StockItem]:
     return {s.sku: s for s in StockItem.batch_get(wanted)} if wanted else {}
 
 
-def stage_stock(tx: Transaction, tenant_id: str, sku: str, available: int, as_of: str, actor_id: str,
-                on_stale: ErrorFactory) -> None:
+def stage_stock(
+    tx: Transaction, tenant_id: str, sku: str, available: int, as_of: str, actor_id: str, on_stale: ErrorFactory
+) -> None:
     """Written only over an older report: equal or newer as_of already stored → on_stale."""
-    item = StockItem(keys.products_pk(tenant_id), keys.stock_sk(sku), sku=sku, available=available, as_of=as_of,
-                     updated_at=clock.now_iso(), updated_by=actor_id)
+    item = StockItem(
+        keys.products_pk(tenant_id),
+        keys.stock_sk(sku),
+        sku=sku,
+        available=available,
+        as_of=as_of,
+        updated_at=clock.now_iso(),
+        updated_by=actor_id,
+    )
     tx.put(item, condition=StockItem.as_of.does_not_exist() | (StockItem.as_of < as_of), on_fail=on_stale)

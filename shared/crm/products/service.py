@@ -39,8 +39,10 @@ _TYPE_ORDER = {"distributor": 0, "terminal": 1, "person": 2, "other": 3}
 
 class DuplicateSku(Conflict):
     def __init__(self, sku: str) -> None:
-        super().__init__(f"A product with sku {sku!r} already exists; change it with PATCH /products/{sku}.",
-                         errors=[{"field": "sku", "message": "already exists"}])
+        super().__init__(
+            f"A product with sku {sku!r} already exists; change it with PATCH /products/{sku}.",
+            errors=[{"field": "sku", "message": "already exists"}],
+        )
 
 
 class _StaleReport(DomainError):
@@ -100,10 +102,12 @@ class ProductService:
         before = repo.get_price_list(self.tenant, sku) or PriceList(sku=sku, items=[], version=0)
         versions.check("price list", before.version, if_match)
         items = sorted(body.items, key=lambda e: (_TYPE_ORDER[e.customer_type.value], e.level or ""))
-        after = PriceList(sku=sku, items=items, updated_at=clock.now(), updated_by=self.p.user_id,
-                          version=before.version)
-        changes = diff({"items": before.model_dump(mode="json")["items"]},
-                       {"items": after.model_dump(mode="json")["items"]})
+        after = PriceList(
+            sku=sku, items=items, updated_at=clock.now(), updated_by=self.p.user_id, version=before.version
+        )
+        changes = diff(
+            {"items": before.model_dump(mode="json")["items"]}, {"items": after.model_dump(mode="json")["items"]}
+        )
         if not changes:
             return before
         tx = Transaction()
@@ -119,8 +123,9 @@ class ProductService:
         found = prices.lookup(repo.price_entries(self.tenant, sku), customer_type, level)
         if found is None:
             of_level = f" of level {level.value}" if level else ""
-            raise NotFound(f"No price for {customer_type.value} customers{of_level}; set one with PUT /products/{sku}"
-                           "/prices.")
+            raise NotFound(
+                f"No price for {customer_type.value} customers{of_level}; set one with PUT /products/{sku}/prices."
+            )
         return PriceQuote(sku=sku, customer_type=customer_type, level=level, unit_price=found[0], matched=found[1])
 
     # ------------------------------------------------------------------ stock (from the ERP)
@@ -142,8 +147,7 @@ class ProductService:
                 stored[report.sku] = (report.available, as_of)
             outcomes.append(StockOutcome(sku=report.sku, outcome=outcome))
         count = {k: sum(1 for o in outcomes if o.outcome == k) for k in ("updated", "stale", "unknown_sku")}
-        return StockResult(updated=count["updated"], stale=count["stale"], unknown=count["unknown_sku"],
-                           items=outcomes)
+        return StockResult(updated=count["updated"], stale=count["stale"], unknown=count["unknown_sku"], items=outcomes)
 
     def _write_stock(self, report: StockReport, as_of: str, current: tuple[int, str] | None) -> str:
         sku, available = report.sku, report.available
@@ -157,7 +161,6 @@ class ProductService:
         except _StaleReport:
             return "stale"  # a newer report landed between our read and this write
         return "updated"
-
 
     # ------------------------------------------------------------------ file imports
 
@@ -178,19 +181,22 @@ class ProductService:
 
 # ---------------------------------------------------------------------- writes shared with the import
 
+
 def write_new(tenant_id: str, actor_id: str, body: ProductCreate, action: str, reason: str | None = None) -> Product:
     now = clock.now()
     product = Product(**body.model_dump(), created_at=now, created_by=actor_id, updated_at=now, updated_by=actor_id)
     tx = Transaction()
     repo.stage_product(tx, tenant_id, product, on_fail=lambda: DuplicateSku(body.sku))
-    repo.stage_audit(tx, tenant_id, product.sku, action, actor_id,
-                     diff(None, product.model_dump(mode="json"), _AUDIT_IGNORE), reason)
+    repo.stage_audit(
+        tx, tenant_id, product.sku, action, actor_id, diff(None, product.model_dump(mode="json"), _AUDIT_IGNORE), reason
+    )
     tx.commit()
     return product.model_copy(update={"version": 1})
 
 
-def write_changes(tenant_id: str, actor_id: str, before: Product, after: Product, action: str,
-                  reason: str | None = None) -> Product:
+def write_changes(
+    tenant_id: str, actor_id: str, before: Product, after: Product, action: str, reason: str | None = None
+) -> Product:
     """Nothing is written when nothing changed (the version and ETag stay)."""
     changes = diff(before.model_dump(mode="json"), after.model_dump(mode="json"), _AUDIT_IGNORE)
     if not changes:

@@ -98,8 +98,9 @@ def _customers(tenant_id: str, scope: Scope, path: str, rep_id: str | None) -> I
             return
 
 
-def build_report(principal: Principal, month: str, org_unit_id: str | None = None,
-                 rep_id: str | None = None) -> CoverageReport:
+def build_report(
+    principal: Principal, month: str, org_unit_id: str | None = None, rep_id: str | None = None
+) -> CoverageReport:
     require(principal, "visit:read")
     service = VisitService(principal)
     scope = service.scope
@@ -139,25 +140,40 @@ def _visits(tenant_id: str, month: str, path: str, rep_id: str | None) -> Iterat
 
 
 def _count(cells: dict[tuple[str, str], _Cell], visit: Visit, month: str) -> None:
-    planned = visit.planned_on is not None and visit.planned_on.isoformat()[:7] == month and \
-        visit.state != VisitState.CANCELLED
-    done = visit.state in DONE and visit.check_in is not None and \
-        local_day(visit.check_in.at).isoformat()[:7] == month
+    planned = (
+        visit.planned_on is not None
+        and visit.planned_on.isoformat()[:7] == month
+        and visit.state != VisitState.CANCELLED
+    )
+    done = visit.state in DONE and visit.check_in is not None and local_day(visit.check_in.at).isoformat()[:7] == month
     if not (planned or done):
         return
-    cell = cells.setdefault((visit.rep_id, visit.customer_id),
-                            _Cell(visit.rep_id, visit.customer_id, visit.customer_name, visit.customer_level))
+    cell = cells.setdefault(
+        (visit.rep_id, visit.customer_id),
+        _Cell(visit.rep_id, visit.customer_id, visit.customer_name, visit.customer_level),
+    )
     cell.planned += planned
     cell.done += done
 
 
-def _report(tenant_id: str, month: str, frequency: dict[str, int],
-            cells: dict[tuple[str, str], _Cell]) -> CoverageReport:
+def _report(
+    tenant_id: str, month: str, frequency: dict[str, int], cells: dict[tuple[str, str], _Cell]
+) -> CoverageReport:
     names = {u.id: u.name for u in directory.users(tenant_id)}
-    rows = [CoverageRow(rep_id=c.rep_id, rep_name=names.get(c.rep_id, c.rep_id), customer_id=c.customer_id,
-                        customer_name=c.customer_name, level=c.level, required=c.required, planned=c.planned,
-                        done=c.done, covered=c.done >= c.required)
-            for c in sorted(cells.values(), key=lambda c: (c.rep_id, c.level or "~", c.customer_name, c.customer_id))]
+    rows = [
+        CoverageRow(
+            rep_id=c.rep_id,
+            rep_name=names.get(c.rep_id, c.rep_id),
+            customer_id=c.customer_id,
+            customer_name=c.customer_name,
+            level=c.level,
+            required=c.required,
+            planned=c.planned,
+            done=c.done,
+            covered=c.done >= c.required,
+        )
+        for c in sorted(cells.values(), key=lambda c: (c.rep_id, c.level or "~", c.customer_name, c.customer_id))
+    ]
     by_rep: dict[str, _Sum] = {}
     by_level: dict[str, _Sum] = {}
     total = _Sum()
@@ -165,10 +181,13 @@ def _report(tenant_id: str, month: str, frequency: dict[str, int],
         for acc in (by_rep.setdefault(row.rep_id, _Sum()), by_level.setdefault(row.level or "-", _Sum()), total):
             _add(acc, row)
     return CoverageReport(
-        month=month, frequency=frequency, rows=rows,
+        month=month,
+        frequency=frequency,
+        rows=rows,
         by_rep=[_total(k, names.get(k, k), s) for k, s in sorted(by_rep.items())],
         by_level=[_total(k, k, s) for k, s in sorted(by_level.items())],
-        total=_total("all", "all", total))
+        total=_total("all", "all", total),
+    )
 
 
 def _add(acc: _Sum, row: CoverageRow) -> None:
@@ -187,5 +206,13 @@ def _total(key: str, name: str, s: _Sum) -> CoverageTotal:
     percent = None
     if s.needing:
         percent = str((Decimal(len(s.covered)) * 100 / len(s.needing)).quantize(Decimal("0.1")))
-    return CoverageTotal(key=key, name=name, customers=len(s.customers), required=s.required, planned=s.planned,
-                         done=s.done, covered_customers=len(s.covered), coverage_percent=percent)
+    return CoverageTotal(
+        key=key,
+        name=name,
+        customers=len(s.customers),
+        required=s.required,
+        planned=s.planned,
+        done=s.done,
+        covered_customers=len(s.covered),
+        coverage_percent=percent,
+    )

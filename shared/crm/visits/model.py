@@ -62,8 +62,11 @@ VISIT_TRANSITIONS: dict[tuple[VisitState | None, VisitAction], VisitState] = {
     (S.PLANNED, A.CANCEL): S.CANCELLED,
     (S.PLANNED, A.NOTE): S.PLANNED,  # preparing a visit: what to bring, whom to see
     (S.CHECKED_IN, A.CHECK_OUT): S.CHECKED_OUT,
-    **{(st, act): st for st in (S.CHECKED_IN, S.CHECKED_OUT)
-       for act in (A.NOTE, A.TASK, A.TASK_DONE, A.PHOTO, A.PHOTO_LINKED, A.ORDER_REQUEST)},
+    **{
+        (st, act): st
+        for st in (S.CHECKED_IN, S.CHECKED_OUT)
+        for act in (A.NOTE, A.TASK, A.TASK_DONE, A.PHOTO, A.PHOTO_LINKED, A.ORDER_REQUEST)
+    },
 }
 DONE = frozenset({S.CHECKED_IN, S.CHECKED_OUT})
 
@@ -88,12 +91,16 @@ class Position(Strict):
     lat: Lat
     lng: Lng
     accuracy_m: Accuracy | None = Field(
-        default=None, description="The phone's reported accuracy (recorded, not used by the geofence)")
+        default=None, description="The phone's reported accuracy (recorded, not used by the geofence)"
+    )
 
 
 class CheckIn(Position):
-    customer_id: CustomerId | None = Field(default=None, description="Required when the visit was not planned: the "
-                                           "visit is created with the id in the path (client-generated ULID)")
+    customer_id: CustomerId | None = Field(
+        default=None,
+        description="Required when the visit was not planned: the "
+        "visit is created with the id in the path (client-generated ULID)",
+    )
     at: ClientTime | None = Field(default=None, description="Omit to use the server's time")
 
 
@@ -240,10 +247,12 @@ LevelName = Literal["A", "B", "C", "D"]
 class VisitPolicy(Strict):
     geofence_radius_m: int = Field(default=300, ge=10, le=50_000)
     outside_geofence: Literal["refuse", "flag"] = Field(
-        default="refuse", description="A check-in farther than the radius: refused (422), or accepted and flagged")
+        default="refuse", description="A check-in farther than the radius: refused (422), or accepted and flagged"
+    )
     frequency: dict[LevelName, Annotated[int, Field(ge=0, le=31)]] = Field(
         default_factory=lambda: dict[LevelName, int]({"A": 4, "B": 2, "C": 1, "D": 0}),
-        description="Visits a month each customer of a level should get; a level not listed needs none")
+        description="Visits a month each customer of a level should get; a level not listed needs none",
+    )
 
 
 class StoredPolicy(BaseModel):
@@ -313,8 +322,13 @@ MAX_ACTIONS = 100
 class SyncBatch(Strict):
     # SkipValidation: the schema documents every action, but each is validated on its own by the service,
     # so one malformed action in a phone's queue is refused alone instead of blocking all the others.
-    actions: list[SkipValidation[SyncAction]] = Field(min_length=1, max_length=MAX_ACTIONS, description=(
-        "Queued actions in any order; each is validated and applied on its own (a bad one does not stop the rest)"))
+    actions: list[SkipValidation[SyncAction]] = Field(
+        min_length=1,
+        max_length=MAX_ACTIONS,
+        description=(
+            "Queued actions in any order; each is validated and applied on its own (a bad one does not stop the rest)"
+        ),
+    )
 
 
 class FieldProblem(BaseModel):
@@ -328,12 +342,17 @@ class ActionResult(BaseModel):
     type: str | None = None
     visit_id: str | None = None
     status: Literal["applied", "already_applied", "refused"]
-    code: str | None = Field(default=None, description="Why it was refused: invalid, not_found, forbidden, "
-                             "outside_geofence, conflict (state or a reused id), not_ready (retry later)")
+    code: str | None = Field(
+        default=None,
+        description="Why it was refused: invalid, not_found, forbidden, "
+        "outside_geofence, conflict (state or a reused id), not_ready (retry later)",
+    )
     detail: str | None = None
     errors: list[FieldProblem] | None = None
-    result: dict[str, object] | None = Field(default=None, description="What applying it produced (state, "
-                                             "distance_m, flagged, order_id, photo upload url...)")
+    result: dict[str, object] | None = Field(
+        default=None,
+        description="What applying it produced (state, distance_m, flagged, order_id, photo upload url...)",
+    )
 
 
 class SyncReply(BaseModel):

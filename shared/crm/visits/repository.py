@@ -27,10 +27,14 @@ def to_item(visit: Visit) -> VisitItem:
     data = visit.model_dump(mode="json")
     t, vid, day = visit.tenant_id, visit.id, data["day"]
     item = VisitItem(
-        keys.visit_pk(t, vid), keys.META,
-        gsi1pk=keys.visits_month_pk(t, day[:7]), gsi1sk=f"{visit.org_path}#{vid}",
-        gsi2pk=keys.rep_visits_pk(t, visit.rep_id), gsi2sk=f"{day}#{vid}",
-        gsi4pk=keys.customer_visits_pk(t, visit.customer_id), gsi4sk=f"{day}#{vid}",
+        keys.visit_pk(t, vid),
+        keys.META,
+        gsi1pk=keys.visits_month_pk(t, day[:7]),
+        gsi1sk=f"{visit.org_path}#{vid}",
+        gsi2pk=keys.rep_visits_pk(t, visit.rep_id),
+        gsi2sk=f"{day}#{vid}",
+        gsi4pk=keys.customer_visits_pk(t, visit.customer_id),
+        gsi4sk=f"{day}#{vid}",
         doc={k: v for k, v in data.items() if k not in _TOP and k != "version"},
         **{k: data[k] for k in _TOP},
     )
@@ -58,48 +62,106 @@ def stage_visit(tx: Transaction, visit: Visit, on_exists: str = "The visit chang
     tx.put(to_item(visit), on_fail=lambda: Conflict(f"{on_exists} Read it again and retry.", field="visit_id"))
 
 
-def stage_audit(tx: Transaction, visit: Visit, action: str, actor_id: str, at: str,
-                changes: dict[str, dict[str, Any]], reason: str | None = None) -> None:
+def stage_audit(
+    tx: Transaction,
+    visit: Visit,
+    action: str,
+    actor_id: str,
+    at: str,
+    changes: dict[str, dict[str, Any]],
+    reason: str | None = None,
+) -> None:
     audit.stage(tx, keys.visit_pk(visit.tenant_id, visit.id), visit.tenant_id, action, actor_id, changes, reason, at)
 
 
 def list_history(tenant_id: str, visit_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
     """The visit's audit entries, oldest first: the visit as it happened."""
-    page = query_page(AuditItem, "pk", keys.visit_pk(tenant_id, visit_id), limit=limit, cursor=cursor,
-                      range_condition=AuditItem.sk.startswith("AUDIT#"))
-    return Page([ChangeEntry(id=a.sk.removeprefix("AUDIT#"), action=a.action, actor_id=a.actor_id, at=a.at,
-                             reason=a.reason, changes=a.changes.as_dict()) for a in page.items], page.cursor)
+    page = query_page(
+        AuditItem,
+        "pk",
+        keys.visit_pk(tenant_id, visit_id),
+        limit=limit,
+        cursor=cursor,
+        range_condition=AuditItem.sk.startswith("AUDIT#"),
+    )
+    return Page(
+        [
+            ChangeEntry(
+                id=a.sk.removeprefix("AUDIT#"),
+                action=a.action,
+                actor_id=a.actor_id,
+                at=a.at,
+                reason=a.reason,
+                changes=a.changes.as_dict(),
+            )
+            for a in page.items
+        ],
+        page.cursor,
+    )
 
 
 # ----------------------------------------------------------------------------- lists
 
-def list_by_rep(tenant_id: str, rep_id: str, prefix: str | None, where: Condition | None, limit: int,
-                cursor: str | None, newest_first: bool = False) -> Page[Visit]:
+
+def list_by_rep(
+    tenant_id: str,
+    rep_id: str,
+    prefix: str | None,
+    where: Condition | None,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = False,
+) -> Page[Visit]:
     """`prefix`: a day (yyyy-mm-dd) or a month (yyyy-mm) of the visits' days."""
-    page = query_page(VisitItem, "gsi2pk", keys.rep_visits_pk(tenant_id, rep_id), limit=limit, cursor=cursor,
-                      range_condition=VisitItem.gsi2sk.startswith(prefix) if prefix else None,
-                      filter_condition=where, index_name="gsi2", forward=not newest_first)
+    page = query_page(
+        VisitItem,
+        "gsi2pk",
+        keys.rep_visits_pk(tenant_id, rep_id),
+        limit=limit,
+        cursor=cursor,
+        range_condition=VisitItem.gsi2sk.startswith(prefix) if prefix else None,
+        filter_condition=where,
+        index_name="gsi2",
+        forward=not newest_first,
+    )
     return Page([from_item(i) for i in page.items], page.cursor)
 
 
-def list_by_month(tenant_id: str, month: str, org_path: str, where: Condition | None, limit: int,
-                  cursor: str | None) -> Page[Visit]:
-    page = query_page(VisitItem, "gsi1pk", keys.visits_month_pk(tenant_id, month), limit=limit, cursor=cursor,
-                      range_condition=VisitItem.gsi1sk.startswith(org_path), filter_condition=where,
-                      index_name="gsi1")
+def list_by_month(
+    tenant_id: str, month: str, org_path: str, where: Condition | None, limit: int, cursor: str | None
+) -> Page[Visit]:
+    page = query_page(
+        VisitItem,
+        "gsi1pk",
+        keys.visits_month_pk(tenant_id, month),
+        limit=limit,
+        cursor=cursor,
+        range_condition=VisitItem.gsi1sk.startswith(org_path),
+        filter_condition=where,
+        index_name="gsi1",
+    )
     return Page([from_item(i) for i in page.items], page.cursor)
 
 
 def list_by_customer(tenant_id: str, customer_id: str, limit: int, cursor: str | None) -> Page[Visit]:
-    page = query_page(VisitItem, "gsi4pk", keys.customer_visits_pk(tenant_id, customer_id), limit=limit,
-                      cursor=cursor, index_name="gsi4", forward=False)
+    page = query_page(
+        VisitItem,
+        "gsi4pk",
+        keys.customer_visits_pk(tenant_id, customer_id),
+        limit=limit,
+        cursor=cursor,
+        index_name="gsi4",
+        forward=False,
+    )
     return Page([from_item(i) for i in page.items], page.cursor)
 
 
 def planned_for(tenant_id: str, customer_id: str, rep_id: str) -> list[Visit]:
     """The customer's visits that rep has planned and not yet made (a hand-over moves them with the customer)."""
-    found = VisitItem.by_customer.query(keys.customer_visits_pk(tenant_id, customer_id),
-                                        filter_condition=(VisitItem.state == "planned") & (VisitItem.rep_id == rep_id))
+    found = VisitItem.by_customer.query(
+        keys.customer_visits_pk(tenant_id, customer_id),
+        filter_condition=(VisitItem.state == "planned") & (VisitItem.rep_id == rep_id),
+    )
     return [from_item(i) for i in found]
 
 
@@ -114,25 +176,49 @@ def all_in_month(tenant_id: str, month: str, org_path: str) -> Iterator[Visit]:
 
 
 def where(state: str | None = None, day: str | None = None, flagged: bool | None = None) -> Condition | None:
-    return all_of(VisitItem.state == state if state else None, VisitItem.day == day if day else None,
-                  VisitItem.flagged == flagged if flagged is not None else None)
+    return all_of(
+        VisitItem.state == state if state else None,
+        VisitItem.day == day if day else None,
+        VisitItem.flagged == flagged if flagged is not None else None,
+    )
 
 
 # ----------------------------------------------------------------------------- offline action receipts
 
+
 def get_receipt(tenant_id: str, user_id: str, action_id: str) -> VisitReceiptItem | None:
     try:
-        return VisitReceiptItem.get(keys.visit_receipts_pk(tenant_id, user_id), f"ACT#{action_id}",
-                                    consistent_read=True)
+        return VisitReceiptItem.get(
+            keys.visit_receipts_pk(tenant_id, user_id), f"ACT#{action_id}", consistent_read=True
+        )
     except VisitReceiptItem.DoesNotExist:
         return None
 
 
-def stage_receipt(tx: Transaction, tenant_id: str, user_id: str, action_id: str, kind: str, visit_id: str,
-                  digest: str, applied_at: str, result: dict[str, Any]) -> None:
+def stage_receipt(
+    tx: Transaction,
+    tenant_id: str,
+    user_id: str,
+    action_id: str,
+    kind: str,
+    visit_id: str,
+    digest: str,
+    applied_at: str,
+    result: dict[str, Any],
+) -> None:
     """Conditional on the id being new: of two batches racing with the same action, one applies it."""
-    item = VisitReceiptItem(keys.visit_receipts_pk(tenant_id, user_id), f"ACT#{action_id}", type=kind,
-                            visit_id=visit_id, digest=digest, applied_at=applied_at, result=result,
-                            expiration=int(time.time()) + RECEIPT_DAYS * 86400)
-    tx.put(item, condition=VisitReceiptItem.sk.does_not_exist(),
-           on_fail=lambda: Conflict("This action was applied by another request just now.", code="already_applied"))
+    item = VisitReceiptItem(
+        keys.visit_receipts_pk(tenant_id, user_id),
+        f"ACT#{action_id}",
+        type=kind,
+        visit_id=visit_id,
+        digest=digest,
+        applied_at=applied_at,
+        result=result,
+        expiration=int(time.time()) + RECEIPT_DAYS * 86400,
+    )
+    tx.put(
+        item,
+        condition=VisitReceiptItem.sk.does_not_exist(),
+        on_fail=lambda: Conflict("This action was applied by another request just now.", code="already_applied"),
+    )

@@ -92,11 +92,15 @@ def client_time(at: datetime | None, field: str = "at") -> datetime:
     if at is None:
         return now
     if at > now + MAX_CLOCK_SKEW:
-        raise InvalidInput("The time lies in the future; check the phone's clock.",
-                           [{"field": field, "message": f"{at.isoformat()} is after the server's {now.isoformat()}"}])
+        raise InvalidInput(
+            "The time lies in the future; check the phone's clock.",
+            [{"field": field, "message": f"{at.isoformat()} is after the server's {now.isoformat()}"}],
+        )
     if at < now - MAX_OFFLINE:
-        raise InvalidInput("The action is older than the offline window.",
-                           [{"field": field, "message": f"older than {MAX_OFFLINE.days} days"}])
+        raise InvalidInput(
+            "The action is older than the offline window.",
+            [{"field": field, "message": f"older than {MAX_OFFLINE.days} days"}],
+        )
     return at.astimezone(UTC)
 
 
@@ -142,12 +146,14 @@ class VisitService:
         rep_id = f.rep_id or scope.owner_id
         if rep_id:
             self.rep_in_scope(scope, rep_id)
-            page = repo.list_by_rep(self.tenant, rep_id, day or f.month, repo.where(f.state, None, f.flagged),
-                                    limit, cursor)
+            page = repo.list_by_rep(
+                self.tenant, rep_id, day or f.month, repo.where(f.state, None, f.flagged), limit, cursor
+            )
         else:
             month = day[:7] if day else f.month or clock.today().isoformat()[:7]
-            page = repo.list_by_month(self.tenant, month, scope.org_path or "/", repo.where(f.state, day, f.flagged),
-                                      limit, cursor)
+            page = repo.list_by_month(
+                self.tenant, month, scope.org_path or "/", repo.where(f.state, day, f.flagged), limit, cursor
+            )
         items = sorted(page.items, key=lambda v: (v.day, v.sequence or 1000, v.id))  # a day reads as its route
         return Page(items, page.cursor)
 
@@ -181,15 +187,33 @@ class VisitService:
         for item in items:
             customer = customers[item.customer_id]
             visit = Visit(
-                id=new_id(), tenant_id=self.tenant, customer_id=customer.id, customer_name=customer.name,
-                customer_level=customer.level.value if customer.level else None, rep_id=self.p.user_id,
-                org_unit_id=unit.id, org_path=unit.path, state=next_state(VISIT_TRANSITIONS, "visit", None,
-                                                                          VisitAction.PLAN),
-                planned_on=item.planned_on, sequence=item.sequence, purpose=item.purpose, day=item.planned_on,
-                created_at=now, created_by=self.p.user_id, updated_at=now, updated_by=self.p.user_id)
+                id=new_id(),
+                tenant_id=self.tenant,
+                customer_id=customer.id,
+                customer_name=customer.name,
+                customer_level=customer.level.value if customer.level else None,
+                rep_id=self.p.user_id,
+                org_unit_id=unit.id,
+                org_path=unit.path,
+                state=next_state(VISIT_TRANSITIONS, "visit", None, VisitAction.PLAN),
+                planned_on=item.planned_on,
+                sequence=item.sequence,
+                purpose=item.purpose,
+                day=item.planned_on,
+                created_at=now,
+                created_by=self.p.user_id,
+                updated_at=now,
+                updated_by=self.p.user_id,
+            )
             repo.stage_visit(tx, visit)
-            repo.stage_audit(tx, visit, "plan", self.p.user_id, now.isoformat(),
-                             diff(None, visit.model_dump(mode="json"), BOOKKEEPING))
+            repo.stage_audit(
+                tx,
+                visit,
+                "plan",
+                self.p.user_id,
+                now.isoformat(),
+                diff(None, visit.model_dump(mode="json"), BOOKKEEPING),
+            )
             created.append(visit.model_copy(update={"version": 1}))
         tx.commit()
         return created
@@ -199,8 +223,12 @@ class VisitService:
         customers = CustomerService(self.p)
         for n, item in enumerate(items):
             if not today <= item.planned_on <= today + timedelta(days=MAX_PLAN_AHEAD_DAYS):
-                errors.append({"field": f"items.{n}.planned_on",
-                               "message": f"plan from today ({today}) up to {MAX_PLAN_AHEAD_DAYS} days ahead"})
+                errors.append(
+                    {
+                        "field": f"items.{n}.planned_on",
+                        "message": f"plan from today ({today}) up to {MAX_PLAN_AHEAD_DAYS} days ahead",
+                    }
+                )
             if (item.customer_id, item.planned_on) in seen:
                 errors.append({"field": f"items.{n}", "message": "this customer is planned twice on that day"})
             seen.add((item.customer_id, item.planned_on))
@@ -229,20 +257,33 @@ class VisitService:
         else:
             self._own(before)
             if body.customer_id and body.customer_id != before.customer_id:
-                raise InvalidInput("The visit is for another customer.",
-                                   [{"field": "customer_id", "message": f"the visit is at {before.customer_id}"}])
+                raise InvalidInput(
+                    "The visit is for another customer.",
+                    [{"field": "customer_id", "message": f"the visit is at {before.customer_id}"}],
+                )
         next_state(VISIT_TRANSITIONS, "visit", before.state if before.version else None, VisitAction.CHECK_IN)
         customer = self._customer(before.customer_id)  # still in scope (a hand-over may have moved it)
         rule = policy.current(self.tenant).policy
         distance = distance_to(customer, body.lat, body.lng)
         flag = self._geofence(rule, distance)
-        stamp = Stamp(at=at, lat=body.lat, lng=body.lng, accuracy_m=body.accuracy_m, distance_m=distance,
-                      received_at=clock.now())
-        update = {"check_in": stamp, "day": local_day(at), "flagged": flag is not None, "flag_reason": flag,
-                  "customer_name": customer.name,
-                  "customer_level": customer.level.value if customer.level else None}
-        return self._write(before, VisitAction.CHECK_IN, update, receipt,
-                           {"distance_m": distance, "flagged": flag is not None, "flag_reason": flag})
+        stamp = Stamp(
+            at=at, lat=body.lat, lng=body.lng, accuracy_m=body.accuracy_m, distance_m=distance, received_at=clock.now()
+        )
+        update = {
+            "check_in": stamp,
+            "day": local_day(at),
+            "flagged": flag is not None,
+            "flag_reason": flag,
+            "customer_name": customer.name,
+            "customer_level": customer.level.value if customer.level else None,
+        }
+        return self._write(
+            before,
+            VisitAction.CHECK_IN,
+            update,
+            receipt,
+            {"distance_m": distance, "flagged": flag is not None, "flag_reason": flag},
+        )
 
     def _unplanned(self, visit_id: str, customer_id: str | None, at: datetime) -> Visit:
         """A visit nobody planned, created by its check-in under the id the phone made for it (version 0)."""
@@ -250,10 +291,22 @@ class VisitService:
             raise NotFound(f"No visit {visit_id}; to check in without a plan, send customer_id.")
         customer = self._customer(customer_id)
         unit = directory.caller_unit(self.tenant, self.p.org_unit_id)
-        return Visit(id=visit_id, tenant_id=self.tenant, customer_id=customer.id, customer_name=customer.name,
-                     rep_id=self.p.user_id, org_unit_id=unit.id, org_path=unit.path, state=VisitState.PLANNED,
-                     day=local_day(at), created_at=clock.now(), created_by=self.p.user_id,
-                     updated_at=clock.now(), updated_by=self.p.user_id, version=0)
+        return Visit(
+            id=visit_id,
+            tenant_id=self.tenant,
+            customer_id=customer.id,
+            customer_name=customer.name,
+            rep_id=self.p.user_id,
+            org_unit_id=unit.id,
+            org_path=unit.path,
+            state=VisitState.PLANNED,
+            day=local_day(at),
+            created_at=clock.now(),
+            created_by=self.p.user_id,
+            updated_at=clock.now(),
+            updated_by=self.p.user_id,
+            version=0,
+        )
 
     @staticmethod
     def _geofence(rule: VisitPolicy, distance: float | None) -> str | None:
@@ -264,9 +317,11 @@ class VisitService:
             return None
         if rule.outside_geofence == "refuse":
             raise OutsideGeofence(
-                f"You are {distance:.0f} m from the customer; check-in is allowed within "
-                f"{rule.geofence_radius_m} m.", distance_m=distance, radius_m=rule.geofence_radius_m,
-                errors=[{"field": "lat", "message": f"{distance:.0f} m from the customer's location"}])
+                f"You are {distance:.0f} m from the customer; check-in is allowed within {rule.geofence_radius_m} m.",
+                distance_m=distance,
+                radius_m=rule.geofence_radius_m,
+                errors=[{"field": "lat", "message": f"{distance:.0f} m from the customer's location"}],
+            )
         return "outside_geofence"
 
     def check_out(self, visit_id: str, body: CheckOut, receipt: Receipt | None = None) -> Applied:
@@ -276,14 +331,26 @@ class VisitService:
         next_state(VISIT_TRANSITIONS, "visit", before.state, VisitAction.CHECK_OUT)
         assert before.check_in is not None  # checked_in
         if at < before.check_in.at:
-            raise InvalidInput("Check-out is earlier than check-in.",
-                               [{"field": "at", "message": f"before the check-in at {before.check_in.at.isoformat()}"}])
+            raise InvalidInput(
+                "Check-out is earlier than check-in.",
+                [{"field": "at", "message": f"before the check-in at {before.check_in.at.isoformat()}"}],
+            )
         customer = self._customer(before.customer_id)
-        stamp = Stamp(at=at, lat=body.lat, lng=body.lng, distance_m=distance_to(customer, body.lat, body.lng),
-                      received_at=clock.now())
+        stamp = Stamp(
+            at=at,
+            lat=body.lat,
+            lng=body.lng,
+            distance_m=distance_to(customer, body.lat, body.lng),
+            received_at=clock.now(),
+        )
         duration = round((at - before.check_in.at).total_seconds())
-        return self._write(before, VisitAction.CHECK_OUT, {"check_out": stamp, "duration_seconds": duration},
-                           receipt, {"duration_seconds": duration})
+        return self._write(
+            before,
+            VisitAction.CHECK_OUT,
+            {"check_out": stamp, "duration_seconds": duration},
+            receipt,
+            {"duration_seconds": duration},
+        )
 
     def add_note(self, visit_id: str, body: NoteIn, receipt: Receipt | None = None) -> Applied:
         require(self.p, "visit:write")
@@ -301,8 +368,10 @@ class VisitService:
         next_state(VISIT_TRANSITIONS, "visit", before.state, VisitAction.TASK)
         _room(before.tasks, MAX_TASKS, "tasks")
         if body.due_on < local_day(at):
-            raise InvalidInput("A follow-up is due on or after the day it is set.",
-                               [{"field": "due_on", "message": f"before {local_day(at)}"}])
+            raise InvalidInput(
+                "A follow-up is due on or after the day it is set.",
+                [{"field": "due_on", "message": f"before {local_day(at)}"}],
+            )
         task = Task(id=new_id(), title=body.title, due_on=body.due_on, created_at=at)
         return self._write(before, VisitAction.TASK, {"tasks": [*before.tasks, task]}, receipt, {"task_id": task.id})
 
@@ -311,16 +380,19 @@ class VisitService:
         before = self._own(self.visible(visit_id))
         if not any(t.id == task_id for t in before.tasks):
             raise NotFound(f"No task {task_id} on this visit.")
-        tasks = [t.model_copy(update={"done": True, "done_at": t.done_at or clock.now()}) if t.id == task_id else t
-                 for t in before.tasks]
+        tasks = [
+            t.model_copy(update={"done": True, "done_at": t.done_at or clock.now()}) if t.id == task_id else t
+            for t in before.tasks
+        ]
         if tasks == before.tasks:
             return before  # done already: nothing changes
         return self._write(before, VisitAction.TASK_DONE, {"tasks": tasks}).visit
 
     # ------------------------------------------------------------------ photos
 
-    def request_photo(self, visit_id: str, body: PhotoIn,
-                      receipt: Receipt | None = None) -> tuple[Applied, PhotoTicket]:
+    def request_photo(
+        self, visit_id: str, body: PhotoIn, receipt: Receipt | None = None
+    ) -> tuple[Applied, PhotoTicket]:
         """Records the photo (time, place, distance) and hands out the URL its bytes go to."""
         require(self.p, "visit:write")
         self._bucket()  # a misconfigured function fails before anything is recorded
@@ -330,15 +402,24 @@ class VisitService:
         _room(before.photos, MAX_PHOTOS, "photos")
         photo_id = new_id()
         key = photos.photo_key(self.tenant, visit_id, photo_id, body.content_type)
-        photo = Photo(id=photo_id, key=key, content_type=body.content_type, taken_at=taken_at, lat=body.lat,
-                      lng=body.lng, distance_m=distance_to(self._customer(before.customer_id), body.lat, body.lng))
-        applied = self._write(before, VisitAction.PHOTO, {"photos": [*before.photos, photo]}, receipt,
-                              {"photo_id": photo_id, "key": key})
+        photo = Photo(
+            id=photo_id,
+            key=key,
+            content_type=body.content_type,
+            taken_at=taken_at,
+            lat=body.lat,
+            lng=body.lng,
+            distance_m=distance_to(self._customer(before.customer_id), body.lat, body.lng),
+        )
+        applied = self._write(
+            before, VisitAction.PHOTO, {"photos": [*before.photos, photo]}, receipt, {"photo_id": photo_id, "key": key}
+        )
         return applied, self.photo_ticket(photo)
 
     def photo_ticket(self, photo: Photo) -> PhotoTicket:
-        return PhotoTicket(photo_id=photo.id, key=photo.key,
-                           **photos.upload_form(self._bucket(), photo.key, photo.content_type))
+        return PhotoTicket(
+            photo_id=photo.id, key=photo.key, **photos.upload_form(self._bucket(), photo.key, photo.content_type)
+        )
 
     def link_photo(self, visit_id: str, photo_id: str) -> Visit:
         """The photo's bytes are in the bucket (HEAD): the visit lists it as linked. Again: no change."""
@@ -350,11 +431,14 @@ class VisitService:
             return before
         found = photos.stored(bucket, photo.key)
         if found is None:
-            raise Conflict("Nothing was uploaded for this photo yet: POST the image with its upload form first.",
-                           field="photo_id")
+            raise Conflict(
+                "Nothing was uploaded for this photo yet: POST the image with its upload form first.", field="photo_id"
+            )
         if found.size == 0 or found.size > photos.MAX_BYTES:
-            raise InvalidInput("The uploaded photo is empty or too large.",
-                               [{"field": "photo_id", "message": f"{found.size} bytes; at most {photos.MAX_BYTES}"}])
+            raise InvalidInput(
+                "The uploaded photo is empty or too large.",
+                [{"field": "photo_id", "message": f"{found.size} bytes; at most {photos.MAX_BYTES}"}],
+            )
         linked = photo.model_copy(update={"status": "linked", "size": found.size, "linked_at": clock.now()})
         updated = [linked if p.id == photo_id else p for p in before.photos]
         return self._write(before, VisitAction.PHOTO_LINKED, {"photos": updated}).visit
@@ -384,19 +468,22 @@ class VisitService:
         next_state(VISIT_TRANSITIONS, "visit", before.state, VisitAction.ORDER_REQUEST)
         _room(before.order_ids, MAX_ORDERS, "order requests")
         remarks = " ".join(filter(None, [f"拜访 {visit_id}", body.remarks]))
-        order = OrderService(self.p).create(OrderCreate(customer_id=before.customer_id, lines=body.lines,
-                                                        remarks=remarks))
+        order = OrderService(self.p).create(
+            OrderCreate(customer_id=before.customer_id, lines=body.lines, remarks=remarks)
+        )
         extra = {"order_id": order.id, "order_state": order.state.value, "order_total": str(order.total)}
         try:
-            return self._write(before, VisitAction.ORDER_REQUEST, {"order_ids": [*before.order_ids, order.id]},
-                               receipt, extra)
+            return self._write(
+                before, VisitAction.ORDER_REQUEST, {"order_ids": [*before.order_ids, order.id]}, receipt, extra
+            )
         except Conflict:
             if receipt is not None:
                 raise
             # The order exists now; a concurrent change of the visit must not lose its link: once more.
             again = self._own(self.visible(visit_id))
-            return self._write(again, VisitAction.ORDER_REQUEST, {"order_ids": [*again.order_ids, order.id]},
-                               None, extra)
+            return self._write(
+                again, VisitAction.ORDER_REQUEST, {"order_ids": [*again.order_ids, order.id]}, None, extra
+            )
 
     # ------------------------------------------------------------------ the tenant's policy
 
@@ -424,8 +511,15 @@ class VisitService:
             raise Conflict("The customer is voided; restore it before visiting it.", field="customer_id")
         return customer
 
-    def _write(self, before: Visit, action: VisitAction, update: dict[str, Any], receipt: Receipt | None = None,
-               result: dict[str, Any] | None = None, reason: str | None = None) -> Applied:
+    def _write(
+        self,
+        before: Visit,
+        action: VisitAction,
+        update: dict[str, Any],
+        receipt: Receipt | None = None,
+        result: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> Applied:
         """The one way a visit changes: table check, then visit + audit (+ receipt) in one transaction."""
         created = before.version == 0
         to = next_state(VISIT_TRANSITIONS, "visit", None if created else before.state, action)
@@ -434,14 +528,25 @@ class VisitService:
         after = Visit.model_validate(after.model_dump())  # nested updates come in as models or dicts alike
         outcome = _present({"state": to.value, **(result or {})})
         tx = Transaction()
-        repo.stage_visit(tx, after, "A visit with this id already exists." if created else
-                         "The visit changed while this request ran.")
-        changes = diff(None if created else before.model_dump(mode="json"), after.model_dump(mode="json"),
-                       BOOKKEEPING)
+        repo.stage_visit(
+            tx,
+            after,
+            "A visit with this id already exists." if created else "The visit changed while this request ran.",
+        )
+        changes = diff(None if created else before.model_dump(mode="json"), after.model_dump(mode="json"), BOOKKEEPING)
         repo.stage_audit(tx, after, action.value, self.p.user_id, now.isoformat(), changes, reason)
         if receipt is not None:
-            repo.stage_receipt(tx, self.tenant, self.p.user_id, receipt.action_id, receipt.kind, after.id,
-                               receipt.digest, now.isoformat(), outcome)
+            repo.stage_receipt(
+                tx,
+                self.tenant,
+                self.p.user_id,
+                receipt.action_id,
+                receipt.kind,
+                after.id,
+                receipt.digest,
+                now.isoformat(),
+                outcome,
+            )
         tx.commit()
         return Applied(after.model_copy(update={"version": before.version + 1}), outcome)
 

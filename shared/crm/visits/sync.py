@@ -58,8 +58,9 @@ def _apply(service: VisitService, action: Action, receipt: Receipt) -> Applied:
     v = action.visit_id
     match action:
         case CheckInAction():
-            return service.check_in(v, CheckIn(**_fields(action, "customer_id", "lat", "lng", "accuracy_m", "at")),
-                                    receipt)
+            return service.check_in(
+                v, CheckIn(**_fields(action, "customer_id", "lat", "lng", "accuracy_m", "at")), receipt
+            )
         case CheckOutAction():
             return service.check_out(v, CheckOut(**_fields(action, "lat", "lng", "at")), receipt)
         case NoteAction():
@@ -82,8 +83,11 @@ def in_dependency_order[T](parsed: list[tuple[int, Action, T]]) -> list[tuple[in
 
 _WAITING = {"planned"}  # an action refused in these states waits for the visit's check-in
 _CODES: list[tuple[type[DomainError], str]] = [
-    (OutsideGeofence, "outside_geofence"), (NotFound, "not_found"), (Forbidden, "forbidden"),
-    (InvalidInput, "invalid"), (Conflict, "conflict"),
+    (OutsideGeofence, "outside_geofence"),
+    (NotFound, "not_found"),
+    (Forbidden, "forbidden"),
+    (InvalidInput, "invalid"),
+    (Conflict, "conflict"),
 ]
 
 
@@ -118,8 +122,12 @@ class SyncService:
             results[index] = self._one(index, action, sent)
         ordered = [results[i] for i in range(len(raw_actions))]
         count: Callable[[str], int] = lambda status: sum(r.status == status for r in ordered)  # noqa: E731
-        return SyncReply(applied=count("applied"), already_applied=count("already_applied"),
-                         refused=count("refused"), results=ordered)
+        return SyncReply(
+            applied=count("applied"),
+            already_applied=count("already_applied"),
+            refused=count("refused"),
+            results=ordered,
+        )
 
     def _one(self, index: int, action: Action, sent: str) -> ActionResult:
         if (known := self._receipt(index, action, sent)) is not None:
@@ -131,8 +139,14 @@ class SyncService:
                 return self._receipt(index, action, sent) or _refused(index, action, "conflict", exc.detail)
             errors = [FieldProblem(**e) for e in exc.extra.get("errors") or []] or None
             return _refused(index, action, _code(exc), exc.detail, errors)
-        return ActionResult(index=index, id=action.id, type=action.type, visit_id=action.visit_id, status="applied",
-                            result=applied.result)
+        return ActionResult(
+            index=index,
+            id=action.id,
+            type=action.type,
+            visit_id=action.visit_id,
+            status="applied",
+            result=applied.result,
+        )
 
     def _receipt(self, index: int, action: Action, sent: str) -> ActionResult | None:
         found = repo.get_receipt(self.p.tenant_id, self.p.user_id, action.id)
@@ -143,8 +157,14 @@ class SyncService:
         result = dict(found.result.as_dict()) if found.result else {}
         if action.type == "photo":
             result.update(self._fresh_upload_url(action.visit_id, result.get("photo_id")))
-        return ActionResult(index=index, id=action.id, type=action.type, visit_id=action.visit_id,
-                            status="already_applied", result=result)
+        return ActionResult(
+            index=index,
+            id=action.id,
+            type=action.type,
+            visit_id=action.visit_id,
+            status="already_applied",
+            result=result,
+        )
 
     def _fresh_upload_url(self, visit_id: str, photo_id: Any) -> dict[str, Any]:
         """A photo action sent again (its upload failed?) gets a new form while the photo awaits its bytes."""
@@ -160,18 +180,34 @@ def _upload(ticket: Any) -> dict[str, Any]:
     return {"upload_url": ticket.url, "upload_fields": ticket.fields}
 
 
-def _refused(index: int, action: Action, code: str, detail: str,
-             errors: list[FieldProblem] | None = None) -> ActionResult:
-    return ActionResult(index=index, id=action.id, type=action.type, visit_id=action.visit_id, status="refused",
-                        code=code, detail=detail, errors=errors)
+def _refused(
+    index: int, action: Action, code: str, detail: str, errors: list[FieldProblem] | None = None
+) -> ActionResult:
+    return ActionResult(
+        index=index,
+        id=action.id,
+        type=action.type,
+        visit_id=action.visit_id,
+        status="refused",
+        code=code,
+        detail=detail,
+        errors=errors,
+    )
 
 
 def _invalid(index: int, raw: Any, exc: ValidationError) -> ActionResult:
     known = raw if isinstance(raw, dict) else {}
     errors = [FieldProblem(field=_path(e["loc"], known.get("type")), message=e["msg"]) for e in exc.errors()]
-    return ActionResult(index=index, id=_text(known.get("id")), type=_text(known.get("type")),
-                        visit_id=_text(known.get("visit_id")), status="refused", code="invalid",
-                        detail="The action is not valid.", errors=errors)
+    return ActionResult(
+        index=index,
+        id=_text(known.get("id")),
+        type=_text(known.get("type")),
+        visit_id=_text(known.get("visit_id")),
+        status="refused",
+        code="invalid",
+        detail="The action is not valid.",
+        errors=errors,
+    )
 
 
 def _path(loc: tuple[Any, ...], tag: Any) -> str:

@@ -17,30 +17,55 @@ from crm.channel.diversion import (
 )
 from crm.customers.model import Region, Territory
 
-FLOW = pa.schema([("load_id", pa.string()), ("source_row", pa.int32()), ("source_line", pa.int32()),
-                  ("sale_date", pa.date32()), ("sku", pa.string()), ("batch", pa.string()),
-                  ("base_quantity", pa.float64()), ("buyer_name", pa.string()), ("customer_id", pa.string()),
-                  ("party", pa.string())])
+FLOW = pa.schema(
+    [
+        ("load_id", pa.string()),
+        ("source_row", pa.int32()),
+        ("source_line", pa.int32()),
+        ("sale_date", pa.date32()),
+        ("sku", pa.string()),
+        ("batch", pa.string()),
+        ("base_quantity", pa.float64()),
+        ("buyer_name", pa.string()),
+        ("customer_id", pa.string()),
+        ("party", pa.string()),
+    ]
+)
 
 
 def flow(*rows: tuple) -> pa.Table:
     """rows: (party, load, row, day, sku, batch, qty, buyer name, customer id)."""
     cols = {name: [] for name in FLOW.names}
     for party, load, row, day, sku, batch, qty, buyer, customer in rows:
-        values = dict(load_id=load, source_row=row, source_line=row + 1, sale_date=date(2025, 6, day), sku=sku,
-                      batch=batch, base_quantity=qty, buyer_name=buyer, customer_id=customer, party=party)
+        values = dict(
+            load_id=load,
+            source_row=row,
+            source_line=row + 1,
+            sale_date=date(2025, 6, day),
+            sku=sku,
+            batch=batch,
+            base_quantity=qty,
+            buyer_name=buyer,
+            customer_id=customer,
+            party=party,
+        )
         for k, v in values.items():
             cols[k].append(v)
     return pa.Table.from_pydict(cols, schema=FLOW)
 
 
 def shipped(*rows: tuple) -> pa.Table:
-    return pa.Table.from_pylist([dict(zip(SHIPPED_SCHEMA.names, r, strict=True)) for r in rows],
-                                schema=SHIPPED_SCHEMA)
+    return pa.Table.from_pylist([dict(zip(SHIPPED_SCHEMA.names, r, strict=True)) for r in rows], schema=SHIPPED_SCHEMA)
 
 
-SHIPPED = shipped(("D1", "P1", "X1", 100.0), ("D1", "P1", "X1", 20.0), ("D2", "P2", "Y1", 50.0),
-                  ("D1", "P2", "Y1", 30.0), ("D3", "P4", "W1", 10.0), ("D2", "P1", None, 5.0))
+SHIPPED = shipped(
+    ("D1", "P1", "X1", 100.0),
+    ("D1", "P1", "X1", 20.0),
+    ("D2", "P2", "Y1", 50.0),
+    ("D1", "P2", "Y1", 30.0),
+    ("D3", "P4", "W1", 10.0),
+    ("D2", "P1", None, 5.0),
+)
 
 
 def test_a_batch_shipped_only_to_others_is_a_crossing_with_its_rows_as_evidence():
@@ -60,9 +85,10 @@ def test_a_batch_shipped_only_to_others_is_a_crossing_with_its_rows_as_evidence(
         ("P4", "W1", "D1", ["D3"], 10.0, 6.0, 1),
     ]
     first = signals[0]
-    assert [(e.load_id, e.source_row, e.source_line, e.sale_date, e.buyer_name, e.customer_id, e.base_quantity)
-            for e in first.evidence] == [("L2", 1, 2, date(2025, 6, 5), "甲店", "c-a", 12.0),
-                                         ("L2", 3, 4, date(2025, 6, 9), "乙店", "c-b", 8.0)]
+    assert [
+        (e.load_id, e.source_row, e.source_line, e.sale_date, e.buyer_name, e.customer_id, e.base_quantity)
+        for e in first.evidence
+    ] == [("L2", 1, 2, date(2025, 6, 5), "甲店", "c-a", 12.0), ("L2", 3, 4, date(2025, 6, 9), "乙店", "c-b", 8.0)]
     assert first.evidence_total == 2
 
 
@@ -89,20 +115,23 @@ def test_no_shipments_or_no_flow_means_no_crossings():
 JS = Territory(provinces=["江苏"], cities=["苏州"])
 
 
-@pytest.mark.parametrize(("territory", "province", "city", "verdict"), [
-    (JS, None, "苏州", False),
-    (JS, "江苏省", "苏州市", False),
-    (JS, None, "南京", True),  # cities listed: the city decides
-    (JS, "安徽", None, True),  # a province outside is outside
-    (JS, "江苏", None, None),  # somewhere in 江苏: maybe 苏州, maybe not
-    (JS, None, None, None),
-    (JS, "安徽", "苏州", True),  # a conflicting record: the province is outside
-    (Territory(provinces=["江苏"]), "江苏", "南京", False),
-    (Territory(provinces=["江苏"]), None, "南京", None),  # no city → province table here
-    (Territory(provinces=["江苏"]), "浙江", None, True),
-    (Territory(cities=["六安", "合肥"]), None, "合肥", False),
-    (Territory(cities=["六安", "合肥"]), "安徽", None, None),
-])
+@pytest.mark.parametrize(
+    ("territory", "province", "city", "verdict"),
+    [
+        (JS, None, "苏州", False),
+        (JS, "江苏省", "苏州市", False),
+        (JS, None, "南京", True),  # cities listed: the city decides
+        (JS, "安徽", None, True),  # a province outside is outside
+        (JS, "江苏", None, None),  # somewhere in 江苏: maybe 苏州, maybe not
+        (JS, None, None, None),
+        (JS, "安徽", "苏州", True),  # a conflicting record: the province is outside
+        (Territory(provinces=["江苏"]), "江苏", "南京", False),
+        (Territory(provinces=["江苏"]), None, "南京", None),  # no city → province table here
+        (Territory(provinces=["江苏"]), "浙江", None, True),
+        (Territory(cities=["六安", "合肥"]), None, "合肥", False),
+        (Territory(cities=["六安", "合肥"]), "安徽", None, None),
+    ],
+)
 def test_judge(territory, province, city, verdict):
     assert judge(territory, province, city) is verdict
 
@@ -114,12 +143,19 @@ def test_place_names_compare_without_their_suffix():
     assert place_key("市") == "市" and place_key(None) is None
 
 
-PARTIES = {"D1": Party(territory=JS), "D2": Party(territory=Territory(provinces=["安徽"], cities=["六安", "合肥"])),
-           "D4": Party(), "C9": Party(is_distributor=False, territory=JS)}
-BUYERS = {"c-sz": Buyer("苏州甲店", Region(city="苏州")), "c-nj": Buyer("南京乙店", Region(city="南京")),
-          "c-hz": Buyer("杭州丙店", Region(province="浙江", city="杭州")),
-          "c-js": Buyer("江苏丁店", Region(province="江苏")),
-          "c-none": Buyer("无地区", Region())}
+PARTIES = {
+    "D1": Party(territory=JS),
+    "D2": Party(territory=Territory(provinces=["安徽"], cities=["六安", "合肥"])),
+    "D4": Party(),
+    "C9": Party(is_distributor=False, territory=JS),
+}
+BUYERS = {
+    "c-sz": Buyer("苏州甲店", Region(city="苏州")),
+    "c-nj": Buyer("南京乙店", Region(city="南京")),
+    "c-hz": Buyer("杭州丙店", Region(province="浙江", city="杭州")),
+    "c-js": Buyer("江苏丁店", Region(province="江苏")),
+    "c-none": Buyer("无地区", Region()),
+}
 
 
 def test_buyers_outside_the_territory_are_signals_with_quantities_per_product_and_evidence():
@@ -137,16 +173,28 @@ def test_buyers_outside_the_territory_are_signals_with_quantities_per_product_an
         ("D9", "L6", 1, 7, "P3", None, 9.0, "杭州丙店", "c-hz"),  # unknown party
     )
     signals, skipped, unjudged = out_of_territory(lines, PARTIES, BUYERS)
-    assert [(s.distributor_id, s.customer_id, s.customer_name, s.region.city, s.quantity, s.base_qty_by_sku, s.rows)
-            for s in signals] == [("D1", "c-nj", "南京乙店", "南京", 11.0, {"P1": 5.0, "P2": 6.0}, 3),
-                                  ("D2", "c-hz", "杭州丙店", "杭州", 3.0, {"P3": 3.0}, 1)]
-    assert [(e.source_row, e.sale_date.day, e.base_quantity) for e in signals[0].evidence] == [(3, 2, 6.0), (2, 4, 4.0),
-                                                                                               (4, 5, 1.0)]
+    assert [
+        (s.distributor_id, s.customer_id, s.customer_name, s.region.city, s.quantity, s.base_qty_by_sku, s.rows)
+        for s in signals
+    ] == [
+        ("D1", "c-nj", "南京乙店", "南京", 11.0, {"P1": 5.0, "P2": 6.0}, 3),
+        ("D2", "c-hz", "杭州丙店", "杭州", 3.0, {"P3": 3.0}, 1),
+    ]
+    assert [(e.source_row, e.sale_date.day, e.base_quantity) for e in signals[0].evidence] == [
+        (3, 2, 6.0),
+        (2, 4, 4.0),
+        (4, 5, 1.0),
+    ]
     assert signals[0].territory == JS and signals[0].evidence_total == 3
-    assert [(s.distributor_id, s.reason) for s in skipped] == [("C9", NOT_A_DISTRIBUTOR), ("D4", NO_TERRITORY),
-                                                               ("D9", NOT_A_DISTRIBUTOR)]
-    assert [(u.distributor_id, u.unmatched_rows, u.unknown_region_rows) for u in unjudged] == [("D1", 1, 1),
-                                                                                              ("D2", 0, 1)]
+    assert [(s.distributor_id, s.reason) for s in skipped] == [
+        ("C9", NOT_A_DISTRIBUTOR),
+        ("D4", NO_TERRITORY),
+        ("D9", NOT_A_DISTRIBUTOR),
+    ]
+    assert [(u.distributor_id, u.unmatched_rows, u.unknown_region_rows) for u in unjudged] == [
+        ("D1", 1, 1),
+        ("D2", 0, 1),
+    ]
 
 
 def test_nothing_outside_gives_no_signal():

@@ -89,7 +89,7 @@ def test_a_sheet_damaged_past_its_first_bytes_is_an_invalid_xlsx(ingest: Ingest)
     with zipfile.ZipFile(io.BytesIO(good)) as archive:
         sheet = next(n for n in archive.namelist() if n.startswith("xl/worksheets/"))
         xml = archive.read(sheet)
-    damaged = with_member(good, sheet, xml[: len(xml) // 2] + b"<row r=\"9\"><c></row>")
+    damaged = with_member(good, sheet, xml[: len(xml) // 2] + b'<row r="9"><c></row>')
     result = ingest(damaged, name="flow.xlsx")
     assert (result.status, result.rejection.code) == ("rejected", "invalid xlsx")
     assert "damaged" in result.rejection.message and "流向" in result.rejection.message

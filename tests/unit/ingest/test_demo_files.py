@@ -9,13 +9,18 @@ from crm.ingest.pipeline import IngestRequest, ingest_file
 from localcloud import demo
 
 PRODUCTS = [Product(r["sku"], r["name"], r["spec"], r["base_unit"], float(r["case_size"])) for r in demo.product_rows()]
-CUSTOMERS = CustomerIndex([Customer(r["id"], r["name"], r["city"], tuple(a for a in r["aliases"].split("|") if a))
-                           for r in demo.customer_rows()])
+CUSTOMERS = CustomerIndex(
+    [
+        Customer(r["id"], r["name"], r["city"], tuple(a for a in r["aliases"].split("|") if a))
+        for r in demo.customer_rows()
+    ]
+)
 
 
 def ingest(data: bytes, kind: FileKind) -> object:
-    request = IngestRequest(data=data, file_name=f"{kind}.csv", period="2026-10", load_id="l", source_key="k",
-                            kind=kind)
+    request = IngestRequest(
+        data=data, file_name=f"{kind}.csv", period="2026-10", load_id="l", source_key="k", kind=kind
+    )
     return ingest_file(request, PRODUCTS, CUSTOMERS)
 
 
@@ -39,8 +44,14 @@ def test_a_demo_distributors_files_are_accepted_whole(code: str) -> None:
 
 
 def test_our_shipments_file_names_every_demo_distributor() -> None:
-    request = IngestRequest(data=demo.our_shipments_file("2026-10"), file_name="s.csv", period="2026-10",
-                            load_id="l", source_key="k", kind=FileKind.SHIPMENTS)
+    request = IngestRequest(
+        data=demo.our_shipments_file("2026-10"),
+        file_name="s.csv",
+        period="2026-10",
+        load_id="l",
+        source_key="k",
+        kind=FileKind.SHIPMENTS,
+    )
     result = ingest_file(request, PRODUCTS, None, lambda codes: {c: f"id-{c}" for c in codes})
     assert result.status == "accepted" and result.errors.num_rows == 0
     assert {x["distributor_id"] for x in result.lines.to_pylist()} == {f"id-{c}" for c in demo.DISTRIBUTORS}

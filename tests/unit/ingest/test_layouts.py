@@ -118,9 +118,11 @@ def test_xlsx_detail_on_second_sheet_with_date_cells(ingest: Ingest) -> None:
 
 def test_headers_with_a_bracketed_qualifier_map_and_a_quantitys_is_its_unit(ingest: Ingest) -> None:
     # ERP exports often write the unit or currency after the header: 数量(件), 金额（元）, 客户名称[全称]
-    data = ("销售日期,商品编码,数量(件),金额（元）,客户名称[全称]\n"
-            "2026年10月9日,P1001,2,\"1,200.00\",南京市鼓楼区恒安医院\n"
-            "2026/10/10 14:05,P1001,1,600,南京市鼓楼区恒安医院\n").encode()
+    data = (
+        "销售日期,商品编码,数量(件),金额（元）,客户名称[全称]\n"
+        '2026年10月9日,P1001,2,"1,200.00",南京市鼓楼区恒安医院\n'
+        "2026/10/10 14:05,P1001,1,600,南京市鼓楼区恒安医院\n"
+    ).encode()
     result = ingest(data)
     assert result.status == "accepted", result.rejection
     lines = result.lines.to_pylist()
@@ -136,7 +138,8 @@ def test_a_unit_in_the_quantity_header_that_nobody_knows_is_reported_not_guessed
     result = ingest(data)
     assert result.valid_rows == 0
     assert [(e["column"], e["value"], e["reason"]) for e in result.errors.to_pylist()] == [
-        ("数量（支）", "支", "unknown unit")]
+        ("数量（支）", "支", "unknown unit")
+    ]
 
 
 def test_a_header_as_written_wins_over_one_read_past_its_qualifier(ingest: Ingest) -> None:
@@ -151,13 +154,18 @@ def test_a_unit_column_wins_over_the_quantity_headers_qualifier(ingest: Ingest) 
 
 def test_a_return_written_positive_beside_its_type_counts_negative(ingest: Ingest) -> None:
     # Some ERPs write every quantity positive and say what the row is in a type column
-    data = ("销售日期,商品编码,数量,单位,业务类型,客户名称\n"
-            "2026-10-09,P1001,2,件,销售出库,南京市鼓楼区恒安医院\n"
-            "2026-10-10,P1001,1,件,销售退货,南京市鼓楼区恒安医院\n"
-            "2026-10-11,P1001,-3,盒,退 回,南京市鼓楼区恒安医院\n").encode()  # already negative: stays so
+    data = (
+        "销售日期,商品编码,数量,单位,业务类型,客户名称\n"
+        "2026-10-09,P1001,2,件,销售出库,南京市鼓楼区恒安医院\n"
+        "2026-10-10,P1001,1,件,销售退货,南京市鼓楼区恒安医院\n"
+        "2026-10-11,P1001,-3,盒,退 回,南京市鼓楼区恒安医院\n"
+    ).encode()  # already negative: stays so
     lines = ingest(data).lines.to_pylist()
     assert [(x["txn_type"], x["quantity"], x["base_quantity"]) for x in lines] == [
-        ("销售出库", 2.0, 120.0), ("销售退货", -1.0, -60.0), ("退 回", -3.0, -3.0)]
+        ("销售出库", 2.0, 120.0),
+        ("销售退货", -1.0, -60.0),
+        ("退 回", -3.0, -3.0),
+    ]
     mine = MappingTemplate(return_types=["冲红"])  # a distributor's own word for it
     data = "销售日期,商品编码,数量,业务类型,客户名称\n2026-10-09,P1001,2,冲红,南京市鼓楼区恒安医院\n".encode()
     assert [x["base_quantity"] for x in ingest(data, template=mine).lines.to_pylist()] == [-2.0]
@@ -177,7 +185,8 @@ def test_a_long_workbook_is_read_in_batches_with_every_row_where_it_was(ingest: 
     assert result.status == "accepted", result.rejection
     assert (result.data_rows, result.valid_rows) == (199, 198)
     assert [(e["line"], e["column"], e["value"], e["reason"]) for e in result.errors.to_pylist()] == [
-        (171, "数量", "n/a", "quantity not a number")]
+        (171, "数量", "n/a", "quantity not a number")
+    ]
     lines = result.lines.to_pylist()
     assert [x["source_line"] for x in lines] == [n for n in range(3, 203) if n not in (151, 171)]
     assert sum(x["base_quantity"] for x in lines) == sum(range(1, 201)) - 149 - 169
@@ -185,11 +194,15 @@ def test_a_long_workbook_is_read_in_batches_with_every_row_where_it_was(ingest: 
 
 def test_quantities_beyond_any_count_or_too_fine_to_mean_anything_are_rejected(ingest: Ingest) -> None:
     tiny, huge = "0." + "0" * 150 + "1", "1" + "0" * 200  # numbers by the regex; unstorable as they are
-    data = (f"销售日期,商品编码,数量,客户名称\n2026-10-09,P1001,{tiny},x\n2026-10-09,P1001,{huge},x\n"
-            "2026-10-09,P1001,0.5,x\n").encode()
+    data = (
+        f"销售日期,商品编码,数量,客户名称\n2026-10-09,P1001,{tiny},x\n2026-10-09,P1001,{huge},x\n"
+        "2026-10-09,P1001,0.5,x\n"
+    ).encode()
     result = ingest(data)
     assert [(e["row"], e["reason"]) for e in result.errors.to_pylist()] == [
-        (1, "quantity is zero"), (2, "quantity too large")]
+        (1, "quantity is zero"),
+        (2, "quantity too large"),
+    ]
     assert [x["quantity"] for x in result.lines.to_pylist()] == [0.5]
 
 

@@ -64,12 +64,25 @@ def long_text(rows: int = 150, extra: str = "", newline: str = "\n") -> str:
     return newline.join(lines) + newline + extra
 
 
-REGULAR = [long_text(), long_text(newline="\r\n"), long_text(rows=HEAD_ROWS + 1), long_text(extra="1,2,3"),
-           long_text(extra=",,\n"), long_text(newline="\r\n", extra=",,\r\n"), long_text(extra="a\x1eb,c,d\n"),
-           long_text(extra="\n"), long_text(extra="\n\n4,5,6\n\n"), long_text(newline="\r", extra="\r"),
-           long_text(newline="\r\n", extra="\r\n7,8,9")]  # blank lines: told from ",," by the bytes
-IRREGULAR = [long_text(extra=",,\n\r\n"), long_text(extra="\n,,\n"), long_text(extra="1,2\n"),
-             long_text(extra="合计,,\n4,5,6,7\n")]
+REGULAR = [
+    long_text(),
+    long_text(newline="\r\n"),
+    long_text(rows=HEAD_ROWS + 1),
+    long_text(extra="1,2,3"),
+    long_text(extra=",,\n"),
+    long_text(newline="\r\n", extra=",,\r\n"),
+    long_text(extra="a\x1eb,c,d\n"),
+    long_text(extra="\n"),
+    long_text(extra="\n\n4,5,6\n\n"),
+    long_text(newline="\r", extra="\r"),
+    long_text(newline="\r\n", extra="\r\n7,8,9"),
+]  # blank lines: told from ",," by the bytes
+IRREGULAR = [
+    long_text(extra=",,\n\r\n"),
+    long_text(extra="\n,,\n"),
+    long_text(extra="1,2\n"),
+    long_text(extra="合计,,\n4,5,6,7\n"),
+]
 
 
 @pytest.mark.parametrize("text", REGULAR + IRREGULAR)
@@ -145,8 +158,10 @@ def test_blank_lines_keep_the_one_parse_path(ingest: Ingest) -> None:
     assert sheet.cells is not None and len(sheet.blank) == 3
     plain, blank = ingest(flow_file(300).encode()), ingest(with_blanks.encode())
     assert blank.data_rows == plain.data_rows
-    moved = [{**x, "source_line": x["source_line"] - (x["source_line"] > 101) - 2 * (x["source_line"] > 203)}
-             for x in blank.lines.to_pylist()]
+    moved = [
+        {**x, "source_line": x["source_line"] - (x["source_line"] > 101) - 2 * (x["source_line"] > 203)}
+        for x in blank.lines.to_pylist()
+    ]
     assert moved == plain.lines.to_pylist()
 
 

@@ -21,10 +21,16 @@ from crm.inventory.reconcile import Inputs, Reconciliation, flagged, quantities,
 from tests.fixtures import FLOW_SAMPLES, INVENTORY_SAMPLES
 
 INVENTORY, FLOW = INVENTORY_SAMPLES, FLOW_SAMPLES
-FLOW_FILES = {"D001": "flow/D001/2026-10/流向_D001_2026-10.csv", "D002": "flow/D002/2026-10/流向_D002_2026-10.csv",
-              "D003": "flow/D003/2026-10/流向_D003_2026-10.xlsx"}
-CLOSING = {"D001": "closing/库存_D001_2026-10.csv", "D002": "closing/库存_D002_2026-10.xlsx",
-           "D003": "closing/库存_D003_2026-10.csv"}
+FLOW_FILES = {
+    "D001": "flow/D001/2026-10/流向_D001_2026-10.csv",
+    "D002": "flow/D002/2026-10/流向_D002_2026-10.csv",
+    "D003": "flow/D003/2026-10/流向_D003_2026-10.xlsx",
+}
+CLOSING = {
+    "D001": "closing/库存_D001_2026-10.csv",
+    "D002": "closing/库存_D002_2026-10.xlsx",
+    "D003": "closing/库存_D003_2026-10.csv",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +49,9 @@ def products() -> list[Product]:
 
 
 def lines(path: Path, kind: FileKind, products: list[Product]) -> pa.Table:
-    request = IngestRequest(data=path.read_bytes(), file_name=path.name, period="2026-10", load_id="L",
-                            source_key=path.name, kind=kind)
+    request = IngestRequest(
+        data=path.read_bytes(), file_name=path.name, period="2026-10", load_id="L", source_key=path.name, kind=kind
+    )
     result = ingest_file(request, products, distributors=lambda codes: {c: c for c in codes})
     assert result.status == "accepted", result.rejection
     return result.lines
@@ -56,16 +63,20 @@ def of(distributor: str, table: pa.Table) -> pa.Table:
 
 @pytest.fixture(scope="module")
 def result(truth: dict[str, Any], products: list[Product]) -> Reconciliation:
-    opening = pa.concat_tables([of(d, lines(INVENTORY / "opening" / f"库存_{d}_2026-09.csv", FileKind.OPENING,
-                                            products)) for d in truth])
-    closing = pa.concat_tables([of(d, lines(INVENTORY / p, FileKind.INVENTORY, products))
-                                for d, p in CLOSING.items()])
+    opening = pa.concat_tables(
+        [of(d, lines(INVENTORY / "opening" / f"库存_{d}_2026-09.csv", FileKind.OPENING, products)) for d in truth]
+    )
+    closing = pa.concat_tables([of(d, lines(INVENTORY / p, FileKind.INVENTORY, products)) for d, p in CLOSING.items()])
     shipped = lines(INVENTORY / "shipments.csv", FileKind.SHIPMENTS, products)
     flow = pa.concat_tables([of(d, lines(FLOW / p, FileKind.FLOW, products)) for d, p in FLOW_FILES.items()])
-    inputs = Inputs(opening=opening, inbound=quantities(shipped["distributor_id"], shipped["sku"],
-                                                        shipped["base_quantity"]),
-                    outbound=flow, adjustments=quantities(*[pa.array([], pa.string())] * 3), reported=closing,
-                    reporters=frozenset(truth))
+    inputs = Inputs(
+        opening=opening,
+        inbound=quantities(shipped["distributor_id"], shipped["sku"], shipped["base_quantity"]),
+        outbound=flow,
+        adjustments=quantities(*[pa.array([], pa.string())] * 3),
+        reported=closing,
+        reporters=frozenset(truth),
+    )
     return reconcile(inputs, threshold_pct=5.0)
 
 
@@ -75,10 +86,21 @@ def test_every_distributor_and_product_matches_truth(result: Reconciliation, tru
     for d, skus in truth.items():
         for sku, want in skus.items():
             row = got[(d, sku)]
-            assert (row["opening"], row["inbound"], row["outbound"], row["expected_closing"],
-                    row["reported_closing"], row["variance"]) == (
-                want["opening"], want["in"], want["out"], want["expected_closing"], want["reported_closing"],
-                want["variance"]), (d, sku)
+            assert (
+                row["opening"],
+                row["inbound"],
+                row["outbound"],
+                row["expected_closing"],
+                row["reported_closing"],
+                row["variance"],
+            ) == (
+                want["opening"],
+                want["in"],
+                want["out"],
+                want["expected_closing"],
+                want["reported_closing"],
+                want["variance"],
+            ), (d, sku)
 
 
 def test_every_negative_expected_closing_is_flagged(result: Reconciliation, truth: dict[str, Any]) -> None:
@@ -130,7 +152,12 @@ def test_a_product_is_reckoned_by_batch_only_when_every_figure_names_its_batch()
     assert set(batches) == {("P1", "B1"), ("P1", "B2")}, "P2's opening names no batch: P2 is reckoned whole"
     b1, b2 = batches[("P1", "B1")], batches[("P1", "B2")]
     assert (b1["opening"], b1["inbound"], b1["outbound"], b1["expected_closing"], b1["reported_closing"]) == (
-        10, 20, 25, 5, 5)
+        10,
+        20,
+        25,
+        5,
+        5,
+    )
     # B2 sold more than it held, and the report (which names batches) lists none of it
     assert (b2["expected_closing"], b2["reported_closing"], b2["variance"]) == (-1, 0, 1)
     assert b2["negative_expected"] and not b1["negative_expected"]
@@ -138,24 +165,30 @@ def test_a_product_is_reckoned_by_batch_only_when_every_figure_names_its_batch()
 
 def test_files_read_dictionary_encoded_reckon_as_plain_text() -> None:
     """Each file's lines come with their own dictionaries (crm.inventory.lines reads them so)."""
+
     def encoded(*chunks: list[str | None]) -> pa.ChunkedArray:
         return pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks])
 
     s = pa.array
     q = quantities
     plain = q(s(["A", "A", "B"]), s(["P1", "P2", "P1"]), s([5, 2, 7]), s(["b1", None, "B1"]))
-    as_read = q(encoded(["A", "A"], ["B"]), encoded(["P1", "P2"], ["P1"]), s([5, 2, 7]),
-                encoded(["b1", None], [" B1"]))
-    others = {"opening": q(s(["A", "B"]), s(["P1", "P1"]), s([9, 9]), s(["B1", "B1"])),
-              "inbound": q(*[s([], pa.string())] * 2, s([], pa.float64())),
-              "adjustments": q(*[s([], pa.string())] * 2, s([], pa.float64())),
-              "reported": q(s(["A"]), s(["P1"]), s([4]), s(["B1"]))}
-    one, two = (reconcile(Inputs(outbound=outbound, reporters=frozenset({"A"}), **others), threshold_pct=5.0)
-                for outbound in (plain, as_read))
+    as_read = q(encoded(["A", "A"], ["B"]), encoded(["P1", "P2"], ["P1"]), s([5, 2, 7]), encoded(["b1", None], [" B1"]))
+    others = {
+        "opening": q(s(["A", "B"]), s(["P1", "P1"]), s([9, 9]), s(["B1", "B1"])),
+        "inbound": q(*[s([], pa.string())] * 2, s([], pa.float64())),
+        "adjustments": q(*[s([], pa.string())] * 2, s([], pa.float64())),
+        "reported": q(s(["A"]), s(["P1"]), s([4]), s(["B1"])),
+    }
+    one, two = (
+        reconcile(Inputs(outbound=outbound, reporters=frozenset({"A"}), **others), threshold_pct=5.0)
+        for outbound in (plain, as_read)
+    )
     assert one.products.to_pylist() == two.products.to_pylist()
     assert one.batches.to_pylist() == two.batches.to_pylist()
     assert [(r["distributor_id"], r["sku"], r["batch"], r["expected_closing"]) for r in two.batches.to_pylist()] == [
-        ("A", "P1", "B1", 4), ("B", "P1", "B1", 2)]
+        ("A", "P1", "B1", 4),
+        ("B", "P1", "B1", 2),
+    ]
 
 
 def test_variances_list_a_product_whose_batch_is_flagged_and_sold_out_batches_are_not_carried() -> None:

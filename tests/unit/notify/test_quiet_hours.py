@@ -13,15 +13,18 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("at", "quiet"), [
-    ("2026-12-04T13:59:00", False),  # 21:59 in Shanghai
-    ("2026-12-04T14:00:00", True),  # 22:00: the start is inside
-    ("2026-12-04T15:59:00", True),  # 23:59
-    ("2026-12-04T16:00:00", True),  # 00:00 the next day
-    ("2026-12-04T23:59:00", True),  # 07:59
-    ("2026-12-05T00:00:00", False),  # 08:00: the end is outside
-    ("2026-12-05T04:00:00", False),  # noon
-])
+@pytest.mark.parametrize(
+    ("at", "quiet"),
+    [
+        ("2026-12-04T13:59:00", False),  # 21:59 in Shanghai
+        ("2026-12-04T14:00:00", True),  # 22:00: the start is inside
+        ("2026-12-04T15:59:00", True),  # 23:59
+        ("2026-12-04T16:00:00", True),  # 00:00 the next day
+        ("2026-12-04T23:59:00", True),  # 07:59
+        ("2026-12-05T00:00:00", False),  # 08:00: the end is outside
+        ("2026-12-05T04:00:00", False),  # noon
+    ],
+)
 def test_night_hours_cross_midnight_in_the_tenants_zone(at: str, quiet: bool) -> None:
     assert in_quiet_hours(utc(at), SHANGHAI, NIGHT) is quiet
 
@@ -43,11 +46,14 @@ def test_switched_off_is_never_quiet() -> None:
     assert not in_quiet_hours(utc("2026-12-04T16:00:00"), SHANGHAI, QuietHours(enabled=False))
 
 
-@pytest.mark.parametrize(("at", "ends"), [
-    ("2026-12-04T15:30:00", "2026-12-05T00:00:00"),  # 23:30 → 08:00 the next morning
-    ("2026-12-04T17:00:00", "2026-12-05T00:00:00"),  # 01:00 → 08:00 the same morning
-    ("2026-12-05T02:00:00", "2026-12-05T02:00:00"),  # 10:00: not quiet, nothing to wait for
-])
+@pytest.mark.parametrize(
+    ("at", "ends"),
+    [
+        ("2026-12-04T15:30:00", "2026-12-05T00:00:00"),  # 23:30 → 08:00 the next morning
+        ("2026-12-04T17:00:00", "2026-12-05T00:00:00"),  # 01:00 → 08:00 the same morning
+        ("2026-12-05T02:00:00", "2026-12-05T02:00:00"),  # 10:00: not quiet, nothing to wait for
+    ],
+)
 def test_quiet_hours_end_at_the_next_local_end_time(at: str, ends: str) -> None:
     assert quiet_hours_end(utc(at), SHANGHAI, NIGHT) == utc(ends)
 

@@ -16,9 +16,16 @@ def event(source: str, detail_type: str, **detail: Any) -> dict[str, Any]:
 
 
 def approval(detail_type: str, **detail: Any) -> dict[str, Any]:
-    common = {"approval_id": "01JAPPROVAL0000000000000000", "kind": "order", "subject_id": "o1",
-              "subject_label": "康宁大药房 #1024", "amount": "12800.5", "step": 1, "role": "dept_head",
-              "submitted_by": "u-zhang"}
+    common = {
+        "approval_id": "01JAPPROVAL0000000000000000",
+        "kind": "order",
+        "subject_id": "o1",
+        "subject_label": "康宁大药房 #1024",
+        "amount": "12800.5",
+        "step": 1,
+        "role": "dept_head",
+        "submitted_by": "u-zhang",
+    }
     return event("crm.approvals", detail_type, **(common | detail))
 
 
@@ -46,7 +53,8 @@ def test_escalation_names_who_was_added() -> None:
 def test_decisions_say_approved_or_rejected_with_the_comment() -> None:
     assert rendered(approval("ApprovalDecided", outcome="approved", decided_by="u-li", comment=None)) == (
         "审批通过：订货单「康宁大药房 #1024」",
-        "您提交的订货单「康宁大药房 #1024」（金额 ¥12,800.50）已由李主管审批通过。")
+        "您提交的订货单「康宁大药房 #1024」（金额 ¥12,800.50）已由李主管审批通过。",
+    )
     title, body = rendered(approval("ApprovalDecided", outcome="rejected", decided_by="u-li", comment="价格过低"))
     assert title.startswith("审批驳回") and body.endswith("被李主管驳回：价格过低")
 
@@ -57,16 +65,41 @@ def test_expiry_gives_the_reason() -> None:
 
 
 def test_a_finished_load_and_a_rejected_load_are_two_events() -> None:
-    common = {"load_id": "L1", "distributor_id": "d1", "distributor_name": "苏州同仁医药", "period": "2026-10",
-              "kind": "flow", "file_name": "流向.csv"}
-    done = parse(event("crm.flow", "FlowLoadFinished", status="accepted_with_errors", rows=120, rejected=3,
-                       match_rate=0.9512, **common))
+    common = {
+        "load_id": "L1",
+        "distributor_id": "d1",
+        "distributor_name": "苏州同仁医药",
+        "period": "2026-10",
+        "kind": "flow",
+        "file_name": "流向.csv",
+    }
+    done = parse(
+        event(
+            "crm.flow",
+            "FlowLoadFinished",
+            status="accepted_with_errors",
+            rows=120,
+            rejected=3,
+            match_rate=0.9512,
+            **common,
+        )
+    )
     assert done.name == EventName.FLOW_LOAD_FINISHED
     body = render(done, str).body
-    assert body == ("苏州同仁医药 2026-10 的流向文件「流向.csv」已导入，部分行有误（见错误报告）："
-                    "共 120 行，有误 3 行，客户匹配率 95.1%。")
-    rejected = parse(event("crm.flow", "FlowLoadFinished", status="rejected", rejection_code="formulas not allowed",
-                           rejection_message="Formulas found", **common))
+    assert body == (
+        "苏州同仁医药 2026-10 的流向文件「流向.csv」已导入，部分行有误（见错误报告）："
+        "共 120 行，有误 3 行，客户匹配率 95.1%。"
+    )
+    rejected = parse(
+        event(
+            "crm.flow",
+            "FlowLoadFinished",
+            status="rejected",
+            rejection_code="formulas not allowed",
+            rejection_message="Formulas found",
+            **common,
+        )
+    )
     assert rejected.name == EventName.FLOW_LOAD_REJECTED
     message = render(rejected, str)
     assert message.title == "流向文件被拒绝：苏州同仁医药 2026-10"
@@ -74,8 +107,17 @@ def test_a_finished_load_and_a_rejected_load_are_two_events() -> None:
 
 
 def test_handover_finished_names_both_reps_and_the_count() -> None:
-    title, body = rendered(event("crm.handover", "HandoverFinished", handover_id="H1", from_user_id="u-zhang",
-                                 to_user_id="u-wang", moved=37, skipped=0))
+    title, body = rendered(
+        event(
+            "crm.handover",
+            "HandoverFinished",
+            handover_id="H1",
+            from_user_id="u-zhang",
+            to_user_id="u-wang",
+            moved=37,
+            skipped=0,
+        )
+    )
     assert title == "工作转移完成：张伟 → 王经理"
     assert body.startswith("张伟 的 37 个客户")
 
@@ -85,12 +127,15 @@ def test_email_text_adds_the_footer() -> None:
     assert email_text(message).startswith(message.body) and "通知偏好" in email_text(message)
 
 
-@pytest.mark.parametrize(("raw", "why"), [
-    ({"source": "crm.orders", "detail-type": "OrderApproved", "detail": {}}, "no notification"),
-    (event("crm.handover", "HandoverFinished", event_id=""), "event_id"),
-    (event("crm.handover", "HandoverFinished", tenant_id=None), "tenant_id"),
-    (event("crm.handover", "HandoverFinished", recipients="u-li"), "recipients"),
-])
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ({"source": "crm.orders", "detail-type": "OrderApproved", "detail": {}}, "no notification"),
+        (event("crm.handover", "HandoverFinished", event_id=""), "event_id"),
+        (event("crm.handover", "HandoverFinished", tenant_id=None), "tenant_id"),
+        (event("crm.handover", "HandoverFinished", recipients="u-li"), "recipients"),
+    ],
+)
 def test_events_the_notifier_cannot_use_are_refused_by_name(raw: dict[str, Any], why: str) -> None:
     with pytest.raises(NotAHappening, match=why):
         parse(raw)

@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 from crm.notify.channels import Mention, dingtalk, wecom
 from crm.notify.model import Message
 
-MESSAGE = Message(title="待审批：订货单「康宁大药房 #1024」",
-                  body="张伟提交的订货单「康宁大药房 #1024」（金额 ¥12,800.00）等待您审批。")
+MESSAGE = Message(
+    title="待审批：订货单「康宁大药房 #1024」",
+    body="张伟提交的订货单「康宁大药房 #1024」（金额 ¥12,800.00）等待您审批。",
+)
 LI = Mention("李主管", "13800000003")
 WANG = Mention("王经理", None)
 
@@ -24,8 +26,10 @@ def test_wecom_mentions_people_by_mobile_in_a_text_message() -> None:
 
 def test_wecom_without_anyone_to_mention_sends_markdown() -> None:
     payload = wecom.payload(MESSAGE, [WANG])
-    assert payload == {"msgtype": "markdown",
-                       "markdown": {"content": f"**{MESSAGE.title}**\n{MESSAGE.body}\n> 提醒：王经理"}}
+    assert payload == {
+        "msgtype": "markdown",
+        "markdown": {"content": f"**{MESSAGE.title}**\n{MESSAGE.body}\n> 提醒：王经理"},
+    }
 
 
 def test_wecom_text_is_clipped_to_its_byte_limit_at_a_character_boundary() -> None:
@@ -55,5 +59,6 @@ def test_dingtalk_sign_is_hmac_sha256_of_timestamp_newline_secret_base64_then_ur
 
 
 def test_dingtalk_sign_on_a_url_without_a_query() -> None:
-    assert dingtalk.signed_url("http://127.0.0.1:9/robot/send", "s", 1).startswith("http://127.0.0.1:9/robot/send?"
-                                                                                   "timestamp=1&sign=")
+    assert dingtalk.signed_url("http://127.0.0.1:9/robot/send", "s", 1).startswith(
+        "http://127.0.0.1:9/robot/send?timestamp=1&sign="
+    )

@@ -61,9 +61,13 @@ def test_client_times():
 def test_transitions():
     assert next_state(VISIT_TRANSITIONS, "visit", None, VisitAction.CHECK_IN) == VisitState.CHECKED_IN
     assert next_state(VISIT_TRANSITIONS, "visit", VisitState.PLANNED, VisitAction.NOTE) == VisitState.PLANNED
-    for state, action in [(VisitState.PLANNED, VisitAction.CHECK_OUT), (VisitState.PLANNED, VisitAction.PHOTO),
-                          (VisitState.CHECKED_OUT, VisitAction.CHECK_IN), (VisitState.CANCELLED, VisitAction.NOTE),
-                          (VisitState.CHECKED_IN, VisitAction.CANCEL)]:
+    for state, action in [
+        (VisitState.PLANNED, VisitAction.CHECK_OUT),
+        (VisitState.PLANNED, VisitAction.PHOTO),
+        (VisitState.CHECKED_OUT, VisitAction.CHECK_IN),
+        (VisitState.CANCELLED, VisitAction.NOTE),
+        (VisitState.CHECKED_IN, VisitAction.CANCEL),
+    ]:
         with pytest.raises(Conflict):
             next_state(VISIT_TRANSITIONS, "visit", state, action)
 
@@ -73,11 +77,20 @@ def test_a_batch_applies_check_ins_first_and_check_outs_last():
     visit = "01J00000000000000000000000"
 
     def action(kind: str, minute: int, **fields: object) -> dict:
-        return {"id": f"act-{kind}-{minute}", "type": kind, "visit_id": visit,
-                "at": (base + timedelta(minutes=minute)).isoformat(), **fields}
+        return {
+            "id": f"act-{kind}-{minute}",
+            "type": kind,
+            "visit_id": visit,
+            "at": (base + timedelta(minutes=minute)).isoformat(),
+            **fields,
+        }
 
-    raw = [action("check_out", 30), action("note", 10, text="x"), action("check_in", 0, lat=31.0, lng=120.0),
-           action("note", 5, text="y")]
+    raw = [
+        action("check_out", 30),
+        action("note", 10, text="x"),
+        action("check_in", 0, lat=31.0, lng=120.0),
+        action("note", 5, text="y"),
+    ]
     parsed = [(n, _parse(r), None) for n, r in enumerate(raw)]
     assert [n for n, _, _ in in_dependency_order(parsed)] == [2, 3, 1, 0]
 

@@ -21,8 +21,11 @@ def payload(message: Message, mentions: list[Mention]) -> dict[str, Any]:
     mobiles = list(dict.fromkeys(m.mobile for m in mentions if m.mobile))
     named = [f"@{m.mobile}" if m.mobile else m.name for m in mentions]
     text = f"#### {message.title}\n\n{message.body}" + (f"\n\n提醒：{' '.join(named)}" if named else "")
-    return {"msgtype": "markdown", "markdown": {"title": message.title, "text": clip(text, TEXT_BYTES)},
-            "at": {"atMobiles": mobiles, "isAtAll": False}}
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": message.title, "text": clip(text, TEXT_BYTES)},
+        "at": {"atMobiles": mobiles, "isAtAll": False},
+    }
 
 
 def sign(secret: str, timestamp_ms: int) -> str:

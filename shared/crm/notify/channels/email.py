@@ -7,8 +7,16 @@ from crm.notify.channels import DeliveryError
 
 # Worth sending again later; anything else SES says (a refused or unverified sender, a paused account, a bad
 # address) will be said again.
-RETRYABLE = frozenset({"TooManyRequestsException", "LimitExceededException", "ThrottlingException",
-                       "InternalFailure", "ServiceUnavailable", "InternalServiceErrorException"})
+RETRYABLE = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "ThrottlingException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "InternalServiceErrorException",
+    }
+)
 
 
 def send(sender: str, to: str, subject: str, text: str) -> str:
@@ -17,8 +25,12 @@ def send(sender: str, to: str, subject: str, text: str) -> str:
         answer = client("sesv2").send_email(
             FromEmailAddress=sender,
             Destination={"ToAddresses": [to]},
-            Content={"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"},
-                                "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+                }
+            },
         )
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "Unknown")

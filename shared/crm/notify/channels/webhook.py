@@ -23,8 +23,12 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 def post_json(url: str, payload: dict[str, Any]) -> None:
-    request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(), method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             answer = response.read(64 * 1024)
@@ -44,5 +48,6 @@ def _check(answer: bytes) -> None:
     code = body.get("errcode", 0) if isinstance(body, dict) else 0
     if code not in (0, None):
         message = str(body.get("errmsg", ""))[:200]
-        raise DeliveryError(f"the robot refused the message: errcode {code} {message}",
-                            permanent=code not in BUSY_CODES)
+        raise DeliveryError(
+            f"the robot refused the message: errcode {code} {message}", permanent=code not in BUSY_CODES
+        )
