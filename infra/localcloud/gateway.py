@@ -356,14 +356,7 @@ def _to_response(result: Any) -> Response | None:
     headers, multi = result.get("headers") or {}, result.get("multiValueHeaders") or {}
     if isinstance(status, str) and status.isdigit():
         status = int(status)
-    if (
-        not isinstance(status, int)
-        or not 100 <= status <= 599
-        or not isinstance(body, str | None)
-        or not isinstance(headers, dict)
-        or not isinstance(multi, dict)
-        or not all(isinstance(values, list) for values in multi.values())
-    ):
+    if not (_well_formed(status, body, headers, multi) and isinstance(status, int)):
         return None
     try:
         payload = (
@@ -371,8 +364,23 @@ def _to_response(result: Any) -> Response | None:
         )
     except binascii.Error:
         return None
+    return Response(payload, status=status, headers=_merged(headers, multi))
+
+
+def _well_formed(status: Any, body: Any, headers: Any, multi: Any) -> bool:
+    return (
+        isinstance(status, int)
+        and 100 <= status <= 599
+        and isinstance(body, str | None)
+        and isinstance(headers, dict)
+        and isinstance(multi, dict)
+        and all(isinstance(values, list) for values in multi.values())
+    )
+
+
+def _merged(headers: dict[str, Any], multi: dict[str, list[Any]]) -> Headers:
+    """Both kinds of headers; where both name one, API Gateway keeps the multiValueHeaders values."""
     merged = Headers()
-    # Where both name a header, API Gateway keeps the multiValueHeaders values.
     overridden = {name.lower() for name in multi}
     for name, value in headers.items():
         if name.lower() not in overridden:
@@ -381,7 +389,7 @@ def _to_response(result: Any) -> Response | None:
         for value in values:
             merged.add(name, str(value))
     merged.setdefault("Content-Type", "application/json")
-    return Response(payload, status=status, headers=merged)
+    return merged
 
 
 def _json_response(data: Any, status: int = 200) -> Response:
