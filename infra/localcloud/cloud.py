@@ -1,4 +1,5 @@
-"""LocalCloud: template.yaml running on this machine, on 127.0.0.1 only, in one process."""
+"""LocalCloud: template.yaml running on this machine, on 127.0.0.1 only: moto and the API in this process,
+each function's invocations in execution environments (processes) of its own."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from . import mail, moto_patches
 from .gateway import Gateway
-from .lambdas import LocalLambdas
+from .lambdas import DEFAULT_CONCURRENCY, LocalLambdas
 from .resources import create_resources
 from .schedules import Scheduler
 from .template import REGION, load_template
@@ -25,14 +25,18 @@ from .webhooks import WebhookSink
 
 class LocalCloud:
     """moto's server (DynamoDB, S3, SQS, SNS, EventBridge, KMS, SES, Step Functions executing for
-    real), the template's resources created in it, its Lambda handlers run in-process (by API
-    requests, S3, SQS, EventBridge rules, schedules and state machines), an API Gateway stand-in,
-    and a webhook sink standing in for WeCom and DingTalk robots.
+    real), the template's resources created in it, its Lambda handlers run concurrently, each
+    function in processes of its own (by API requests, S3, SQS, EventBridge rules, schedules and
+    state machines; see lambdas.py), an API Gateway stand-in serving requests concurrently, and a
+    webhook sink standing in for WeCom and DingTalk robots.
 
     Usage: `with LocalCloud("template.yaml", api_port=0).start() as cloud: ...`
     moto keeps its state in module globals, so every moto server in one process shares it; the
     stack name in every physical name is what lets two stacks (or a test's own moto) coexist.
     Schedules fire on their own only with schedules=True (`make dev`); tests call run_schedule().
+    `concurrency` bounds the execution environments of each function (an invocation beyond waits).
+    This process's os.environ is its own: no handler runs in it, so a test may set variables and call
+    the shared package directly while invocations run.
     """
 
     def __init__(
@@ -43,10 +47,11 @@ class LocalCloud:
         stack_name: str = "crm-local",
         host: str = "127.0.0.1",
         schedules: bool = False,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         template_path = Path(template_path).resolve()
         self.stack = load_template(template_path, stack_name)
-        self.lambdas = LocalLambdas(self.stack.functions.values())
+        self.lambdas = LocalLambdas(self.stack.functions.values(), concurrency)
         self.gateway = Gateway(self.stack, self.lambdas, template_path.parent, host, api_port)
         self.scheduler = Scheduler(self.stack.schedules, self.lambdas)
         self.webhook_sink = WebhookSink(host)
@@ -61,7 +66,8 @@ class LocalCloud:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
-        # Handlers' boto3 and pynamodb read these; MOTO_PORT is where Step Functions' tasks call back.
+        # Handlers' boto3 and pynamodb read these (each execution environment starts from this environment),
+        # and so do tests that call the shared package directly; MOTO_PORT is where Step Functions' tasks call back.
         self._set_env(
             AWS_ENDPOINT_URL=self.endpoint_url,
             MOTO_PORT=str(port),
@@ -74,7 +80,7 @@ class LocalCloud:
         )
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         moto_patches.install()
-        self.lambdas.install()
+        self.lambdas.install(dict(os.environ))
         create_resources(self.stack, self.client)
         self.gateway.start()
         self.webhook_sink.start()
@@ -118,12 +124,9 @@ class LocalCloud:
         """The mail sent through SES (v1 or v2) so far, by every stack in this process; see mail.py."""
         return mail.sent_emails()
 
-    def invocations_paused(self) -> AbstractContextManager[None]:
-        """While it lasts no handler runs (handlers swap os.environ): for a host that sets its own environment."""
-        return self.lambdas.paused()
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """Waits for asynchronous invocations (S3, SQS and EventBridge triggers, schedules, Event invokes)."""
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Waits for asynchronous invocations (S3, SQS and EventBridge triggers, schedules, Event invokes) to end:
+        returns as soon as none runs, raises TimeoutError if some still run after `timeout` seconds."""
         self.lambdas.wait_idle(timeout)
 
     def wait_execution(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:

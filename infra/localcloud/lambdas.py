@@ -1,37 +1,45 @@
-"""Runs the project's Lambda handlers in this process, standing in for Lambda's containers.
+"""Runs the project's Lambda handlers as Lambda does: in execution environments of their own.
 
 moto would start a Docker container per invocation. `LocalLambdas.install()` patches moto instead,
 so that every invocation it makes (boto3 lambda.invoke, Step Functions tasks, S3 and SQS triggers)
 runs the real handler here. EventBridge rules too: moto matches an event against a rule's pattern
 but has no Lambda target, so here a matching event invokes the function asynchronously, with the
-envelope (or the target's Input) that eventbridge.py builds. A handler is imported at its first
-invocation, as Lambda does it: its code directory and layers on sys.path and its function's
-environment in os.environ.
+envelope (or the target's Input) that eventbridge.py builds.
 
-os.environ is process-wide, so invocations run one at a time under one lock: a handler always sees
-its own function's environment, never another's. The price: invocations that AWS runs side by side
-take turns here, and a handler that synchronously invokes another function waits for itself until
-its boto3 call times out (a warning says so meanwhile).
+An execution environment is a Python process of its own (runtime.py) for one function: the
+function's environment over this process's environment as it was when the runtime was installed
+(so AWS_ENDPOINT_URL points at moto's server and boto3 and pynamodb inside reach it unchanged), its
+code directory and then its layers on sys.path, its handler imported at start (the cold start). It
+is kept warm for the function's next invocation; an invocation that finds every warm one busy
+starts another, up to `concurrency` per function (beyond that it waits for one to be free). So
+invocations run side by side as in AWS: a request is not held up by an import running in the
+background, a handler may synchronously invoke another function (or itself), and races between
+requests are real races. Each process has its own os.environ and its own modules, shared with no
+other function and not with this process, which may set its own environment and import the shared
+package freely. An environment idle for IDLE_SECONDS is stopped, except each function's latest.
+
+An invocation reaches its process as a line of JSON and comes back as one. The function's Timeout is
+enforced as Lambda enforces it (the process is killed: Sandbox.Timedout); a failed init, or a
+process that exits during an invocation, fails it (Runtime.ImportModuleError, Runtime.ExitError)
+and the environment is replaced. What a handler prints or logs, on stdout or stderr, is its log
+stream: it is written to this process's stdout, line by line.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import logging
 import os
+import select
+import subprocess
 import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal
-from types import ModuleType
-from typing import Any
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.events.models import Rule
@@ -42,7 +50,10 @@ from .template import Function
 
 log = logging.getLogger("localcloud.lambda")
 
-_env_lock = threading.Lock()
+RUNTIME = Path(__file__).with_name("runtime.py")
+DEFAULT_CONCURRENCY = 10  # environments per function at most (Lambda's own limit is the account's, 1000)
+IDLE_SECONDS = 60.0
+INIT_SECONDS = 10  # Lambda's init limit; a cold start here may take it on top of the function's Timeout
 _active: list[LocalLambdas] = []  # runners whose functions moto's invocations are routed to
 _originals: dict[tuple[Any, str], Any] = {}
 
@@ -55,39 +66,216 @@ class FunctionError(Exception):
         self.payload = payload
 
 
-@dataclass
-class LambdaContext:
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    timeout_s: int
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    identity: Any = None
-    client_context: Any = None
-    _started: float = field(default_factory=time.monotonic)
+class _Ended(Exception):
+    """The process ended (or was stopped) without answering."""
 
-    @property
-    def log_group_name(self) -> str:
-        return f"/aws/lambda/{self.function_name}"
 
-    @property
-    def log_stream_name(self) -> str:
-        return f"{time.strftime('%Y/%m/%d')}/[$LATEST]{self.aws_request_id.replace('-', '')}"
+class _Environment:
+    """One execution environment: a runtime.py process for one function, and its pipes."""
 
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._started + self.timeout_s - time.monotonic()) * 1000))
+    def __init__(self, fn: Function, environment: dict[str, str]) -> None:
+        self.fn = fn
+        self.idle_since = 0.0
+        config = {
+            "name": fn.name,
+            "arn": fn.arn,
+            "memory": fn.memory_size,
+            "handler": fn.handler,
+            "paths": [str(fn.code_dir), *map(str, fn.layer_dirs)],  # Lambda's order: /var/task, then /opt
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-P", str(RUNTIME), json.dumps(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**environment, **_lambda_variables(fn), **fn.environment},
+            start_new_session=True,  # Ctrl-C in a terminal stops the host, which stops its environments
+        )
+        assert self.process.stdin and self.process.stdout and self.process.stderr
+        self._requests, self._replies = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self._readable = select.poll()
+        self._readable.register(self._replies, select.POLLIN)
+        self._buffer = bytearray()
+        name = f"localcloud-log-{fn.logical_id}-{self.process.pid}"
+        threading.Thread(target=_relay_log, args=(self.process.stderr,), name=name, daemon=True).start()
+
+    def init(self, deadline: float) -> dict[str, Any] | None:
+        """Waits for the handler's import: None once it is ready, else the error document of the failed init."""
+        reply = self._read(deadline)
+        return None if reply == b"+" else json.loads(reply[1:])
+
+    def call(self, message: bytes, deadline: float) -> bytes:
+        """Sends one invocation and returns the reply line (R + result or E + error document)."""
+        view = memoryview(message + b"\n")
+        while view:
+            view = view[os.write(self._requests, view) :]
+        return self._read(deadline)
+
+    def stop(self) -> None:
+        """Kills the process (an idle environment has nothing to finish) and closes the pipes."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe:
+                pipe.close()
+
+    def exit_status(self) -> str:
+        try:
+            code = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "no exit status"
+        return f"signal {-code}" if code < 0 else f"exit status {code}"
+
+    def _read(self, deadline: float) -> bytes:
+        """One reply line; TimeoutError once the deadline has passed, _Ended if the process has gone."""
+        while (end := self._buffer.find(b"\n")) < 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if self._readable.poll(remaining * 1000):
+                if not (chunk := os.read(self._replies, 1 << 20)):
+                    raise _Ended(self.exit_status())
+                self._buffer += chunk
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        return line
+
+
+def _lambda_variables(fn: Function) -> dict[str, str]:
+    """The reserved variables Lambda sets in every execution environment."""
+    return {
+        "AWS_LAMBDA_FUNCTION_NAME": fn.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.name}",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
+        "LAMBDA_TASK_ROOT": str(fn.code_dir),
+        "_HANDLER": fn.handler,
+    }
+
+
+def _relay_log(stream: IO[bytes]) -> None:
+    """Copies an environment's log stream to this process's stdout, a line at a time, until it closes."""
+    with stream:
+        for line in stream:
+            try:
+                sys.stdout.write(line.decode("utf-8", "replace"))
+                sys.stdout.flush()
+            except (AttributeError, OSError, ValueError):  # no stdout, or it was closed meanwhile
+                pass
+
+
+class _InitFailed(Exception):
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload["errorMessage"])
+        self.payload = payload
+
+
+class _Pool:
+    """The execution environments of one function: all of them, the idle ones (latest last), those starting."""
+
+    def __init__(self, fn: Function, environment: dict[str, str], limit: int) -> None:
+        self.fn, self.environment, self.limit = fn, environment, limit
+        self._all: set[_Environment] = set()
+        self._idle: list[_Environment] = []
+        self._starting = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def acquire(self) -> _Environment:
+        """A warm environment, else a new one once its init is done; waits while `limit` are busy."""
+        with self._changed:
+            while not self._closed and not self._idle and len(self._all) + self._starting >= self.limit:
+                if not self._changed.wait(timeout=self.fn.timeout):
+                    log.warning("%s: all %d environments busy for %ds; an invocation waits for one",
+                                self.fn.logical_id, self.limit, self.fn.timeout)  # fmt: skip
+            if self._closed:
+                raise _Ended("the local runtime has stopped")
+            if self._idle:
+                return self._idle.pop()
+            self._starting += 1
+        env: _Environment | None = None
+        failure: dict[str, Any] | None = None
+        try:
+            env = _Environment(self.fn, self.environment)
+            failure = env.init(time.monotonic() + INIT_SECONDS + self.fn.timeout)
+        except TimeoutError:
+            failure = {"errorType": "Sandbox.Timedout", "errorMessage": "The handler's init did not finish in time"}
+        except _Ended as ended:
+            failure = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited during init: {ended}"}
+        finally:
+            with self._changed:
+                self._starting -= 1
+                admitted = env is not None and failure is None and not self._closed
+                if admitted:
+                    self._all.add(env)  # type: ignore[arg-type]
+                self._changed.notify()
+            if env is not None and not admitted:
+                env.stop()
+        if failure is not None:
+            raise _InitFailed(failure)
+        if not admitted:
+            raise _Ended("the local runtime has stopped")
+        assert env is not None
+        return env
+
+    def release(self, env: _Environment) -> None:
+        """Back among the idle ones, after an invocation that left it usable."""
+        with self._changed:
+            if env in self._all:
+                env.idle_since = time.monotonic()
+                self._idle.append(env)
+                self._changed.notify()
+                return
+        env.stop()  # the pool was closed meanwhile
+
+    def discard(self, env: _Environment) -> None:
+        """Stops an environment that timed out or ended."""
+        with self._changed:
+            self._all.discard(env)
+            self._changed.notify()
+        env.stop()
+
+    def retire_idle(self, now: float) -> None:
+        """Stops the environments idle for IDLE_SECONDS, but for the latest one."""
+        with self._changed:
+            stale = [env for env in self._idle[:-1] if now - env.idle_since > IDLE_SECONDS]
+            for env in stale:
+                self._idle.remove(env)
+                self._all.discard(env)
+        for env in stale:
+            env.stop()
+
+    def close(self) -> None:
+        """Stops every environment: the idle ones at once, a busy one is killed and its caller sees it end."""
+        with self._changed:
+            self._closed = True
+            idle, busy = self._idle, self._all.difference(self._idle)
+            self._all, self._idle = set(), []
+            self._changed.notify_all()
+        for env in idle:
+            env.stop()
+        for env in busy:
+            env.process.kill()
+
+    def size(self) -> int:
+        with self._changed:
+            return len(self._all)
 
 
 class LocalLambdas:
-    """The functions of one stack, invocable in-process, directly or through moto."""
+    """The functions of one stack, invocable directly or through moto, each in environments of its own."""
 
-    def __init__(self, functions: Iterable[Function]) -> None:
+    def __init__(self, functions: Iterable[Function], concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self._functions: dict[str, Function] = {}
         for fn in functions:
             self._functions.update(dict.fromkeys((fn.logical_id, fn.name, fn.arn), fn))
-        self._handlers: dict[str, Callable[[Any, LambdaContext], Any]] = {}
-        self._modules: dict[str, dict[str, ModuleType]] = {}  # each function's own modules, between calls
+        self._concurrency = concurrency
+        self._pools: dict[str, _Pool] = {}
+        self._pools_lock = threading.Lock()
+        self._environment: dict[str, str] | None = None
+        self._swept = 0.0
         self._pending = 0
         self._idle = threading.Condition()
 
@@ -102,17 +290,25 @@ class LocalLambdas:
         return json.loads(self.invoke_json(fn, event))
 
     def invoke_async(self, fn: Function, event: Any) -> None:
-        """Like an `Event` invocation: returns at once, the handler runs on a background thread."""
+        """Like an `Event` invocation: returns at once, the handler runs meanwhile."""
         self.run_in_background(self.invoke, fn, event)
 
-    def wait_idle(self, timeout: float = 10.0) -> None:
+    def wait_idle(self, timeout: float = 60.0) -> None:
         """Waits until no background invocation is running (they may start further ones)."""
         with self._idle:
             if not self._idle.wait_for(lambda: self._pending == 0, timeout):
                 raise TimeoutError(f"{self._pending} background invocation(s) still running after {timeout}s")
 
-    def install(self) -> None:
-        """Routes moto's Lambda invocations to the handlers of every installed runner."""
+    def environments(self, fn: Function) -> int:
+        """How many execution environments the function has now, busy or idle."""
+        with self._pools_lock:
+            pool = self._pools.get(fn.logical_id)
+        return pool.size() if pool else 0
+
+    def install(self, environment: dict[str, str]) -> None:
+        """Routes moto's Lambda invocations to this stack's functions; `environment` is what every
+        execution environment starts from (AWS_ENDPOINT_URL and the like), each function's over it."""
+        self._environment = dict(environment)
         if not _active:
             for owner, name, replacement in _PATCHES:
                 _originals[owner, name] = getattr(owner, name)
@@ -120,98 +316,50 @@ class LocalLambdas:
         _active.append(self)
 
     def uninstall(self) -> None:
+        """Stops routing to this stack and stops its execution environments."""
         _active.remove(self)
         if not _active:
             for (owner, name), original in _originals.items():
                 setattr(owner, name, original)
-
-    @staticmethod
-    @contextmanager
-    def paused() -> Iterator[None]:
-        """No invocation runs meanwhile: the host process may change os.environ (and read it) without an
-        invocation that started before putting back what it saw then, when it ends."""
-        with _env_lock:
-            yield
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
+            self._environment = None
+        for pool in pools:
+            pool.close()
 
     def invoke_json(self, fn: Function, event: Any) -> str:
         """Runs the handler; its result as JSON text (Lambda's response payload), or FunctionError."""
-        while not _env_lock.acquire(timeout=fn.timeout):
-            log.warning(
-                "%s has waited %ds for the running invocation; local invocations take turns", fn.logical_id, fn.timeout
-            )
-        context = LambdaContext(fn.name, fn.arn, fn.memory_size, fn.timeout)
-        try:
-            with self._scope(fn):
-                handler = self._handler(fn, context)
-                try:
-                    result = handler(event, context)
-                except Exception as exc:
-                    log.exception("%s failed (request %s)", fn.logical_id, context.aws_request_id)
-                    raise FunctionError(_error_payload(type(exc).__name__, str(exc), context, exc)) from exc
+        request_id = str(uuid.uuid4())
+        event_json = json.dumps(event)
+        pool = self._pool(fn)
+        for _ in range(3):  # a warm environment that died while idle is replaced
             try:
-                return json.dumps(result, default=_json_default)
-            except (TypeError, ValueError) as exc:
-                message = f"Unable to marshal response: {exc}"
-                raise self._failed(fn, context, "Runtime.MarshalError", message) from exc
-        finally:
-            _env_lock.release()
-
-    def _handler(self, fn: Function, context: LambdaContext) -> Callable[[Any, LambdaContext], Any]:
-        if fn.logical_id not in self._handlers:
-            module_name, function_name = fn.handler.rsplit(".", 1)
+                env = pool.acquire()
+            except _InitFailed as failed:
+                raise self._failed(fn, {**failed.payload, "requestId": request_id}) from None
+            except _Ended as ended:
+                raise self._failed(fn, _error("Runtime.ExitError", f"{ended}", request_id)) from None
+            deadline_ms = int(time.time() * 1000) + fn.timeout * 1000
+            message = f'{{"request_id": "{request_id}", "deadline_ms": {deadline_ms}, "event": {event_json}}}'
             try:
-                module = importlib.import_module(module_name.replace("/", "."))
-            except Exception as exc:
-                log.exception("%s: cannot import %s from %s", fn.logical_id, module_name, fn.code_dir)
-                message = f"Unable to import module '{module_name}': {exc}"
-                raise FunctionError(_error_payload("Runtime.ImportModuleError", message, context, exc)) from exc
-            if not callable(handler := getattr(module, function_name, None)):
-                message = f"Handler '{function_name}' missing on module '{module_name}'"
-                raise self._failed(fn, context, "Runtime.HandlerNotFound", message)
-            self._handlers[fn.logical_id] = handler
-        return self._handlers[fn.logical_id]
-
-    @contextmanager
-    def _scope(self, fn: Function) -> Iterator[None]:
-        """Puts fn's environment, code and modules in place for one call (lock held).
-
-        In AWS every function has a process of its own. Here the modules loaded from a function's
-        code directory and layers (its app.py, the shared package) are kept per function and are in
-        sys.modules only during its calls, so functions never share module state: not an app.py,
-        not a cached connection, not a settings object; nor with the process hosting them.
-        """
-        env = {
-            "AWS_LAMBDA_FUNCTION_NAME": fn.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.name}",
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
-            "_HANDLER": fn.handler,
-            **fn.environment,
-        }
-        saved_env = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        code_paths = [str(fn.code_dir), *map(str, fn.layer_dirs)]  # Lambda's order: /var/task, then /opt
-        roots = tuple(path + os.sep for path in code_paths)
-        sys.path[:0] = code_paths
-        displaced = _take_modules(roots)  # the host's own copies, e.g. a test's import of the shared package
-        sys.modules.update(self._modules.get(fn.logical_id, {}))
-        try:
-            yield
-        finally:
-            self._modules[fn.logical_id] = _take_modules(roots)
-            sys.modules.update(displaced)
-            for path in code_paths:
-                sys.path.remove(path)
-            for key, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-    def _failed(self, fn: Function, context: LambdaContext, error_type: str, message: str) -> FunctionError:
-        log.error("%s: %s: %s", fn.logical_id, error_type, message)
-        return FunctionError(_error_payload(error_type, message, context))
+                reply = env.call(message.encode(), time.monotonic() + fn.timeout)
+            except BrokenPipeError:
+                pool.discard(env)
+                continue
+            except TimeoutError:
+                pool.discard(env)
+                message = f"RequestId: {request_id} Error: Task timed out after {fn.timeout:.2f} seconds"
+                raise self._failed(fn, _error("Sandbox.Timedout", message, request_id)) from None
+            except _Ended as ended:
+                pool.discard(env)
+                message = f"RequestId: {request_id} Error: Runtime exited with error: {ended}"
+                raise self._failed(fn, _error("Runtime.ExitError", message, request_id)) from None
+            pool.release(env)
+            self._retire_idle()
+            if reply[:1] == b"R":
+                return reply[1:].decode()
+            raise self._failed(fn, json.loads(reply[1:]))
+        raise self._failed(fn, _error("Runtime.ExitError", "every environment started ended at once", request_id))
 
     def run_in_background(self, target: Callable[..., Any], *args: Any) -> None:
         """Calls target(*args) on a thread of its own; wait_idle() waits for it."""
@@ -222,7 +370,7 @@ class LocalLambdas:
             try:
                 target(*args)
             except FunctionError:
-                pass  # already logged with its traceback
+                pass  # already logged
             except Exception:
                 log.exception("background invocation failed")
             finally:
@@ -232,34 +380,32 @@ class LocalLambdas:
 
         threading.Thread(target=run, daemon=True).start()
 
+    def _pool(self, fn: Function) -> _Pool:
+        with self._pools_lock:
+            if self._environment is None:
+                raise RuntimeError("install() first: the local runtime is not running")
+            if fn.logical_id not in self._pools:
+                self._pools[fn.logical_id] = _Pool(fn, self._environment, self._concurrency)
+            return self._pools[fn.logical_id]
 
-def _take_modules(roots: tuple[str, ...]) -> dict[str, ModuleType]:
-    """Removes from sys.modules, and returns, the modules loaded from files under these directories."""
-    taken = {
-        name: module
-        for name, module in list(sys.modules.items())
-        if (getattr(module, "__file__", None) or "").startswith(roots)
-    }
-    for name in taken:
-        del sys.modules[name]
-    return taken
+    def _retire_idle(self) -> None:
+        now = time.monotonic()
+        with self._pools_lock:
+            if now - self._swept < 1:
+                return
+            self._swept, pools = now, list(self._pools.values())
+        for pool in pools:
+            pool.retire_idle(now)
+
+    def _failed(self, fn: Function, payload: dict[str, Any]) -> FunctionError:
+        trace = "".join(payload.get("stackTrace", []))
+        log.error("%s failed (request %s): %s: %s%s", fn.logical_id, payload.get("requestId"),
+                  payload["errorType"], payload["errorMessage"], f"\n{trace}" if trace else "")  # fmt: skip
+        return FunctionError(payload)
 
 
-def _error_payload(
-    error_type: str, message: str, context: LambdaContext, exc: BaseException | None = None
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {"errorMessage": message, "errorType": error_type}
-    payload["requestId"] = context.aws_request_id
-    if exc is not None:
-        payload["stackTrace"] = traceback.format_list(traceback.extract_tb(exc.__traceback__))
-    return payload
-
-
-def _json_default(value: Any) -> Any:
-    # Lambda's Python runtime serialises Decimal (what boto3 returns for DynamoDB numbers).
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+def _error(error_type: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id}
 
 
 def _find(name_or_arn: str) -> tuple[LocalLambdas, Function] | None:

@@ -1,4 +1,10 @@
-"""Fixes for three moto emulation traps.
+"""Fixes for four moto emulation traps.
+
+DynamoDB is not linearizable: moto's server answers requests on many threads, and a conditional
+write reads the item, checks the condition and writes with nothing in between held, so two writers
+racing on one item could both pass `version = :seen` (and a scan could meet a table that changes
+under it). Invocations run concurrently (lambdas.py), so races reach moto; DynamoDB requests are
+answered one at a time here, as DynamoDB itself applies each item's writes one at a time.
 
 Transactions slow down as data grows: moto backs up a table before every TransactWriteItems with
 `copy.deepcopy(table)`, once per item in the transaction. The cost grows with everything ever
@@ -66,10 +72,29 @@ def _touched_partitions(backend: Any, transact_items: list[dict[str, Any]]) -> d
 
 def install() -> None:
     """Idempotent; call before the moto server handles requests."""
+    _install_serial_dynamodb()
     _install_partition_backup()
     _install_both_bodies()
     _install_immediate_stop()
     s3_uploads.install()  # POST policies checked, SigV2 links refused, versionId in S3 events
+
+
+_dynamodb_lock = threading.RLock()
+
+
+def _install_serial_dynamodb() -> None:
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "_serial", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        with _dynamodb_lock:
+            return original(self)
+
+    call_action._serial = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 def _install_partition_backup() -> None:

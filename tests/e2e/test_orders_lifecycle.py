@@ -37,11 +37,9 @@ def moved_on(reader: Client, path: str) -> dict:
 def world(cloud, mint_token, monkeypatch) -> World:
     # the approval helpers run in this process, like the approval function will: its settings, the runtime's bus
     env = cloud.function_env("OrdersFunction")
-    with cloud.invocations_paused():  # an invocation running now would put back the environment it found
-        monkeypatch.setenv("TABLE_NAME", cloud.physical_name("Table"))
-        monkeypatch.setenv("EVENT_BUS_NAME", env["EVENT_BUS_NAME"])
-        config.get_settings.cache_clear()
-        config.get_settings()  # read now: later invocations may change os.environ while they run
+    monkeypatch.setenv("TABLE_NAME", cloud.physical_name("Table"))  # no handler runs in this process
+    monkeypatch.setenv("EVENT_BUS_NAME", env["EVENT_BUS_NAME"])
+    config.get_settings.cache_clear()
     yield World(new_tenant(cloud), cloud.api_url, mint_token)
     config.get_settings.cache_clear()
 
