@@ -25,7 +25,7 @@ TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[LocalCloud]:
-    """template.yaml running on free ports (moto, in-process handlers, API stand-in); no demo data."""
+    """template.yaml running on free ports (moto, each function in processes of its own, API stand-in); no demo data."""
     with LocalCloud(TEMPLATE, api_port=0, schedules=False).start() as local:
         yield local
 

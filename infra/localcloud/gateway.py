@@ -3,6 +3,8 @@
 Routes are served at the root (no stage in the URL); the event still names the stage, as API
 Gateway's does. Errors API Gateway itself produces (unknown route, bad token, body too large,
 a crashed or malformed handler) are rendered from the Api's GatewayResponses.
+Requests are served concurrently, a thread each, and each invokes its function as API Gateway
+does (lambdas.py runs invocations side by side), so no request waits for another to finish.
 Also served, local only: /docs (Swagger UI), /_local/tokens, /.well-known/jwks.json.
 """
 

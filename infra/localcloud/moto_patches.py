@@ -1,10 +1,12 @@
 """Fixes for four moto emulation traps.
 
-DynamoDB is not linearizable: moto's server answers requests on many threads, and a conditional
-write reads the item, checks the condition and writes with nothing in between held, so two writers
-racing on one item could both pass `version = :seen` (and a scan could meet a table that changes
-under it). Invocations run concurrently (lambdas.py), so races reach moto; DynamoDB requests are
-answered one at a time here, as DynamoDB itself applies each item's writes one at a time.
+DynamoDB writes are not made atomic: moto's server answers requests on many threads, and a
+conditional write reads the item, checks the condition and writes with no lock held, so only the
+GIL's timing keeps two writers racing on one item from both passing `version = :seen` (it held in
+30 trials of 16 writers; nothing promises it), and a query may walk a partition another thread
+changes. Invocations run concurrently (lambdas.py), so races reach moto: DynamoDB requests are
+answered one at a time here (moto's work holds the GIL anyway), as DynamoDB applies an item's
+writes one at a time.
 
 Transactions slow down as data grows: moto backs up a table before every TransactWriteItems with
 `copy.deepcopy(table)`, once per item in the transaction. The cost grows with everything ever

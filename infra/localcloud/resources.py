@@ -1,7 +1,7 @@
 """Creates a loaded stack's resources through ordinary boto3 clients (moto server or mock_aws).
 
 Lambda functions are created with a placeholder zip: moto needs them to exist so that S3, SQS and
-Step Functions can invoke them, and the in-process shim (lambdas.py) runs the real code.
+Step Functions can invoke them, and lambdas.py routes those invocations to the real code.
 State machines are created as written; start executions with an explicit `name` (moto names an
 unnamed execution "None", so the second unnamed start fails with ExecutionAlreadyExists).
 EventBridgeRule and Schedule events become rules with the function as target, ScheduleV2 events
@@ -69,7 +69,7 @@ def _create_tables(stack: Stack, dynamodb: Any) -> None:
 def _create_functions(stack: Stack, lam: Any, role_arn: str) -> None:
     placeholder = io.BytesIO()
     with zipfile.ZipFile(placeholder, "w") as archive:
-        archive.writestr("README", "Runs in-process through localcloud.lambdas.\n")
+        archive.writestr("README", "Runs locally through localcloud.lambdas.\n")
     for fn in stack.functions.values():
         lam.create_function(
             FunctionName=fn.name,

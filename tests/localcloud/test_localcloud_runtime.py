@@ -1,4 +1,4 @@
-"""Resources created in moto, and handlers run in-process by every kind of invocation."""
+"""Resources created in moto, and the real handlers run by every kind of invocation."""
 
 import json
 import os
