@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from localcloud import FunctionError, LocalCloud
+from localcloud import FunctionError, LocalCloud, lambdas
 from localcloud.lambdas import LocalLambdas
 
 
@@ -56,6 +56,32 @@ def test_invocations_of_one_function_at_once_get_environments_of_their_own_and_s
     again = small_cloud.invoke("OtherProbeFunction", {})  # a warm one, with its module state
     assert again["pid"] in (first["pid"], second["pid"]) and again["invocations"] > 1
     assert 25_000 < again["remaining_ms"] <= 30_000
+
+
+def test_idle_environments_beyond_the_latest_are_stopped(
+    small_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fn = small_cloud.stack.functions["OtherProbeFunction"]
+    a, b = meeting({}, {})
+    at_once(lambda: small_cloud.invoke("OtherProbeFunction", a), lambda: small_cloud.invoke("OtherProbeFunction", b))
+    assert small_cloud.lambdas.environments(fn) >= 2
+    monkeypatch.setattr(lambdas, "IDLE_SECONDS", 0.0)
+    time.sleep(1.1)  # idle ones are looked for at most once a second, after an invocation
+    small_cloud.invoke("ProbeFunction", {})
+    assert small_cloud.lambdas.environments(fn) == 1
+
+
+def test_an_event_invocation_returns_at_once_and_wait_idle_waits_for_it(small_cloud: LocalCloud) -> None:
+    tag = uuid.uuid4().hex
+    response = small_cloud.client("lambda").invoke(
+        FunctionName=small_cloud.physical_name("ProbeFunction"),
+        InvocationType="Event",
+        Payload=json.dumps({"meet": {"me": tag, "other": tag}, "sleep": 0.5}).encode(),
+    )
+    assert response["StatusCode"] == 202
+    small_cloud.wait_idle(30)
+    s3, bucket = small_cloud.client("s3"), small_cloud.physical_name("Uploads")
+    assert s3.head_object(Bucket=bucket, Key=f"meet/{tag}")
 
 
 def test_beyond_its_concurrency_an_invocation_waits_for_a_free_environment(small_cloud: LocalCloud) -> None:
