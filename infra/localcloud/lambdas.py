@@ -143,14 +143,14 @@ class _Environment:
 
 
 def _lambda_variables(fn: Function) -> dict[str, str]:
-    """The reserved variables Lambda sets in every execution environment."""
+    """The reserved variables Lambda sets in every execution environment, but LAMBDA_TASK_ROOT: with it the
+    X-Ray SDK and Powertools' Tracer take themselves to be in Lambda, with a trace id and a daemon to send to."""
     return {
         "AWS_LAMBDA_FUNCTION_NAME": fn.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.name}",
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
-        "LAMBDA_TASK_ROOT": str(fn.code_dir),
         "_HANDLER": fn.handler,
     }
 
