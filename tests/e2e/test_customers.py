@@ -22,14 +22,20 @@ def unique(name: str) -> str:
 
 # ------------------------------------------------------------------ the record itself
 
+
 def test_create_read_update_void_restore(world: World):
     zhang = world.as_user("rep.zhang")
     body = {
-        "name": unique("苏州安康药店"), "profile": {"type": "terminal", "kind": "pharmacy", "chain_name": "安康连锁"},
-        "region": {"province": "江苏", "city": "苏州", "county": "姑苏区"}, "address": "人民路 1 号",
-        "location": {"lat": 31.3, "lng": 120.6}, "phone": "0512-66001122", "trade": "indirect",
+        "name": unique("苏州安康药店"),
+        "profile": {"type": "terminal", "kind": "pharmacy", "chain_name": "安康连锁"},
+        "region": {"province": "江苏", "city": "苏州", "county": "姑苏区"},
+        "address": "人民路 1 号",
+        "location": {"lat": 31.3, "lng": 120.6},
+        "phone": "0512-66001122",
+        "trade": "indirect",
         "contacts": [{"name": "王店长", "role": "店长", "phones": ["13800000000"], "birthday": "1980-05-01"}],
-        "aliases": ["安康药店（苏州）"], "level": "B",
+        "aliases": ["安康药店（苏州）"],
+        "level": "B",
     }
     customer = created(zhang, body)
     assert customer["owner_id"] == "u-rep-zhang" and customer["org_unit_id"] == "EAST-RX"
@@ -39,8 +45,11 @@ def test_create_read_update_void_restore(world: World):
     assert r.status_code == 200 and r.headers["ETag"] == '"1"'
     assert r.json()["contacts"][0]["birthday"] == "1980-05-01"
 
-    r = zhang.patch(f"/customers/{customer['id']}", {"status": "opportunity", "phone": None},
-                    headers={"If-Match": r.headers["ETag"]})
+    r = zhang.patch(
+        f"/customers/{customer['id']}",
+        {"status": "opportunity", "phone": None},
+        headers={"If-Match": r.headers["ETag"]},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "opportunity" and r.json()["phone"] is None and r.headers["ETag"] == '"2"'
 
@@ -58,21 +67,32 @@ def test_create_read_update_void_restore(world: World):
 
 def test_type_specific_fields_are_validated_per_type(world: World):
     zhang = world.as_user("rep.zhang")
-    r = zhang.post("/customers", {"name": unique("一级商"), "profile": {"type": "distributor", "tier": "tier1",
-                                                                      "annual_sales": "12500000.50",
-                                                                      "hospital_sales_share": "35.5",
-                                                                      "is_pharmaceutical": True}})
+    r = zhang.post(
+        "/customers",
+        {
+            "name": unique("一级商"),
+            "profile": {
+                "type": "distributor",
+                "tier": "tier1",
+                "annual_sales": "12500000.50",
+                "hospital_sales_share": "35.5",
+                "is_pharmaceutical": True,
+            },
+        },
+    )
     assert r.status_code == 201 and r.json()["profile"]["annual_sales"] == "12500000.50"
     # a pharmacy has no tier; a person needs a kind
-    r = zhang.post("/customers", {"name": unique("药店"), "profile": {"type": "terminal", "kind": "pharmacy",
-                                                                     "tier": "tier1"}})
+    r = zhang.post(
+        "/customers", {"name": unique("药店"), "profile": {"type": "terminal", "kind": "pharmacy", "tier": "tier1"}}
+    )
     assert r.status_code == 422 and any("tier" in e["field"] for e in r.json()["errors"])
     r = zhang.post("/customers", {"name": unique("李医生"), "profile": {"type": "person"}})
     assert r.status_code == 422 and any(e["field"].endswith("kind") for e in r.json()["errors"])
     # and the type cannot change later
     c = created(zhang, terminal(unique("诊所")))
-    r = zhang.patch(f"/customers/{c['id']}", {"profile": {"type": "person", "kind": "member"}},
-                    headers={"If-Match": '"1"'})
+    r = zhang.patch(
+        f"/customers/{c['id']}", {"profile": {"type": "person", "kind": "member"}}, headers={"If-Match": '"1"'}
+    )
     assert r.status_code == 422
 
 
@@ -87,6 +107,7 @@ def test_history_shows_who_changed_what(world: World):
 
 
 # ------------------------------------------------------------------ concurrency and idempotency
+
 
 def test_if_match_missing_is_428_and_stale_is_412(world: World):
     zhang = world.as_user("rep.zhang")
@@ -127,8 +148,13 @@ def all_at_once(world: World, username: str, send, n: int = 10) -> list:
 
 def test_concurrent_patches_naming_one_version_make_one_change_and_412s(world: World):
     c = created(world.as_user("rep.zhang"), terminal(unique("并发改动药店")))
-    replies = all_at_once(world, "rep.zhang", lambda client, i: client.patch(
-        f"/customers/{c['id']}", {"remarks": f"writer {i}"}, headers={"If-Match": '"1"'}))
+    replies = all_at_once(
+        world,
+        "rep.zhang",
+        lambda client, i: client.patch(
+            f"/customers/{c['id']}", {"remarks": f"writer {i}"}, headers={"If-Match": '"1"'}
+        ),
+    )
     assert sorted(r.status_code for r in replies) == [200] + [412] * 9, [r.text for r in replies]
     assert all(r.headers["Content-Type"] == "application/problem+json" for r in replies if r.status_code == 412)
     [won] = [r.json() for r in replies if r.status_code == 200]
@@ -146,6 +172,7 @@ def test_concurrent_creates_of_one_new_name_make_one_customer(world: World):
 
 
 # ------------------------------------------------------------------ duplicates and aliases
+
 
 def test_duplicate_name_is_caught_and_a_manager_may_override(world: World):
     zhang = world.as_user("rep.zhang")
@@ -174,12 +201,18 @@ def test_aliases_are_unique_per_tenant_after_normalisation_and_searchable(world:
     from crm.org.directory import import_org
 
     from tests.e2e.conftest import ORG
+
     import_org(other_tenant.tenant_id, ORG["org_units"], [u for u in ORG["users"] if "distributor_code" not in u])
-    assert other_tenant.as_user("rep.zhang").post(
-        "/customers", terminal(f"别家{tag}", aliases=[f"众康医院(海曙){tag}"])).status_code == 201
+    assert (
+        other_tenant.as_user("rep.zhang")
+        .post("/customers", terminal(f"别家{tag}", aliases=[f"众康医院(海曙){tag}"]))
+        .status_code
+        == 201
+    )
 
 
 # ------------------------------------------------------------------ levels and hierarchy
+
 
 def test_level_history_answers_the_level_on_a_past_date(world: World):
     zhang, head = world.as_user("rep.zhang"), world.as_user("eastrx.head")
@@ -195,8 +228,11 @@ def test_level_history_answers_the_level_on_a_past_date(world: World):
     assert zhang.get(f"/customers/{c['id']}/level", params={"on": "2024-12-31"}).json()["level"] is None
     assert zhang.get(f"/customers/{c['id']}").json()["level"] == "A"
     history = zhang.get(f"/customers/{c['id']}/levels").json()["items"]
-    assert [(h["level"], h["changed_by"]) for h in history] == [("A", "u-eastrx-head"), ("B", "u-eastrx-head"),
-                                                                ("C", "u-eastrx-head")]
+    assert [(h["level"], h["changed_by"]) for h in history] == [
+        ("A", "u-eastrx-head"),
+        ("B", "u-eastrx-head"),
+        ("C", "u-eastrx-head"),
+    ]
     # a change scheduled for the future does not change today's level
     head.post(f"/customers/{c['id']}/levels", {"level": "D", "reason": "planned", "effective_from": "2099-01-01"})
     got = zhang.get(f"/customers/{c['id']}").json()
@@ -218,6 +254,7 @@ def test_channel_hierarchy_lists_downstream_and_refuses_cycles(world: World):
 
 
 # ------------------------------------------------------------------ scope and tenants
+
 
 def test_scope_follows_the_org_tree(world: World):
     zhang, liu, chen, lin = (world.as_user(u) for u in ("rep.zhang", "rep.liu", "rep.chen", "rep.lin"))
@@ -249,6 +286,7 @@ def test_tenants_never_see_each_other(world: World):
     from crm.org.directory import import_org
 
     from tests.e2e.conftest import ORG
+
     import_org(other.tenant_id, ORG["org_units"], [u for u in ORG["users"] if "distributor_code" not in u])
     assert other.as_user("admin").get(f"/customers/{c['id']}").status_code == 404
     assert c["id"] not in {x["id"] for x in other.as_user("admin").get("/customers").json()["items"]}
@@ -259,11 +297,16 @@ def test_actions_a_role_lacks_are_403(world: World):
     c = created(zhang, terminal(unique("权限药店")))
     assert zhang.post(f"/customers/{c['id']}/void", {"reason": "nope"}, headers={"If-Match": '"1"'}).status_code == 403
     assert zhang.post("/customers", terminal(unique("x"), owner_id="u-rep-liu")).status_code == 403
-    assert zhang.post("/handovers", {"from_user_id": "u-rep-liu", "to_user_id": "u-rep-zhang",
-                                     "reason": "leaving"}).status_code == 403
+    assert (
+        zhang.post(
+            "/handovers", {"from_user_id": "u-rep-liu", "to_user_id": "u-rep-zhang", "reason": "leaving"}
+        ).status_code
+        == 403
+    )
 
 
 # ------------------------------------------------------------------ hand-over
+
 
 def test_handover_moves_every_customer_and_is_safe_to_repeat(world: World):
     zhang, liu = world.as_user("rep.zhang"), world.as_user("rep.liu")
@@ -278,8 +321,10 @@ def test_handover_moves_every_customer_and_is_safe_to_repeat(world: World):
     assert liu_owns(liu) >= ids
     assert zhang.get("/customers").json()["items"] == []
     entry = liu.get(f"/customers/{next(iter(ids))}/history").json()["items"][0]
-    assert entry["action"] == "handover" and entry["changes"]["owner_id"] == {"before": "u-rep-zhang",
-                                                                               "after": "u-rep-liu"}
+    assert entry["action"] == "handover" and entry["changes"]["owner_id"] == {
+        "before": "u-rep-zhang",
+        "after": "u-rep-liu",
+    }
     again = head.post("/handovers", {"from_user_id": "u-rep-zhang", "to_user_id": "u-rep-liu", "reason": "again"})
     assert wait_for_handover(head, again.json()["id"])["moved"] == 0
     assert liu_owns(liu) >= ids

@@ -26,19 +26,36 @@ SECRET = "SECnotification-test-secret"
 
 # ------------------------------------------------------------------------------------------- helpers
 
+
 def put_event(cloud: Any, source: str, detail_type: str, detail: dict[str, Any]) -> None:
-    answer = cloud.client("events").put_events(Entries=[{
-        "Source": source, "DetailType": detail_type, "EventBusName": cloud.physical_name("EventBus"),
-        "Detail": json.dumps(detail, ensure_ascii=False)}])
+    answer = cloud.client("events").put_events(
+        Entries=[
+            {
+                "Source": source,
+                "DetailType": detail_type,
+                "EventBusName": cloud.physical_name("EventBus"),
+                "Detail": json.dumps(detail, ensure_ascii=False),
+            }
+        ]
+    )
     assert answer["FailedEntryCount"] == 0, answer
     cloud.wait_idle()
 
 
 def waiting(world: World, label: str, *usernames: str, event_id: str | None = None) -> dict[str, Any]:
-    return {"tenant_id": world.tenant_id, "event_id": event_id or f"approval:{new_id()}:step1:waiting",
-            "approval_id": new_id(), "kind": "order", "subject_id": new_id(), "subject_label": label,
-            "amount": "12800.00", "step": 1, "role": "dept_head", "submitted_by": USERS["rep.liu"]["id"],
-            "recipients": [USERS[u]["id"] for u in usernames]}
+    return {
+        "tenant_id": world.tenant_id,
+        "event_id": event_id or f"approval:{new_id()}:step1:waiting",
+        "approval_id": new_id(),
+        "kind": "order",
+        "subject_id": new_id(),
+        "subject_label": label,
+        "amount": "12800.00",
+        "step": 1,
+        "role": "dept_head",
+        "submitted_by": USERS["rep.liu"]["id"],
+        "recipients": [USERS[u]["id"] for u in usernames],
+    }
 
 
 def put_with_etag(client: Client, path: str, body: dict[str, Any]) -> requests.Response:
@@ -62,16 +79,32 @@ def settings(cloud: Any, world: World, quiet: dict[str, Any]) -> dict[str, Any]:
     """A WeCom robot for the whole tenant and a signed DingTalk robot for 华东, both posting to this test's
     corner of the webhook sink."""
     sink = cloud.webhook_sink.url
-    return {"time_zone": "Asia/Shanghai", "quiet_hours": quiet, "robots": [
-        {"name": "全国企业微信群", "kind": "wecom",
-         "webhook_url": f"{sink}/{world.tenant_id}/cgi-bin/webhook/send?key=wecom-key-{world.tenant_id}"},
-        {"name": "华东钉钉群", "kind": "dingtalk", "org_unit_id": "EAST", "secret": SECRET,
-         "webhook_url": f"{sink}/{world.tenant_id}/robot/send?access_token=ding-token-{world.tenant_id}"}]}
+    return {
+        "time_zone": "Asia/Shanghai",
+        "quiet_hours": quiet,
+        "robots": [
+            {
+                "name": "全国企业微信群",
+                "kind": "wecom",
+                "webhook_url": f"{sink}/{world.tenant_id}/cgi-bin/webhook/send?key=wecom-key-{world.tenant_id}",
+            },
+            {
+                "name": "华东钉钉群",
+                "kind": "dingtalk",
+                "org_unit_id": "EAST",
+                "secret": SECRET,
+                "webhook_url": f"{sink}/{world.tenant_id}/robot/send?access_token=ding-token-{world.tenant_id}",
+            },
+        ],
+    }
 
 
 def choose(world: World, username: str, channels: list[str], quiet_hours: bool = True) -> None:
-    r = put_with_etag(world.as_user(username), "/notifications/preferences",
-                      {"events": {"approval.waiting": channels}, "quiet_hours": quiet_hours})
+    r = put_with_etag(
+        world.as_user(username),
+        "/notifications/preferences",
+        {"events": {"approval.waiting": channels}, "quiet_hours": quiet_hours},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -95,10 +128,10 @@ def unread(client: Client) -> int:
 
 # ------------------------------------------------------------------------------------------- tests
 
+
 def test_an_event_delivered_twice_notifies_each_recipient_once_on_each_channel(cloud: Any, world: World):
     admin = world.as_user("admin")
-    assert put_with_etag(admin, "/notification-settings", settings(cloud, world, {"enabled": False})).status_code \
-        == 200
+    assert put_with_etag(admin, "/notification-settings", settings(cloud, world, {"enabled": False})).status_code == 200
     choose(world, "rep.zhang", ["inbox", "email", "wecom"])
     choose(world, "eastrx.head", ["inbox", "dingtalk"])  # no e-mail
     label = f"康宁大药房 {world.tenant_id}"
@@ -146,16 +179,20 @@ def test_a_robot_url_is_stored_encrypted_and_never_returned(cloud: Any, world: W
     assert robots["wecom"]["url_set"] is True and robots["wecom"]["host"] == "127.0.0.1"
     assert robots["dingtalk"]["secret_set"] is True and robots["dingtalk"]["org_unit_id"] == "EAST"
 
-    item = cloud.client("dynamodb").get_item(TableName=cloud.physical_name("Table"),
-                                             Key={"pk": {"S": f"T#{world.tenant_id}#NOTIFYSETTINGS"},
-                                                  "sk": {"S": "META"}})["Item"]
+    item = cloud.client("dynamodb").get_item(
+        TableName=cloud.physical_name("Table"),
+        Key={"pk": {"S": f"T#{world.tenant_id}#NOTIFYSETTINGS"}, "sk": {"S": "META"}},
+    )["Item"]
     assert "wecom-key" not in json.dumps(item) and SECRET not in json.dumps(item)
     stored = {r["kind"]: r for r in json.loads(item["robots"]["S"])}
     kms = cloud.client("kms")
     blob = base64.b64decode(stored["wecom"]["url_ciphertext"])
     context = {"tenant_id": world.tenant_id, "purpose": "notify-robot"}
-    assert kms.decrypt(CiphertextBlob=blob, EncryptionContext=context)["Plaintext"].decode().endswith(
-        f"key=wecom-key-{world.tenant_id}")
+    assert (
+        kms.decrypt(CiphertextBlob=blob, EncryptionContext=context)["Plaintext"]
+        .decode()
+        .endswith(f"key=wecom-key-{world.tenant_id}")
+    )
     with pytest.raises(kms.exceptions.InvalidCiphertextException):  # another tenant's context does not open it
         kms.decrypt(CiphertextBlob=blob, EncryptionContext={**context, "tenant_id": "someone-else"})
 
@@ -164,15 +201,19 @@ def test_a_robot_url_is_stored_encrypted_and_never_returned(cloud: Any, world: W
     refused = rep.put("/notification-settings", body, headers={"If-Match": saved.headers["ETag"]})
     assert refused.status_code == 403
     history = cloud.client("dynamodb").query(
-        TableName=cloud.physical_name("Table"), KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
-        ExpressionAttributeValues={":pk": {"S": f"T#{world.tenant_id}#NOTIFYSETTINGS"}, ":a": {"S": "AUDIT#"}})
+        TableName=cloud.physical_name("Table"),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
+        ExpressionAttributeValues={":pk": {"S": f"T#{world.tenant_id}#NOTIFYSETTINGS"}, ":a": {"S": "AUDIT#"}},
+    )
     assert history["Count"] == 1 and "wecom-key" not in json.dumps(history["Items"])
 
 
 def test_quiet_hours_hold_email_and_robots_until_a_scheduled_run_after_they_end(cloud: Any, world: World):
     admin = world.as_user("admin")
-    assert put_with_etag(admin, "/notification-settings", settings(cloud, world, quiet_around_now(True))) \
-        .status_code == 200
+    assert (
+        put_with_etag(admin, "/notification-settings", settings(cloud, world, quiet_around_now(True))).status_code
+        == 200
+    )
     choose(world, "rep.zhang", ["inbox", "email", "wecom"])
     label = f"夜间订单 {world.tenant_id}"
     put_event(cloud, "crm.approvals", "ApprovalWaiting", waiting(world, label, "rep.zhang"))
@@ -184,8 +225,10 @@ def test_quiet_hours_hold_email_and_robots_until_a_scheduled_run_after_they_end(
     assert mails_to(cloud, "rep.zhang", label) == [] and posts(cloud, world, "") == []  # still quiet
 
     body = settings(cloud, world, quiet_around_now(False))
-    body["robots"] = [{k: r[k] for k in ("id", "name", "kind", "org_unit_id")}  # URLs and secret kept as stored
-                      for r in admin.get("/notification-settings").json()["robots"]]
+    body["robots"] = [
+        {k: r[k] for k in ("id", "name", "kind", "org_unit_id")}  # URLs and secret kept as stored
+        for r in admin.get("/notification-settings").json()["robots"]
+    ]
     assert put_with_etag(admin, "/notification-settings", body).status_code == 200
     cloud.run_schedule("NotifierFunction")
     assert len(mails_to(cloud, "rep.zhang", label)) == 1
@@ -201,11 +244,19 @@ def test_a_flow_file_upload_tells_the_uploader_and_the_distributors_rep(cloud: A
     assert put_with_etag(admin, "/notification-settings", no_quiet_hours).status_code == 200
     product = {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60}
     assert admin.post("/products", product).status_code == 201
-    distributor = zhang.post("/customers", {"name": f"苏州同仁医药{world.tenant_id}", "status": "active",
-                                            "profile": {"type": "distributor", "tier": "tier1"}})
+    distributor = zhang.post(
+        "/customers",
+        {
+            "name": f"苏州同仁医药{world.tenant_id}",
+            "status": "active",
+            "profile": {"type": "distributor", "tier": "tier1"},
+        },
+    )
     assert distributor.status_code == 201, distributor.text
-    csv = ("销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称\n"
-           "2026-10-03,P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,康宁大药房\n")
+    csv = (
+        "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称\n"
+        "2026-10-03,P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,康宁大药房\n"
+    )
     load = upload(admin, distributor.json()["id"], csv.encode())
     assert load["status"] in ("accepted", "accepted_with_errors"), load
     cloud.wait_idle()
@@ -220,8 +271,9 @@ def test_a_flow_file_upload_tells_the_uploader_and_the_distributors_rep(cloud: A
 
 
 def upload(client: Client, distributor_id: str, data: bytes) -> dict[str, Any]:
-    ticket = client.post("/flow-uploads", {"period": "2026-10", "file_name": "流向.csv",
-                                           "distributor_id": distributor_id})
+    ticket = client.post(
+        "/flow-uploads", {"period": "2026-10", "file_name": "流向.csv", "distributor_id": distributor_id}
+    )
     assert ticket.status_code == 201, ticket.text
     sent(ticket.json(), data)
     end = time.monotonic() + 60
@@ -235,8 +287,9 @@ def upload(client: Client, distributor_id: str, data: bytes) -> dict[str, Any]:
 
 def test_a_finished_handover_tells_the_manager_and_both_reps(cloud: Any, world: World):
     liu, head = world.as_user("rep.liu"), world.as_user("eastrx.head")
-    created = liu.post("/customers", {"name": f"交接药店{world.tenant_id}",
-                                      "profile": {"type": "terminal", "kind": "pharmacy"}})
+    created = liu.post(
+        "/customers", {"name": f"交接药店{world.tenant_id}", "profile": {"type": "terminal", "kind": "pharmacy"}}
+    )
     assert created.status_code == 201, created.text
     job = head.post("/handovers", {"from_user_id": "u-rep-liu", "to_user_id": "u-rep-zhang", "reason": "刘洋离职"})
     assert job.status_code == 202, job.text
@@ -250,8 +303,13 @@ def test_a_finished_handover_tells_the_manager_and_both_reps(cloud: Any, world: 
 def test_an_event_in_the_dead_letter_queue_is_delivered_by_the_redrive_once(cloud: Any, world: World):
     sqs, queue = cloud.client("sqs"), cloud.function_env("NotifierFunction")["NOTIFIER_DLQ_URL"]
     label = f"死信订单 {world.tenant_id}"
-    event = {"version": "0", "id": new_id(), "source": "crm.approvals", "detail-type": "ApprovalWaiting",
-             "detail": waiting(world, label, "rep.zhang")}  # what Lambda puts in its DLQ: the event it was given
+    event = {
+        "version": "0",
+        "id": new_id(),
+        "source": "crm.approvals",
+        "detail-type": "ApprovalWaiting",
+        "detail": waiting(world, label, "rep.zhang"),
+    }  # what Lambda puts in its DLQ: the event it was given
     put_event(cloud, "crm.approvals", "ApprovalWaiting", event["detail"])  # delivered once already
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(event, ensure_ascii=False))
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"not": "an event"}))
@@ -273,8 +331,9 @@ def test_a_real_approval_tells_its_approver_and_then_its_submitter(cloud: Any, w
 
     decided = head.post(f"/approvals/{asked.json()['id']}/decision", {"decision": "approve", "comment": "ok"})
     assert decided.status_code == 200, decided.text
-    assert eventually(lambda: titles(zhang) == [f"审批通过：客户启用申请「{asked.json()['subject_label']}」"]), \
-        titles(zhang)
+    assert eventually(lambda: titles(zhang) == [f"审批通过：客户启用申请「{asked.json()['subject_label']}」"]), titles(
+        zhang
+    )
     assert titles(head) == [waiting_title]  # told once
 
 

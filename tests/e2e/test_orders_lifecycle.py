@@ -88,9 +88,15 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     assert (event["source"], event["detail-type"]) == ("crm.orders", "OrderApproved")
     detail = event["detail"]
     assert (detail["order_id"], detail["tenant_id"], detail["total"], detail["approved_by"]) == (
-        oid, world.tenant_id, "37.75", APPROVER)
+        oid,
+        world.tenant_id,
+        "37.75",
+        APPROVER,
+    )
     assert [(x["sku"], x["quantity"], x["unit_price"], x["amount"]) for x in detail["lines"]] == [
-        (a, 3, "12.35", "37.05"), (b, 7, "0.10", "0.70")]
+        (a, 3, "12.35", "37.05"),
+        (b, 7, "0.10", "0.70"),
+    ]
     # a retried approval task changes nothing and publishes again (the ERP keys on order_id)
     assert OrderService.mark_approved(world.tenant_id, oid, APPROVER).version == approved["version"]
     assert len(approved_events()) == 1
@@ -98,8 +104,10 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     # the ERP takes it over; the same report again is harmless, another number is a conflict
     r = erp.post(f"/integration/orders/{oid}/processed", {"erp_order_no": "SO-1001"})
     assert r.status_code == 200 and r.json()["state"] == "processed" and r.json()["erp_order_no"] == "SO-1001"
-    assert erp.post(f"/integration/orders/{oid}/processed", {"erp_order_no": "SO-1001"}).json()["version"] == \
-        r.json()["version"]
+    assert (
+        erp.post(f"/integration/orders/{oid}/processed", {"erp_order_no": "SO-1001"}).json()["version"]
+        == r.json()["version"]
+    )
     problem(erp.post(f"/integration/orders/{oid}/processed", {"erp_order_no": "SO-9"}), 409)
     problem(zhang.post(f"/integration/orders/{oid}/processed", {"erp_order_no": "SO-1001"}), 403)
 
@@ -110,15 +118,25 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     version = r.json()["version"]
     assert erp.post(f"/integration/orders/{oid}/shipments", first).json()["version"] == version
     problem(zhang.post(f"/integration/orders/{oid}/shipments", first), 403)
-    second = {"delivery_no": "DN-2", "outbound_no": "OB-2", "lines": [{"sku": a, "batch": "B2", "quantity": 1},
-                                                                      {"sku": b, "batch": "X9", "quantity": 7}]}
+    second = {
+        "delivery_no": "DN-2",
+        "outbound_no": "OB-2",
+        "lines": [{"sku": a, "batch": "B2", "quantity": 1}, {"sku": b, "batch": "X9", "quantity": 7}],
+    }
     r = erp.post(f"/integration/orders/{oid}/shipments", second)
     assert r.status_code == 200
     assert sorted(r.json()["shipped"], key=lambda x: (x["sku"] != a, x["batch"])) == [
-        {"sku": a, "batch": "B1", "quantity": 2}, {"sku": a, "batch": "B2", "quantity": 1},
-        {"sku": b, "batch": "X9", "quantity": 7}]
-    p = problem(erp.post(f"/integration/orders/{oid}/shipments", {
-        "delivery_no": "DN-3", "outbound_no": "OB-3", "lines": [{"sku": a, "batch": "B1", "quantity": 1}]}), 422)
+        {"sku": a, "batch": "B1", "quantity": 2},
+        {"sku": a, "batch": "B2", "quantity": 1},
+        {"sku": b, "batch": "X9", "quantity": 7},
+    ]
+    p = problem(
+        erp.post(
+            f"/integration/orders/{oid}/shipments",
+            {"delivery_no": "DN-3", "outbound_no": "OB-3", "lines": [{"sku": a, "batch": "B1", "quantity": 1}]},
+        ),
+        422,
+    )
     assert p["errors"][0]["field"] == "lines.0.quantity"
     problem(erp.post(f"/integration/orders/{oid}/shipments", {**first, "outbound_no": "OB-X"}), 409)
 
@@ -127,15 +145,25 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     assert r.status_code == 201, r.text
     ret = r.json()
     assert (ret["state"], ret["total"], ret["lines"][0]["unit_price"]) == ("submitted", "24.70", "12.35")
-    p = problem(zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": 1}],
-                                                      "reason": "又坏了"}), 422)
+    p = problem(
+        zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B1", "quantity": 1}], "reason": "又坏了"}),
+        422,
+    )
     assert p["errors"][0]["field"] == "lines.0.quantity" and "0 may still be returned" in p["errors"][0]["message"]
     assert {"sku": a, "batch": "B1", "quantity": 0} in p["remaining"]
     assert {"sku": a, "batch": "B2", "quantity": 1} in p["remaining"]
-    p = problem(zhang.post(f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B7", "quantity": 1}],
-                                                      "reason": "批号不对"}), 422)
-    problem(world.as_user("rep.lin").post(f"/orders/{oid}/returns", {
-        "lines": [{"sku": a, "batch": "B2", "quantity": 1}], "reason": "x"}), 404)
+    p = problem(
+        zhang.post(
+            f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B7", "quantity": 1}], "reason": "批号不对"}
+        ),
+        422,
+    )
+    problem(
+        world.as_user("rep.lin").post(
+            f"/orders/{oid}/returns", {"lines": [{"sku": a, "batch": "B2", "quantity": 1}], "reason": "x"}
+        ),
+        404,
+    )
 
     # a rejected return gives its quantity back
     rejected = decided(world, zhang, f"/returns/{ret['id']}", ret["id"], "reject", "不符合退货政策")
@@ -154,17 +182,27 @@ def test_approved_order_goes_to_the_erp_and_is_shipped_and_returned(world: World
     assert [x["id"] for x in zhang.get(f"/orders/{oid}/returns").json()["items"]] == [again["id"], ret["id"]]
     history = zhang.get(f"/returns/{again['id']}/history").json()["items"]
     assert [(h["action"], h["from_state"], h["to_state"]) for h in history] == [
-        ("submit", None, "submitted"), ("approve", "submitted", "approved"), ("close", "approved", "closed")]
+        ("submit", None, "submitted"),
+        ("approve", "submitted", "approved"),
+        ("close", "approved", "closed"),
+    ]
     problem(world.as_user("south.head").get(f"/returns/{again['id']}"), 404)
 
     # and the order closes; its history tells the whole story
     assert zhang.post(f"/orders/{oid}/close", {}).json()["state"] == "closed"
     steps = [(h["action"], h["from_state"], h["to_state"]) for h in zhang.get(f"/orders/{oid}/history").json()["items"]]
     assert steps == [
-        ("create", None, "saved"), ("submit", "saved", "submitted"), ("approve", "submitted", "approved"),
-        ("process", "approved", "processed"), ("ship", "processed", "shipped"), ("ship", "shipped", "shipped"),
-        ("return", "shipped", "shipped"), ("return_released", "shipped", "shipped"), ("return", "shipped", "shipped"),
-        ("close", "shipped", "closed")]
+        ("create", None, "saved"),
+        ("submit", "saved", "submitted"),
+        ("approve", "submitted", "approved"),
+        ("process", "approved", "processed"),
+        ("ship", "processed", "shipped"),
+        ("ship", "shipped", "shipped"),
+        ("return", "shipped", "shipped"),
+        ("return_released", "shipped", "shipped"),
+        ("return", "shipped", "shipped"),
+        ("close", "shipped", "closed"),
+    ]
 
 
 def test_a_rejection_returns_the_order_to_saved(world: World, approved_events):
@@ -176,8 +214,11 @@ def test_a_rejection_returns_the_order_to_saved(world: World, approved_events):
     history = zhang.get(f"/orders/{order['id']}/history").json()["items"]
     assert (history[-1]["action"], history[-1]["by"], history[-1]["comment"]) == ("reject", APPROVER, "价格太低")
     # the rep changes it and submits again; a second rejection of a saved order is illegal
-    r = zhang.patch(f"/orders/{order['id']}", {"lines": [{"sku": a, "quantity": 4}]},
-                    headers={"If-Match": f'"{rejected["version"]}"'})
+    r = zhang.patch(
+        f"/orders/{order['id']}",
+        {"lines": [{"sku": a, "quantity": 4}]},
+        headers={"If-Match": f'"{rejected["version"]}"'},
+    )
     assert r.status_code == 200 and r.json()["total"] == "49.40"
     with pytest.raises(IllegalTransition, match="saved"):
         OrderService.mark_rejected(world.tenant_id, order["id"], APPROVER)
@@ -193,10 +234,15 @@ def test_other_tenants_cannot_reach_orders_or_returns(world: World, cloud):
 
 def test_a_large_order_walks_three_steps_and_a_late_approver_is_escalated(world: World, approved_events):
     admin, zhang = world.as_user("admin"), world.as_user("rep.zhang")
-    policy = {"steps": [{"role": "dept_head"},
-                        {"role": "branch_head", "min_amount": "10000.00", "when_over_credit": True},
-                        {"role": "finance", "min_amount": "50000.00", "when_over_credit": True}],
-              "reminder_after_seconds": 1, "escalate_after_seconds": 3}
+    policy = {
+        "steps": [
+            {"role": "dept_head"},
+            {"role": "branch_head", "min_amount": "10000.00", "when_over_credit": True},
+            {"role": "finance", "min_amount": "50000.00", "when_over_credit": True},
+        ],
+        "reminder_after_seconds": 1,
+        "escalate_after_seconds": 3,
+    }
     assert admin.put("/approval-policies/order", json=policy, headers={"If-Match": '"0"'}).status_code == 200
     c = customer(zhang, level="B")
     sku = product(world, [{"customer_type": "terminal", "level": None, "unit_price": "1250.00"}])
@@ -218,7 +264,10 @@ def test_a_large_order_walks_three_steps_and_a_late_approver_is_escalated(world:
     assert done["state"] == "approved"
     steps = admin.get(f"/approvals/{entry['approval_id']}").json()["steps"]
     assert [(s["status"], s["decided_by"]) for s in steps] == [
-        ("approved", "u-eastrx-head"), ("approved", "u-east-head"), ("approved", "u-finance")]
+        ("approved", "u-eastrx-head"),
+        ("approved", "u-east-head"),
+        ("approved", "u-finance"),
+    ]
     [event] = approved_events()
     assert event["detail"]["approved_by"] == "u-finance" and event["detail"]["total"] == "60000.00"
 
