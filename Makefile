@@ -25,7 +25,7 @@ node_modules/.installed: package.json package-lock.json
 dev: setup  ## start the whole system locally with demo data on http://127.0.0.1:3000
 	$(PY) -m localcloud serve --port 3000
 
-test: setup  ## every test: unit, integration, e2e over HTTP, template and state-machine checks, DynamoDB Local
+test: setup lint  ## the lint gates, then every test: unit, data, e2e over HTTP, contract, template checks
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 token: setup  ## make token user=rep.zhang

@@ -157,11 +157,11 @@ class RobotChanges:
         if robot.org_unit_id and directory.find_unit(self.tenant, robot.org_unit_id) is None:
             self._error(f"{field}.org_unit_id", f"no org unit {robot.org_unit_id!r}")
             return None
-        url_ciphertext, host = (
-            (self._encrypt(robot.webhook_url), webhook_host(robot.webhook_url))
-            if robot.webhook_url
-            else (old.url_ciphertext, old.host)
-        )  # type: ignore[union-attr]
+        if robot.webhook_url:
+            url_ciphertext, host = self._encrypt(robot.webhook_url), webhook_host(robot.webhook_url)
+        else:
+            assert old is not None  # checked above: a robot sent without a URL keeps its stored one
+            url_ciphertext, host = old.url_ciphertext, old.host
         return StoredRobot(
             id=old.id if old else new_id(),
             name=robot.name,
