@@ -23,7 +23,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     for record in event.get("Records", []):
         key = unquote_plus(record["s3"]["object"]["key"])
         logger.append_keys(s3_key=key)
-        results[key] = import_object(settings.uploads_bucket or "", key)
+        results[key] = import_object(settings.uploads_bucket or "", key, record["s3"]["object"].get("versionId"))
         metrics.add_metric(name="ProductImportsFinished", unit=MetricUnit.Count, value=1)
         logger.info("product file imported", extra={"status": results[key]})
     return {"results": results}

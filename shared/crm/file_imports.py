@@ -89,12 +89,17 @@ class Records[M: Model]:
         except self.model.DoesNotExist:
             return None
 
-    def start(self, key: ImportKey) -> M | None:
-        """awaiting_upload → processing, once: None for a repeated S3 event, an unknown import or another key."""
+    def start(self, key: ImportKey, version: str | None = None) -> M | None:
+        """awaiting_upload → processing, once per object version: None for a repeated S3 event, an unknown
+        import or another key. The same form sent again (a later version of the object, once the import of the
+        earlier one has ended) is imported again: the record then says what the latest file did."""
         item: Any = self.get(key.tenant_id, key.import_id)
-        if item is None or item.status != "awaiting_upload" or item.source_key != str(key):
+        if item is None or item.source_key != str(key):
             return None
-        item.status, item.started_at = "processing", clock.now_iso()
+        later = version is not None and item.object_version not in (None, version)
+        if not (item.status == "awaiting_upload" or (later and item.status != "processing")):
+            return None
+        item.status, item.started_at, item.object_version = "processing", clock.now_iso(), version
         try:
             item.save()  # conditional on the version read: of two deliveries of one event, one starts
         except PutError as exc:
@@ -112,15 +117,21 @@ def finish(item: Any, status: str, **fields: Any) -> None:
 
 
 def run(
-    uploads_bucket: str, key: ImportKey, records: Records[Any], process: Callable[[Any, bytes], str], log: Any
+    uploads_bucket: str,
+    key: ImportKey,
+    records: Records[Any],
+    process: Callable[[Any, bytes], str],
+    log: Any,
+    version: str | None = None,
 ) -> str:
-    """Imports one uploaded object with `process(record, bytes)`; returns the import's final status
-    ('ignored' for a repeated event)."""
-    record = records.start(key)
+    """Imports one uploaded object (the version the event names) with `process(record, bytes)`; returns the
+    import's final status ('ignored' for a repeated event)."""
+    record = records.start(key, version)
     if record is None:
         return "ignored"  # S3 delivers at least once; the first delivery does the work
     try:
-        data = s3().get_object(Bucket=uploads_bucket, Key=str(key))["Body"].read()
+        where = {"VersionId": version} if version else {}
+        data = s3().get_object(Bucket=uploads_bucket, Key=str(key), **where)["Body"].read()
         return process(record, data)
     except Exception:  # a bug or an outage must not leave the import 'processing' for ever
         log.exception(f"{key.AREA} import failed")

@@ -410,3 +410,27 @@ def test_demo_products_have_prices_and_stock(cloud):
         timeout=30,
     )
     assert quote.status_code == 200 and quote.json()["matched"] == "level"
+
+
+def test_the_same_form_sent_again_imports_the_later_file(world: World):
+    """A form may be used again until it expires: S3 keeps both files as versions, and the import record ends
+    up saying what the latest one did (it used to drop the second file's event as a repeat)."""
+    admin = world.as_user("admin")
+    first_sku, second_sku = sku(), sku()
+    header = "商品编码,商品名称,规格,单位,件装量,类别,状态\n"
+    ticket = admin.post("/product-imports", {"file_name": "products.csv"}).json()
+    sent(ticket, f"{header}{first_sku},维生素C片,0.1g*100片,瓶,80,维生素,启用\n".encode())
+    first = wait_for_import(admin, ticket["import_id"])
+    assert (first["status"], first["created"]) == ("completed", 1)
+
+    sent(
+        ticket,
+        f"{header}{second_sku},复方甘草片,100片,瓶,40,止咳,启用\n{first_sku},维生素C片,0.1g*50片,瓶,80,,\n".encode(),
+    )
+    end = time.monotonic() + 60
+    while admin.get(f"/products/{second_sku}").status_code != 200 and time.monotonic() < end:
+        time.sleep(0.2)
+    assert admin.get(f"/products/{second_sku}").json()["name"] == "复方甘草片"
+    assert admin.get(f"/products/{first_sku}").json()["spec"] == "0.1g*50片"
+    latest = wait_for_import(admin, ticket["import_id"])
+    assert (latest["status"], latest["rows"], latest["created"], latest["updated"]) == ("completed", 2, 1, 1)

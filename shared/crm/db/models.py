@@ -247,6 +247,7 @@ class ProductImportItem(VersionedItem):
     requested_by = UnicodeAttribute()
     requested_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
+    object_version = UnicodeAttribute(null=True)  # the S3 version of source_key imported last
     finished_at = UnicodeAttribute(null=True)
     summary: MapAttribute[str, Any] = MapAttribute(default=dict)  # rows, created, updated, unchanged, rejected
     rejection: MapAttribute[str, Any] = MapAttribute(null=True)  # {code, message}
@@ -601,6 +602,7 @@ class PlanImportItem(VersionedItem):
     requested_by = UnicodeAttribute()
     requested_at = UnicodeAttribute()
     started_at = UnicodeAttribute(null=True)
+    object_version = UnicodeAttribute(null=True)  # the S3 version of source_key imported last
     finished_at = UnicodeAttribute(null=True)
     summary: MapAttribute[str, Any] = MapAttribute(default=dict)  # rows, rejected, plan_version
     rejection: MapAttribute[str, Any] = MapAttribute(null=True)  # {code, message}

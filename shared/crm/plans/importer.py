@@ -55,11 +55,16 @@ class Outcome:
         return len({e["row"] for e in self.errors})
 
 
-def import_object(uploads_bucket: str, raw_key: str) -> str:
+def import_object(uploads_bucket: str, raw_key: str, version: str | None = None) -> str:
     """Imports one uploaded object; returns the import's final status ('ignored' for a repeated event)."""
     key = ImportKey.parse(raw_key)
     return file_imports.run(
-        uploads_bucket, key, imports.records, lambda record, data: _process(uploads_bucket, key, record, data), log
+        uploads_bucket,
+        key,
+        imports.records,
+        lambda record, data: _process(uploads_bucket, key, record, data),
+        log,
+        version,
     )
 
 
