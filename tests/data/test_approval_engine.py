@@ -294,3 +294,39 @@ def test_a_deputy_decides_while_the_approver_is_away_and_not_after(eng: Engine):
 def test_a_registry_must_wire_every_kind():
     with pytest.raises(LookupError, match="inventory_adjustment"):
         Registry({k: FakeSubject() for k in Kind if k is not Kind.INVENTORY_ADJUSTMENT})
+
+
+def test_a_decision_made_while_a_reminder_is_written_goes_through(eng: Engine, monkeypatch: pytest.MonkeyPatch):
+    approval_id = eng.request()
+    eng.open(approval_id)
+    reminded, real = [], engine._decided
+
+    def reminder_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not reminded:  # the worker writes the run (a new token) between the decision's read and its write
+            reminded.append(eng.token(approval_id, 2))
+            engine.remind(eng.world.tenant, approval_id, reminded[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_decided", reminder_meanwhile)
+    decided = engine.ApprovalService(eng.head).decide(approval_id, Decision(decision="approve", comment="好"))
+    assert decided.status == Status.APPROVED
+    assert eng.sfn.resumed == [(reminded[0], "approved")]  # the task waiting now, not the one read first
+
+
+def test_a_step_decided_by_someone_else_meanwhile_is_a_conflict(eng: Engine, monkeypatch: pytest.MonkeyPatch):
+    approval_id = eng.request()
+    eng.open(approval_id)
+    engine.escalate(eng.world.tenant, approval_id)  # the branch head may decide step 1 too
+    eng.open(approval_id, 2)
+    real, raced = engine._decided, []
+
+    def other_decides_first(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(1)
+            engine.ApprovalService(eng.world.east_head).decide(approval_id, Decision(decision="approve"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_decided", other_decides_first)
+    with pytest.raises(Conflict) as err:
+        engine.ApprovalService(eng.head).decide(approval_id, Decision(decision="reject", comment="不行"))
+    assert err.value.extra["approval_status"] == "approved"

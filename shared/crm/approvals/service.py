@@ -36,13 +36,14 @@ from crm.approvals.repository import Run
 from crm.approvals.subjects import Outcome, Registry
 from crm.auth import Principal, Role, require
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, Forbidden, NotFound
+from crm.errors import Conflict, Forbidden, NotFound, Stale
 from crm.ids import new_id
 from crm.org import delegations
 
 logger = Logger(child=True)
 SOURCE = "crm.approvals"
 MAX_ATTEMPTS = 5  # executions per run; past that a person looks (ApprovalRunsStuck alarm)
+DECISION_ATTEMPTS = 3  # a decision read again after losing to the worker's write of the same run
 SYSTEM = "system"
 
 
@@ -163,8 +164,23 @@ class ApprovalService:
         return run.approval
 
     def decide(self, approval_id: str, decision: Decision) -> Approval:
+        """Decides the step the caller read. A reminder or escalation written meanwhile (the worker keeps the run's
+        token and approvers in the same record) is no reason to fail: the decision is made again on the run as it
+        is now, as long as it still waits on that same step; a step decided by someone else meanwhile is a 409."""
         require(self.p, "approval:decide")  # before any read
-        run = repo.get(self.p.tenant_id, approval_id)
+        step_read: int | None = None
+        for _ in range(DECISION_ATTEMPTS):
+            run = repo.get(self.p.tenant_id, approval_id)
+            if step_read is not None and (run.approval.current != step_read or run.approval.status != Status.PENDING):
+                raise Conflict("Someone else decided this step meanwhile.", approval_status=run.approval.status.value)
+            step_read = run.approval.current
+            try:
+                return self._decide(run, decision)
+            except Stale:
+                continue
+        raise Conflict("The approval kept changing while this decision was made; try again.")
+
+    def _decide(self, run: Run, decision: Decision) -> Approval:
         if not self._involved(run):
             raise NotFound("No such approval.")
         step = run.step
@@ -175,7 +191,7 @@ class ApprovalService:
         token = self._waiting_token(run)
         decided = _decided(run, action, step, self.p.user_id, on_behalf_of, decision.comment)
         tx = Transaction()
-        repo.stage(tx, decided)  # conditional on the version read: a second approver acting at once gets 409
+        repo.stage(tx, decided)  # conditional on the version read (Stale: read again, see decide)
         repo.stage_inbox_clear(tx, run, _inboxed(run))
         repo.stage_audit(
             tx,
