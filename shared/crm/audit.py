@@ -1,11 +1,25 @@
 """What changed between two versions of a record, as the audit trail stores it."""
 
+from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from crm.clock import now_iso
 from crm.db.models import AuditItem
+from crm.db.paging import Page, query_page
 from crm.db.transaction import Transaction
 from crm.ids import new_id
+
+
+class ChangeEntry(BaseModel):
+    id: str
+    action: str
+    actor_id: str
+    at: datetime
+    reason: str | None = None
+    changes: dict[str, dict[str, object]] = Field(description="field -> {before, after}")
+
 
 # Who and when are on the audit entry itself; a record's own bookkeeping fields are not changes.
 BOOKKEEPING = frozenset({"updated_at", "updated_by", "version", "created_at", "created_by"})
@@ -50,3 +64,28 @@ def stage(
             changes=changes or {},
         )
     )
+
+
+def history(pk: str, limit: int, cursor: str | None, newest_first: bool = True) -> Page[ChangeEntry]:
+    """The audit entries beside a record (its pk), a page at a time."""
+    page = query_page(
+        AuditItem,
+        "pk",
+        pk,
+        limit=limit,
+        cursor=cursor,
+        range_condition=AuditItem.sk.startswith("AUDIT#"),
+        forward=not newest_first,
+    )
+    entries = [
+        ChangeEntry(
+            id=a.sk.removeprefix("AUDIT#"),
+            action=a.action,
+            actor_id=a.actor_id,
+            at=a.at,
+            reason=a.reason,
+            changes=a.changes.as_dict(),
+        )
+        for a in page.items
+    ]
+    return Page(entries, page.cursor)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from crm.audit import ChangeEntry  # re-exported: the history pages of every record use it
 from crm.clock import IsoDate
 from crm.decimals import DecimalText
 from crm.ids import ULID_PATTERN
@@ -267,15 +268,6 @@ class DuplicateCandidate(BaseModel):
     customer_id: str
     matched: str = Field(description="The name or alias that collided")
     kind: Literal["name", "alias"]
-
-
-class ChangeEntry(BaseModel):
-    id: str
-    action: str
-    actor_id: str
-    at: datetime
-    reason: str | None = None
-    changes: dict[str, dict[str, object]] = Field(description="field -> {before, after}")
 
 
 class CustomerPage(BaseModel):

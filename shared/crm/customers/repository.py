@@ -21,7 +21,6 @@ from crm.customers.model import (
 )
 from crm.db import keys
 from crm.db.models import (
-    AuditItem,
     CodeKeyItem,
     CustomerItem,
     FlowCustomerItem,
@@ -371,27 +370,7 @@ def list_downstream(tenant_id: str, customer_id: str, scope: Scope, limit: int, 
 
 
 def list_history(tenant_id: str, customer_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
-    page = query_page(
-        AuditItem,
-        "pk",
-        keys.customer_pk(tenant_id, customer_id),
-        limit=limit,
-        cursor=cursor,
-        range_condition=AuditItem.sk.startswith("AUDIT#"),
-        forward=False,
-    )
-    entries = [
-        ChangeEntry(
-            id=a.sk.removeprefix("AUDIT#"),
-            action=a.action,
-            actor_id=a.actor_id,
-            at=a.at,
-            reason=a.reason,
-            changes=a.changes.as_dict(),
-        )
-        for a in page.items
-    ]
-    return Page(entries, page.cursor)
+    return audit.history(keys.customer_pk(tenant_id, customer_id), limit, cursor)
 
 
 def _level_entry(item: LevelItem) -> LevelEntry:

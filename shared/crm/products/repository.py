@@ -15,7 +15,7 @@ from pynamodb.expressions.condition import Condition
 
 from crm import audit, clock
 from crm.db import keys
-from crm.db.models import AuditItem, PriceListItem, ProductItem, StockItem
+from crm.db.models import PriceListItem, ProductItem, StockItem
 from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import ErrorFactory, Transaction
 from crm.products.model import (
@@ -174,27 +174,7 @@ def stage_audit(
 
 
 def list_history(tenant_id: str, sku: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
-    page = query_page(
-        AuditItem,
-        "pk",
-        keys.product_history_pk(tenant_id, sku),
-        limit=limit,
-        cursor=cursor,
-        range_condition=AuditItem.sk.startswith("AUDIT#"),
-        forward=False,
-    )
-    entries = [
-        ChangeEntry(
-            id=a.sk.removeprefix("AUDIT#"),
-            action=a.action,
-            actor_id=a.actor_id,
-            at=a.at,
-            reason=a.reason,
-            changes=a.changes.as_dict(),
-        )
-        for a in page.items
-    ]
-    return Page(entries, page.cursor)
+    return audit.history(keys.product_history_pk(tenant_id, sku), limit, cursor)
 
 
 # ----------------------------------------------------------------------------- prices

@@ -13,7 +13,7 @@ from pynamodb.expressions.condition import Condition
 from crm import audit
 from crm.customers.model import ChangeEntry
 from crm.db import keys
-from crm.db.models import AuditItem, VisitItem, VisitReceiptItem
+from crm.db.models import VisitItem, VisitReceiptItem
 from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import Transaction
 from crm.errors import Conflict
@@ -76,28 +76,7 @@ def stage_audit(
 
 def list_history(tenant_id: str, visit_id: str, limit: int, cursor: str | None) -> Page[ChangeEntry]:
     """The visit's audit entries, oldest first: the visit as it happened."""
-    page = query_page(
-        AuditItem,
-        "pk",
-        keys.visit_pk(tenant_id, visit_id),
-        limit=limit,
-        cursor=cursor,
-        range_condition=AuditItem.sk.startswith("AUDIT#"),
-    )
-    return Page(
-        [
-            ChangeEntry(
-                id=a.sk.removeprefix("AUDIT#"),
-                action=a.action,
-                actor_id=a.actor_id,
-                at=a.at,
-                reason=a.reason,
-                changes=a.changes.as_dict(),
-            )
-            for a in page.items
-        ],
-        page.cursor,
-    )
+    return audit.history(keys.visit_pk(tenant_id, visit_id), limit, cursor, newest_first=False)
 
 
 # ----------------------------------------------------------------------------- lists
