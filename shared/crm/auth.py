@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customer:skip_duplicate_check": MANAGERS,
     "handover:start": MANAGERS,
     "handover:read": MANAGERS,
+    "org:read": OFFICE,  # the org tree and its moves
+    "org:write": frozenset({Role.HQ_ADMIN}),  # create, rename, move and close org units
     "flow:upload": OFFICE | {Role.DISTRIBUTOR},
     "flow:read": OFFICE | {Role.DISTRIBUTOR},
     "flow:mapping": OFFICE,

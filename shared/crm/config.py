@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 class Settings(BaseModel):
     table_name: str = Field(min_length=3)
     handover_state_machine_arn: str | None = None
+    org_move_state_machine_arn: str | None = None
     approval_state_machine_arn: str | None = None
     uploads_bucket: str | None = None
     analytics_bucket: str | None = None
@@ -27,6 +28,7 @@ def get_settings() -> Settings:
     return Settings(
         table_name=env.get("TABLE_NAME", ""),
         handover_state_machine_arn=env.get("HANDOVER_STATE_MACHINE_ARN") or None,
+        org_move_state_machine_arn=env.get("ORG_MOVE_STATE_MACHINE_ARN") or None,
         approval_state_machine_arn=env.get("APPROVAL_STATE_MACHINE_ARN") or None,
         uploads_bucket=env.get("UPLOADS_BUCKET") or None,
         analytics_bucket=env.get("ANALYTICS_BUCKET") or None,

@@ -276,7 +276,7 @@ class CustomerService:
         """The org unit a customer belongs to: the one asked for, else the owner's. Both in scope."""
         owner = directory.require_user(self.tenant, owner_id, "owner_id") if owner_id else None
         chosen = unit_id or (owner.org_unit_id if owner else self.p.org_unit_id)
-        unit = directory.require_unit(self.tenant, chosen, "org_unit_id")
+        unit = directory.require_open_unit(self.tenant, chosen, "org_unit_id")
         if owner_id != self.p.user_id or unit_id:
             owner_unit = directory.require_unit(self.tenant, owner.org_unit_id, "owner_id") if owner else unit
             for field, path in (("org_unit_id", unit.path), ("owner_id", owner_unit.path)):

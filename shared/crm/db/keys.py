@@ -49,6 +49,18 @@ def handover_pk(tenant_id: str, handover_id: str) -> str:
     return f"T#{tenant_id}#HANDOVER#{handover_id}"
 
 
+def org_unit_history_pk(tenant_id: str, unit_id: str) -> str:
+    """An org unit's audit entries, apart from the ORG partition so reading the tree stays one small Query."""
+    return f"T#{tenant_id}#ORGUNIT#{unit_id}"
+
+
+def org_move_pk(tenant_id: str, move_id: str) -> str:
+    return f"T#{tenant_id}#ORGMOVE#{move_id}"
+
+
+ORG_MOVE_LOCK = "MOVING"  # sk in the ORG partition while a move runs: the tree changes one move at a time
+
+
 META = "META"
 ALIAS = "ALIAS"
 NAME_CLAIM = "CLAIM"  # beside a spelling's name and alias keys: who holds it as a name (NameClaimItem)

@@ -155,6 +155,39 @@ class OrgUnitItem(VersionedItem):
     kind = UnicodeAttribute()
     parent_id = UnicodeAttribute(null=True)
     path = UnicodeAttribute()
+    closed_at = UnicodeAttribute(null=True)  # set: closed, takes no new users or customers
+    closed_by = UnicodeAttribute(null=True)
+
+
+class OrgMoveLockItem(Item):
+    """pk T#t#ORG, sk MOVING: present while a move of an org unit runs (the tree changes one move at a time)."""
+
+    move_id = UnicodeAttribute()
+
+
+class OrgMoveItem(VersionedItem):
+    """pk T#t#ORGMOVE#<id>, sk META: one move of an org unit (with its subtree) and how far it got."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    unit_id = UnicodeAttribute()
+    from_parent_id = UnicodeAttribute()
+    to_parent_id = UnicodeAttribute()
+    old_path = UnicodeAttribute()
+    new_path = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # running | completed | failed
+    phase = UnicodeAttribute()  # units | settling | customers | orders | visits | plans | done
+    # where the phase got to: which of its partitions (reps, months) and the cursor within it
+    sources: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    source_index = NumberAttribute(default=0)
+    cursor = UnicodeAttribute(null=True)
+    moved: MapAttribute[str, Any] = MapAttribute(default=dict)  # phase -> records moved
+    units_moved_at = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
 
 
 class UserItem(VersionedItem):

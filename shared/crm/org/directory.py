@@ -13,7 +13,9 @@ from crm.db.keys import org_pk
 from crm.db.models import OrgUnitItem, UserItem
 from crm.errors import Forbidden, InvalidInput
 
-_CACHE_SECONDS = 60.0
+# How long a warm container may go on using a unit it read (its path, whether it is closed). A move of a unit waits
+# this long after rewriting the tree before it re-scopes records, so none written with a stale path is missed.
+CACHE_SECONDS = 60.0
 _cache: dict[tuple[str, str], tuple[float, object]] = {}
 
 
@@ -24,6 +26,7 @@ class OrgUnit:
     kind: str  # hq | branch | department
     parent_id: str | None
     path: str  # /HQ/EAST/EAST-RX/
+    closed: bool = False  # a closed unit takes no new users or customers
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class User:
 
 def _cached(key: tuple[str, str], load: Callable[[], Any]) -> Any:
     hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < _CACHE_SECONDS:
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
     value = load()
     if value is not None:
@@ -48,14 +51,16 @@ def _cached(key: tuple[str, str], load: Callable[[], Any]) -> Any:
 
 
 def find_unit(tenant_id: str, unit_id: str) -> OrgUnit | None:
-    def load() -> OrgUnit | None:
-        try:
-            item = OrgUnitItem.get(org_pk(tenant_id), f"UNIT#{unit_id}")
-        except OrgUnitItem.DoesNotExist:
-            return None
-        return OrgUnit(unit_id, item.name, item.kind, item.parent_id, item.path)
+    return _cached((tenant_id, f"UNIT#{unit_id}"), lambda: read_unit(tenant_id, unit_id))
 
-    return _cached((tenant_id, f"UNIT#{unit_id}"), load)
+
+def read_unit(tenant_id: str, unit_id: str) -> OrgUnit | None:
+    """The unit as stored now, past the cache: for writes that place a record in a unit."""
+    try:
+        item = OrgUnitItem.get(org_pk(tenant_id), f"UNIT#{unit_id}", consistent_read=True)
+    except OrgUnitItem.DoesNotExist:
+        return None
+    return OrgUnit(unit_id, item.name, item.kind, item.parent_id, item.path, item.closed_at is not None)
 
 
 def find_user(tenant_id: str, user_id: str) -> User | None:
@@ -95,6 +100,17 @@ def require_unit(tenant_id: str, unit_id: str, field: str) -> OrgUnit:
     unit = find_unit(tenant_id, unit_id)
     if unit is None:
         raise InvalidInput("Unknown org unit.", [{"field": field, "message": f"no org unit {unit_id!r}"}])
+    return unit
+
+
+def require_open_unit(tenant_id: str, unit_id: str, field: str) -> OrgUnit:
+    """A unit new users or customers may be placed in: it exists and is not closed. Read past the cache, so a
+    unit closed or moved a moment ago in another container is seen as it is now (one GetItem per such write)."""
+    unit = read_unit(tenant_id, unit_id)
+    if unit is None:
+        raise InvalidInput("Unknown org unit.", [{"field": field, "message": f"no org unit {unit_id!r}"}])
+    if unit.closed:
+        raise InvalidInput("That org unit is closed.", [{"field": field, "message": f"org unit {unit_id!r} is closed"}])
     return unit
 
 
