@@ -251,15 +251,36 @@ def test_moving_a_department_moves_its_customers_open_orders_planned_visits_and_
     assert _actions(keys.order_pk(world.tenant_id, open_order["id"]), cloud).count("org_move") == 1
 
     # a second run of the same job (a restarted execution) changes nothing and writes no second audit entry
-    sfn = cloud.client("stepfunctions")
-    name = cloud.physical_name("OrgMoveStateMachine")
-    arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name)
-    payload = json.dumps({"tenant_id": world.tenant_id, "move_id": job["id"]})
-    again = sfn.start_execution(stateMachineArn=arn, name=f"{job['id']}-again", input=payload)["executionArn"]
-    _wait_execution(sfn, again)
+    _wait_execution(cloud, run_again(cloud, world, job["id"]))
     assert ok(admin.get(f"/org-units/moves/{job['id']}")) == done
     for c in customers[:3]:
         assert _actions(keys.customer_pk(world.tenant_id, c["id"]), cloud).count("org_move") == 1
+
+
+def test_two_runners_of_one_move_re_scope_every_record_once(world: World, cloud: Any):
+    """A restarted execution running beside the first (as after a redrive): each record moves once, none is lost."""
+    admin, zhang = world.as_user("admin"), world.as_user("rep.zhang")
+    ids = {ok(zhang.post("/customers", terminal(f"双跑药店{i}-{uuid.uuid4().hex[:6]}")), 201)["id"] for i in range(40)}
+    job = ok(admin.post("/org-units/EAST-RX/move", {"parent_id": "SOUTH"}), 202)
+    second = run_again(cloud, world, job["id"])
+
+    done = wait_for_move(admin, job["id"])
+    _wait_execution(cloud, second, deadline_s=120)
+    assert done["status"] == "completed" and done["moved"]["units"] == 1, done
+    assert all_ids(world.as_user("south.head"), "/customers") == ids
+    assert all_ids(world.as_user("east.head"), "/customers") & ids == set()
+    for customer_id in ids:
+        assert _actions(keys.customer_pk(world.tenant_id, customer_id), cloud).count("org_move") == 1
+    assert [e["action"] for e in ok(admin.get("/org-units/EAST-RX/history"))["items"]] == ["org_move"]
+
+
+def run_again(cloud: Any, world: World, move_id: str) -> str:
+    """Starts another execution of the same move job, as an operator restarting it would."""
+    sfn = cloud.client("stepfunctions")
+    name = cloud.physical_name("OrgMoveStateMachine")
+    arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name)
+    payload = json.dumps({"tenant_id": world.tenant_id, "move_id": move_id})
+    return sfn.start_execution(stateMachineArn=arn, name=f"{move_id}-again", input=payload)["executionArn"]
 
 
 def _actions(pk: str, cloud: Any) -> list[str]:
@@ -267,10 +288,12 @@ def _actions(pk: str, cloud: Any) -> list[str]:
     return [e.action for e in audit.history(pk, 200, None).items]
 
 
-def _wait_execution(sfn: Any, arn: str, deadline_s: float = 60) -> None:
+def _wait_execution(cloud: Any, arn: str, deadline_s: float = 60) -> None:
+    sfn = cloud.client("stepfunctions")
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
-        if sfn.describe_execution(executionArn=arn)["status"] != "RUNNING":
+        if (status := sfn.describe_execution(executionArn=arn)["status"]) != "RUNNING":
+            assert status == "SUCCEEDED", status
             return
         time.sleep(0.5)
     raise AssertionError(f"{arn} still running")

@@ -7,7 +7,8 @@ Everything that carries an org path under the unit is re-scoped, kind by kind (p
                customer, order or visit written meanwhile can still get the old path. Re-scoping records only
                after the wait means none written with a stale path is missed, with no read of the tree per request;
 3. customers — every customer under the old path (voided ones too);
-4. orders    — open orders (closed and void orders stay where they were made: history, like the hand-over);
+4. orders    — open orders with their return requests (closed and void orders stay where they were made:
+               history, like the hand-over);
 5. visits    — planned visits of the reps in the subtree (visits made stay where they were made);
 6. plans     — order plans of the subtree from this month on (past months' plans stay with their month's orders).
 
@@ -44,6 +45,7 @@ from crm.plans import repository as plans
 BATCH_SIZE = 25  # records per step (one Lambda call, one transaction each)
 PLAN_MONTHS_AHEAD = 24  # plans re-scoped: this month and the next 24
 _MOVE_ATTEMPTS = 3
+MAX_RETURNS_MOVED = 49  # an order's return requests, two writes each with the order's two, in one transaction's 100
 ACTION = "org_move"
 
 
@@ -145,6 +147,7 @@ def _order_page(job: OrgMoveItem, _: str, cursor: str | None, limit: int) -> Pag
 
 
 def _move_order(job: OrgMoveItem, item: OrderItem) -> bool:
+    """An open order, and its return requests with it (they carry the order's path for their scope)."""
     order = orders.get(job.tenant_id, item.id)
     for _ in range(_MOVE_ATTEMPTS):
         if order is None or order.state not in orders.OPEN_STATES or not order.org_path.startswith(job.old_path):
@@ -154,6 +157,12 @@ def _move_order(job: OrgMoveItem, item: OrderItem) -> bool:
         orders.stage_order(tx, after)
         pk = keys.order_pk(job.tenant_id, order.id)
         audit.stage(tx, pk, job.tenant_id, ACTION, job.requested_by, {"org_path": _change(order, after)}, _reason(job))
+        returns = orders.list_returns(job.tenant_id, order.id, MAX_RETURNS_MOVED, None).items
+        for ret in (r for r in returns if r.org_path.startswith(job.old_path)):
+            moved = ret.model_copy(update={"org_path": _new_path(job, ret.org_path)})
+            orders.stage_return(tx, moved)
+            changes = {"org_path": _change(ret, moved)}
+            audit.stage(tx, keys.return_pk(job.tenant_id, ret.id), job.tenant_id, ACTION, job.requested_by, changes)
         if _committed(tx):
             return True
         order = orders.get(job.tenant_id, item.id)
