@@ -148,6 +148,17 @@ def get_move(move_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[Or
     return http.reply(job, version=job.version)
 
 
+@app.post(
+    "/org-units/moves/<move_id>/retry",
+    tags=["org tree"],
+    summary="Run a failed move again from where it got to (HQ admins)",
+    responses=http.documented(202, OrgMove, 404, 409, etag=True, location="/org-units/moves/{move_id}"),
+)
+def retry_move(move_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[OrgMove]:
+    job = moves().retry(move_id)
+    return http.reply(job, 202, job.version, {"Location": f"/org-units/moves/{job.id}"})
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

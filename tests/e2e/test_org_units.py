@@ -274,6 +274,53 @@ def test_two_runners_of_one_move_re_scope_every_record_once(world: World, cloud:
     assert [e["action"] for e in ok(admin.get("/org-units/EAST-RX/history"))["items"]] == ["org_move"]
 
 
+def test_a_failed_move_says_why_frees_the_tree_and_runs_again_from_where_it_got_to(world: World, cloud: Any):
+    admin, zhang = world.as_user("admin"), world.as_user("rep.zhang")
+    ids = {ok(zhang.post("/customers", terminal(f"重跑药店{i}-{uuid.uuid4().hex[:6]}")), 201)["id"] for i in range(3)}
+    broken = _unreadable_customer(world, cloud, "/HQ/EAST/EAST-RX/")  # e.g. written by an old release
+    job = ok(admin.post("/org-units/EAST-RX/move", {"parent_id": "SOUTH"}), 202)
+
+    failed = wait_for_move(admin, job["id"])
+    assert failed["status"] == "failed" and failed["phase"] == "customers" and failed["error"], failed
+    assert failed["finished_at"] is not None
+    unit(admin, "SOUTH-OTC", "department", "SOUTH")  # the tree is free again for other changes
+    problem(world.as_user("east.head").post(f"/org-units/moves/{job['id']}/retry"), 403)
+
+    bind_table(cloud.physical_name("Table"))
+    broken.delete()  # someone repairs the record the move could not read
+    retried = admin.post(f"/org-units/moves/{job['id']}/retry")
+    assert retried.status_code == 202 and retried.json()["status"] == "running", retried.text
+    done = wait_for_move(admin, job["id"])
+    assert done["status"] == "completed" and done["error"] is None, done
+    assert done["moved"]["units"] == 1 and done["moved"]["customers"] == 3  # none moved twice, none lost
+    assert all_ids(world.as_user("south.head"), "/customers") >= ids
+    problem(admin.post(f"/org-units/moves/{job['id']}/retry"), 409)  # only a failed move runs again
+
+
+def _unreadable_customer(world: World, cloud: Any, org_path: str) -> Any:
+    """A customer record the service model cannot read (no profile, no dates): a step that meets it fails."""
+    from crm.db.models import CustomerItem
+
+    bind_table(cloud.physical_name("Table"))
+    customer_id = "01" + uuid.uuid4().hex[:24].upper().translate(str.maketrans("ILOU", "JKMN"))
+    item = CustomerItem(
+        keys.customer_pk(world.tenant_id, customer_id),
+        keys.META,
+        gsi1pk=keys.customers_scope_pk(world.tenant_id),
+        gsi1sk=keys.scope_sk(org_path, customer_id),
+        tenant_id=world.tenant_id,
+        id=customer_id,
+        name="坏记录",
+        type="terminal",
+        status="prospect",
+        org_unit_id="EAST-RX",
+        org_path=org_path,
+        doc={},
+    )
+    item.save()
+    return item
+
+
 def run_again(cloud: Any, world: World, move_id: str) -> str:
     """Starts another execution of the same move job, as an operator restarting it would."""
     sfn = cloud.client("stepfunctions")

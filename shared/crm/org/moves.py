@@ -308,24 +308,42 @@ class OrgMoveService:
             requested_by=self.p.user_id,
             requested_at=clock.now_iso(),
         )
+        self._run(job, execution_name=move_id)  # a second start of one name is a no-op in Step Functions
+        return move_view(load_move(self.tenant, move_id) or job)
+
+    def retry(self, move_id: str) -> OrgMove:
+        """Runs a failed move again from where it got to (its phase and cursor): what it moved stays moved."""
+        require(self.p, "org:write")
+        if self.move_state_machine_arn is None:
+            raise RuntimeError("ORG_MOVE_STATE_MACHINE_ARN is not configured")
+        job = load_move(self.tenant, move_id)
+        if job is None:
+            raise NotFound(f"No move {move_id}.")
+        if job.status != "failed":
+            raise Conflict(f"Only a failed move is run again; this one is {job.status}.", move_status=job.status)
+        job.status, job.finished_at, job.error = "running", None, None
+        self._run(job, execution_name=f"{move_id}-{new_id()}")
+        return move_view(load_move(self.tenant, move_id) or job)
+
+    def _run(self, job: OrgMoveItem, execution_name: str) -> None:
+        """Saves the job running with the tree's lock taken (both or neither), then starts its execution."""
         tx = Transaction()
-        tx.put(job)
+        tx.put(job)  # new, or conditional on the version read: two retries of one move cannot both run it
         tx.put(
-            OrgMoveLockItem(keys.org_pk(self.tenant), keys.ORG_MOVE_LOCK, move_id=move_id),
+            OrgMoveLockItem(keys.org_pk(self.tenant), keys.ORG_MOVE_LOCK, move_id=job.id),
             condition=OrgMoveLockItem.pk.does_not_exist(),
             on_fail=lambda: Conflict("Another move of an org unit is running; try again once it has finished."),
         )
         tx.commit()
-        try:  # the execution name is the move id: starting it twice is a no-op in Step Functions
+        try:
             client("stepfunctions").start_execution(
                 stateMachineArn=self.move_state_machine_arn,
-                name=move_id,
-                input=json.dumps({"tenant_id": self.tenant, "move_id": move_id}),
+                name=execution_name,
+                input=json.dumps({"tenant_id": self.tenant, "move_id": job.id}),
             )
         except Exception as exc:  # the job would hold the lock with nothing running it
-            record_failure(self.tenant, move_id, f"could not start: {exc}")
+            record_failure(self.tenant, job.id, f"could not start: {exc}")
             raise
-        return move_view(load_move(self.tenant, move_id) or job)
 
 
 # ----------------------------------------------------------------------------- the job
