@@ -78,6 +78,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "notify:self": OFFICE | {Role.DISTRIBUTOR},  # one's own inbox and notification preferences
     "notify:settings:read": OFFICE,
     "notify:settings": frozenset({Role.HQ_ADMIN}),  # the tenant's channels, robots, sender, quiet hours
+    # Exports of a list: anyone who reads some list; each export also needs that list's own read permission
+    # (crm.exports.lists), and holds what the list shows the caller.
+    "export:create": OFFICE | {Role.DISTRIBUTOR},
+    "export:read": OFFICE | {Role.DISTRIBUTOR},  # one's own exports only
 }
 
 

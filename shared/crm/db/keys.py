@@ -309,3 +309,13 @@ def notify_event_pk(tenant_id: str, event_id: str) -> str:
 # Not a tenant's key: the scheduled run looks at every tenant's deliveries still to make (deferred by quiet
 # hours, or claimed by an invocation that never finished): gsi4 sk <tenant>#<created>#<event id>#<sk>.
 NOTIFY_OUTBOX = "NOTIFY#OUTBOX"
+
+
+def exports_pk(tenant_id: str, user_id: str) -> str:
+    """One user's list exports (and their audit entries): GET /exports is one Query, and another user's id is
+    simply not in the caller's partition."""
+    return f"T#{tenant_id}#USER#{user_id}#EXPORTS"
+
+
+def export_sk(export_id: str) -> str:
+    return f"EXPORT#{export_id}"

@@ -791,3 +791,22 @@ class FlowVersionItem(Item):
     sent again) by a load of its own."""
 
     load_id = UnicodeAttribute()
+
+
+class ExportItem(VersionedItem):
+    """pk T#t#USER#<user>#EXPORTS, sk EXPORT#<id>: one export of a list, run as the principal stored here."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    list_name = UnicodeAttribute()  # customers | orders | visits | flow-loads | approvals
+    filters = UnicodeAttribute()  # JSON: the list's query parameters, as validated
+    format = UnicodeAttribute()  # xlsx | csv
+    principal = UnicodeAttribute()  # JSON: who asked (tenant, user, unit, roles, distributor)
+    status = UnicodeAttribute()  # queued | running | done | failed
+    rows = NumberAttribute(default=0)
+    file_key = UnicodeAttribute(null=True)
+    file_name = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    requested_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    expiration = NumberAttribute()  # DynamoDB TTL: the record goes a while after its file does
