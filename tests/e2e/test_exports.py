@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import requests
+from crm import audit
 from crm.db import keys
 from crm.db.models import UserItem
 
@@ -98,6 +99,10 @@ def test_hq_admin_exports_filtered_customers_to_xlsx_as_the_list_shows_them(worl
     assert isinstance(created, str) and created.startswith("20") and "T" in created  # ISO text
     assert job["file_name"].startswith("客户_") and job["file_name"].endswith(".xlsx")
     assert job["filters"] == {"city": "杭州", "level": "A"} and job["expires_in"] > 0
+    trail = {e.action: e for e in audit.history(keys.exports_pk(world.tenant_id, "u-admin"), 10, None).items}
+    assert trail["export.requested"].actor_id == "u-admin"  # who exported what, when, how many rows
+    assert trail["export.requested"].changes["filters"]["after"] == {"city": "杭州", "level": "A"}
+    assert trail["export.completed"].changes["rows"]["after"] == 4
 
 
 def test_a_reps_csv_holds_only_their_own_customers(world: World):
@@ -142,7 +147,9 @@ def test_someone_elses_export_is_404_and_lists_are_ones_own(world: World):
 
 def test_a_distributor_is_refused_lists_it_may_not_read_and_scoped_in_the_rest(world: World, mint_token):
     zhang = world.as_user("rep.zhang")
-    r = zhang.post("/customers", {"name": f"一级商{uuid.uuid4().hex[:6]}", "profile": {"type": "distributor", "tier": "tier1"}})
+    r = zhang.post(
+        "/customers", {"name": f"一级商{uuid.uuid4().hex[:6]}", "profile": {"type": "distributor", "tier": "tier1"}}
+    )
     assert r.status_code == 201, r.text
     dist = r.json()
     customers(zhang, 2)

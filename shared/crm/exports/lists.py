@@ -23,6 +23,8 @@ from crm.ingest.mapping import FileKind
 from crm.orders.model import OrderState
 from crm.visits.model import MONTH_PATTERN, VisitState
 
+_ORDER_STATES = "^(" + "|".join(s.value for s in OrderState) + ")$"  # as the route spells them
+_VISIT_STATES = "^(" + "|".join(s.value for s in VisitState) + ")$"
 PAGE_SIZE = 200  # the most a list route gives per page
 
 ListName = Literal["customers", "orders", "visits", "flow-loads", "approvals"]
@@ -48,7 +50,7 @@ class CustomerFilters(_Filters):
 class OrderFilters(_Filters):
     """GET /orders"""
 
-    state: OrderState | None = None
+    state: str | None = Field(default=None, pattern=_ORDER_STATES)
     customer_id: str | None = Field(default=None, pattern=ULID_PATTERN)
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)
 
@@ -59,7 +61,7 @@ class VisitFilters(_Filters):
     month: str | None = Field(default=None, pattern=MONTH_PATTERN)
     on: IsoDate | None = None
     rep_id: str | None = Field(default=None, max_length=64)
-    state: VisitState | None = None
+    state: str | None = Field(default=None, pattern=_VISIT_STATES)
     flagged: bool | None = None
 
 
