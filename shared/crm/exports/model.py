@@ -29,7 +29,7 @@ class Export(BaseModel):
     filters: dict[str, Any]
     format: ExportFormat
     status: ExportStatus = Field(description="queued → running → done, or failed (see error)")
-    rows: int = Field(description="Rows written so far; all of them once done")
+    rows: int = Field(description="Rows in the file once done (0 until then)")
     file_name: str | None = Field(default=None, description="What and when: 客户_20261204-0930.xlsx")
     download_url: str | None = Field(
         default=None, description="Once done: a presigned GET of the file, valid for expires_in seconds"

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from pynamodb.exceptions import PutError
 
 from crm import audit, clock
 from crm.auth import Principal, Role, require
@@ -176,7 +177,10 @@ def run(tenant_id: str, user_id: str, export_id: str, bucket: str) -> None:
     if job is None or job.status != "queued":
         return
     job.status = "running"
-    job.save()  # conditional on its version: two deliveries of one invocation cannot both run it
+    try:
+        job.save()  # conditional on its version: of two deliveries of one invocation, one runs it
+    except PutError:
+        return
     try:
         _write(job, reauthorized(job), bucket)
     except DomainError as exc:
