@@ -130,7 +130,12 @@ def test_bad_filters_are_400_naming_the_filter(world: World):
     assert p["errors"][0]["field"] == "filters.month"
     p = problem(admin.post("/exports", {"list": "customers", "filters": {"org_unit_id": "NOPE"}}), 400)
     assert p["errors"][0]["field"] == "filters.org_unit_id"  # what the list route refuses, refused up front
+    p = problem(admin.post("/exports", {"list": "customers", "filters": {"limit": 5}}), 400)
+    assert p["errors"][0]["field"] == "filters.limit"  # an export takes every page
+    p = problem(admin.post("/exports", {"list": "visits", "filters": {"on": "2026-02-30"}}), 400)
+    assert p["errors"][0]["field"] == "filters.on"
     problem(admin.post("/exports", {"list": "contacts"}), 422)
+    problem(admin.post("/exports", {"list": "customers", "filters": ["city"]}), 422)
     problem(admin.post("/exports", {"list": "customers", "format": "pdf"}), 422)
     assert listed(admin, "/exports") == []  # nothing was queued
 
@@ -141,7 +146,12 @@ def test_someone_elses_export_is_404_and_lists_are_ones_own(world: World):
     job = export(zhang, "customers")
     problem(liu.get(f"/exports/{job['id']}"), 404)
     problem(world.as_user("admin").get(f"/exports/{job['id']}"), 404)
-    assert [j["id"] for j in listed(zhang, "/exports")] == [job["id"]]
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    first = zhang.post("/exports", {"list": "customers", "format": "csv"}, headers=key)
+    again = zhang.post("/exports", {"list": "customers", "format": "csv"}, headers=key)
+    assert first.status_code == again.status_code == 202 and first.json()["id"] == again.json()["id"]
+    assert finished(zhang, first.json()["id"])["status"] == "done"
+    assert [j["id"] for j in listed(zhang, "/exports")] == [first.json()["id"], job["id"]]  # newest first
     assert listed(liu, "/exports") == []
 
 
