@@ -1,10 +1,10 @@
 """`python -m bench`: package sizes, cold import of every API function, the warm customers API on DynamoDB Local,
-flow ingest, an inventory period."""
+flow ingest, an inventory period, a list export."""
 
 import platform
 import sys
 
-from bench import cold_import, flow_ingest, inventory_period, package_size, warm_api
+from bench import cold_import, flow_ingest, inventory_period, list_export, package_size, warm_api
 
 
 def main() -> None:
@@ -21,6 +21,8 @@ def main() -> None:
     flow_ingest.run()
     print()
     inventory_period.run()
+    print()
+    list_export.run()
     sys.stdout.flush()
 
 
