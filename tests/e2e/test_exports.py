@@ -188,6 +188,17 @@ def test_a_job_whose_user_was_deactivated_meanwhile_fails_with_the_reason(world:
     assert job["download_url"] is None and job["rows"] == 0
 
 
+def test_a_role_taken_away_in_the_directory_no_longer_exports(world: World):
+    head = world.as_user("eastrx.head")
+    customers(world.as_user("rep.zhang"), 1)
+    user = UserItem.get(keys.org_pk(world.tenant_id), "USER#u-eastrx-head")
+    user.update(actions=[UserItem.roles.set({"finance"})])  # the token still says dept_head
+    r = head.post("/exports", {"list": "visits"})
+    assert r.status_code == 202, r.text
+    job = finished(head, r.json()["id"])
+    assert job["status"] == "failed" and "may not" in job["error"], job
+
+
 def test_every_other_list_exports_what_its_route_lists(world: World):
     zhang, c, a, b = setup(world)
     order = zhang.post("/orders", order_body(c, a, b))
