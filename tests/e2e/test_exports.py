@@ -120,19 +120,19 @@ def test_a_reps_csv_holds_only_their_own_customers(world: World):
     assert job["file_name"].endswith(".csv")
 
 
-def test_bad_filters_are_400_naming_the_filter(world: World):
+def test_bad_filters_are_422_naming_the_filter(world: World):
     admin = world.as_user("admin")
-    p = problem(admin.post("/exports", {"list": "customers", "filters": {"level": "Z"}}), 400)
+    p = problem(admin.post("/exports", {"list": "customers", "filters": {"level": "Z"}}), 422)
     assert p["errors"][0]["field"] == "filters.level"
-    p = problem(admin.post("/exports", {"list": "customers", "filters": {"colour": "red"}}), 400)
+    p = problem(admin.post("/exports", {"list": "customers", "filters": {"colour": "red"}}), 422)
     assert p["errors"][0]["field"] == "filters.colour"
-    p = problem(admin.post("/exports", {"list": "orders", "filters": {"month": "2026-13"}}), 400)
+    p = problem(admin.post("/exports", {"list": "orders", "filters": {"month": "2026-13"}}), 422)
     assert p["errors"][0]["field"] == "filters.month"
-    p = problem(admin.post("/exports", {"list": "customers", "filters": {"org_unit_id": "NOPE"}}), 400)
+    p = problem(admin.post("/exports", {"list": "customers", "filters": {"org_unit_id": "NOPE"}}), 422)
     assert p["errors"][0]["field"] == "filters.org_unit_id"  # what the list route refuses, refused up front
-    p = problem(admin.post("/exports", {"list": "customers", "filters": {"limit": 5}}), 400)
+    p = problem(admin.post("/exports", {"list": "customers", "filters": {"limit": 5}}), 422)
     assert p["errors"][0]["field"] == "filters.limit"  # an export takes every page
-    p = problem(admin.post("/exports", {"list": "visits", "filters": {"on": "2026-02-30"}}), 400)
+    p = problem(admin.post("/exports", {"list": "visits", "filters": {"on": "2026-02-30"}}), 422)
     assert p["errors"][0]["field"] == "filters.on"
     problem(admin.post("/exports", {"list": "contacts"}), 422)
     problem(admin.post("/exports", {"list": "customers", "filters": ["city"]}), 422)

@@ -18,7 +18,7 @@ class ExportRequest(BaseModel):
     filters: dict[str, Any] = Field(
         default_factory=dict,
         description="The list route's query parameters (without limit and cursor), checked as that route checks "
-        "them: an unknown or bad one is a 400",
+        "them: an unknown or bad one is a 422",
     )
     format: ExportFormat = "xlsx"
 

@@ -45,7 +45,7 @@ class ExportService:
         exportable = LISTS[request.list]
         require(self.p, exportable.permission)
         filters = checked_filters(exportable, request.filters)
-        _first_page(exportable, self.p, filters)  # what the list route would refuse is a 400 now, not a failed job
+        _first_page(exportable, self.p, filters)  # what the list route would refuse is a 422 now, not a failed job
         now = clock.now()
         job = ExportItem(
             keys.exports_pk(self.tenant, self.p.user_id),
@@ -98,12 +98,12 @@ class ExportService:
 
 
 def checked_filters(exportable: ExportableList, raw: dict[str, Any]) -> Any:
-    """The list route's own bounds on its query parameters; anything else is a 400 naming the filter."""
+    """The list route's own bounds on its query parameters; anything else is a 422 naming the filter."""
     try:
         return exportable.filters.model_validate(raw)
     except ValidationError as exc:
         errors = [{"field": ".".join(["filters", *map(str, e["loc"])]), "message": e["msg"]} for e in exc.errors()]
-        raise BadRequest(f"Filters the {exportable.name} list does not take.", errors=errors) from exc
+        raise InvalidInput(f"Filters the {exportable.name} list does not take.", errors=errors) from exc
 
 
 def _first_page(exportable: ExportableList, principal: Principal, filters: Any) -> None:
@@ -111,7 +111,7 @@ def _first_page(exportable: ExportableList, principal: Principal, filters: Any) 
         exportable.page(principal, filters, None)
     except InvalidInput as exc:  # e.g. an org unit outside the caller's scope: a bad filter like any other
         errors = [{**e, "field": f"filters.{e['field']}"} for e in exc.extra.get("errors", [])]
-        raise BadRequest(exc.detail, errors=errors) from exc
+        raise InvalidInput(exc.detail, errors=errors) from exc
 
 
 def _principal_json(p: Principal) -> str:
