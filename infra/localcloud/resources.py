@@ -17,9 +17,10 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.kms.models import kms_backends
 
-from .template import ACCOUNT_ID, REGION, KmsKey, Stack
+from .template import ACCOUNT_ID, REGION, USER_POOL_ID, KmsKey, Stack
 
 ClientFactory = Callable[[str], Any]
 
@@ -42,6 +43,8 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
     for bus in stack.event_buses.values():
         client("events").create_event_bus(Name=bus)
     _create_keys(stack, client("kms"))
+    if stack.user_pools:
+        _create_user_pool(client("cognito-idp"))
     for identity in stack.email_identities.values():
         client("sesv2").create_email_identity(EmailIdentity=identity)
     _create_functions(stack, client("lambda"), lambda_role)
@@ -122,6 +125,32 @@ def _move_key(random_id: str, key: KmsKey) -> None:
     moto_key = backend.keys.pop(random_id)
     moto_key.id, moto_key.arn = key.key_id, key.arn
     backend.keys[key.key_id] = moto_key
+
+
+# The custom attributes the API reads from a user's ID token (as the template's UserPool Schema declares them).
+USER_POOL_SCHEMA = [
+    {"Name": name, "AttributeDataType": "String", "Mutable": name != "tenant_id"}
+    for name in ("tenant_id", "org_unit_id", "roles", "distributor_id")
+]
+
+
+def _create_user_pool(cognito: Any) -> None:
+    """The one local user pool (USER_POOL_ID, the issuer of localcloud.tokens), made like the template's: usernames,
+    e-mail as an alias. moto's backend is global to the process, so a second stack in it shares the pool (kept)."""
+    backend = cognitoidp_backends[ACCOUNT_ID][REGION]
+    if USER_POOL_ID in backend.user_pools:
+        return
+    created = cognito.create_user_pool(
+        PoolName="localpool",
+        AliasAttributes=["email"],
+        UsernameConfiguration={"CaseSensitive": False},
+        AutoVerifiedAttributes=["email"],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        Schema=USER_POOL_SCHEMA,
+    )["UserPool"]
+    pool = backend.user_pools.pop(created["Id"])  # CreateUserPool cannot be told an id; no user holds the old one
+    pool.id, pool.arn = USER_POOL_ID, f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{USER_POOL_ID}"
+    backend.user_pools[USER_POOL_ID] = pool
 
 
 def _create_rules(stack: Stack, events: Any) -> None:

@@ -187,6 +187,7 @@ class Stack:
     kms_keys: dict[str, KmsKey] = field(default_factory=dict)
     kms_aliases: dict[str, tuple[str, str]] = field(default_factory=dict)  # logical id -> (alias name, key id)
     email_identities: dict[str, str] = field(default_factory=dict)  # logical id -> SES domain or address
+    user_pools: dict[str, str] = field(default_factory=dict)  # logical id -> name; each is the pool USER_POOL_ID
     state_machines: dict[str, StateMachine] = field(default_factory=dict)
     apis: dict[str, Api] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> why it is not created
@@ -396,6 +397,7 @@ class _Loader:
             "AWS::SNS::Topic": self.stack.topics,
             "AWS::Events::EventBus": self.stack.event_buses,
             "AWS::SES::EmailIdentity": self.stack.email_identities,
+            "AWS::Cognito::UserPool": self.stack.user_pools,
         }
         # Functions come last: they look up their Api's default authorizer and their layers' code.
         first = ("AWS::Serverless::Api", "AWS::Serverless::LayerVersion")
