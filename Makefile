@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: setup dev test token users lint openapi bench clean
+.PHONY: setup dev test token users tenant lint openapi bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,8 +31,11 @@ test: setup lint  ## the lint gates, then every test: unit, data, e2e over HTTP,
 token: setup  ## make token user=rep.zhang
 	@$(PY) -m localcloud token $(user)
 
-users: setup
+users: setup  ## the users of the running system (make dev) that can get a token
 	@$(PY) -m localcloud users
+
+tenant: setup  ## make tenant id=acme name="Acme Pharma" admin=alice email=alice@acme.example (needs make dev)
+	@$(PY) -m localcloud tenant "$(id)" --name "$(name)" --admin "$(admin)" --email "$(email)"
 
 LINTED := shared functions infra tests bench
 

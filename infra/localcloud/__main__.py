@@ -1,4 +1,7 @@
-"""python -m localcloud serve | token <username> | users"""
+"""python -m localcloud serve | token <username> | users | tenant ...
+
+token, users and tenant ask the running `make dev` system (its local user pool lives in that process).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import logging
 import sys
 import threading
 
-from . import demo, tokens
+from . import demo, local_api, tokens
 from .cloud import LocalCloud
 
 TEMPLATE = tokens.REPO_ROOT / "template.yaml"
@@ -20,20 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
     serve.add_argument("--moto-port", type=int, default=0, help="moto's port (default: a free one)")
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
-    token = commands.add_parser("token", help="print an ID token for a demo user")
+    token = commands.add_parser("token", help="print an ID token for any user of the running system's pool")
     token.add_argument("username")
-    commands.add_parser("users", help="list the demo users")
+    commands.add_parser("users", help="list the users of the running system's pool")
+    tenant = commands.add_parser("tenant", help="create a tenant with its HQ unit and first HQ admin")
+    tenant.add_argument("tenant_id")
+    tenant.add_argument("--name", required=True, help="the HQ unit's name (the company's)")
+    tenant.add_argument("--admin", required=True, help="the first HQ admin's username")
+    tenant.add_argument("--admin-name", help="the admin's display name (default: the username)")
+    tenant.add_argument("--email", required=True, help="the admin's e-mail (the invitation goes there)")
+    for command in (token, tenant, commands.choices["users"]):
+        command.add_argument("--api", default=local_api.DEFAULT_API, help="the running API (default %(default)s)")
     args = parser.parse_args(argv)
 
-    if args.command == "token":
+    if args.command in ("token", "users", "tenant"):
         try:
-            print(tokens.token_for_demo_user(args.username))
-        except KeyError as err:
-            print(err.args[0], file=sys.stderr)
+            return local_api.run(args)
+        except local_api.LocalApiError as err:
+            print(err, file=sys.stderr)
             return 1
-    elif args.command == "users":
-        for user in tokens.demo_users():
-            print(f"{user['username']:<14} {','.join(user['roles']):<14} {user['org_unit_id']:<10} {user['name']}")
     else:
         _serve(args.port, args.moto_port, with_demo=not args.no_demo)
     return 0

@@ -28,6 +28,8 @@ from crm.products import repository as products
 from crm.products.model import PriceListBody, ProductCreate, StockUpdate
 from crm.products.service import ProductService
 
+from . import tokens
+
 if TYPE_CHECKING:
     from .cloud import LocalCloud
 
@@ -201,6 +203,7 @@ def seed_table(table_name: str) -> int:
 
 def seed(cloud: LocalCloud) -> None:
     count = seed_table(cloud.physical_name("Table"))
+    tokens.seed_demo_users()  # so each demo user signs in (gets a token) as a user of the local pool
     print(f"demo data: tenant {TENANT!r}, {len(ORG['users'])} users, {count} customers created")
 
 

@@ -33,7 +33,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import tokens
 from .lambdas import FunctionError, LocalLambdas
-from .template import ACCOUNT_ID, Api, ApiRoute, Stack
+from .template import ACCOUNT_ID, USER_POOL_ID, Api, ApiRoute, Stack
 
 log = logging.getLogger("localcloud.gateway")
 
@@ -226,14 +226,38 @@ class Gateway:
         if path == "/.well-known/jwks.json":
             return _json_response(tokens.jwks())
         if path == "/_local/tokens":
-            users = tokens.demo_users()
-            keys = ("username", "name", "org_unit_id", "roles")
-            return _json_response(
-                [{**{k: u[k] for k in keys}, "token": tokens.token_for_demo_user(u["username"])} for u in users]
-            )
+            return _local_tokens(request.args.get("username"))
+        if path == "/_local/tenants" and request.method == "POST":
+            return self._local_tenant(request)
         if path == "/docs" or path.startswith("/docs/"):
             return self._docs(request, path.removeprefix("/docs").lstrip("/"))
         return None
+
+    def _local_tenant(self, request: Request) -> Response:
+        """`make tenant`: the tenant set-up (crm.org.tenants) run against this stack's table and local user pool."""
+        from crm.db.base import bind_table
+        from crm.errors import DomainError
+        from crm.org.identity import UserPool
+        from crm.org.tenants import create_tenant
+        from pydantic import ValidationError
+
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            fields = ("tenant_id", "hq_name", "admin_username", "admin_name", "admin_email")
+            args = {f: str(body[f]) for f in fields}
+        except (ValueError, KeyError, TypeError):
+            detail = "Send JSON with tenant_id, hq_name, admin_username, admin_name and admin_email."
+            return _json_response({"title": "Bad request", "status": 400, "detail": detail}, 400)
+        bind_table(self.stack.names["Table"])
+        try:
+            admin = create_tenant(UserPool(USER_POOL_ID), **args)
+        except DomainError as err:
+            problem = {"title": err.title, "status": err.status, "detail": err.detail, **err.extra}
+            return _json_response(problem, err.status)
+        except ValidationError as err:
+            errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in err.errors()]
+            return _json_response({"title": "Validation failed", "status": 422, "errors": errors}, 422)
+        return _json_response({"tenant_id": args["tenant_id"], "admin": admin.model_dump(mode="json")}, 201)
 
     def _docs(self, request: Request, name: str) -> Response:
         dist = self.repo_root / "node_modules" / "swagger-ui-dist"
@@ -392,6 +416,30 @@ def _merged(headers: dict[str, Any], multi: dict[str, list[Any]]) -> Headers:
             merged.add(name, str(value))
     merged.setdefault("Content-Type", "application/json")
     return merged
+
+
+def _local_tokens(username: str | None) -> Response:
+    """Tokens of the local pool's users: every enabled user, or one (?username=; 404 unknown, 403 disabled)."""
+    if username is not None:
+        try:
+            return _json_response({"username": username, "token": tokens.token_for(username)})
+        except tokens.NoToken as err:
+            status = 403 if "disabled" in str(err) else 404
+            return _json_response({"title": "No token", "status": status, "detail": str(err)}, status)
+    users = [u for u in tokens.pool_users() if u.enabled]
+    return _json_response([{**_pool_user_view(u), "token": tokens.token_for(u.username)} for u in users])
+
+
+def _pool_user_view(user: Any) -> dict[str, Any]:
+    claims = tokens.pool_claims(user)
+    return {
+        "username": user.username,
+        "id": user.id,
+        "name": claims.get("name", ""),
+        "tenant_id": claims.get("custom:tenant_id", ""),
+        "org_unit_id": claims.get("custom:org_unit_id", ""),
+        "roles": [r for r in claims.get("custom:roles", "").split(",") if r],
+    }
 
 
 def _json_response(data: Any, status: int = 200) -> Response:

@@ -94,6 +94,67 @@ def token_for_demo_user(username: str) -> str:
     return mint_token(demo_claims(username))
 
 
+# ---------------------------------------------------------------- the local user pool (moto's, in this process)
+# Any user in the pool gets a token, as Cognito would sign them in: users made through POST /users or the tenant
+# command, and the demo users (seeded with their fixed ids as sub). A disabled user gets none.
+
+
+class NoToken(Exception):
+    """No token for this username: unknown in the local pool, or disabled (the message says which)."""
+
+
+def _pool() -> Any:
+    from moto.cognitoidp.models import cognitoidp_backends  # moto runs in this process (localcloud.cloud)
+
+    from .template import ACCOUNT_ID
+
+    pool = cognitoidp_backends[ACCOUNT_ID][REGION].user_pools.get(USER_POOL_ID)
+    if pool is None:
+        raise NoToken("the local user pool does not exist: is the stack running in this process?")
+    return pool
+
+
+def pool_claims(user: Any) -> dict[str, str]:
+    """What Cognito puts in a pool user's ID token: sub, username and the attributes (custom:* among them)."""
+    attributes = {a["Name"]: a["Value"] for a in user.attributes if a["Name"] != "email_verified"}
+    return {**attributes, "sub": user.id, "cognito:username": user.username}
+
+
+def pool_users() -> list[Any]:
+    return sorted(_pool().users.values(), key=lambda u: u.username)
+
+
+def token_for(username: str) -> str:
+    """An ID token for a user of the local pool (usernames compare case-insensitively, as the pool says)."""
+    user = _pool().users.get(username.lower())
+    if user is None:
+        raise NoToken(f"no user {username!r} in the local user pool")
+    if not user.enabled:
+        raise NoToken(f"the user {username!r} is disabled")
+    return mint_token(pool_claims(user))
+
+
+def seed_pool_user(user_id: str, username: str, attributes: dict[str, str]) -> None:
+    """Puts a user in the local pool with a fixed sub (AdminCreateUser always picks a random one); kept if there."""
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    pool = _pool()
+    if username in pool.users:
+        return
+    values = [{"Name": k, "Value": v} for k, v in attributes.items() if v]
+    user = CognitoIdpUser(USER_POOL_ID, username, None, "CONFIRMED", values)
+    user.id = user_id
+    user.update_attributes([{"Name": "sub", "Value": user_id}])
+    pool.users[username] = user
+
+
+def seed_demo_users() -> None:
+    """The demo users (infra/demo/org.json) in the local pool with their fixed ids: the demo data names them."""
+    for username in (u["username"] for u in demo_users()):
+        claims = demo_claims(username)
+        seed_pool_user(claims.pop("sub"), claims.pop("cognito:username"), claims)
+
+
 @cache
 def _private_key() -> rsa.RSAPrivateKey:
     if not KEY_FILE.exists():

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "handover:read": MANAGERS,
     "org:read": OFFICE,  # the org tree and its moves
     "org:write": frozenset({Role.HQ_ADMIN}),  # create, rename, move and close org units
+    "user:read": MANAGERS,  # users in one's own subtree (HQ admins: all)
+    "user:write": frozenset({Role.HQ_ADMIN, Role.BRANCH_HEAD}),  # which users and roles: crm.org.users.GRANTABLE
     "flow:upload": OFFICE | {Role.DISTRIBUTOR},
     "flow:read": OFFICE | {Role.DISTRIBUTOR},
     "flow:mapping": OFFICE,

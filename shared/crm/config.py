@@ -21,6 +21,7 @@ class Settings(BaseModel):
     notify_key_id: str | None = None  # KMS key (alias) that encrypts robot webhook URLs and secrets
     notify_default_sender: str | None = None  # e-mail sender when the tenant names none
     notifier_dlq_url: str | None = None  # the notifier's dead-letter queue, read by its redrive action
+    user_pool_id: str | None = None  # the stack's Cognito user pool (crm.org.identity)
 
 
 @lru_cache(maxsize=1)
@@ -40,4 +41,5 @@ def get_settings() -> Settings:
         notify_key_id=env.get("NOTIFY_KEY_ID") or None,
         notify_default_sender=env.get("NOTIFY_DEFAULT_SENDER") or None,
         notifier_dlq_url=env.get("NOTIFIER_DLQ_URL") or None,
+        user_pool_id=env.get("USER_POOL_ID") or None,
     )

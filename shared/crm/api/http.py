@@ -29,6 +29,7 @@ from crm.api.docs import PROBLEM_JSON, FieldError, Problem, documented, success 
 from crm.auth import Principal, principal_from_claims
 from crm.config import get_settings
 from crm.errors import DomainError, PreconditionFailed, PreconditionRequired, RetryableError, Stale
+from crm.org import directory
 
 logger = Logger(child=True)
 
@@ -195,7 +196,10 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
     if not claims:
         raise Unauthorized("No identity came with the request.")
-    return principal_from_claims(claims)
+    caller = principal_from_claims(claims)
+    if directory.is_disabled(caller.tenant_id, caller.user_id):
+        raise Unauthorized("Your user is disabled.")
+    return caller
 
 
 # --------------------------------------------------------------------------- conditional requests

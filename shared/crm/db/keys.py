@@ -319,3 +319,8 @@ def exports_pk(tenant_id: str, user_id: str) -> str:
 
 def export_sk(export_id: str) -> str:
     return f"EXPORT#{export_id}"
+
+
+def user_history_pk(tenant_id: str, user_id: str) -> str:
+    """A user's audit entries (created, roles or unit changed, disabled, enabled), apart from the ORG partition."""
+    return f"T#{tenant_id}#USER#{user_id}#HISTORY"

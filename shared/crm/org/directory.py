@@ -74,6 +74,16 @@ def find_user(tenant_id: str, user_id: str) -> User | None:
     return _cached((tenant_id, f"USER#{user_id}"), load)
 
 
+def is_disabled(tenant_id: str, user_id: str) -> bool:
+    """Read past the cache on every request: a user disabled a moment ago in another container is refused at once
+    (their ID token stays valid at the gateway until it expires)."""
+    try:
+        item = UserItem.get(org_pk(tenant_id), f"USER#{user_id}", consistent_read=True, attributes_to_get=["active"])
+    except UserItem.DoesNotExist:
+        return False  # unknown to the directory: not refused here (docs/users.md says why)
+    return not item.active
+
+
 def users(tenant_id: str) -> list[User]:
     """Every user of the tenant (one small partition), e.g. to find who holds a role in a unit."""
 
