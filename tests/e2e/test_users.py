@@ -14,7 +14,10 @@ from tests.e2e.conftest import Client
 from tests.e2e.uploads import upload_flow
 
 ROLES = ["rep", "dept_head", "branch_head", "hq_admin", "finance", "erp", "distributor"]
-FLOW = "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n2026-10-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,5,盒,某药店,\n"
+FLOW = (
+    "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
+    "2026-10-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,5,盒,某药店,\n"
+)
 
 
 def problem(r: requests.Response, status: int) -> dict[str, Any]:
@@ -94,7 +97,6 @@ def test_an_hq_admin_creates_users_of_every_role_and_each_gets_a_token(cloud: An
         assert me.status_code in (200, 403), me.text  # only managers read users; every token is accepted
         claims = tokens.pool_claims(tokens._pool().users[user["username"]])
         assert claims["sub"] == user["id"] and claims["custom:tenant_id"] == tenant["id"]
-    # the history of a creation is audited: who made the user
     r = admin.post("/users", new_user(tenant, "rep", 0))
     assert problem(r, 409)["detail"].startswith("The username")
 
