@@ -8,7 +8,7 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from localcloud import LocalCloud
+from localcloud import LocalCloud, tokens
 from localcloud.tokens import mint_token
 
 CLAIMS = {
@@ -131,6 +131,7 @@ def test_local_extras(small_cloud: LocalCloud) -> None:
     key = jwt.PyJWK(keys[0]).key
     assert jwt.decode(mint_token(CLAIMS), key, algorithms=["RS256"], options={"verify_aud": False})["sub"] == "u-1"
 
+    tokens.seed_demo_users()  # /_local/tokens lists the local pool's users; `make dev` seeds the demo ones
     users = requests.get(small_cloud.api_url + "/_local/tokens", timeout=10).json()
     admin = next(u for u in users if u["username"] == "admin")
     claims = echoed(call(small_cloud, "GET", "/items/x", admin["token"]))["requestContext"]["authorizer"]["claims"]

@@ -64,3 +64,34 @@ def test_demo_users_are_in_the_pool_with_their_fixed_ids(cloud: Any) -> None:
     assert claims["sub"] == "u-dist-d001" and claims["custom:roles"] == "distributor"
     assert claims == {**tokens.demo_claims("d001"), **{k: claims[k] for k in ("iss", "aud", "token_use",
                                                                               "auth_time", "iat", "exp")}}  # fmt: skip
+
+
+def test_the_deployed_stack_script_reads_the_outputs_and_makes_the_tenant(cloud: Any) -> None:
+    """scripts/create_tenant.py against the local stack's moto (its table and pool), the outputs as CloudFormation
+    describes them."""
+    from localcloud.template import USER_POOL_ID
+
+    from scripts.create_tenant import main as create_tenant_script
+
+    class Outputs:  # DescribeStacks of the deployed stack (moto does not deploy template.yaml)
+        def describe_stacks(self, StackName: str) -> dict[str, Any]:
+            outputs = {"TableName": cloud.physical_name("Table"), "UserPoolId": USER_POOL_ID}
+            return {"Stacks": [{"Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]}]}
+
+    suffix = uuid.uuid4().hex[:8]
+    argv = [
+        "--stack",
+        "crm-x",
+        f"t-{suffix}",
+        "--name",
+        "Acme",
+        "--admin",
+        f"al-{suffix}",
+        "--email",
+        "al@acme.example",
+    ]
+    assert create_tenant_script(argv, Outputs()) == 0
+    token = tokens.token_for(f"al-{suffix}")
+    r = requests.get(f"{cloud.api_url}/users", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200 and r.json()["items"][0]["roles"] == ["hq_admin"]
+    assert create_tenant_script(argv, Outputs()) == 1  # the tenant exists now
