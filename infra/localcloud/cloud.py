@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ import boto3
 from moto.core.config import default_user_config
 from moto.server import ThreadedMotoServer
 
-from . import mail, moto_patches
+from . import dynamodb_local, mail, moto_patches
 from .gateway import Gateway
 from .lambdas import DEFAULT_CONCURRENCY, LocalLambdas
 from .resources import create_resources
 from .schedules import Scheduler
+from .state import LocalState
 from .template import REGION, load_template
 from .webhooks import WebhookSink
 
@@ -35,6 +37,8 @@ class LocalCloud:
     stack name in every physical name is what lets two stacks (or a test's own moto) coexist.
     Schedules fire on their own only with schedules=True (`make dev`); tests call run_schedule().
     `concurrency` bounds the execution environments of each function (an invocation beyond waits).
+    With `state_dir` the system keeps its data there across restarts (tables in DynamoDB Local on disk, the rest
+    copied from moto; see state.py) and seeds only an empty system; without it everything lives in memory.
     This process's os.environ is its own: no handler runs in it, so a test may set variables and call
     the shared package directly while invocations run.
     """
@@ -48,6 +52,7 @@ class LocalCloud:
         host: str = "127.0.0.1",
         schedules: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
+        state_dir: Path | None = None,
     ) -> None:
         template_path = Path(template_path).resolve()
         self.stack = load_template(template_path, stack_name)
@@ -59,10 +64,19 @@ class LocalCloud:
         self._moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
         self._saved_env: dict[str, str | None] = {}
         self.endpoint_url = ""
+        self.state = LocalState(state_dir) if state_dir else None
+        self._endpoints: dict[str, str] = {}  # services served elsewhere than moto (DynamoDB, when state is kept)
+        self._running = ExitStack()
+        self.seeded = False  # whether start() loaded its seed (only an empty system is seeded)
 
     def start(self, seed: Callable[[LocalCloud], None] | None = None) -> LocalCloud:
         """Starts everything; `seed(cloud)` then loads data (localcloud.demo.seed for the demo)."""
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto call otherwise
+        if self.state:
+            self.state.lock()
+            self._running.callback(self.state.unlock)
+            tables = self._running.enter_context(dynamodb_local.running(db_path=self.state.dynamodb_dir))
+            self._endpoints["dynamodb"] = tables
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -77,15 +91,21 @@ class LocalCloud:
             AWS_DEFAULT_REGION=REGION,
             AWS_REGION=REGION,
             AWS_PROFILE=None,
+            AWS_ENDPOINT_URL_DYNAMODB=self._endpoints.get("dynamodb"),  # botocore and pynamodb read it
         )
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         moto_patches.install()
         self.lambdas.install(dict(os.environ))
         create_resources(self.stack, self.client)
+        if self.state:
+            self.state.restore(self.stack)  # before any request, schedule or seed
         self.gateway.start()
         self.webhook_sink.start()
-        if seed:
+        self.seeded = bool(seed and self.is_empty())
+        if seed and self.seeded:
             seed(self)
+        if self.state:
+            self.state.keep(self.stack)
         if self._fire_schedules:
             self.scheduler.start()
         return self
@@ -95,7 +115,10 @@ class LocalCloud:
         self.webhook_sink.stop()
         self.gateway.stop()
         self.lambdas.uninstall()
+        if self.state:
+            self.state.stop_keeping(self.stack)  # the last changes, before moto forgets them
         self._moto.stop()
+        self._running.close()  # DynamoDB Local, then the state folder's lock
         for key, value in self._saved_env.items():
             _put_env(key, value)
         self._saved_env = {}
@@ -140,7 +163,12 @@ class LocalCloud:
         return execution
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+        return boto3.client(service, endpoint_url=self._endpoints.get(service, self.endpoint_url), region_name=REGION)
+
+    def is_empty(self) -> bool:
+        """No item in any table: a new system (the demo data goes only into one)."""
+        dynamodb = self.client("dynamodb")
+        return not any(dynamodb.scan(TableName=table.name, Limit=1)["Items"] for table in self.stack.tables.values())
 
     def __enter__(self) -> LocalCloud:
         return self

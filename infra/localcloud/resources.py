@@ -60,7 +60,10 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
 
 
 def _create_tables(stack: Stack, dynamodb: Any) -> None:
+    existing = set(dynamodb.list_tables()["TableNames"])  # a kept state (DynamoDB Local on disk) has them
     for table in stack.tables.values():
+        if table.name in existing:
+            continue
         dynamodb.create_table(**table.create_table_kwargs())
         if table.ttl_attribute:
             dynamodb.update_time_to_live(
