@@ -16,8 +16,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm import clock
 from crm.api import http
 from crm.approvals.model import Approval
+from crm.auth import require
 from crm.config import get_settings
 from crm.customers import approvals as customer_approvals
+from crm.customers import imports
+from crm.customers.imports import ApplyRequest, CustomerImport, ImportRequest, ImportTicket
 from crm.customers.model import (
     ActivationRequest,
     Customer,
@@ -289,6 +292,76 @@ def start_handover(
 def get_handover(handover_id: Annotated[str, Path(pattern=ULID_PATTERN)]) -> Response[Handover]:
     job = HandoverService(http.principal(app), get_settings().handover_state_machine_arn).get(handover_id)
     return http.reply(job, version=job.version)
+
+
+# ---------------------------------------------------------------------- file imports (crm.customers.imports)
+
+ImportIdPath = Annotated[str, Path(pattern=ULID_PATTERN, description="The import's id")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@app.post(
+    "/customer-imports",
+    tags=["customer import"],
+    operation_id="requestCustomerImport",
+    summary="An upload form (presigned POST) for a customer archive file (CSV in UTF-8 or GBK, or XLSX); "
+    "dry_run checks and reports without writing; mode says all or nothing or the good rows",
+    responses=http.documented(201, ImportTicket, location="/customer-imports/{import_id}"),
+)
+def request_customer_import(body: Annotated[ImportRequest, Body()]) -> Response[ImportTicket]:
+    ticket = imports.request_import(http.principal(app), body, get_settings().uploads_bucket or "")
+    return http.reply(ticket, 201, headers={"Location": f"/customer-imports/{ticket.import_id}"})
+
+
+@app.get(
+    "/customer-imports/template",
+    tags=["customer import"],
+    operation_id="getCustomerImportTemplate",
+    summary="The file template: Chinese and English headers the import reads, an example row (XLSX or CSV)",
+    description="A binary download (XLSX: send Accept with its media type, as for /plans/template.xlsx).",
+    responses={200: {"description": "The template"}},
+)
+def customer_import_template(format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx"):
+    from crm.customers import import_columns
+
+    require(http.principal(app), "customer:import")
+    if format == "csv":
+        body, content_type = import_columns.template_csv(), "text/csv; charset=utf-8"
+    else:
+        body, content_type = import_columns.template_xlsx(), XLSX
+    return Response(
+        status_code=200,
+        content_type=content_type,
+        body=body,
+        headers={"Content-Disposition": f'attachment; filename="customer-import-template.{format}"'},
+    )
+
+
+@app.get(
+    "/customer-imports/<import_id>",
+    tags=["customer import"],
+    operation_id="getCustomerImport",
+    summary="An import's status, counts, mode and what was done, with links to its error report",
+    responses=http.documented(200, CustomerImport, 404, etag=True),
+)
+def get_customer_import(import_id: ImportIdPath) -> Response[CustomerImport]:
+    found = imports.read_import(http.principal(app), import_id, get_settings().uploads_bucket or "")
+    return http.reply(found, version=found.version)
+
+
+@app.post(
+    "/customer-imports/<import_id>/apply",
+    tags=["customer import"],
+    operation_id="applyCustomerImport",
+    summary="Writes a dry run's rows (no second upload), or goes on with an interrupted import",
+    responses=http.documented(202, CustomerImport, 404, 409),
+)
+def apply_customer_import(import_id: ImportIdPath, body: Annotated[ApplyRequest, Body()]) -> Response[CustomerImport]:
+    settings = get_settings()
+    applied = imports.apply_import(
+        http.principal(app), import_id, body, settings.uploads_bucket or "", settings.customer_import_function or ""
+    )
+    return http.reply(applied, 202)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customer:request_level": OFFICE,
     "customer:activate": MANAGERS,  # a rep asks through the approval flow (activation-requests)
     "customer:skip_duplicate_check": MANAGERS,
+    "customer:import": frozenset({Role.BRANCH_HEAD, Role.HQ_ADMIN}),  # rows are placed within the importer's scope
     "handover:start": MANAGERS,
     "handover:read": MANAGERS,
     "org:read": OFFICE,  # the org tree and its moves

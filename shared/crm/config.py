@@ -16,6 +16,7 @@ class Settings(BaseModel):
     event_bus_name: str | None = None
     flow_import_function: str | None = None
     export_worker_function: str | None = None  # runs list exports (crm.exports), invoked asynchronously
+    customer_import_function: str | None = None  # writes a customer import applied after its dry run
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     notify_key_id: str | None = None  # KMS key (alias) that encrypts robot webhook URLs and secrets
@@ -37,6 +38,7 @@ def get_settings() -> Settings:
         event_bus_name=env.get("EVENT_BUS_NAME") or None,
         flow_import_function=env.get("FLOW_IMPORT_FUNCTION") or None,
         export_worker_function=env.get("EXPORT_WORKER_FUNCTION") or None,
+        customer_import_function=env.get("CUSTOMER_IMPORT_FUNCTION") or None,
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
         notify_key_id=env.get("NOTIFY_KEY_ID") or None,
         notify_default_sender=env.get("NOTIFY_DEFAULT_SENDER") or None,

@@ -130,9 +130,14 @@ class CustomerService:
     # ------------------------------------------------------------------ writes
 
     def create(
-        self, body: CustomerCreate, skip_duplicate_check: bool = False, customer_id: str | None = None
+        self,
+        body: CustomerCreate,
+        skip_duplicate_check: bool = False,
+        customer_id: str | None = None,
+        level_from: date | None = None,
     ) -> Customer:
-        """`customer_id` is for imports that key customers by a stable id (their ERP code); the API never sets it."""
+        """`customer_id` is for imports that key customers by a stable id (their ERP code), `level_from` for files
+        that say since when the level holds (else today); the API sets neither."""
         require(self.p, "customer:create")
         if skip_duplicate_check:
             require(self.p, "customer:skip_duplicate_check")
@@ -163,7 +168,7 @@ class CustomerService:
         if body.level:
             entry = LevelEntry(
                 level=body.level,
-                effective_from=clock.today(),
+                effective_from=level_from or clock.today(),
                 reason="initial level",
                 changed_by=self.p.user_id,
                 changed_at=now,

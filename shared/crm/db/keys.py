@@ -91,6 +91,10 @@ def product_import_pk(tenant_id: str, import_id: str) -> str:
     return f"T#{tenant_id}#PRODUCTIMPORT#{import_id}"
 
 
+def customer_import_pk(tenant_id: str, import_id: str) -> str:
+    return f"T#{tenant_id}#CUSTOMERIMPORT#{import_id}"
+
+
 def flow_load_pk(tenant_id: str, load_id: str) -> str:
     return f"T#{tenant_id}#FLOWLOAD#{load_id}"
 

@@ -269,6 +269,29 @@ class StockItem(Item):
     updated_by = UnicodeAttribute()
 
 
+class CustomerImportItem(VersionedItem):
+    """pk T#t#CUSTOMERIMPORT#<id>, sk META: one customer archive file, from upload link to result."""
+
+    tenant_id = UnicodeAttribute()
+    id = UnicodeAttribute()
+    file_name = UnicodeAttribute()
+    source_key = UnicodeAttribute()
+    status = UnicodeAttribute()  # awaiting_upload | processing | validated | writing | interrupted | completed | ...
+    dry_run = BooleanAttribute(default=False)
+    mode = UnicodeAttribute()  # all_or_nothing | apply_good_rows
+    principal = UnicodeAttribute()  # who asked (JSON), re-checked against the directory when the rows are written
+    requested_by = UnicodeAttribute()
+    requested_at = UnicodeAttribute()
+    started_at = UnicodeAttribute(null=True)
+    object_version = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    summary: MapAttribute[str, Any] = MapAttribute(default=dict)  # rows, valid, rejected, duplicates, created, ...
+    written = NumberAttribute(default=0)  # staged rows written so far: where a resumed write goes on
+    outcome = UnicodeAttribute(null=True)  # what was done, in words
+    rejection: MapAttribute[str, Any] = MapAttribute(null=True)  # {code, message}
+    report_key = UnicodeAttribute(null=True)
+
+
 class ProductImportItem(VersionedItem):
     """pk T#t#PRODUCTIMPORT#<id>, sk META: one product master file, from upload link to result."""
 
