@@ -1,10 +1,10 @@
 """`python -m bench`: package sizes, cold import of every API function, the warm customers API on DynamoDB Local,
-flow ingest, an inventory period, a list export."""
+flow ingest, an inventory period, a list export, a customer import."""
 
 import platform
 import sys
 
-from bench import cold_import, flow_ingest, inventory_period, list_export, package_size, warm_api
+from bench import cold_import, customer_import, flow_ingest, inventory_period, list_export, package_size, warm_api
 
 
 def main() -> None:
@@ -23,6 +23,8 @@ def main() -> None:
     inventory_period.run()
     print()
     list_export.run()
+    print()
+    customer_import.run()
     sys.stdout.flush()
 
 

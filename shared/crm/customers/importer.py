@@ -202,18 +202,7 @@ class _RowCheck:
     def parse(self, principal: Principal, scope: Scope, archive: _Archive, may_override: bool) -> Staged | None:
         v = {k: WORDS.get(k, {}).get(text, text) for k, text in self.values.items()}
         kind = v.get("type", "")
-        body: dict[str, Any] = {k: v[k] for k in PLAIN if k in v}
-        if any(k in v for k in REGION):
-            body["region"] = {k: v[k] for k in REGION if k in v}
-        profile = self._profile(kind, v)
-        body["profile"] = profile
-        if "aliases" in v:
-            body["aliases"] = _split(v["aliases"])
-        if "contacts" in v:
-            body["contacts"] = self._contacts(v["contacts"])
-        owner = self._owner(v.get("owner"), archive)
-        if owner is not None:
-            body["owner_id"] = owner.id
+        body = self._body(kind, v, archive)
         create_anyway = self._flag("create_anyway", v.get("create_anyway", ""))
         if create_anyway and not may_override:
             self.fail("create_anyway", "your role may not create a customer despite a duplicate name")
@@ -225,31 +214,34 @@ class _RowCheck:
             for err in exc.errors():
                 self.fail(_column_of(err["loc"]), "required" if err["type"] == "missing" else err["msg"])
             return None
-        if not self.ok:
+        if not self.ok or (existing is None and not self._placed_in_scope(principal, scope, checked)):
             return None
-        if existing is None:
-            if not self._placed_in_scope(principal, scope, checked):
-                return None
-            fields = checked.model_dump(mode="json", exclude_none=True)
-            fields["aliases"] = _clean_aliases(checked.name, checked.aliases or [])
-        else:  # only the columns the file has change the stored customer (a file without 地址 keeps addresses)
-            fields = {k: checked.model_dump(mode="json")[k] for k in body if k != "profile"}
-            fields["profile"] = {k: profile[k] for k in profile}
-            if "aliases" in fields:
-                fields["aliases"] = _clean_aliases(checked.name, checked.aliases or [])
-            if "level" in v:
-                fields["level"] = v["level"]
         return Staged(
             self.line,
             self.result.rows,
             existing.id if existing else new_id(),
             existing is not None,
-            fields,
+            _fields(checked, body, existing is not None),
             upstream_code=v.get("upstream_code"),
             employer_code=v.get("employer_code") if kind == "person" else None,
             level_from=level_from,
             create_anyway=create_anyway,
         )
+
+    def _body(self, kind: str, v: dict[str, str], archive: _Archive) -> dict[str, Any]:
+        """The row as a POST /customers body."""
+        body: dict[str, Any] = {k: v[k] for k in PLAIN if k in v}
+        if any(k in v for k in REGION):
+            body["region"] = {k: v[k] for k in REGION if k in v}
+        body["profile"] = self._profile(kind, v)
+        if "aliases" in v:
+            body["aliases"] = _split(v["aliases"])
+        if "contacts" in v:
+            body["contacts"] = self._contacts(v["contacts"])
+        owner = self._owner(v.get("owner"), archive)
+        if owner is not None:
+            body["owner_id"] = owner.id
+        return body
 
     def _profile(self, kind: str, v: dict[str, str]) -> dict[str, Any]:
         allowed = PROFILE_FIELDS.get(kind, ())
@@ -370,6 +362,21 @@ class _RowCheck:
         column = "aliases" if alias_taken else "name"
         self.fail(column, f"duplicate: collides with {'; '.join(dict.fromkeys(clashes))} — {how}")
         return False
+
+
+def _fields(checked: CustomerCreate, body: dict[str, Any], existing: bool) -> dict[str, Any]:
+    """What is written: a new customer's whole body; for an existing one only the columns the file has (a file
+    without 地址 keeps the stored addresses), its profile fields merged into the stored profile when written."""
+    if not existing:
+        fields = checked.model_dump(mode="json", exclude_none=True)
+    else:
+        dumped = checked.model_dump(mode="json")
+        fields = {k: dumped[k] for k in body if k != "profile"} | {"profile": body["profile"]}
+    if "aliases" in fields:
+        fields["aliases"] = _clean_aliases(checked.name, checked.aliases or [])
+    if existing and checked.level:
+        fields["level"] = checked.level.value  # a change of level is recorded as one, from its effective date
+    return fields
 
 
 def _resolve_references(result: Check, header: Header, archive: _Archive, in_file: dict[str, Staged]) -> None:
@@ -603,38 +610,43 @@ def write(bucket: str, record: CustomerImportItem, time_left: Callable[[], int])
 def _write_row(service: CustomerService, row: Staged, summary: dict[str, int], resumed: bool) -> str | None:
     """Writes one row; returns why it could not be written (the archive changed since the check)."""
     try:
-        if not row.existing:
-            if resumed and repo.get(service.tenant, row.customer_id) is not None:
-                summary["created"] = summary.get("created", 0) + 1  # written by the invocation before
-                return None
-            level_from = date.fromisoformat(row.level_from) if row.level_from else None
-            if level_from and level_from > clock.today():
-                level_from = None  # a future level is a scheduled change, made after the customer exists
-            body = CustomerCreate.model_validate(row.fields)
-            created = service.create(body, row.create_anyway, row.customer_id, level_from)
-            if row.level_from and level_from is None and body.level:
-                _change_level(service, created, body.level.value, row.level_from)
-            summary["created"] = summary.get("created", 0) + 1
-            return None
-        before = service.get(row.customer_id)
-        changes = {k: v for k, v in row.fields.items() if k not in ("level",)}
-        if "region" in changes:
-            changes["region"] = {**before.region.model_dump(mode="json"), **changes["region"]}
-        changes["profile"] = {**before.profile.model_dump(mode="json"), **changes.get("profile", {})}
-        after = service.update(
-            row.customer_id, before.version, CustomerPatch.model_validate(changes), row.create_anyway
-        )
-        level = row.fields.get("level")
-        if level and level != (after.level.value if after.level else None):
-            after = _change_level(service, after, level, row.level_from or clock.today().isoformat())
-        summary["updated" if after.version != before.version else "unchanged"] = (
-            summary.get("updated" if after.version != before.version else "unchanged", 0) + 1
-        )
-        return None
+        if row.existing:
+            outcome = _update(service, row)
+        elif resumed and repo.get(service.tenant, row.customer_id) is not None:
+            outcome = "created"  # written by the invocation before, which stopped before saving its progress
+        else:
+            outcome = _create(service, row)
     except ValidationError as exc:
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
     except DomainError as exc:
         return exc.detail
+    summary[outcome] = summary.get(outcome, 0) + 1
+    return None
+
+
+def _create(service: CustomerService, row: Staged) -> str:
+    level_from = date.fromisoformat(row.level_from) if row.level_from else None
+    later = level_from is not None and level_from > clock.today()  # a scheduled change, once the customer exists
+    body = CustomerCreate.model_validate(row.fields)
+    created = service.create(body, row.create_anyway, row.customer_id, None if later else level_from)
+    if later and body.level and row.level_from:
+        _change_level(service, created, body.level.value, row.level_from)
+    return "created"
+
+
+def _update(service: CustomerService, row: Staged) -> str:
+    """As a PATCH of the columns given would: versioned, audited, nothing written when nothing changes."""
+    before = service.get(row.customer_id)
+    changes = {k: v for k, v in row.fields.items() if k != "level"}
+    if "region" in changes:
+        changes["region"] = {**before.region.model_dump(mode="json"), **changes["region"]}
+    changes["profile"] = {**before.profile.model_dump(mode="json"), **changes.get("profile", {})}
+    patch = CustomerPatch.model_validate(changes)
+    after = service.update(row.customer_id, before.version, patch, row.create_anyway)
+    level = row.fields.get("level")
+    if level and level != (after.level.value if after.level else None):
+        after = _change_level(service, after, level, row.level_from or clock.today().isoformat())
+    return "updated" if after.version != before.version else "unchanged"
 
 
 def _change_level(service: CustomerService, customer: Customer, level: str, effective_from: str) -> Customer:
