@@ -10,9 +10,10 @@ writes one at a time.
 
 Transactions slow down as data grows: moto backs up a table before every TransactWriteItems with
 `copy.deepcopy(table)`, once per item in the transaction. The cost grows with everything ever
-stored, so a test session that writes a few thousand records makes each transaction take hundreds
-of milliseconds. We keep the same all-or-nothing rollback but copy only what the transaction can
-change: the partitions it touches are deep-copied, every other partition is shared with the backup.
+stored, so an import of a few thousand customers makes each transaction slower than the last (and
+the copies outgrow memory). We keep the same all-or-nothing rollback but copy only what the
+transaction can change: moto's backup is the live table itself, the partitions the transaction
+touches are deep-copied beforehand and put back when moto rolls back (it always raises then).
 
 SES forgets half a message: given both a text and an HTML body (SES v1 SendEmail, or SESv2's
 Simple content), moto records only the HTML one. We keep both on the recorded message, as `text`
@@ -35,26 +36,14 @@ from . import s3_uploads
 _lock = threading.Lock()  # the swap of moto's `copy` module reference below must not interleave
 
 
-class _PartitionCopy:
-    """Stands in for the `copy` module inside moto.dynamodb.models during one transaction."""
-
-    def __init__(self, touched: dict[str, set[Any]]) -> None:
-        self.touched = touched
+class _NoTableCopy:
+    """Stands in for the `copy` module inside moto.dynamodb.models during one transaction: a table's "backup" is
+    the table itself (its touched partitions are saved by the caller), anything else is copied as moto asks."""
 
     def deepcopy(self, obj: Any, memo: Any = None) -> Any:
         from moto.dynamodb.models.table import Table
 
-        if not isinstance(obj, Table):
-            return copy.deepcopy(obj, memo)
-        backup = copy.copy(obj)
-        backup.items = defaultdict(dict)
-        hot = self.touched.get(obj.name, set())
-        for hash_key, partition in obj.items.items():
-            if hash_key in hot:
-                backup.items[hash_key] = copy.deepcopy(partition)
-            else:
-                backup.items[hash_key] = dict(partition) if obj.has_range_key else partition
-        return backup
+        return obj if isinstance(obj, Table) else copy.deepcopy(obj, memo)
 
 
 def _touched_partitions(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, set[Any]]:
@@ -108,10 +97,23 @@ def _install_partition_backup() -> None:
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         with _lock:
+            saved = [
+                (table, hash_key, copy.deepcopy(table.items.get(hash_key)))
+                for name, hash_keys in _touched_partitions(self, transact_items).items()
+                for table in [self.tables[name]]
+                for hash_key in hash_keys
+            ]
             real = models.copy
-            models.copy = _PartitionCopy(_touched_partitions(self, transact_items))  # type: ignore[assignment]
+            models.copy = _NoTableCopy()  # type: ignore[assignment]
             try:
                 return original(self, transact_items)
+            except Exception:  # moto rolled back (to the live table): put the touched partitions back as they were
+                for table, hash_key, partition in saved:
+                    if partition is None:
+                        table.items.pop(hash_key, None)
+                    else:
+                        table.items[hash_key] = partition
+                raise
             finally:
                 models.copy = real
 
