@@ -39,6 +39,8 @@ class LocalCloud:
     `concurrency` bounds the execution environments of each function (an invocation beyond waits).
     With `state_dir` the system keeps its data there across restarts (tables in DynamoDB Local on disk, the rest
     copied from moto; see state.py) and seeds only an empty system; without it everything lives in memory.
+    `dynamodb_local=True` serves the tables from DynamoDB Local in memory instead of moto: AWS's own engine, whose
+    indexes stay fast with tens of thousands of items (moto walks the whole table for every index query).
     This process's os.environ is its own: no handler runs in it, so a test may set variables and call
     the shared package directly while invocations run.
     """
@@ -53,6 +55,7 @@ class LocalCloud:
         schedules: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         state_dir: Path | None = None,
+        dynamodb_local: bool = False,
     ) -> None:
         template_path = Path(template_path).resolve()
         self.stack = load_template(template_path, stack_name)
@@ -65,6 +68,7 @@ class LocalCloud:
         self._saved_env: dict[str, str | None] = {}
         self.endpoint_url = ""
         self.state = LocalState(state_dir) if state_dir else None
+        self._dynamodb_local = dynamodb_local or self.state is not None
         self._endpoints: dict[str, str] = {}  # services served elsewhere than moto (DynamoDB, when state is kept)
         self._running = ExitStack()
         self.seeded = False  # whether start() loaded its seed (only an empty system is seeded)
@@ -75,8 +79,9 @@ class LocalCloud:
         if self.state:
             self.state.lock()
             self._running.callback(self.state.unlock)
-            tables = self._running.enter_context(dynamodb_local.running(db_path=self.state.dynamodb_dir))
-            self._endpoints["dynamodb"] = tables
+        if self._dynamodb_local:
+            db_path = self.state.dynamodb_dir if self.state else None
+            self._endpoints["dynamodb"] = self._running.enter_context(dynamodb_local.running(db_path=db_path))
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
