@@ -41,6 +41,7 @@ class LocalCloud:
     copied from moto; see state.py) and seeds only an empty system; without it everything lives in memory.
     `dynamodb_local=True` serves the tables from DynamoDB Local in memory instead of moto: AWS's own engine, whose
     indexes stay fast with tens of thousands of items (moto walks the whole table for every index query).
+    `environment` adds variables to functions' environments ({logical id: {name: value}}) over the template's.
     This process's os.environ is its own: no handler runs in it, so a test may set variables and call
     the shared package directly while invocations run.
     """
@@ -56,9 +57,12 @@ class LocalCloud:
         concurrency: int = DEFAULT_CONCURRENCY,
         state_dir: Path | None = None,
         dynamodb_local: bool = False,
+        environment: dict[str, dict[str, str]] | None = None,
     ) -> None:
         template_path = Path(template_path).resolve()
         self.stack = load_template(template_path, stack_name)
+        for logical_id, variables in (environment or {}).items():  # a test's own settings, e.g. a smaller batch
+            self.stack.functions[logical_id].environment.update(variables)
         self.lambdas = LocalLambdas(self.stack.functions.values(), concurrency)
         self.gateway = Gateway(self.stack, self.lambdas, template_path.parent, host, api_port)
         self.scheduler = Scheduler(self.stack.schedules, self.lambdas)

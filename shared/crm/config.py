@@ -17,6 +17,7 @@ class Settings(BaseModel):
     flow_import_function: str | None = None
     export_worker_function: str | None = None  # runs list exports (crm.exports), invoked asynchronously
     customer_import_function: str | None = None  # writes a customer import applied after its dry run
+    customer_import_rows_per_invocation: int = 0  # 0: as many as its time allows
     max_body_bytes: int = 256 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     notify_key_id: str | None = None  # KMS key (alias) that encrypts robot webhook URLs and secrets
@@ -39,6 +40,7 @@ def get_settings() -> Settings:
         flow_import_function=env.get("FLOW_IMPORT_FUNCTION") or None,
         export_worker_function=env.get("EXPORT_WORKER_FUNCTION") or None,
         customer_import_function=env.get("CUSTOMER_IMPORT_FUNCTION") or None,
+        customer_import_rows_per_invocation=int(env.get("CUSTOMER_IMPORT_ROWS_PER_INVOCATION") or 0),
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
         notify_key_id=env.get("NOTIFY_KEY_ID") or None,
         notify_default_sender=env.get("NOTIFY_DEFAULT_SENDER") or None,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from crm import clock, file_imports
 from crm.auth import PERMISSIONS, Principal, Scope, require, scope_for
+from crm.config import get_settings
 from crm.customers import imports
 from crm.customers import repository as repo
 from crm.customers.import_columns import BY_FIELD, COLUMNS, REQUIRED
@@ -576,6 +577,8 @@ def write(bucket: str, record: CustomerImportItem, time_left: Callable[[], int])
     errors: list[dict[str, Any]] = json.loads(s3.get_object(Bucket=bucket, Key=_errors_key(key))["Body"].read())
     summary = {k: int(v) for k, v in record.summary.as_dict().items()}
     start = int(record.written or 0)
+    record.runs = int(record.runs or 0) + 1  # saved with the first progress
+    per_run = get_settings().customer_import_rows_per_invocation
     try:
         require(principal, "customer:import")  # the role may have been taken away since the check
         for index in range(start, len(staged)):
@@ -588,7 +591,8 @@ def write(bucket: str, record: CustomerImportItem, time_left: Callable[[], int])
                     return _interrupted(bucket, key, record, summary, errors, index, f"line {row.line}: {failed}")
             if (index + 1) % PROGRESS_EVERY == 0:
                 _progress(record, summary, index + 1)
-                if time_left() < CONTINUE_BELOW_MS and index + 1 < len(staged):
+                enough = time_left() < CONTINUE_BELOW_MS or (per_run and index + 1 - start >= per_run)
+                if enough and index + 1 < len(staged):
                     _continue(record)
                     return "continued"
     except Exception as exc:  # an outage mid-way: what is written stays; applying again goes on from the record

@@ -86,6 +86,7 @@ class CustomerImport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     written: int = Field(default=0, description="Valid rows handled so far (a resumed write goes on from here)")
+    runs: int = Field(default=0, description="Invocations that wrote rows: a long file is written by several in turn")
     rejection: dict[str, Any] | None = Field(default=None, description="Why nothing was (or no more is) written")
     error_report: ReportLinks | None = Field(default=None, description="The rejected rows, with reasons and candidates")
     version: int
@@ -160,6 +161,7 @@ def to_model(item: CustomerImportItem, uploads_bucket: str) -> CustomerImport:
         finished_at=item.finished_at,
         **summary,
         written=int(item.written or 0),
+        runs=int(item.runs or 0),
         rejection=item.rejection.as_dict() if item.rejection else None,
         error_report=links,
         version=item.version or 0,

@@ -287,6 +287,7 @@ class CustomerImportItem(VersionedItem):
     finished_at = UnicodeAttribute(null=True)
     summary: MapAttribute[str, Any] = MapAttribute(default=dict)  # rows, valid, rejected, duplicates, created, ...
     written = NumberAttribute(default=0)  # staged rows written so far: where a resumed write goes on
+    runs = NumberAttribute(default=0)  # invocations that wrote rows (a long file is written by several in turn)
     outcome = UnicodeAttribute(null=True)  # what was done, in words
     rejection: MapAttribute[str, Any] = MapAttribute(null=True)  # {code, message}
     report_key = UnicodeAttribute(null=True)
