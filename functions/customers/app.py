@@ -313,13 +313,29 @@ def request_customer_import(body: Annotated[ImportRequest, Body()]) -> Response[
     return http.reply(ticket, 201, headers={"Location": f"/customer-imports/{ticket.import_id}"})
 
 
+def _template_doc() -> dict[int, Any]:
+    docs = http.documented(200, None)
+    docs[200] = {
+        "description": "The template, as XLSX or CSV (UTF-8 with BOM)",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in (XLSX, "text/csv")},
+        "headers": {
+            "Content-Disposition": {
+                "description": "attachment, with the file's name",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^attachment; filename="},
+            }
+        },
+    }
+    return docs
+
+
 @app.get(
     "/customer-imports/template",
     tags=["customer import"],
     operation_id="getCustomerImportTemplate",
     summary="The file template: Chinese and English headers the import reads, an example row (XLSX or CSV)",
     description="A binary download (XLSX: send Accept with its media type, as for /plans/template.xlsx).",
-    responses={200: {"description": "The template"}},
+    responses=_template_doc(),
 )
 def customer_import_template(format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx"):
     from crm.customers import import_columns

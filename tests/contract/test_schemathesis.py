@@ -95,10 +95,11 @@ ACCEPTED = [
     ),
     Refusal(
         "Dates relative to today (the tenant's date): visits are planned from today on, offline actions are at "
-        "most 7 days old, a follow-up is due on or after today, a delegation cannot end in the past.",
+        "most 7 days old, a follow-up is due on or after today, a delegation cannot end in the past, a photo is not "
+        "taken after the server's now.",
         _VALID,
         (422,),
-        r"from today|older than|offline window|in the past|before 20\d\d-\d\d-\d\d|over already",
+        r"from today|older than|offline window|in the past|before 20\d\d-\d\d-\d\d|over already|lies in the future",
     ),
     Refusal(
         "Rules between fields: a rejection needs a comment; exactly one of customer_id / new_terminal; from <= to "
@@ -106,21 +107,25 @@ ACCEPTED = [
         "ends_on >= starts_on and at most 92 days; escalation after the reminder, expiry after escalation; quiet "
         "hours start != end; a hand-over to someone else; a shipments file names no distributor; an adjustment "
         "is not 0; one line per sku (and batch); one price per type and level; a price off the list needs a "
-        "reason; a territory names a province or a city.",
+        "reason; a territory names a province or a city; only a distributor user names a distributor, and every "
+        "other user an org unit.",
         _VALID,
         (422,),
         r"needs a comment|exactly one of|after `?to|must not be earlier|must be later than"
         r"|must not be before|lasts at most|start and end must differ|same as from|names the distributors in its"
         r" rows|must not be 0|appears twice|two prices for|give a reason|at least one province or city"
-        r"|Name the distributor|at most 12 months",
+        r"|Name the distributor|at most 12 months|Only a distributor user names a distributor"
+        r"|Name the user's org unit",
     ),
     Refusal(
         "References to data that must exist and fit: a sku in the product master, a list price for the "
-        "customer's type and level, a user or org unit or upstream customer of the tenant, a distributor.",
+        "customer's type and level, a user or org unit or upstream customer of the tenant, a distributor, the "
+        "customer a visit is at.",
         _VALID,
         (422,),
         r"unknown|Unknown (upstream customer|org unit|user)|No such user in your scope"
-        r"|Not in the product master|no list price|not a distributor|Name a distributor",
+        r"|Not in the product master|no list price|not a distributor|Name a distributor|No such distributor"
+        r"|The visit is for another customer",
     ),
     Refusal(
         "Who an order is for depends on the role: an office user names the customer, a distributor user "

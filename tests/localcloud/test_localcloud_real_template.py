@@ -6,7 +6,7 @@ import jwt
 import pytest
 import requests
 from crm.ids import stable_id
-from localcloud import LocalCloud
+from localcloud import LocalCloud, tokens
 from localcloud.__main__ import main
 
 
@@ -45,16 +45,18 @@ def test_docs_serve_swagger_ui_over_the_checked_in_spec(cloud: LocalCloud) -> No
     assert spec["servers"][0]["url"] == cloud.api_url and spec["components"]["securitySchemes"]
 
 
-def test_cli_tokens_carry_the_demo_users_claims(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["token", "d001"]) == 0
+def test_cli_tokens_carry_the_demo_users_claims(cloud: LocalCloud, capsys: pytest.CaptureFixture[str]) -> None:
+    api = ["--api", cloud.api_url]  # the commands ask the running system's user pool
+    tokens.seed_demo_users()  # as the demo seed puts them there under make dev
+    assert main(["token", "d001", *api]) == 0
     claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
     assert claims["custom:tenant_id"] == "demo" and claims["custom:roles"] == "distributor"
     assert claims["custom:distributor_id"] == stable_id("demo", "D001")
     assert claims["token_use"] == "id" and claims["exp"] - claims["iat"] == 12 * 3600
 
-    assert main(["users"]) == 0
+    assert main(["users", *api]) == 0
     assert "rep.zhang" in capsys.readouterr().out
-    assert main(["token", "nobody"]) == 1
+    assert main(["token", "nobody", *api]) == 1
 
 
 def test_rules_and_schedules_are_created_and_schedules_do_not_fire_in_tests(cloud: LocalCloud) -> None:

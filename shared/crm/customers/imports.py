@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from crm import clock
 from crm.auth import Principal, Role, require
@@ -41,7 +41,7 @@ APPLICABLE = ("validated", "interrupted")  # what POST /customer-imports/{id}/ap
 
 class ImportRequest(Strict):
     file_name: Annotated[str, FreeText(200, min_length=1)]
-    dry_run: bool = Field(default=False, description="Check every row and report, write nothing")
+    dry_run: StrictBool = Field(default=False, description="Check every row and report, write nothing")
     mode: Mode = Field(
         default="all_or_nothing",
         description="all_or_nothing: nothing is written unless every row is good; apply_good_rows: the good rows "
