@@ -5,7 +5,8 @@ Gateway's does. Errors API Gateway itself produces (unknown route, bad token, bo
 a crashed or malformed handler) are rendered from the Api's GatewayResponses.
 Requests are served concurrently, a thread each, and each invokes its function as API Gateway
 does (lambdas.py runs invocations side by side), so no request waits for another to finish.
-Also served, local only: /docs (Swagger UI), /_local/tokens, /.well-known/jwks.json.
+Also served: the web console at /console/ (console.py, as CloudFront serves it in AWS), and, local only,
+/docs (Swagger UI), /_local/tokens, the sign-in (oauth.py, Cognito's hosted UI stand-in), /.well-known/jwks.json.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from . import tokens
+from .console import Console, dist_dir
 from .lambdas import FunctionError, LocalLambdas
+from .oauth import LocalOAuth
 from .template import ACCOUNT_ID, USER_POOL_ID, Api, ApiRoute, Stack
 
 log = logging.getLogger("localcloud.gateway")
@@ -101,6 +104,8 @@ class Gateway:
         for route in stack.routes:
             self._resources.setdefault(route.path, _resource(route.path)).methods[route.method] = route
         self._default_api = next(iter(stack.apis.values()), None)
+        self.console = Console(dist_dir(repo_root))
+        self.oauth = LocalOAuth()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._warn_unknown_variables()
@@ -222,6 +227,8 @@ class Gateway:
                                     api.logical_id, response_type, name)  # fmt: skip
 
     def _local_extra(self, request: Request) -> Response | None:
+        if response := self.console.handle(request) or self.oauth.handle(request):
+            return response
         path = request.path
         if path == "/.well-known/jwks.json":
             return _json_response(tokens.jwks())

@@ -124,14 +124,14 @@ def pool_users() -> list[Any]:
     return sorted(_pool().users.values(), key=lambda u: u.username)
 
 
-def token_for(username: str) -> str:
+def token_for(username: str, lifetime_s: int = TOKEN_LIFETIME_S) -> str:
     """An ID token for a user of the local pool (usernames compare case-insensitively, as the pool says)."""
     user = _pool().users.get(username.lower())
     if user is None:
         raise NoToken(f"no user {username!r} in the local user pool")
     if not user.enabled:
         raise NoToken(f"the user {username!r} is disabled")
-    return mint_token(pool_claims(user))
+    return mint_token(pool_claims(user), lifetime_s)
 
 
 def seed_pool_user(user_id: str, username: str, attributes: dict[str, str]) -> None:

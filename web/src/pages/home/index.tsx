@@ -1,0 +1,10 @@
+import { HomeOutlined } from "@ant-design/icons";
+import { lazy } from "react";
+import { OFFICE, type ConsoleModule } from "../../modules";
+
+const Home = lazy(() => import("./Home"));
+
+export const area: ConsoleModule = {
+  routes: [{ index: true, element: <Home /> }],
+  menu: [{ path: "/", label: { zh: "首页", en: "Home" }, icon: <HomeOutlined />, roles: OFFICE }],
+};

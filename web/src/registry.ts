@@ -1,0 +1,6 @@
+// Every console area, in menu order. An area is a folder under pages/ whose index.tsx exports `area`.
+import type { ConsoleModule } from "./modules";
+import { area as home } from "./pages/home";
+import { area as customers } from "./pages/customers";
+
+export const AREAS: ConsoleModule[] = [home, customers];
