@@ -10,7 +10,7 @@ PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 
 .PHONY: setup dev test token users tenant lint openapi bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed web/dist/index.html
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is needed (pyenv install 3.12, or apt-get install python3.12)"; exit 1; }
@@ -21,6 +21,16 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The web console: its own npm project in web/ (npm ci from its lock), built by Vite into web/dist.
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build
 
 dev: setup  ## start the whole system locally on http://127.0.0.1:3000; its data is kept in .local/state (reset=1: start anew; the demo data goes into a new system)
 	$(PY) -m localcloud serve --port 3000 $(if $(reset),--reset)
@@ -48,9 +58,10 @@ lint: setup  ## the gates CI runs before the tests: ruff (lint, format), mypy (c
 openapi: setup  ## regenerate schemas/ from the code: the OpenAPI document, the mapping and Parquet schemas
 	$(PY) -m localcloud.openapi --write
 	$(PY) -m crm.ingest.schemas schemas
+	cd web && npm run --silent gen  # the console's API types follow the spec
 
 bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .local .pytest_cache
+	rm -rf $(VENV) node_modules web/node_modules web/dist .local .pytest_cache
