@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: setup dev test token users tenant lint openapi bench clean
+.PHONY: setup dev test token users tenant lint openapi bench deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed web/dist/index.html
 
@@ -59,6 +59,11 @@ openapi: setup  ## regenerate schemas/ from the code: the OpenAPI document, the 
 	$(PY) -m localcloud.openapi --write
 	$(PY) -m crm.ingest.schemas schemas
 	cd web && npm run --silent gen  # the console's API types follow the spec
+
+deploy: setup  ## sam build + sam deploy (AWS credentials and the SAM CLI needed); the console goes with it
+	rm -rf functions/console_deploy/site && cp -r web/dist functions/console_deploy/site
+	sam build
+	sam deploy $(if $(guided),--guided) --parameter-overrides ConsoleRelease=$$(git rev-parse --short HEAD)
 
 bench: setup
 	$(PY) -m bench

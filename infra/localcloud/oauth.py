@@ -27,6 +27,7 @@ from . import tokens
 ID_TOKEN_LIFETIME_S = 3600  # Cognito's default for ID and access tokens
 CODE_LIFETIME_S = 300
 CALLBACK_PATH = "/console/callback"
+_PARAMS = ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope")
 SIGNED_OUT_PATH = "/console/"
 
 
@@ -80,9 +81,7 @@ class LocalOAuth:
 
     def _chooser(self, params: Any, notice: str = "") -> Response:
         hidden = "".join(
-            f'<input type="hidden" name="{name}" value="{html.escape(params.get(name, ""))}">'
-            for name in ("response_type", "client_id", "redirect_uri", "state", "code_challenge",
-                         "code_challenge_method", "scope")  # fmt: skip
+            f'<input type="hidden" name="{name}" value="{html.escape(params.get(name, ""))}">' for name in _PARAMS
         )
         by_tenant: dict[str, list[str]] = {}
         for user in tokens.pool_users():

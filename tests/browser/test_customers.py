@@ -98,7 +98,8 @@ def test_what_was_typed_survives_an_expired_session(console: Console) -> None:
     # The session dies (a token the API refuses, as after a revoked sign-in): the next call answers 401.
     page.evaluate(
         """() => { const t = JSON.parse(sessionStorage.getItem("crm.tokens"));
-                   t.idToken = t.idToken.slice(0, -4) + "AAAA"; sessionStorage.setItem("crm.tokens", JSON.stringify(t)); }"""
+                   t.idToken = t.idToken.slice(0, -4) + "AAAA";
+                   sessionStorage.setItem("crm.tokens", JSON.stringify(t)); }"""
     )
     page.get_by_role("button", name=re.compile("创\\s*建")).click()
     page.wait_for_url(re.compile(r"/_local/oauth2/authorize"))

@@ -1,0 +1,118 @@
+"""The local stand-in for Cognito's hosted UI, and the console as CloudFront serves it: the same rules a
+browser meets in AWS (PKCE, registered callback, single-use codes, refresh refused once disabled)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from localcloud import tokens
+from localcloud.tokens import seed_pool_user
+
+VERIFIER = secrets.token_urlsafe(48)
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def user(cloud: Any) -> str:
+    username = f"signin-{secrets.token_hex(4)}"
+    attributes = {
+        "name": "试用户",
+        "custom:tenant_id": "t-signin",
+        "custom:org_unit_id": "HQ",
+        "custom:roles": "hq_admin",
+    }
+    seed_pool_user(secrets.token_hex(8), username, attributes)
+    return username
+
+
+def _authorize(cloud: Any, username: str, **overrides: str) -> requests.Response:
+    params = {
+        "response_type": "code", "client_id": tokens.CLIENT_ID, "redirect_uri": f"{cloud.api_url}/console/callback",
+        "state": "s1", "code_challenge": CHALLENGE, "code_challenge_method": "S256", **overrides,
+    }  # fmt: skip
+    return requests.post(f"{cloud.api_url}/_local/oauth2/authorize", data={**params, "username": username},
+                         allow_redirects=False, timeout=10)  # fmt: skip
+
+
+def _code(cloud: Any, username: str) -> str:
+    answer = _authorize(cloud, username)
+    assert answer.status_code == 302, answer.text
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["state"] == ["s1"]
+    return query["code"][0]
+
+
+def _token(cloud: Any, **form: str) -> requests.Response:
+    body = {"client_id": tokens.CLIENT_ID, "redirect_uri": f"{cloud.api_url}/console/callback", **form}
+    return requests.post(f"{cloud.api_url}/_local/oauth2/token", data=body, timeout=10)
+
+
+def test_the_sign_in_page_lists_the_pools_users(cloud: Any, user: str) -> None:
+    callback = f"{cloud.api_url}/console/callback"
+    params = {"response_type": "code", "client_id": tokens.CLIENT_ID, "redirect_uri": callback,
+              "code_challenge": CHALLENGE, "code_challenge_method": "S256"}  # fmt: skip
+    page = requests.get(f"{cloud.api_url}/_local/oauth2/authorize", params=params, timeout=10)
+    assert page.status_code == 200 and f'value="{user}"' in page.text and "试用户" in page.text
+
+
+@pytest.mark.parametrize(
+    ("override", "refusal"),
+    [
+        ({"redirect_uri": "https://evil.example/console/callback"}, "redirect_uri"),
+        ({"code_challenge_method": "plain"}, "PKCE"),
+        ({"client_id": "someone-else"}, "client_id"),
+    ],
+)
+def test_an_authorize_request_cognito_would_refuse_is_refused(cloud: Any, user: str, override, refusal) -> None:
+    answer = _authorize(cloud, user, **override)
+    assert answer.status_code == 400 and refusal in answer.text
+
+
+def test_a_code_gives_tokens_once_and_only_with_its_verifier(cloud: Any, user: str) -> None:
+    code = _code(cloud, user)
+    assert _token(cloud, grant_type="authorization_code", code=code, code_verifier="wrong").json() == {
+        "error": "invalid_grant"
+    }
+    code = _code(cloud, user)
+    answer = _token(cloud, grant_type="authorization_code", code=code, code_verifier=VERIFIER)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["expires_in"] == 3600 and body["refresh_token"]
+    claims = tokens.verify(body["id_token"], [tokens.issuer()])
+    assert claims["cognito:username"] == user and claims["custom:roles"] == "hq_admin"
+    again = _token(cloud, grant_type="authorization_code", code=code, code_verifier=VERIFIER)
+    assert again.status_code == 400  # single use
+
+
+def test_a_refresh_token_stops_working_when_the_user_is_disabled(cloud: Any, user: str) -> None:
+    body = _token(cloud, grant_type="authorization_code", code=_code(cloud, user), code_verifier=VERIFIER).json()
+    refreshed = _token(cloud, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    assert refreshed.status_code == 200 and "refresh_token" not in refreshed.json()  # Cognito keeps the old one
+    tokens._pool().users[user].enabled = False
+    refused = _token(cloud, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    assert refused.status_code == 400 and refused.json() == {"error": "invalid_grant"}
+
+
+def test_the_console_is_served_under_console_with_its_routes_config_and_headers(cloud: Any) -> None:
+    root = requests.get(f"{cloud.api_url}/", allow_redirects=False, timeout=10)
+    assert root.status_code == 302 and root.headers["Location"] == "/console/"
+    deep = requests.get(f"{cloud.api_url}/console/customers/01ABC", timeout=10)  # a route of the app: index.html
+    assert deep.status_code == 200 and '<div id="root">' in deep.text
+    assert "frame-ancestors 'none'" in deep.headers["Content-Security-Policy"]
+    assert deep.headers["X-Content-Type-Options"] == "nosniff"
+    script = re.search(r'src="(/console/assets/[^"]+\.js)"', deep.text)
+    assert script, deep.text
+    asset = requests.get(cloud.api_url + script[1], timeout=10)
+    assert asset.status_code == 200 and "immutable" in asset.headers["Cache-Control"]
+    config = requests.get(f"{cloud.api_url}/console/config.json", timeout=10).json()
+    assert config["apiUrl"] == cloud.api_url and config["authDomain"] == f"{cloud.api_url}/_local"
+    assert config["redirectUri"] == f"{cloud.api_url}/console/callback"
+    # The API keeps its root paths beside it.
+    assert requests.get(f"{cloud.api_url}/customers", timeout=10).status_code == 401
