@@ -1,10 +1,19 @@
 """`python -m bench`: package sizes, cold import of every API function, the warm customers API on DynamoDB Local,
-flow ingest, an inventory period, a list export, a customer import."""
+flow ingest, an inventory period, a list export, a customer import, the web console in a browser."""
 
 import platform
 import sys
 
-from bench import cold_import, customer_import, flow_ingest, inventory_period, list_export, package_size, warm_api
+from bench import (
+    cold_import,
+    console,
+    customer_import,
+    flow_ingest,
+    inventory_period,
+    list_export,
+    package_size,
+    warm_api,
+)
 
 
 def main() -> None:
@@ -25,6 +34,8 @@ def main() -> None:
     list_export.run()
     print()
     customer_import.run()
+    print()
+    console.run()
     sys.stdout.flush()
 
 

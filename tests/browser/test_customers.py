@@ -97,9 +97,9 @@ def test_what_was_typed_survives_an_expired_session(console: Console) -> None:
     page.get_by_label("名称", exact=True).fill("无锡市惠山区康宁诊所")
     # The session dies (a token the API refuses, as after a revoked sign-in): the next call answers 401.
     page.evaluate(
-        """() => { const t = JSON.parse(sessionStorage.getItem("crm.tokens"));
+        """() => { const t = JSON.parse(localStorage.getItem("crm.tokens"));
                    t.idToken = t.idToken.slice(0, -4) + "AAAA";
-                   sessionStorage.setItem("crm.tokens", JSON.stringify(t)); }"""
+                   localStorage.setItem("crm.tokens", JSON.stringify(t)); }"""
     )
     page.get_by_role("button", name=re.compile("创\\s*建")).click()
     page.wait_for_url(re.compile(r"/_local/oauth2/authorize"))
@@ -112,12 +112,12 @@ def test_what_was_typed_survives_an_expired_session(console: Console) -> None:
 
 def test_a_token_about_to_expire_is_refreshed_before_the_call(console: Console) -> None:
     page = console.page_as("admin")
-    page.evaluate("""() => { const t = JSON.parse(sessionStorage.getItem("crm.tokens"));
-        t.expiresAt = Date.now() + 60000; sessionStorage.setItem("crm.tokens", JSON.stringify(t)); }""")
+    page.evaluate("""() => { const t = JSON.parse(localStorage.getItem("crm.tokens"));
+        t.expiresAt = Date.now() + 60000; localStorage.setItem("crm.tokens", JSON.stringify(t)); }""")
     with page.expect_request(lambda r: r.url.endswith("/oauth2/token") and "refresh_token" in (r.post_data or "")):
         console.open(page, "/customers")
     expect(page.get_by_role("heading", name="客户档案")).to_be_visible()
-    after = json.loads(page.evaluate('() => sessionStorage.getItem("crm.tokens")'))
+    after = json.loads(page.evaluate('() => localStorage.getItem("crm.tokens")'))
     assert after["expiresAt"] > (time.time() + 50 * 60) * 1000  # a fresh token lives an hour
     assert page.url.endswith("/console/customers")  # no trip to the sign-in page
 

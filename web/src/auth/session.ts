@@ -20,6 +20,8 @@ interface Tokens {
   expiresAt: number; // epoch ms
 }
 
+// Tokens in localStorage, shared by the console's tabs (a customer opened in a new tab is signed in too), as
+// Amplify keeps Cognito's; the sign-in in progress (PKCE verifier, state) stays with its own tab.
 const TOKENS = "crm.tokens";
 const PENDING = "crm.signin";
 const REFRESH_AHEAD_MS = 5 * 60 * 1000;
@@ -28,12 +30,12 @@ let refreshing: Promise<string> | undefined;
 let timer: number | undefined;
 
 function stored(): Tokens | undefined {
-  const raw = sessionStorage.getItem(TOKENS);
+  const raw = localStorage.getItem(TOKENS);
   return raw ? (JSON.parse(raw) as Tokens) : undefined;
 }
 
 function store(tokens: Tokens): void {
-  sessionStorage.setItem(TOKENS, JSON.stringify(tokens));
+  localStorage.setItem(TOKENS, JSON.stringify(tokens));
   scheduleRefresh(tokens);
 }
 
@@ -153,13 +155,13 @@ export function currentUser(): User | undefined {
 
 /** The API said 401: the token is no good any more. Drafts are kept (useDraft); sign in and come back. */
 export function sessionExpired(): Promise<never> {
-  sessionStorage.removeItem(TOKENS);
+  localStorage.removeItem(TOKENS);
   return signIn();
 }
 
 export function signOut(): void {
   const { authDomain, clientId } = config();
-  sessionStorage.removeItem(TOKENS);
+  localStorage.removeItem(TOKENS);
   const query = new URLSearchParams({ client_id: clientId, logout_uri: `${location.origin}/console/` });
   location.assign(`${authDomain}/logout?${query}`);
 }
