@@ -82,6 +82,7 @@ def _serve(port: int, moto_port: int, with_demo: bool, state_dir: Path | None, r
     print(
         f"\nlocalcloud is up (stack {cloud.stack.name}, {len(cloud.stack.routes)} routes"
         f"{', demo data loaded' if cloud.seeded else ''})\n"
+        f"  Console   {api}/  (the web console: sign in by choosing a user, e.g. admin; the sign-in page lists them)\n"
         f"  API       {api}  (routes at the root, no stage prefix)\n"
         f"  Docs      {api}/docs\n"
         f"  Tokens    {api}/_local/tokens  or  make -s token user=admin  (users: make users)\n"

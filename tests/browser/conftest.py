@@ -81,7 +81,7 @@ class Console:
         page.goto(f"{self.base_url}/console/")
         page.locator(f'button[value="{self.username(demo_username)}"]').click()
         page.wait_for_url(re.compile(r"/console/$"))
-        page.get_by_role("navigation").wait_for()
+        page.get_by_role("main").wait_for()
         return page
 
     def url(self, path: str) -> str:
@@ -91,6 +91,13 @@ class Console:
         page.goto(self.url(path))
         page.wait_for_load_state("networkidle")
         return page
+
+    def choose(self, page: Page, label: str, option: str | re.Pattern[str]) -> None:
+        """Picks `option` in the antd Select labelled `label` (its list opens in a popup of its own)."""
+        field = page.get_by_label(label, exact=True)
+        field.click()
+        popup = page.locator(f".ant-select-dropdown:has([id='{field.get_attribute('aria-controls')}'])")
+        popup.get_by_title(option).first.click()
 
     def shot(self, page: Page, name: str) -> Path:
         """Saves what the page shows now (the whole page) as <n>-<name>.png for this test."""

@@ -1,4 +1,4 @@
-import { LogoutOutlined, TranslationOutlined, UserOutlined } from "@ant-design/icons";
+import { LogoutOutlined, MenuOutlined, TranslationOutlined, UserOutlined } from "@ant-design/icons";
 import { Button, Dropdown, Layout, Menu, Space, Spin, Typography, theme, type MenuProps } from "antd";
 import { Suspense, useEffect, useMemo, useState } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router-dom";
@@ -8,8 +8,8 @@ import { defineMessages, useLang, useT } from "./i18n";
 import type { MenuEntry } from "./modules";
 
 const m = defineMessages({
-  zh: { product: "渠道 CRM", signOut: "退出登录", language: "English", roles: "角色", noAccess: "控制台供总部、分公司和部门的用户使用；经销商请使用经销商门户。" },
-  en: { product: "Channel CRM", signOut: "Sign out", language: "中文", roles: "Roles", noAccess: "The console is for head office, branch and department users; distributors use the distributor portal." },
+  zh: { product: "渠道 CRM", signOut: "退出登录", language: "English", roles: "角色", menu: "菜单", noAccess: "控制台供总部、分公司和部门的用户使用；经销商请使用经销商门户。" },
+  en: { product: "Channel CRM", signOut: "Sign out", language: "中文", roles: "Roles", menu: "Menu", noAccess: "The console is for head office, branch and department users; distributors use the distributor portal." },
 });
 
 export const ROLE_NAMES: Record<string, { zh: string; en: string }> = {
@@ -59,7 +59,8 @@ export function Shell({ menu }: { menu: MenuEntry[] }) {
           breakpoint="lg"
           collapsedWidth={0}
           collapsed={collapsed}
-          onCollapse={setCollapsed}
+          onBreakpoint={setCollapsed}
+          trigger={null}
           width={216}
           theme="light"
           style={{ borderRight: `1px solid ${token.colorBorderSecondary}` }}
@@ -84,10 +85,18 @@ export function Shell({ menu }: { menu: MenuEntry[] }) {
               background: token.colorBgContainer,
               padding: "0 16px",
               display: "flex",
-              justifyContent: "flex-end",
+              justifyContent: "space-between",
+              alignItems: "center",
               borderBottom: `1px solid ${token.colorBorderSecondary}`,
             }}
           >
+            <Button
+              type="text"
+              icon={<MenuOutlined />}
+              aria-label={t("menu")}
+              aria-expanded={!collapsed}
+              onClick={() => setCollapsed(!collapsed)}
+            />
             <Space>
               <Button icon={<TranslationOutlined />} type="text" onClick={() => setLang(lang === "zh" ? "en" : "zh")}>
                 {t("language")}
@@ -107,15 +116,14 @@ export function Shell({ menu }: { menu: MenuEntry[] }) {
             </Space>
           </Layout.Header>
           <Layout.Content style={{ padding: 24, minWidth: 0 }}>
-            <main>
-              {user.roles.some((r) => r !== "distributor" && r !== "erp") ? (
-                <Suspense fallback={<Spin />}>
-                  <Outlet />
-                </Suspense>
-              ) : (
-                <Typography.Paragraph>{t("noAccess")}</Typography.Paragraph>
-              )}
-            </main>
+            {/* Layout.Content is the page's <main> */}
+            {user.roles.some((r) => r !== "distributor" && r !== "erp") ? (
+              <Suspense fallback={<Spin />}>
+                <Outlet />
+              </Suspense>
+            ) : (
+              <Typography.Paragraph>{t("noAccess")}</Typography.Paragraph>
+            )}
           </Layout.Content>
         </Layout>
       </Layout>

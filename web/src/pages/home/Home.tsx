@@ -102,6 +102,7 @@ export default function Home() {
             <Statistic value={visits.data?.items.length ?? 0} loading={visits.loading} />
             <List
               size="small"
+              locale={{ emptyText: " " }}
               dataSource={(visits.data?.items ?? []).slice(0, 5)}
               renderItem={(v) => (
                 <List.Item extra={name(VISIT_STATES, v.state, lang)}>
