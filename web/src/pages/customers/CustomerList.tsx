@@ -7,14 +7,16 @@ import { ExportButton } from "../../components/ExportButton";
 import { Pager } from "../../components/Pager";
 import { ProblemAlert } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
+import { OrgUnitSelect } from "../../components/OrgUnitSelect";
 import { hasRole, useUser } from "../../components/UserContext";
+import { UserSelect } from "../../components/UserSelect";
 import { useLang, useT } from "../../i18n";
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, name, options } from "../../labels";
 import { MANAGERS } from "../../modules";
 import { m } from "./messages";
 
 type Customer = Schemas["Customer"];
-const FILTERS = ["q", "type", "status", "level", "city", "owner_id", "include_voided"] as const;
+const FILTERS = ["q", "type", "status", "level", "city", "owner_id", "org_unit_id", "include_voided"] as const;
 
 export default function CustomerList() {
   const t = useT(m);
@@ -79,6 +81,8 @@ export default function CustomerList() {
         <Select aria-label={t("status")} placeholder={t("status")} allowClear value={filters.status} options={options(CUSTOMER_STATUSES, lang)} onChange={(v) => set("status", v)} style={{ width: 120 }} />
         <Select aria-label={t("level")} placeholder={t("level")} allowClear value={filters.level} options={["A", "B", "C", "D"].map((v) => ({ value: v, label: v }))} onChange={(v) => set("level", v)} style={{ width: 100 }} />
         <Input.Search aria-label={t("city")} placeholder={t("city")} allowClear defaultValue={filters.city} onSearch={(v) => set("city", v.trim() || undefined)} style={{ width: 140 }} />
+        {hasRole(user, ...MANAGERS) && <UserSelect placeholder={t("owner")} value={filters.owner_id} onChange={(v) => set("owner_id", v)} />}
+        {hasRole(user, ...MANAGERS) && <OrgUnitSelect placeholder={t("orgUnit")} value={filters.org_unit_id} onChange={(v) => set("org_unit_id", v)} />}
         {hasRole(user, ...MANAGERS) && (
           <Checkbox checked={query.include_voided} onChange={(e) => set("include_voided", e.target.checked ? "true" : undefined)}>
             {t("includeVoided")}

@@ -1,8 +1,8 @@
-import { Alert, Button, Card, Form, Input, Select, Typography } from "antd";
+import { Alert, Button, Card, Form, Input, Typography } from "antd";
 import { useState } from "react";
 import { api, ok, type Schemas } from "../../api/client";
 import { ProblemAlert } from "../../components/Problem";
-import { useRemote } from "../../components/useRemote";
+import { UserSelect } from "../../components/UserSelect";
 import { useT } from "../../i18n";
 import { m } from "./messages";
 
@@ -10,12 +10,8 @@ import { m } from "./messages";
 export default function Handover() {
   const t = useT(m);
   const [form] = Form.useForm();
-  const users = useRemote(() => ok(api().GET("/users", { params: { query: { limit: 200 } } })), []);
   const [job, setJob] = useState<Schemas["Handover"]>();
   const [error, setError] = useState<unknown>();
-  const options = (users.data?.items ?? [])
-    .filter((u) => u.status === "active")
-    .map((u) => ({ value: u.id, label: `${u.name}（${u.username}）` }));
 
   async function start(values: Schemas["HandoverRequest"]) {
     setError(undefined);
@@ -35,7 +31,7 @@ export default function Handover() {
   return (
     <>
       <Typography.Title level={3}>{t("handover")}</Typography.Title>
-      <ProblemAlert error={users.error ?? error} />
+      <ProblemAlert error={error} />
       {job && (
         <Alert
           style={{ marginBottom: 16 }}
@@ -46,10 +42,10 @@ export default function Handover() {
       <Card style={{ maxWidth: 560 }}>
         <Form form={form} layout="vertical" onFinish={(values) => void start(values)}>
           <Form.Item name="from_user_id" label={t("fromUser")} rules={[{ required: true }]}>
-            <Select showSearch={{ optionFilterProp: "label" }} options={options} loading={users.loading} />
+            <UserSelect activeOnly />
           </Form.Item>
           <Form.Item name="to_user_id" label={t("toUser")} rules={[{ required: true }]}>
-            <Select showSearch={{ optionFilterProp: "label" }} options={options} loading={users.loading} />
+            <UserSelect activeOnly />
           </Form.Item>
           <Form.Item name="reason" label={t("reason")} rules={[{ required: true }]}>
             <Input.TextArea rows={2} />

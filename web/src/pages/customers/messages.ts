@@ -3,7 +3,7 @@ import { defineMessages } from "../../i18n";
 export const m = defineMessages({
   zh: {
     customers: "客户档案", newCustomer: "新建客户", search: "名称、别名或编码", type: "类型", status: "状态", level: "等级",
-    city: "城市", code: "ERP 编码", name: "名称", owner: "负责人", includeVoided: "含已作废", voided: "已作废",
+    city: "城市", code: "ERP 编码", name: "名称", owner: "负责人", orgUnit: "所属部门", includeVoided: "含已作废", voided: "已作废",
     province: "省份", county: "区县", address: "地址", phone: "电话", trade: "交易方式", upstream: "上游（供货方）",
     remarks: "备注", aliases: "别名", contacts: "联系人", contactName: "姓名", contactRole: "职务", contactPhones: "电话",
     addContact: "添加联系人", profile: "档案", kind: "类别", chainName: "连锁名称", hospitalGrade: "医院等级", beds: "床位数",
@@ -31,7 +31,7 @@ export const m = defineMessages({
   },
   en: {
     customers: "Customers", newCustomer: "New customer", search: "Name, alias or code", type: "Type", status: "Status", level: "Level",
-    city: "City", code: "ERP code", name: "Name", owner: "Owner", includeVoided: "Include voided", voided: "Voided",
+    city: "City", code: "ERP code", name: "Name", owner: "Owner", orgUnit: "Unit", includeVoided: "Include voided", voided: "Voided",
     province: "Province", county: "County", address: "Address", phone: "Phone", trade: "Trade", upstream: "Upstream (supplier)",
     remarks: "Remarks", aliases: "Aliases", contacts: "Contacts", contactName: "Name", contactRole: "Role", contactPhones: "Phones",
     addContact: "Add contact", profile: "Profile", kind: "Kind", chainName: "Chain", hospitalGrade: "Hospital grade", beds: "Beds",
