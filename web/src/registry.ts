@@ -2,5 +2,7 @@
 import type { ConsoleModule } from "./modules";
 import { area as home } from "./pages/home";
 import { area as customers } from "./pages/customers";
+import { area as flow } from "./pages/flow";
+import { area as channel } from "./pages/channel";
 
-export const AREAS: ConsoleModule[] = [home, customers];
+export const AREAS: ConsoleModule[] = [home, customers, flow, channel];

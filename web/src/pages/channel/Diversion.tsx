@@ -1,0 +1,131 @@
+import { Alert, Card, List, Space, Table, Tag, Typography } from "antd";
+import { Link } from "react-router-dom";
+import { api, ok, type Schemas } from "../../api/client";
+import { ProblemAlert } from "../../components/Problem";
+import { useDistributorNames } from "../../components/useDistributors";
+import { useRemote } from "../../components/useRemote";
+import { formatDate } from "../../format";
+import { useT } from "../../i18n";
+import { defaultMonth, DistributorFilter, MonthPicker, num, useProductNames, useUrlFilters } from "./common";
+import { m } from "./messages";
+
+type Evidence = Schemas["Evidence"];
+type Crossing = Schemas["BatchCrossing"];
+type Outside = Schemas["OutOfTerritory"];
+
+export default function Diversion() {
+  const t = useT(m);
+  const filters = useUrlFilters();
+  const names = useDistributorNames();
+  const products = useProductNames();
+  const period = filters.get("period") ?? defaultMonth();
+  const distributorId = filters.get("distributor_id");
+  const report = useRemote(
+    () => ok(api().GET("/diversion-signals", { params: { query: { period, distributor_id: distributorId } } })),
+    [period, distributorId],
+  );
+  const r = report.data;
+  const distributor = (id: string) => names[id] ?? id;
+  const productName = (sku: string) => (products[sku] ? `${products[sku]}（${sku}）` : sku);
+
+  return (
+    <>
+      <Typography.Title level={3} style={{ marginTop: 0 }}>{t("diversion")}</Typography.Title>
+      <Space wrap style={{ marginBottom: 16 }}>
+        <MonthPicker label={t("month")} value={period} onChange={(v) => filters.set("period", v)} />
+        <DistributorFilter names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
+        {r && <Typography.Text type="secondary">{t("shipmentWindow", { months: r.shipment_window.join("、") })}</Typography.Text>}
+      </Space>
+      <ProblemAlert error={report.error} />
+      {r && r.batch_crossings.length === 0 && r.out_of_territory.length === 0 && (
+        <Alert type="success" showIcon title={t("noSignals")} style={{ marginBottom: 16 }} />
+      )}
+      <Card size="small" title={`${t("batchCrossings")}（${r?.batch_crossings.length ?? 0}）`} style={{ marginBottom: 16 }}>
+        <Table<Crossing>
+          rowKey={(c) => `${c.found_in}-${c.sku}-${c.batch}`}
+          size="small"
+          loading={report.loading}
+          dataSource={r?.batch_crossings ?? []}
+          pagination={false}
+          scroll={{ x: 1000 }}
+          locale={{ emptyText: t("empty") }}
+          expandable={{ expandedRowRender: (c) => <EvidenceTable rows={c.evidence} total={c.evidence_total} productName={productName} /> }}
+          columns={[
+            { title: t("foundIn"), dataIndex: "found_in", render: distributor },
+            { title: t("sku"), dataIndex: "sku", render: productName },
+            { title: t("batch"), dataIndex: "batch", width: 120 },
+            { title: t("shippedTo"), dataIndex: "shipped_to", render: (ids: string[]) => ids.map(distributor).join("、") },
+            { title: t("shippedQty"), dataIndex: "shipped_quantity", width: 110, align: "right", render: num },
+            { title: t("soldQty"), dataIndex: "quantity", width: 100, align: "right", render: num },
+            { title: t("rows"), dataIndex: "rows", width: 70, align: "right" },
+          ]}
+        />
+      </Card>
+      <Card size="small" title={`${t("outOfTerritory")}（${r?.out_of_territory.length ?? 0}）`} style={{ marginBottom: 16 }}>
+        <Table<Outside>
+          rowKey={(o) => `${o.distributor_id}-${o.customer_id}`}
+          size="small"
+          loading={report.loading}
+          dataSource={r?.out_of_territory ?? []}
+          pagination={false}
+          scroll={{ x: 1000 }}
+          locale={{ emptyText: t("empty") }}
+          expandable={{ expandedRowRender: (o) => <EvidenceTable rows={o.evidence} total={o.evidence_total} productName={productName} /> }}
+          columns={[
+            { title: t("distributor"), dataIndex: "distributor_id", render: distributor },
+            { title: t("buyer"), render: (_, o) => <Link to={`/customers/${o.customer_id}`}>{o.customer_name}</Link> },
+            { title: t("region"), render: (_, o) => [o.region.province, o.region.city, o.region.county].filter(Boolean).join(" ") || "—" },
+            { title: t("territory"), render: (_, o) => [...(o.territory.provinces ?? []), ...(o.territory.cities ?? [])].join("、") || "—" },
+            { title: t("soldQty"), dataIndex: "quantity", width: 100, align: "right", render: num },
+            { title: t("rows"), dataIndex: "rows", width: 70, align: "right" },
+          ]}
+        />
+      </Card>
+      {r && (r.skipped.length > 0 || r.unjudged.length > 0) && (
+        <Space align="start" wrap style={{ width: "100%" }}>
+          {r.skipped.length > 0 && (
+            <Card size="small" title={t("skipped")} style={{ minWidth: 320 }}>
+              <List size="small" dataSource={r.skipped} renderItem={(s) => <List.Item>{distributor(s.distributor_id)}：{s.reason}</List.Item>} />
+            </Card>
+          )}
+          {r.unjudged.length > 0 && (
+            <Card size="small" title={t("unjudged")} style={{ minWidth: 320 }}>
+              <List
+                size="small"
+                dataSource={r.unjudged}
+                renderItem={(u) => (
+                  <List.Item>
+                    {distributor(u.distributor_id)}：{t("unmatchedRows")} {u.unmatched_rows} · {t("unknownRegionRows")} {u.unknown_region_rows}
+                  </List.Item>
+                )}
+              />
+            </Card>
+          )}
+        </Space>
+      )}
+    </>
+  );
+}
+
+function EvidenceTable({ rows, total, productName }: { rows: Evidence[]; total: number; productName: (sku: string) => string }) {
+  const t = useT(m);
+  return (
+    <>
+      {total > rows.length && <Tag style={{ marginBottom: 8 }}>{t("evidenceMore", { total, n: rows.length })}</Tag>}
+      <Table<Evidence>
+        rowKey={(e) => `${e.load_id}-${e.source_row}-${e.source_line}`}
+        size="small"
+        pagination={false}
+        dataSource={rows}
+        columns={[
+          { title: t("date"), dataIndex: "sale_date", width: 110, render: formatDate },
+          { title: t("buyer"), dataIndex: "buyer_name", render: (v: string, e) => (e.customer_id ? <Link to={`/customers/${e.customer_id}`}>{v}</Link> : v) },
+          { title: t("sku"), dataIndex: "sku", render: productName },
+          { title: t("batch"), dataIndex: "batch", width: 110, render: (v?: string | null) => v ?? "—" },
+          { title: t("quantity"), dataIndex: "base_quantity", width: 110, align: "right", render: num },
+          { title: t("load"), width: 150, render: (_, e) => <Link to={`/flow/loads/${e.load_id}`}>{`${t("fileRow")} ${e.source_row}`}</Link> },
+        ]}
+      />
+    </>
+  );
+}
