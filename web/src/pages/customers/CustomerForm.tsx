@@ -156,7 +156,7 @@ export default function CustomerForm() {
               />
               {hasRole(user, ...MANAGERS) && (
                 <Button danger style={{ marginTop: 8 }} onClick={() => void save(true)}>
-                  {t("createAnyway")}
+                  {editing ? t("saveAnyway") : t("createAnyway")}
                 </Button>
               )}
             </>
