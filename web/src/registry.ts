@@ -2,7 +2,9 @@
 import type { ConsoleModule } from "./modules";
 import { area as home } from "./pages/home";
 import { area as customers } from "./pages/customers";
+import { area as orders } from "./pages/orders";
+import { area as approvals } from "./pages/approvals";
 import { area as flow } from "./pages/flow";
 import { area as channel } from "./pages/channel";
 
-export const AREAS: ConsoleModule[] = [home, customers, flow, channel];
+export const AREAS: ConsoleModule[] = [home, customers, orders, approvals, flow, channel];
