@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from localcloud.tokens import seed_pool_user
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.conftest import ORG, World, new_tenant
 
@@ -100,8 +100,10 @@ class Console:
         popup.get_by_title(option).first.click()
 
     def shot(self, page: Page, name: str) -> Path:
-        """Saves what the page shows now (the whole page) as <n>-<name>.png for this test."""
+        """Saves what the page shows once it has loaded (the whole page) as <n>-<name>.png for this test."""
         page.wait_for_load_state("networkidle")
+        expect(page.locator(".ant-spin-spinning")).to_have_count(0)  # no table or page still loading
+        page.wait_for_timeout(300)  # tab ink bars and modals settle their animations
         self._count += 1
         path = self.shots / f"{self._count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)

@@ -132,3 +132,37 @@ def test_the_console_speaks_english_when_asked(console: Console) -> None:
     console.shot(page, "customers-english")
     page.reload()
     expect(page.get_by_role("heading", name="Customers")).to_be_visible()  # the choice is kept
+
+
+def test_every_tab_of_the_customer_page_opens_without_an_error(console: Console) -> None:
+    admin = console.world.as_user("admin")
+    distributor = admin.post(
+        "/customers",
+        json={"name": "苏州同仁医药有限公司", "profile": {"type": "distributor", "tier": "tier1"}, "code": "D001"},
+    ).json()
+    pharmacy = admin.post("/customers", json=terminal("苏州市姑苏区仁和药店", upstream_id=distributor["id"])).json()
+    page = console.page_as("admin")
+    console.open(page, f"/customers/{distributor['id']}")
+    tabs = [tab.inner_text() for tab in page.get_by_role("tab").all()]
+    assert tabs == [
+        "基本信息",
+        "联系人",
+        "等级",
+        "别名",
+        "上下游",
+        "拜访",
+        "订单",
+        "流向",
+        "终端销售",
+        "渠道库存",
+        "变更记录",
+    ]
+    for index, tab in enumerate(tabs):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_load_state("networkidle")
+        expect(page.get_by_role("alert")).to_have_count(0)
+        console.shot(page, f"tab-{index:02d}")
+    page.get_by_role("tab", name="上下游").click()
+    expect(page.get_by_role("link", name="苏州市姑苏区仁和药店")).to_have_attribute(
+        "href", f"/console/customers/{pharmacy['id']}"
+    )
