@@ -165,3 +165,57 @@ def test_the_inventory_month_shows_a_variance_and_its_export_downloads(console: 
     exported = {r[1]: dict(zip(header, r, strict=True)) for r in rows[2:] if r[0] == d001}
     assert exported["P1009"]["差异 variance"] == -54 and exported["P1009"]["上报期末 reported closing"] == 184
     console.shot(page, "exported")
+
+
+def test_a_confirmed_spelling_becomes_the_customers_alias_unless_another_customer_holds_it(console: Console) -> None:
+    admin = console.world.as_user("admin")
+    r = admin.post(
+        "/products",
+        json={"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60},
+    )
+    assert r.status_code == 201, r.text
+    distributor = _distributor(admin, "南京康宁医药有限公司", "KN")
+    nanjing = _terminal(admin, "仁和大药房一店", "江苏", "南京")
+    _terminal(admin, "仁和大药房二店", "浙江", "杭州")
+    rows = [
+        "2026-10-05,P1001,阿莫西林胶囊,0.25g*24粒,B1,3,盒,南京仁和大药房三店,南京市鼓楼区中山路1号",
+        "2026-10-06,P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,杭州仁和大药房五店,杭州市西湖区文三路8号",
+    ]
+    load = upload_flow(admin, distributor, "2026-10", (FLOW_HEADER + "\n".join(rows) + "\n").encode())
+    assert load["summary"]["review_names"] == 2, load
+    # Meanwhile a colleague gives the second spelling to another customer as its alias.
+    other = admin.post(
+        "/customers", json={**_terminal_body("西湖区文三路药店", "浙江", "杭州"), "aliases": ["杭州仁和大药房五店"]}
+    )
+    assert other.status_code == 201, other.text
+
+    page = console.page_as("admin")
+    console.open(page, f"/flow/reviews?distributor_id={distributor}")
+    first = page.get_by_test_id("review").filter(has_text="南京仁和大药房三店")
+    first.get_by_role("checkbox", name="同时将此写法加为该客户的别名（对所有经销商生效）").check()
+    first.get_by_role("row").filter(has_text="仁和大药房一店").get_by_role(
+        "button", name=re.compile("确认为此客户")
+    ).click()
+    expect(page.get_by_text("已加为客户别名：仁和大药房一店")).to_be_visible()
+    expect(first).to_have_count(0)
+    assert "南京仁和大药房三店" in admin.get(f"/customers/{nanjing}").json()["aliases"]
+    console.shot(page, "alias-added")
+
+    second = page.get_by_test_id("review").filter(has_text="杭州仁和大药房五店")
+    second.get_by_role("checkbox", name="同时将此写法加为该客户的别名（对所有经销商生效）").check()
+    second.get_by_role("row").filter(has_text="仁和大药房二店").get_by_role(
+        "button", name=re.compile("确认为此客户")
+    ).click()
+    warning = page.get_by_test_id("alias-error")
+    expect(warning).to_contain_text("客户别名未添加")
+    expect(warning).to_contain_text("already belongs to another customer")  # the API's 409, in its words
+    expect(second).to_have_count(0)  # the decision itself stands: the name is this distributor's alias
+    console.shot(page, "alias-conflict")
+
+
+def _terminal_body(name: str, province: str, city: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "profile": {"type": "terminal", "kind": "pharmacy"},
+        "region": {"province": province, "city": city},
+    }

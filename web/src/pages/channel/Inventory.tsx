@@ -26,6 +26,7 @@ export default function Inventory() {
   const distributorId = filters.get("distributor_id");
   const names = useDistributorNames();
   const products = useProductNames();
+  const [closings, setClosings] = useState(0); // a close or reopen changes the figures' source: read them again
 
   return (
     <>
@@ -39,8 +40,9 @@ export default function Inventory() {
         <MonthPicker label={t("month")} value={period} onChange={(v) => filters.set("period", v)} />
         <DistributorFilter names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
       </Space>
-      <PeriodBar period={period} />
+      <PeriodBar period={period} onChanged={() => setClosings((n) => n + 1)} />
       <Tabs
+        key={closings}
         destroyOnHidden
         activeKey={filters.get("tab") ?? "stock"}
         onChange={(tab) => filters.set("tab", tab === "stock" ? undefined : tab)}
@@ -78,7 +80,7 @@ function ExportLinkButton({ period, distributorId }: { period: string; distribut
   );
 }
 
-function PeriodBar({ period }: { period: string }) {
+function PeriodBar({ period, onChanged }: { period: string; onChanged: () => void }) {
   const t = useT(m);
   const { lang } = useLang();
   const user = useUser();
@@ -94,6 +96,7 @@ function PeriodBar({ period }: { period: string }) {
     try {
       state.setData(await ok(api().POST("/inventory/periods/{period}/close", { params: { path: { period } } })));
       message.success(t("closedDone", { period }));
+      onChanged();
     } catch (err) {
       setError(err);
     }
@@ -104,6 +107,7 @@ function PeriodBar({ period }: { period: string }) {
     try {
       state.setData(await ok(api().POST("/inventory/periods/{period}/reopen", { params: { path: { period } }, body: { reason } })));
       message.success(t("reopened", { period }));
+      onChanged();
       setReopening(false);
       form.resetFields();
     } catch (err) {
@@ -196,6 +200,7 @@ function StockGrid(props: { period: string; distributorId?: string; names: Recor
     return report;
   }, [props.period, props.distributorId, variancesOnly]);
   const figures = figureColumns(t, lang);
+  const hasBatches = list.items.some((l) => (l.batches ?? []).length > 0); // else no empty expand column
 
   return (
     <>
@@ -220,18 +225,7 @@ function StockGrid(props: { period: string; distributorId?: string; names: Recor
         pagination={false}
         scroll={{ x: 1080 }}
         locale={{ emptyText: t("empty") }}
-        expandable={{
-          rowExpandable: (l) => (l.batches ?? []).length > 0,
-          expandedRowRender: (l) => (
-            <Table<BatchLine>
-              rowKey="batch"
-              size="small"
-              pagination={false}
-              dataSource={l.batches ?? []}
-              columns={[{ title: t("batch"), dataIndex: "batch", width: 140 }, ...(figures as ColumnsType<BatchLine>)]}
-            />
-          ),
-        }}
+        expandable={hasBatches ? { rowExpandable: (l) => (l.batches ?? []).length > 0, expandedRowRender: (l) => <Batches line={l} figures={figures} /> } : undefined}
         columns={[
           {
             title: `${t("distributor")} / ${t("sku")}`,
@@ -253,6 +247,19 @@ function StockGrid(props: { period: string; distributorId?: string; names: Recor
       />
       <Pager pageNumber={list.pageNumber} hasNext={list.hasNext} next={list.next} previous={list.previous} />
     </>
+  );
+}
+
+function Batches({ line, figures }: { line: Line; figures: ColumnsType<Line | BatchLine> }) {
+  const t = useT(m);
+  return (
+    <Table<BatchLine>
+      rowKey="batch"
+      size="small"
+      pagination={false}
+      dataSource={line.batches ?? []}
+      columns={[{ title: t("batch"), dataIndex: "batch", width: 140 }, ...(figures as ColumnsType<BatchLine>)]}
+    />
   );
 }
 

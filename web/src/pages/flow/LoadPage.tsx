@@ -112,9 +112,10 @@ function RejectionView({ rejection }: { rejection: NonNullable<Load["rejection"]
       type="error"
       showIcon
       style={{ marginBottom: 16 }}
-      title={`${t("rejection")}: ${rejection.message}`}
+      title={t("rejection")}
       description={
         <Space orientation="vertical" size={4}>
+          <span>{rejection.message}</span>
           <Typography.Text type="secondary">
             {t("rejectCode")}: {rejection.code}
           </Typography.Text>

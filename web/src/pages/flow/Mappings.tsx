@@ -180,10 +180,10 @@ function Editor({ distributorId, kind, builtin }: { distributorId: string; kind:
     <>
       <ProblemAlert error={stored.error ?? lastRejected.error} />
       {s ? (
-        <Descriptions bordered size="small" column={{ xs: 1, sm: 3 }} style={{ marginBottom: 16 }} title={t("template")}>
+        <Descriptions bordered size="small" column={{ xs: 1, md: 2 }} style={{ marginBottom: 16 }} title={t("template")}>
           <Descriptions.Item label={t("version")}>{s.template.version ?? "—"}</Descriptions.Item>
           <Descriptions.Item label={t("updatedBy")}>{`${formatDateTime(s.updated_at)} · ${s.updated_by}`}</Descriptions.Item>
-          <Descriptions.Item label={t("dateFormats")}>{(s.template.date_formats ?? []).join("  ") || "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("dateFormats")} span={2}>{(s.template.date_formats ?? []).join("  ") || "—"}</Descriptions.Item>
         </Descriptions>
       ) : (
         <Alert type="info" showIcon title={t("noTemplate")} style={{ marginBottom: 16 }} />

@@ -21,7 +21,7 @@ export default function ReviewQueue() {
   const [params, setParams] = useSearchParams();
   const distributorId = params.get("distributor_id") ?? undefined;
   const loadId = params.get("load_id") ?? undefined;
-  const [aliasError, setAliasError] = useState<unknown>();
+  const [aliasError, setAliasError] = useState<{ error: unknown; spelling: string; name: string }>();
   const set = (key: string, value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -56,8 +56,8 @@ export default function ReviewQueue() {
           role="alert"
           data-testid="alias-error"
           style={{ marginBottom: 16 }}
-          title={t("aliasFailed")}
-          description={aliasError instanceof ApiProblem ? aliasError.problem.detail || aliasError.problem.title : String(aliasError)}
+          title={t("aliasFailed", { spelling: aliasError.spelling, name: aliasError.name })}
+          description={aliasError.error instanceof ApiProblem ? aliasError.error.problem.detail || aliasError.error.problem.title : String(aliasError.error)}
         />
       )}
       {!list.loading && items.length === 0 && <Typography.Text type="secondary">{t("empty")}</Typography.Text>}
@@ -77,7 +77,7 @@ export default function ReviewQueue() {
   );
 }
 
-function ReviewCard(props: { review: Review; distributor: string; onDecided: () => void; onAliasError: (err: unknown) => void }) {
+function ReviewCard(props: { review: Review; distributor: string; onDecided: () => void; onAliasError: (failure: { error: unknown; spelling: string; name: string }) => void }) {
   const { review } = props;
   const t = useT(m);
   const { lang } = useLang();
@@ -113,7 +113,7 @@ function ReviewCard(props: { review: Review; distributor: string; onDecided: () 
       await ok(api().PATCH("/customers/{customer_id}", { params: { path, header: { "if-match": etag } }, body: { aliases: [...aliases, review.buyer_name] } }));
       message.success(t("aliasAdded", { name: candidate.name }));
     } catch (err) {
-      props.onAliasError(err);
+      props.onAliasError({ error: err, spelling: review.buyer_name, name: candidate.name });
     }
   }
 
