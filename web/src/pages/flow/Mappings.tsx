@@ -250,6 +250,7 @@ function Editor({ distributorId, kind, builtin }: { distributorId: string; kind:
                   value={headers[row.column] ?? []}
                   onChange={(v: string[]) => setHeaders((h) => ({ ...h, [row.column]: v }))}
                   options={sample.map((h) => ({ value: h, label: h }))}
+                  maxTagTextLength={30}
                   status={fieldErrors[row.column] ? "error" : undefined}
                   style={{ width: "100%" }}
                 />
