@@ -18,7 +18,7 @@ export const area: ConsoleModule = {
   ],
   menu: [
     // The API lists only what waits for the caller's decision (GET /approvals/inbox): nothing for reps.
-    { path: "/approvals", label: { zh: "待我审批", en: "My approvals" }, icon: <AuditOutlined />, roles: APPROVERS, group: GROUP },
+    { path: "/approvals", label: { zh: "审批待办", en: "Approvals" }, icon: <AuditOutlined />, roles: APPROVERS, group: GROUP },
     { path: "/delegations", label: { zh: "工作代理", en: "Delegations" }, icon: <UserSwitchOutlined />, roles: APPROVERS, group: GROUP },
     { path: "/approval-policies", label: { zh: "审批策略", en: "Approval policies" }, icon: <SettingOutlined />, roles: ["hq_admin"], group: GROUP },
   ],

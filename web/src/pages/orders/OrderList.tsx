@@ -77,7 +77,7 @@ export default function OrderList() {
           { title: t("customer"), dataIndex: "customer_name", render: (v: string, o) => <Link to={`/orders/${o.id}`}>{v}</Link> },
           { title: t("state"), dataIndex: "state", width: 110, render: (v: string) => <OrderStateTag state={v} /> },
           { title: t("total"), dataIndex: "total", width: 140, align: "right", render: (v: string) => formatAmount(v) },
-          { title: t("lines"), key: "lines", width: 80, align: "right", render: (_, o) => o.lines.length },
+          { title: t("lineCount"), key: "lines", width: 80, align: "right", render: (_, o) => o.lines.length },
           { title: t("owner"), dataIndex: "owner_id", width: 120, render: (v?: string | null) => who(v) },
           { title: t("createdAt"), dataIndex: "created_at", width: 150, render: formatDateTime },
         ]}

@@ -53,6 +53,7 @@ export default function OrderPage() {
         />
       )}
       {o.state === "submitted" && <WaitingApproval order={o} />}
+      {o.state === "saved" && o.submitted_by && <LastRejection order={o} />}
       <ProblemAlert error={order.error} />
       <Descriptions bordered size="small" column={{ xs: 1, md: 2, lg: 3 }} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t("customer")}>
@@ -117,6 +118,34 @@ function WaitingApproval({ order }: { order: Order }) {
       style={{ marginBottom: 12 }}
       title={t("waitsOn")}
       action={found.data ? <Link to={`/approvals/${found.data.approval_id}`}>{t("openApproval")}</Link> : undefined}
+    />
+  );
+}
+
+/** A saved order that was submitted before came back: say why, with the approver's comment, above everything. */
+function LastRejection({ order }: { order: Order }) {
+  const t = useT(m);
+  const who = useUserNames();
+  const history = useRemote(async () => {
+    const entries: Schemas["Transition"][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await ok(api().GET("/orders/{order_id}/history", { params: { path: { order_id: order.id }, query: { cursor, limit: 200 } } }));
+      entries.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return entries;
+  }, [order.id, order.version]);
+  const last = history.data?.at(-1);
+  if (!last || (last.action !== "reject" && last.action !== "expire")) return null;
+  return (
+    <Alert
+      type="warning"
+      showIcon
+      data-testid="last-rejection"
+      style={{ marginBottom: 12 }}
+      title={t(last.action === "reject" ? "lastRejected" : "lastExpired", { comment: last.comment ?? "—" })}
+      description={t("rejectedAt", { who: who(last.by), at: formatDateTime(last.at) })}
     />
   );
 }
