@@ -6,5 +6,9 @@ import { area as orders } from "./pages/orders";
 import { area as approvals } from "./pages/approvals";
 import { area as flow } from "./pages/flow";
 import { area as channel } from "./pages/channel";
+import { area as plans } from "./pages/plans";
+import { area as products } from "./pages/products";
+import { area as visits } from "./pages/visits";
+import { area as org } from "./pages/org";
 
-export const AREAS: ConsoleModule[] = [home, customers, orders, approvals, flow, channel];
+export const AREAS: ConsoleModule[] = [home, customers, orders, approvals, flow, channel, plans, products, visits, org];

@@ -1,0 +1,36 @@
+import { defineMessages } from "../../i18n";
+
+export const m = defineMessages({
+  zh: {
+    products: "产品与价格", newProduct: "新建产品", search: "编码、名称或规格", category: "类别", status: "状态", sku: "商品编码",
+    name: "品名", spec: "规格", baseUnit: "基本单位", caseSize: "件装量", caseSizeHelp: "每件（箱）含多少个基本单位",
+    stock: "可用库存", stockAsOf: "库存时点", empty: "暂无数据", active: "在售", inactive: "停用", edit: "编辑", save: "保存",
+    create: "创建", cancel: "取消", saved: "已保存", created: "产品已创建", notFound: "产品不存在", back: "返回列表",
+    tabProfile: "基本信息", tabPrices: "价格", tabHistory: "变更记录", conversion: "单位换算", perCase: "1 件 = {n} {unit}",
+    createdAt: "创建时间", lastUpdate: "最后修改", conflictTitle: "该产品已被他人修改",
+    conflictBody: "您编辑期间，{who} 于 {at} 修改了此产品。您的修改仍保留在表单中，已改用最新版本，核对后可再次保存。",
+    customerType: "客户类型", level: "等级", allLevels: "默认（所有等级）", unitPrice: "单价（每基本单位）", addPrice: "添加价格",
+    editPrices: "编辑价格", savePrices: "保存价格", pricesSaved: "价格已保存", remove: "删除", noPrices: "尚未设定价格",
+    priceConflict: "价格表已被他人修改：{who} 于 {at}。已载入最新价格表，请重新修改后保存。", priceHelp: "某等级没有单独价格时，按该客户类型的默认价格。",
+    priceFormat: "最多 12 位整数、4 位小数，如 12.50", duplicatePrice: "同一客户类型与等级只能有一个价格", import: "导入产品档案",
+    importTitle: "导入产品档案", importHint: "CSV（UTF-8/GBK）或 Excel，最大 50 MB；表头可用中文或英文（商品编码、品名、规格、基本单位、件装量、类别、状态）。有效行新增或更新，错误行列在错误明细中。",
+    importDone: "导入完成：新增 {created}，更新 {updated}，未变 {unchanged}，错误 {rejected}", importRejected: "文件未导入",
+    changedAt: "时间", action: "操作", changedBy: "操作人", changes: "变更内容", all: "全部", skuHelp: "ERP 与经销商文件中的编码，创建后不能修改",
+  },
+  en: {
+    products: "Products and prices", newProduct: "New product", search: "SKU, name or spec", category: "Category", status: "Status", sku: "SKU",
+    name: "Name", spec: "Spec", baseUnit: "Base unit", caseSize: "Case size", caseSizeHelp: "Base units per case",
+    stock: "Available stock", stockAsOf: "Stock as of", empty: "Nothing yet", active: "Active", inactive: "Inactive", edit: "Edit", save: "Save",
+    create: "Create", cancel: "Cancel", saved: "Saved", created: "Product created", notFound: "No such product", back: "Back to the list",
+    tabProfile: "Profile", tabPrices: "Prices", tabHistory: "History", conversion: "Units", perCase: "1 case = {n} {unit}",
+    createdAt: "Created", lastUpdate: "Last change", conflictTitle: "Someone else changed this product",
+    conflictBody: "While you were editing, {who} changed this product at {at}. Your changes are still in the form, now over the fresh version: check them and save again.",
+    customerType: "Customer type", level: "Level", allLevels: "Default (every level)", unitPrice: "Unit price (per base unit)", addPrice: "Add a price",
+    editPrices: "Edit prices", savePrices: "Save prices", pricesSaved: "Prices saved", remove: "Remove", noPrices: "No prices yet",
+    priceConflict: "Someone else changed the price list: {who} at {at}. The fresh list is loaded; make your change again and save.", priceHelp: "A level without its own price takes the customer type's default.",
+    priceFormat: "Up to 12 digits and 4 decimals, e.g. 12.50", duplicatePrice: "One price per customer type and level", import: "Import products",
+    importTitle: "Import the product master", importHint: "CSV (UTF-8/GBK) or Excel, at most 50 MB; Chinese or English headers (SKU, name, spec, base unit, case size, category, status). Valid rows are created or updated; bad rows are listed in the errors.",
+    importDone: "Imported: {created} created, {updated} updated, {unchanged} unchanged, {rejected} bad", importRejected: "The file was not imported",
+    changedAt: "At", action: "Action", changedBy: "By", changes: "Changes", all: "All", skuHelp: "The code the ERP and distributors' files use; cannot change",
+  },
+});
