@@ -45,9 +45,13 @@ def _customer(console: Console, name: str) -> dict:
 
 def _pick(page: Page, label: str, typed: str, option: str | re.Pattern[str]) -> None:
     """Types into the searchable select labelled `label` and picks the option the search found."""
-    page.get_by_label(label, exact=True).click()
+    select = page.get_by_label(label, exact=True)
+    select.click()
     page.keyboard.type(typed)
-    page.locator(".ant-select-dropdown:visible").get_by_title(option).first.click()
+    found = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").get_by_title(option).first
+    found.wait_for()
+    found.click()
+    expect(select.locator("xpath=ancestor::*[contains(@class,'ant-select ')][1]")).to_contain_text(option)
 
 
 def _order_through_the_page(console: Console, page: Page, customer: str, amoxicillin: str) -> str:
@@ -304,3 +308,85 @@ def test_a_product_without_a_price_for_the_customer_is_refused_at_its_line(conso
     expect(page.get_by_test_id("line-1")).to_contain_text("no list price")  # the API's reason, at the line
     assert "/orders/new" in page.url
     console.shot(page, "no-price")
+
+
+def _submitted_order(console: Console, customer_name: str) -> dict:
+    amoxicillin, _ = _price_list(console)
+    customer = _customer(console, customer_name)
+    zhang = console.world.as_user("rep.zhang")
+    r = zhang.post("/orders", json={"customer_id": customer["id"], "lines": [{"sku": amoxicillin, "quantity": 2}]})
+    assert r.status_code == 201, r.text
+    assert zhang.post(f"/orders/{r.json()['id']}/submit", json={}).status_code == 200
+    return r.json()
+
+
+def test_a_decision_made_meanwhile_elsewhere_is_shown_with_its_outcome(console: Console) -> None:
+    _submitted_order(console, "杭州市萧山区和平药店")
+    page = console.page_as("eastrx.head")
+    _open_in_inbox(console, page, "杭州市萧山区和平药店")
+    approval_id = page.url.rsplit("/", 1)[1]
+    expect(page.get_by_test_id("decision")).to_be_visible()
+    # The same approval decided in another tab (or by a deputy) while this page is open.
+    other = console.world.as_user("eastrx.head").post(
+        f"/approvals/{approval_id}/decision", json={"decision": "approve"}
+    )
+    assert other.status_code == 200, other.text
+
+    page.get_by_label("审批意见").fill("数量不对")
+    page.get_by_role("button", name=re.compile("驳\\s*回")).click()
+    expect(page.get_by_test_id("approval-status")).to_have_text("已同意")  # how it stands now
+    expect(page.get_by_role("alert").filter(has_text="approved")).to_be_visible()  # the 409's message
+    expect(page.get_by_test_id("decision")).to_have_count(0)
+    expect(page.get_by_test_id("subject-state")).to_have_text("已批准", timeout=20_000)
+    console.shot(page, "decided-meanwhile")
+
+
+def test_hq_sets_the_order_policy_and_others_only_read_it(console: Console) -> None:
+    page = console.page_as("admin")
+    console.open(page, "/approval-policies")
+    expect(page.get_by_text("尚未设置，当前为系统默认策略")).to_be_visible()
+    page.get_by_role("button", name="添加步骤").click()
+    page.locator("#steps_3_min_amount").fill("200000")
+    page.get_by_role("button", name=re.compile("保\\s*存")).click()
+    expect(page.get_by_text("审批策略已保存")).to_be_visible()
+    console.shot(page, "policy-saved")
+    assert [
+        s["min_amount"] for s in console.world.as_user("admin").get("/approval-policies/order").json()["steps"]
+    ] == [
+        None,
+        "10000",
+        "50000",
+        "200000",
+    ]
+
+    head = console.page_as("eastrx.head")
+    expect(head.get_by_role("menuitem", name="审批策略")).to_have_count(0)  # HQ's menu only
+    console.open(head, "/approval-policies")
+    expect(head.get_by_text("只有总部管理员可以修改审批策略")).to_be_visible()
+    expect(head.locator("#steps_3_min_amount")).to_have_value("200000")
+    expect(head.get_by_role("button", name=re.compile("保\\s*存"))).to_have_count(0)
+    console.shot(head, "policy-read-only")
+
+
+def test_a_department_head_names_a_deputy_for_a_week_and_ends_it_early(console: Console) -> None:
+    page = console.page_as("eastrx.head")
+    console.open(page, "/delegations")
+    page.get_by_role("button", name="新建代理").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("代理人").fill("u-east-head")
+    dialog.get_by_label("原因").fill("年假")
+    console.shot(page, "new-delegation")
+    dialog.get_by_role("button", name="新建代理").click()
+    row = page.get_by_role("row").filter(has_text="年假")
+    expect(row).to_contain_text("生效中")
+    expect(row).to_contain_text("u-east-head")
+    console.shot(page, "delegation-active")
+    assert [d["deputy_id"] for d in console.world.as_user("east.head").get("/delegations").json()["items"]] == [
+        "u-east-head"
+    ]  # the deputy sees it too
+
+    row.get_by_role("button", name="取消代理").click()
+    page.get_by_role("button", name=re.compile("确\\s*定|OK")).click()
+    expect(row).to_contain_text("已取消")
+    expect(row.get_by_role("button", name="取消代理")).to_have_count(0)
+    console.shot(page, "delegation-cancelled")

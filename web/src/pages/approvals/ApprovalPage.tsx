@@ -59,7 +59,10 @@ export default function ApprovalPage() {
           approval.setData(decided);
           setDecidedAt(Date.now());
         }}
-        onConflict={approval.reload}
+        onConflict={() => {
+          approval.reload();
+          setDecidedAt(Date.now()); // decided elsewhere: the subject moves on as well
+        }}
       />
     </>
   );
@@ -199,7 +202,7 @@ function CustomerSubject({ approval: a }: { approval: Approval }) {
               <Typography.Text strong>{p.level ?? "—"}</Typography.Text>
             </Descriptions.Item>
             <Descriptions.Item label={t("effectiveFrom")}>{formatDate(p.effective_from)}</Descriptions.Item>
-            <Descriptions.Item label={t("returnReason")}>{p.reason ?? "—"}</Descriptions.Item>
+            <Descriptions.Item label={t("requestReason")}>{p.reason ?? "—"}</Descriptions.Item>
           </>
         )}
       </Descriptions>
@@ -217,7 +220,7 @@ function AdjustmentSubject({ approval: a }: { approval: Approval }) {
     ["sku", t("sku")],
     ["batch", t("batch")],
     ["quantity", t("adjustQty")],
-    ["reason", t("returnReason")],
+    ["reason", t("requestReason")],
   ];
   const shown = (key: string, value: unknown) => {
     if (value === null || value === undefined || value === "") return "—";

@@ -1,5 +1,5 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, DatePicker, Flex, Form, Input, Modal, Popconfirm, Select, Table, Typography } from "antd";
+import { App, AutoComplete, Button, DatePicker, Flex, Form, Input, Modal, Popconfirm, Select, Table, Typography } from "antd";
 import type { Dayjs } from "dayjs";
 import dayjs from "dayjs";
 import { useState } from "react";
@@ -96,7 +96,8 @@ function NewDelegation({ onClose }: { onClose: (created: boolean) => void }) {
   const [form] = Form.useForm<{ deputy_id: string; period: [Dayjs, Dayjs]; reason?: string; delegator_id?: string }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  // Managers may list the users of their subtree; finance may not, and types the deputy's user id instead.
+  // Suggestions from the users the caller may list (a manager's subtree); a deputy elsewhere (a peer, the branch
+  // head) is typed by user id: the API offers no directory of approvers outside one's subtree.
   const users = useRemote(async () => {
     const found: Schemas["UserView"][] = [];
     let cursor: string | undefined;
@@ -147,7 +148,11 @@ function NewDelegation({ onClose }: { onClose: (created: boolean) => void }) {
           </Form.Item>
         )}
         <Form.Item name="deputy_id" label={t("deputy")} extra={t("deputyHint")} rules={[{ required: true, whitespace: true }]}>
-          {users.error ? <Input /> : <Select showSearch={{ optionFilterProp: "label" }} loading={users.loading} options={approvers.map(option)} />}
+          <AutoComplete
+            options={approvers.map(option)}
+            filterOption={(typed, o) => `${o?.value ?? ""} ${o?.label ?? ""}`.toLowerCase().includes(typed.toLowerCase())}
+            placeholder={t("deputyPlaceholder")}
+          />
         </Form.Item>
         <Form.Item name="period" label={t("period2")} rules={[{ required: true }]}>
           <DatePicker.RangePicker style={{ width: "100%" }} />

@@ -105,7 +105,7 @@ function PolicyForm({ kind }: { kind: Kind }) {
       <ProblemAlert error={policy.error ?? error} onClose={error ? () => setError(undefined) : undefined} />
       {stale && <Alert type="warning" showIcon role="alert" title={t("stale")} style={{ marginBottom: 12 }} />}
       {!hq && <Alert type="info" title={t("readOnly")} style={{ marginBottom: 12 }} />}
-      <Typography.Paragraph type="secondary">{t("stepHint")}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{`${t("stepHint")} ${t("always")}`}</Typography.Paragraph>
       <Form form={form} layout="vertical" disabled={!hq}>
         <Form.List name="steps">
           {(fields, { add, remove }) => (
@@ -121,7 +121,7 @@ function PolicyForm({ kind }: { kind: Kind }) {
                     </Form.Item>
                   </Col>
                   <Col xs={24} md={6}>
-                    <Form.Item name={[field.name, "min_amount"]} label={t("minAmount")} rules={[{ pattern: AMOUNT, message: "10000.00" }]} extra={t("always")}>
+                    <Form.Item name={[field.name, "min_amount"]} label={t("minAmount")} rules={[{ pattern: AMOUNT, message: "10000.00" }]}>
                       <Input inputMode="decimal" prefix="¥" allowClear />
                     </Form.Item>
                   </Col>
