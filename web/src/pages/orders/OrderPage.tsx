@@ -38,7 +38,7 @@ export default function OrderPage() {
       <Flex justify="space-between" align="center" wrap gap={8} style={{ marginBottom: 12 }}>
         <Space wrap>
           <Typography.Title level={3} style={{ margin: 0 }}>
-            {`${t("orders")} ${shortId(o.id)}`}
+            {t("orderTitle", { no: shortId(o.id) })}
           </Typography.Title>
           <span data-testid="order-state">
             <OrderStateTag state={o.state} />

@@ -22,7 +22,7 @@ export const m = defineMessages({
     nothingToReturn: "没有可退的数量", pickOneLine: "请至少填写一行退货数量", returnNo: "退货单", returnState: "状态",
     returnTitle: "退货申请", order: "原订单", closeReturn: "关闭退货", returnClosed: "退货已关闭", reason: "原因",
     waitsOn: "此订单正在等待审批", openApproval: "打开审批", notSubmittable: "", rejectedBy: "驳回", approvalNote: "审批意见",
-    export: "导出", allStates: "全部状态", lineCount: "品项数", lastRejected: "上次审批被驳回：{comment}", lastExpired: "上次审批超时退回：{comment}", rejectedAt: "{who} 于 {at}", lineN: "第 {n} 行", priceOverridden: "已改价",
+    export: "导出", allStates: "全部状态", lineCount: "品项数", orderTitle: "订货单 {no}", lastRejected: "上次审批被驳回：{comment}", lastExpired: "上次审批超时退回：{comment}", rejectedAt: "{who} 于 {at}", lineN: "第 {n} 行", priceOverridden: "已改价",
   },
   en: {
     orders: "Orders", newOrder: "New order", state: "State", month: "Month", customer: "Customer", empty: "Nothing yet",
@@ -46,7 +46,7 @@ export const m = defineMessages({
     returnCreated: "Return submitted for approval", nothingToReturn: "Nothing left to return", pickOneLine: "Enter a quantity on at least one line",
     returnNo: "Return", returnState: "State", returnTitle: "Return request", order: "Order", closeReturn: "Close return",
     returnClosed: "Return closed", reason: "Reason", waitsOn: "This order waits for approval", openApproval: "Open the approval",
-    notSubmittable: "", rejectedBy: "Rejected", approvalNote: "Approver's comment", export: "Export", allStates: "All states", lineCount: "Lines", lastRejected: "The last approval was rejected: {comment}", lastExpired: "The last approval expired: {comment}", rejectedAt: "{who} at {at}",
+    notSubmittable: "", rejectedBy: "Rejected", approvalNote: "Approver's comment", export: "Export", allStates: "All states", lineCount: "Lines", orderTitle: "Order {no}", lastRejected: "The last approval was rejected: {comment}", lastExpired: "The last approval expired: {comment}", rejectedAt: "{who} at {at}",
     lineN: "Line {n}", priceOverridden: "Price overridden",
   },
 });
