@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import terminal
@@ -126,6 +128,43 @@ def test_a_manager_sets_a_plan_quantity_and_the_plan_vs_actual_report_shows_it(c
     month = datetime.now().strftime("%Y-%m")
     plan = _ok(console.world.as_user("eastrx.head").get(f"/plans/EAST-RX/{month}"))
     assert [(line["sku"], line["quantity"]) for line in plan["lines"]] == [(product["sku"], 120)]
+
+
+def _plan_file(path: Path, rows: list[tuple[str, str | None, int]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["商品编码/SKU", "客户编码(optional)", "数量"])
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def test_a_manager_imports_a_plan_file_a_bad_row_is_reported_and_a_good_file_replaces_the_plan(
+    console: Console, tmp_path: Path
+) -> None:
+    product = _product(console, "导入测试片")
+    page = console.page_as("eastrx.head")
+    console.open(page, "/plans")
+
+    page.get_by_role("button", name="导入 Excel").click()
+    dialog = page.get_by_role("dialog")
+    bad = _plan_file(tmp_path / "计划-有错.xlsx", [(product["sku"], None, 80), ("NO-SUCH-SKU", None, 5)])
+    dialog.locator("input[type=file]").set_input_files(bad)
+    dialog.get_by_role("button", name="上传并导入").click()
+    expect(dialog.get_by_test_id("import-result")).to_contain_text("文件未导入：1 行有错误", timeout=60_000)
+    expect(dialog.get_by_role("row").filter(has_text="NO-SUCH-SKU")).to_be_visible()  # the bad row, from the report
+    console.shot(page, "import-rejected")
+
+    good = _plan_file(tmp_path / "计划.xlsx", [(product["sku"], None, 80)])
+    dialog.locator("input[type=file]").set_input_files(good)
+    dialog.get_by_role("button", name="上传并导入").click()
+    expect(dialog.get_by_test_id("import-result")).to_contain_text("导入完成：1 行", timeout=60_000)
+    console.shot(page, "import-done")
+    dialog.locator(".ant-modal-footer").get_by_role("button", name=re.compile(r"^关\s?闭$")).click()
+    expect(page.get_by_test_id("plan-total")).to_have_text("80")
+    expect(page.get_by_role("row").filter(has_text=product["sku"]).first).to_be_visible()
+    console.shot(page, "imported-plan")
 
 
 def test_a_rep_reads_the_plan_but_cannot_change_it(console: Console) -> None:

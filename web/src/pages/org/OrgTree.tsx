@@ -9,6 +9,7 @@ import { hasRole, useUser } from "../../components/UserContext";
 import { formatDateTime } from "../../format";
 import { useT } from "../../i18n";
 import { HistoryTable } from "../products/HistoryTable";
+import { useUserNames } from "../visits/common";
 import { type OrgNode, useOrgTree } from "./common";
 import { m } from "./messages";
 
@@ -24,6 +25,7 @@ export default function OrgTree() {
   const [params, setParams] = useSearchParams();
   const selected = params.get("unit") ?? undefined;
   const moveId = params.get("move") ?? undefined;
+  const [refreshes, setRefreshes] = useState(0); // a finished move changes paths: read the unit again
   const set = (key: string, value: string | undefined) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -58,7 +60,11 @@ export default function OrgTree() {
       <Typography.Title level={3}>{t("org")}</Typography.Title>
       {!admin && <Alert type="info" showIcon title={t("readOnly")} style={{ marginBottom: 16 }} />}
       <ProblemAlert error={tree.error} />
-      {moveId && <MoveProgress moveId={moveId} admin={admin} onFinished={tree.reload} onDismiss={() => set("move", undefined)} />}
+      {moveId && <MoveProgress moveId={moveId} admin={admin} onFinished={() => {
+            tree.reload();
+            setRefreshes((n) => n + 1);
+          }}
+          onDismiss={() => set("move", undefined)} />}
       <Row gutter={16}>
         <Col xs={24} lg={10}>
           <Card size="small" title={<Space><ApartmentOutlined />{t("org")}</Space>} style={{ marginBottom: 16 }}>
@@ -78,7 +84,7 @@ export default function OrgTree() {
         </Col>
         <Col xs={24} lg={14}>
           {selected ? (
-            <UnitPanel key={selected} unitId={selected} admin={admin} tree={tree.roots} onChanged={tree.reload} onMoveStarted={(id) => set("move", id)} />
+            <UnitPanel key={`${selected}-${refreshes}`} unitId={selected} admin={admin} tree={tree.roots} onChanged={tree.reload} onMoveStarted={(id) => set("move", id)} />
           ) : (
             <Card size="small">
               <Empty description={t("chooseUnit")} />
@@ -253,12 +259,13 @@ function childKind(kind: string): "branch" | "department" {
 /** A refusal as the API words it, with what is left under a unit that cannot close yet. */
 function Refusal({ error }: { error: unknown }) {
   const t = useT(m);
+  const names = useUserNames();
   if (!(error instanceof ApiProblem && error.status === 409 && ("open_units" in error.problem || "active_users" in error.problem)))
     return <ProblemAlert error={error} />;
   const p = error.problem as { open_units?: string[]; active_users?: string[]; has_customers?: boolean };
   const left = [
     p.open_units?.length ? t("openUnits", { list: p.open_units.join("、") }) : "",
-    p.active_users?.length ? t("activeUsers", { list: p.active_users.join("、") }) : "",
+    p.active_users?.length ? t("activeUsers", { list: p.active_users.map((id) => names[id] ?? id).join("、") }) : "",
     p.has_customers ? t("hasCustomers") : "",
   ].filter(Boolean);
   return (
@@ -319,7 +326,7 @@ function MoveProgress({ moveId, admin, onFinished, onDismiss }: { moveId: string
     <Card
       size="small"
       title={t("moveJob")}
-      extra={move?.status !== "running" && <Button size="small" onClick={onDismiss}>{t("cancel")}</Button>}
+      extra={move?.status !== "running" && <Button size="small" onClick={onDismiss}>{t("dismiss")}</Button>}
       style={{ marginBottom: 16 }}
       data-testid="move-progress"
     >
@@ -336,7 +343,7 @@ function MoveProgress({ moveId, admin, onFinished, onDismiss }: { moveId: string
           <Typography.Text type="secondary">
             {t("moved")}:{" "}
             {Object.entries(move.moved ?? {})
-              .map(([kind, n]) => `${kind} ${String(n)}`)
+              .map(([kind, n]) => `${t(`kind_${kind}` as Parameters<typeof t>[0])} ${String(n)}`)
               .join(" · ") || "—"}
           </Typography.Text>
           {move.status === "failed" && (

@@ -18,6 +18,7 @@ export const m = defineMessages({
     userEnabled: "用户已启用", empty: "暂无数据", actions: "操作", phoneHelp: "国际格式，如 +8613800000000", usernameHelp: "小写字母、数字、. _ -",
     userConflict: "该用户已被他人修改，已载入最新信息，请核对后再保存。", tokenNote: "角色或单位的变更在该用户下次登录（或刷新令牌）时生效。",
     unitClosed: "已关闭", noMove: "（无）", self: "本人",
+    dismiss: "知道了", kind_units: "单位", kind_customers: "客户", kind_orders: "订单", kind_visits: "拜访", kind_plans: "订货计划",
   },
   en: {
     org: "Org tree", users: "Users and roles", hq: "Head office", branch: "Branch", department: "Department", active: "Open", closed: "Closed",
@@ -36,5 +37,6 @@ export const m = defineMessages({
     userEnabled: "User enabled", empty: "Nothing yet", actions: "Actions", phoneHelp: "International format, e.g. +8613800000000", usernameHelp: "Lower-case letters, digits, . _ -",
     userConflict: "Someone else changed this user; the fresh record is loaded: check and save again.", tokenNote: "A role or unit change takes effect at the user's next sign-in (or token refresh).",
     unitClosed: "Closed", noMove: "(none)", self: "You",
+    dismiss: "Dismiss", kind_units: "units", kind_customers: "customers", kind_orders: "orders", kind_visits: "visits", kind_plans: "plans",
   },
 });

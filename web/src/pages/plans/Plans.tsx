@@ -107,7 +107,7 @@ export default function Plans() {
             },
             { title: t("lines"), dataIndex: "line_count", width: 80, align: "right" },
             { title: t("total"), dataIndex: "total_quantity", width: 120, align: "right", render: formatQty },
-            { title: t("lastUpdate"), width: 220, render: (_, p) => (p.updated_at ? `${formatDateTime(p.updated_at)} · ${p.updated_by ?? ""}` : "—") },
+            { title: t("lastUpdate"), width: 260, render: (_, p) => (p.updated_at ? `${formatDateTime(p.updated_at)} · ${p.updated_by ?? ""}` : "—") },
           ]}
         />
       </Card>

@@ -150,11 +150,11 @@ export function ImportReport<R extends ImportRecord>({ record, summary }: { reco
         </Descriptions.Item>
         <Descriptions.Item label={t("rows")}>{record.rows ?? 0}</Descriptions.Item>
         <Descriptions.Item label={t("rejected")}>{record.rejected ?? 0}</Descriptions.Item>
-        {Object.entries(record.rejection ?? {}).map(([key, value]) => (
-          <Descriptions.Item key={key} label={key} span={3}>
-            {typeof value === "string" ? value : JSON.stringify(value)}
+        {record.rejection && (
+          <Descriptions.Item label={t("reason")} span={3}>
+            {String(record.rejection.message ?? record.rejection.detail ?? JSON.stringify(record.rejection))}
           </Descriptions.Item>
-        ))}
+        )}
       </Descriptions>
       {record.error_report && <ErrorRows links={record.error_report} />}
     </>
