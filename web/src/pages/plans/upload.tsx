@@ -146,7 +146,7 @@ export function ImportReport<R extends ImportRecord>({ record, summary }: { reco
       />
       <Descriptions size="small" bordered column={3} style={{ marginBottom: 12 }}>
         <Descriptions.Item label={t("status")}>
-          <Tag color={failed ? "red" : "green"}>{t(statusKey)}</Tag>
+          <Tag color={failed ? "red" : record.status === "completed" ? "green" : "orange"}>{t(statusKey)}</Tag>
         </Descriptions.Item>
         <Descriptions.Item label={t("rows")}>{record.rows ?? 0}</Descriptions.Item>
         <Descriptions.Item label={t("rejected")}>{record.rejected ?? 0}</Descriptions.Item>
@@ -185,7 +185,7 @@ function ErrorRows({ links }: { links: { csv: string; xlsx: string } }) {
           rowKey={(_, i) => String(i)}
           loading={rows === undefined}
           dataSource={body.slice(0, 200).map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])))}
-          columns={header.map((h) => ({ title: h, dataIndex: h, ellipsis: true }))}
+          columns={header.map((h, i) => ({ title: h, dataIndex: h, width: i === header.length - 1 ? undefined : 110 }))}
           pagination={false}
           scroll={{ x: 600, y: 300 }}
         />

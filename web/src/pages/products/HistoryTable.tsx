@@ -20,12 +20,12 @@ export function HistoryTable({ load, deps }: { load: (cursor?: string) => Promis
         pagination={false}
         loading={list.loading}
         dataSource={list.items}
-        scroll={{ x: 720 }}
+        scroll={{ x: 640 }}
         locale={{ emptyText: t("empty") }}
         columns={[
-          { title: t("changedAt"), dataIndex: "at", width: 160, render: formatDateTime },
-          { title: t("action"), dataIndex: "action", width: 130 },
-          { title: t("changedBy"), dataIndex: "actor_id", width: 160 },
+          { title: t("changedAt"), dataIndex: "at", width: 140, render: formatDateTime },
+          { title: t("action"), dataIndex: "action", width: 100 },
+          { title: t("changedBy"), dataIndex: "actor_id", width: 120 },
           {
             title: t("changes"),
             render: (_, e) => (
