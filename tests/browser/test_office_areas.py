@@ -98,6 +98,14 @@ def test_an_hq_admin_opens_a_department_under_a_branch_and_a_rep_in_it(console: 
     created = next(u for u in users if u["username"] == "rep.new")
     assert (created["org_unit_id"], created["roles"]) == ("EAST-NEW", ["rep"])
 
+    row.get_by_role("button", name=re.compile(r"^停\s?用$")).click()
+    confirm = page.get_by_role("dialog").filter(has_text="停用 赵新？")
+    console.shot(page, "disable-confirm")
+    confirm.get_by_role("button", name=re.compile(r"^停\s?用$")).click()
+    expect(row).to_contain_text("已停用")
+    console.shot(page, "user-disabled")
+    assert _ok(console.world.as_user("admin").get(f"/users/{created['id']}"))["status"] == "disabled"
+
 
 def test_a_manager_sets_a_plan_quantity_and_the_plan_vs_actual_report_shows_it(console: Console) -> None:
     product = _product(console, "计划测试片")
@@ -128,6 +136,34 @@ def test_a_manager_sets_a_plan_quantity_and_the_plan_vs_actual_report_shows_it(c
     month = datetime.now().strftime("%Y-%m")
     plan = _ok(console.world.as_user("eastrx.head").get(f"/plans/EAST-RX/{month}"))
     assert [(line["sku"], line["quantity"]) for line in plan["lines"]] == [(product["sku"], 120)]
+
+
+def test_a_plan_saved_meanwhile_by_someone_else_is_shown_and_can_be_taken(console: Console) -> None:
+    product = _product(console, "冲突测试片")
+    month = datetime.now().strftime("%Y-%m")
+    page = console.page_as("eastrx.head")
+    console.open(page, "/plans")
+    page.get_by_role("button", name="添加一行").click()
+    picker = page.get_by_label("产品", exact=True)
+    picker.click()
+    picker.fill(product["sku"])
+    page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(has_text=product["sku"]).first.click()
+    page.get_by_label("计划数量（基本单位）", exact=True).fill("10")
+
+    # Meanwhile the branch head saves the department's plan.
+    body = {"lines": [{"sku": product["sku"], "quantity": 50}]}
+    _ok(console.world.as_user("east.head").put(f"/plans/EAST-RX/{month}", json=body, headers={"If-Match": '"0"'}))
+
+    page.get_by_role("button", name="保存计划").click()
+    conflict = page.get_by_test_id("conflict")
+    expect(conflict).to_contain_text("该计划已被他人修改")
+    expect(conflict.get_by_role("row").filter(has_text=product["name"])).to_contain_text("50")
+    expect(page.get_by_test_id("plan-total")).to_have_text("10")  # my change is still in the grid
+    console.shot(page, "plan-conflict")
+    conflict.get_by_role("button", name="放弃我的修改，载入最新计划").click()
+    expect(page.get_by_test_id("plan-total")).to_have_text("50")
+    expect(page.get_by_test_id("conflict")).to_have_count(0)
+    console.shot(page, "fresh-plan-taken")
 
 
 def _plan_file(path: Path, rows: list[tuple[str, str | None, int]]) -> Path:
