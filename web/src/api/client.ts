@@ -68,9 +68,13 @@ export async function withEtag<T>(call: Promise<Answer<T>>): Promise<{ data: T; 
   return { data, etag: answer.response.headers.get("ETag") ?? "" };
 }
 
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /** Downloads a file the API answers with (XLSX, CSV) under the name its Content-Disposition gives. */
 export async function download(path: string, fallbackName: string): Promise<void> {
-  const response = await fetch(`${baseUrl()}${path}`, { headers: { Authorization: `Bearer ${await idToken()}` } });
+  // API Gateway hands a binary body over decoded only to a client whose first Accept type is a binary media type.
+  const headers = { Authorization: `Bearer ${await idToken()}`, Accept: `${XLSX}, */*` };
+  const response = await fetch(`${baseUrl()}${path}`, { headers });
   if (response.status === 401) await sessionExpired();
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as Partial<Problem>;
