@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,8 +93,12 @@ def test_a_stopped_system_starts_again_with_everything_it_had(tmp_path: Path) ->
              "roles": ["rep"]},
         )  # fmt: skip
         assert user.status_code == 201, user.text
-        loads = first.call("GET", "/flow-loads?limit=50", "admin").json()["items"]
-        assert loads and all(load["status"] != "processing" for load in loads)
+        for _ in range(120):  # the demo's files import in the background: wait until none is processing
+            loads = first.call("GET", "/flow-loads?limit=50", "admin").json()["items"]
+            if loads and all(load["status"] not in ("received", "processing") for load in loads):
+                break
+            time.sleep(0.5)
+        assert loads and all(load["status"] not in ("received", "processing") for load in loads), loads
         s3 = first.aws("s3")
         buckets = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("crm-local-uploads")]
         versions = {(v["Key"], v["VersionId"]) for v in s3.list_object_versions(Bucket=buckets[0]).get("Versions", [])}

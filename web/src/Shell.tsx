@@ -5,22 +5,13 @@ import { Outlet, useLocation, useNavigate } from "react-router-dom";
 import { currentUser, isSignedIn, signIn, signOut } from "./auth/session";
 import { UserContext } from "./components/UserContext";
 import { defineMessages, useLang, useT } from "./i18n";
+import { ROLE_NAMES } from "./labels";
 import type { MenuEntry } from "./modules";
 
 const m = defineMessages({
   zh: { product: "渠道 CRM", signOut: "退出登录", language: "English", roles: "角色", menu: "菜单", noAccess: "控制台供总部、分公司和部门的用户使用；经销商请使用经销商门户。" },
   en: { product: "Channel CRM", signOut: "Sign out", language: "中文", roles: "Roles", menu: "Menu", noAccess: "The console is for head office, branch and department users; distributors use the distributor portal." },
 });
-
-export const ROLE_NAMES: Record<string, { zh: string; en: string }> = {
-  rep: { zh: "业务代表", en: "Rep" },
-  dept_head: { zh: "部门经理", en: "Department head" },
-  branch_head: { zh: "分公司经理", en: "Branch head" },
-  hq_admin: { zh: "总部管理员", en: "HQ admin" },
-  finance: { zh: "财务", en: "Finance" },
-  distributor: { zh: "经销商", en: "Distributor" },
-  erp: { zh: "ERP 接口", en: "ERP" },
-};
 
 export function Shell({ menu }: { menu: MenuEntry[] }) {
   const t = useT(m);

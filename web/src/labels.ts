@@ -1,8 +1,17 @@
 // Names of the API's enum values, in both languages; one place for every screen that shows them.
 import type { Lang } from "./i18n";
 
-type Names = Record<string, { zh: string; en: string }>;
+export type Names = Record<string, { zh: string; en: string }>;
 
+export const ROLE_NAMES: Names = {
+  rep: { zh: "业务代表", en: "Rep" },
+  dept_head: { zh: "部门经理", en: "Department head" },
+  branch_head: { zh: "分公司经理", en: "Branch head" },
+  hq_admin: { zh: "总部管理员", en: "HQ admin" },
+  finance: { zh: "财务", en: "Finance" },
+  distributor: { zh: "经销商", en: "Distributor" },
+  erp: { zh: "ERP 接口", en: "ERP" },
+};
 export const CUSTOMER_TYPES: Names = {
   distributor: { zh: "经销商", en: "Distributor" },
   terminal: { zh: "终端", en: "Terminal" },

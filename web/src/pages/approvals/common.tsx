@@ -1,8 +1,7 @@
 import { Tag } from "antd";
 import { useLang } from "../../i18n";
-import { name } from "../../labels";
+import { name, type Names, ROLE_NAMES } from "../../labels";
 
-type Names = Record<string, { zh: string; en: string }>;
 
 export const APPROVAL_STATUSES: Names = {
   pending: { zh: "审批中", en: "Pending" },
@@ -23,12 +22,9 @@ export const DELEGATION_STATUSES: Names = {
   ended: { zh: "已结束", en: "Ended" },
   cancelled: { zh: "已取消", en: "Cancelled" },
 };
-export const APPROVER_ROLES: Names = {
-  dept_head: { zh: "部门经理", en: "Department head" },
-  branch_head: { zh: "分公司经理", en: "Branch head" },
-  finance: { zh: "财务", en: "Finance" },
-  hq_admin: { zh: "总部管理员", en: "HQ admin" },
-};
+export const APPROVER_ROLES: Names = Object.fromEntries(
+  ["dept_head", "branch_head", "finance", "hq_admin"].map((role) => [role, ROLE_NAMES[role]]),
+);
 const COLORS: Record<string, string> = {
   pending: "processing",
   approved: "green",

@@ -6,7 +6,8 @@ import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
 import { formatDate } from "../../format";
 import { useT } from "../../i18n";
-import { defaultMonth, DistributorFilter, MonthPicker, num, useProductNames, useUrlFilters } from "./common";
+import { DistributorSelect, lastMonth, MonthPicker, useUrlFilters } from "../../components/filters";
+import { num, useProductNames } from "./common";
 import { m } from "./messages";
 
 type Evidence = Schemas["Evidence"];
@@ -18,7 +19,7 @@ export default function Diversion() {
   const filters = useUrlFilters();
   const names = useDistributorNames();
   const products = useProductNames();
-  const period = filters.get("period") ?? defaultMonth();
+  const period = filters.get("period") ?? lastMonth();
   const distributorId = filters.get("distributor_id");
   const report = useRemote(
     () => ok(api().GET("/diversion-signals", { params: { query: { period, distributor_id: distributorId } } })),
@@ -33,7 +34,7 @@ export default function Diversion() {
       <Typography.Title level={3} style={{ marginTop: 0 }}>{t("diversion")}</Typography.Title>
       <Space wrap style={{ marginBottom: 16 }}>
         <MonthPicker label={t("month")} value={period} onChange={(v) => filters.set("period", v)} />
-        <DistributorFilter names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
+        <DistributorSelect names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
         {r && <Typography.Text type="secondary">{t("shipmentWindow", { months: r.shipment_window.join("、") })}</Typography.Text>}
       </Space>
       <ProblemAlert error={report.error} />

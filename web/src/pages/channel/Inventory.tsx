@@ -12,7 +12,8 @@ import { hasRole, useUser } from "../../components/UserContext";
 import { formatDateTime } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { name } from "../../labels";
-import { defaultMonth, DistributorFilter, MonthPicker, num, pct, useProductNames, useUrlFilters } from "./common";
+import { DistributorSelect, lastMonth, MonthPicker, useUrlFilters } from "../../components/filters";
+import { num, pct, useProductNames } from "./common";
 import { ADJUSTMENT_STATUSES, CARRIED, FLAG_COLORS, FLAGS, m, OPENING_SOURCES } from "./messages";
 
 type Line = Schemas["InventoryLine"];
@@ -22,7 +23,7 @@ type Meta = { source: string; threshold: number };
 export default function Inventory() {
   const t = useT(m);
   const filters = useUrlFilters();
-  const period = filters.get("period") ?? defaultMonth();
+  const period = filters.get("period") ?? lastMonth();
   const distributorId = filters.get("distributor_id");
   const names = useDistributorNames();
   const products = useProductNames();
@@ -38,7 +39,7 @@ export default function Inventory() {
       </Flex>
       <Space wrap style={{ marginBottom: 16 }}>
         <MonthPicker label={t("month")} value={period} onChange={(v) => filters.set("period", v)} />
-        <DistributorFilter names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
+        <DistributorSelect names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
       </Space>
       <PeriodBar period={period} onChanged={() => setClosings((n) => n + 1)} />
       <Tabs

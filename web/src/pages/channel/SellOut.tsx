@@ -9,7 +9,8 @@ import { useCursorList } from "../../components/useCursorList";
 import { useDistributorNames } from "../../components/useDistributors";
 import { useLang, useT } from "../../i18n";
 import { options } from "../../labels";
-import { defaultMonth, MonthPicker, num, useProductNames, useUrlFilters } from "./common";
+import { lastMonth, MonthPicker, useUrlFilters } from "../../components/filters";
+import { num, useProductNames } from "./common";
 import { GROUP_BY, m } from "./messages";
 
 type Row = Schemas["SellOutRow"];
@@ -21,7 +22,7 @@ export default function SellOut() {
   const filters = useUrlFilters();
   const names = useDistributorNames();
   const products = useProductNames();
-  const period = filters.get("period") ?? defaultMonth();
+  const period = filters.get("period") ?? lastMonth();
   const groupBy = (filters.get("group_by") ?? "terminal_product") as GroupBy;
   const terminalId = filters.get("terminal_id");
   const sku = filters.get("sku");

@@ -1,3 +1,4 @@
+import type { Names } from "../../labels";
 import { defineMessages } from "../../i18n";
 
 export const m = defineMessages({
@@ -45,7 +46,6 @@ export const m = defineMessages({
   },
 });
 
-type Names = Record<string, { zh: string; en: string }>;
 
 export const FLAGS: Names = {
   negative_expected: { zh: "应有结存为负", en: "Negative expected" },

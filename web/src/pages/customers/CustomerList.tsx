@@ -1,9 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { Button, Checkbox, Flex, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import { api, ok, type Schemas } from "../../api/client";
 import { ExportButton } from "../../components/ExportButton";
+import { useUrlFilters } from "../../components/filters";
 import { Pager } from "../../components/Pager";
 import { ProblemAlert } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
@@ -23,18 +24,10 @@ export default function CustomerList() {
   const { lang } = useLang();
   const user = useUser();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams(); // filters live in the URL: back, reload and links keep them
-  const filters = Object.fromEntries(FILTERS.map((key) => [key, params.get(key) ?? undefined])) as Record<
-    (typeof FILTERS)[number],
-    string | undefined
-  >;
+  const filter = useUrlFilters(); // filters live in the URL: back, reload and links keep them
+  const filters = Object.fromEntries(FILTERS.map((key) => [key, filter.get(key)])) as Record<(typeof FILTERS)[number], string | undefined>;
   const [q, setQ] = useState(filters.q ?? "");
-  const set = (key: string, value: string | undefined) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
+  const set = filter.set;
   const query = { ...filters, include_voided: filters.include_voided === "true" } as const;
   const list = useCursorList<Customer>(
     (cursor) =>
@@ -51,7 +44,7 @@ export default function CustomerList() {
           },
         }),
       ),
-    [params.toString()],
+    [filter.key],
   );
 
   return (

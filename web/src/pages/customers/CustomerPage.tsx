@@ -3,6 +3,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, ApiProblem, ok, withEtag, type Schemas } from "../../api/client";
+import { lastMonth, MonthPicker } from "../../components/filters";
 import { Pager } from "../../components/Pager";
 import { ProblemAlert } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
@@ -330,15 +331,6 @@ function Orders({ id }: { id: string }) {
   );
 }
 
-function MonthPicker({ value, onChange }: { value: string; onChange: (month: string) => void }) {
-  const t = useT(m);
-  return <DatePicker picker="month" aria-label={t("period")} value={dayjs(`${value}-01`)} allowClear={false} onChange={(d) => d && onChange(d.format("YYYY-MM"))} style={{ marginBottom: 12 }} />;
-}
-
-function lastMonth(): string {
-  return dayjs().subtract(1, "month").format("YYYY-MM");
-}
-
 function Flow({ id }: { id: string }) {
   const t = useT(m);
   const [period, setPeriod] = useState(lastMonth());
@@ -348,7 +340,9 @@ function Flow({ id }: { id: string }) {
   );
   return (
     <>
-      <MonthPicker value={period} onChange={setPeriod} />
+      <div style={{ marginBottom: 12 }}>
+        <MonthPicker label={t("period")} value={period} onChange={setPeriod} />
+      </div>
       <ProblemAlert error={flow.error} />
       <Table
         size="small"
@@ -373,7 +367,9 @@ function SellOut({ id }: { id: string }) {
   const sellout = useRemote(() => ok(api().GET("/customers/{customer_id}/sellout", { params: { path: { customer_id: id }, query: { from, to } } })), [id, to]);
   return (
     <>
-      <MonthPicker value={to} onChange={setTo} />
+      <div style={{ marginBottom: 12 }}>
+        <MonthPicker label={t("period")} value={to} onChange={setTo} />
+      </div>
       <ProblemAlert error={sellout.error} />
       <Table
         rowKey={(r) => `${r.period}-${r.sku}`}
@@ -399,7 +395,9 @@ function Inventory({ id }: { id: string }) {
   const list = useCursorList((cursor) => ok(api().GET("/customers/{customer_id}/inventory", { params: { path: { customer_id: id }, query: { period, cursor } } })), [id, period]);
   return (
     <>
-      <MonthPicker value={period} onChange={setPeriod} />
+      <div style={{ marginBottom: 12 }}>
+        <MonthPicker label={t("period")} value={period} onChange={setPeriod} />
+      </div>
       <ProblemAlert error={list.error} />
       <Table
         rowKey="sku"

@@ -8,7 +8,7 @@ import { useCursorList } from "../../components/useCursorList";
 import { useDistributorNames } from "../../components/useDistributors";
 import { formatDateTime } from "../../format";
 import { useT } from "../../i18n";
-import { DistributorSelect } from "./common";
+import { DistributorSelect } from "../../components/filters";
 import { m } from "./messages";
 
 type FlowAlias = Schemas["FlowAlias"];

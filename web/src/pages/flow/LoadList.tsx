@@ -8,7 +8,8 @@ import { useDistributorNames } from "../../components/useDistributors";
 import { formatDateTime, formatRate } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { FILE_KINDS, LOAD_STATUSES, name } from "../../labels";
-import { distributorName, DistributorSelect, KindSelect, SHIPMENTS_PARTY } from "./common";
+import { DistributorSelect } from "../../components/filters";
+import { distributorName, KindSelect, SHIPMENTS_PARTY } from "./common";
 import { m } from "./messages";
 
 type Load = Schemas["Load"];

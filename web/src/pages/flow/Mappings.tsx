@@ -8,7 +8,8 @@ import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
 import { formatDateTime } from "../../format";
 import { useLang, useT } from "../../i18n";
-import { DistributorSelect, KindSelect } from "./common";
+import { DistributorSelect } from "../../components/filters";
+import { KindSelect } from "./common";
 import { COLUMNS, m } from "./messages";
 
 type Template = Schemas["MappingTemplate"];

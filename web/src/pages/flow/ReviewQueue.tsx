@@ -9,7 +9,7 @@ import { useDistributorNames } from "../../components/useDistributors";
 import { formatQty, formatRate } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { options, TERMINAL_KINDS } from "../../labels";
-import { DistributorSelect } from "./common";
+import { DistributorSelect } from "../../components/filters";
 import { m } from "./messages";
 
 type Review = Schemas["Review"];

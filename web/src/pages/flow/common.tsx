@@ -4,32 +4,6 @@ import { FILE_KINDS, options } from "../../labels";
 
 export const SHIPMENTS_PARTY = "_ours"; // loads of our own shipments files name no distributor
 
-/** A Select of the distributors in the caller's scope, by name. */
-export function DistributorSelect(props: {
-  names: Record<string, string>;
-  value?: string;
-  onChange: (id: string | undefined) => void;
-  label: string;
-  allowClear?: boolean;
-  extra?: { value: string; label: string }[];
-}) {
-  const choices = Object.entries(props.names)
-    .map(([value, label]) => ({ value, label }))
-    .sort((a, b) => a.label.localeCompare(b.label, "zh-CN"));
-  return (
-    <Select
-      aria-label={props.label}
-      placeholder={props.label}
-      allowClear={props.allowClear ?? true}
-      showSearch={{ optionFilterProp: "label" }}
-      value={props.value}
-      onChange={props.onChange}
-      options={[...choices, ...(props.extra ?? [])]}
-      style={{ width: 260 }}
-    />
-  );
-}
-
 export function KindSelect(props: { value?: string; onChange: (v: string | undefined) => void; label: string; allowClear?: boolean }) {
   const { lang } = useLang();
   return (

@@ -9,9 +9,8 @@ import { useRemote } from "../../components/useRemote";
 import { hasRole, useUser } from "../../components/UserContext";
 import { formatAmount, formatDateTime, formatRate } from "../../format";
 import { defineMessages, useLang, useT } from "../../i18n";
-import { APPROVAL_KINDS, LOAD_STATUSES, name, VISIT_STATES } from "../../labels";
+import { APPROVAL_KINDS, LOAD_STATUSES, name, ROLE_NAMES, VISIT_STATES } from "../../labels";
 import { APPROVERS } from "../../modules";
-import { ROLE_NAMES } from "../../Shell";
 
 const m = defineMessages({
   zh: {

@@ -1,20 +1,17 @@
-// Pieces the order, return and approval pages share: state tags, user names, the lines table, a history table.
+// Pieces the order, return and approval pages share: state tags, user names (re-exported), the lines table, a history table.
 import { Table, Tag, Typography } from "antd";
-import { api, ok, type Schemas } from "../../api/client";
+import { type Schemas } from "../../api/client";
 import { Pager } from "../../components/Pager";
 import { ProblemAlert } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
-import { useRemote } from "../../components/useRemote";
-import { hasRole, useUser } from "../../components/UserContext";
+import { useUserNames } from "../../components/useUserNames";
 import { formatAmount, formatDateTime, formatQty } from "../../format";
 import { defineMessages, useLang, useT, type Lang } from "../../i18n";
-import { name, ORDER_STATES } from "../../labels";
-import { MANAGERS } from "../../modules";
+import { name, type Names, ORDER_STATES } from "../../labels";
 import { m } from "./messages";
 
 export type Order = Schemas["Order"];
 export type ReturnRequest = Schemas["ReturnRequest"];
-type Names = Record<string, { zh: string; en: string }>;
 
 export const RETURN_STATES: Names = {
   submitted: { zh: "审批中", en: "Submitted" },
@@ -67,27 +64,7 @@ export function shortId(id: string): string {
   return id.slice(-8);
 }
 
-/** id -> name of the users a manager may list (their subtree); others see ids, and their own name. */
-export function useUserNames(): (id: string | null | undefined) => string {
-  const user = useUser();
-  const manager = hasRole(user, ...MANAGERS);
-  const users = useRemote(async () => {
-    const names: Record<string, string> = {};
-    if (!manager) return names;
-    let cursor: string | undefined;
-    do {
-      const page = await ok(api().GET("/users", { params: { query: { limit: 200, cursor } } }));
-      for (const u of page.items) names[u.id] = u.name;
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
-    return names;
-  }, [manager]);
-  return (id) => {
-    if (!id) return "—";
-    if (id === user.id) return user.name;
-    return users.data?.[id] ?? id;
-  };
-}
+export { useUserNames };
 
 /** The order's lines with amounts, shipped and returned quantities, and the total. */
 export function OrderLines({ order }: { order: Order }) {

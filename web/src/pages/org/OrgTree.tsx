@@ -9,7 +9,7 @@ import { hasRole, useUser } from "../../components/UserContext";
 import { formatDateTime } from "../../format";
 import { useT } from "../../i18n";
 import { HistoryTable } from "../products/HistoryTable";
-import { useUserNames } from "../visits/common";
+import { useUserNames } from "../../components/useUserNames";
 import { type OrgNode, useOrgTree } from "./common";
 import { m } from "./messages";
 
@@ -259,13 +259,13 @@ function childKind(kind: string): "branch" | "department" {
 /** A refusal as the API words it, with what is left under a unit that cannot close yet. */
 function Refusal({ error }: { error: unknown }) {
   const t = useT(m);
-  const names = useUserNames();
+  const nameOf = useUserNames();
   if (!(error instanceof ApiProblem && error.status === 409 && ("open_units" in error.problem || "active_users" in error.problem)))
     return <ProblemAlert error={error} />;
   const p = error.problem as { open_units?: string[]; active_users?: string[]; has_customers?: boolean };
   const left = [
     p.open_units?.length ? t("openUnits", { list: p.open_units.join("、") }) : "",
-    p.active_users?.length ? t("activeUsers", { list: p.active_users.map((id) => names[id] ?? id).join("、") }) : "",
+    p.active_users?.length ? t("activeUsers", { list: p.active_users.map((id) => nameOf(id)).join("、") }) : "",
     p.has_customers ? t("hasCustomers") : "",
   ].filter(Boolean);
   return (

@@ -7,8 +7,8 @@ import { Pager } from "../../components/Pager";
 import { ProblemAlert, showFieldErrors } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
 import { hasRole, useUser } from "../../components/UserContext";
+import { ROLE_NAMES } from "../../labels";
 import { useLang, useT } from "../../i18n";
-import { ROLE_NAMES } from "../../Shell";
 import { useOrgTree } from "./common";
 import { m } from "./messages";
 

@@ -13,7 +13,8 @@ import { formatDate, formatDateTime, thisMonth } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { name, options, VISIT_STATES } from "../../labels";
 import { MANAGERS } from "../../modules";
-import { stateColor, useUserNames } from "./common";
+import { useUserNames } from "../../components/useUserNames";
+import { stateColor } from "./common";
 import { m } from "./messages";
 
 type Visit = Schemas["Visit"];
@@ -25,7 +26,7 @@ export default function VisitList() {
   const user = useUser();
   const navigate = useNavigate();
   const manager = hasRole(user, ...MANAGERS);
-  const names = useUserNames();
+  const nameOf = useUserNames();
   const [params, setParams] = useSearchParams();
   const on = params.get("on") ?? undefined;
   const month = on ? undefined : (params.get("month") ?? thisMonth()); // a day, or else a month
@@ -97,7 +98,7 @@ export default function VisitList() {
               </Space>
             ),
           },
-          { title: t("rep"), dataIndex: "rep_id", width: 110, render: (v: string) => names[v] ?? v },
+          { title: t("rep"), dataIndex: "rep_id", width: 110, render: (v: string) => nameOf(v) },
           {
             title: t("state"),
             dataIndex: "state",

@@ -9,7 +9,8 @@ import { formatDate, formatDateTime } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { name, VISIT_STATES } from "../../labels";
 import { HistoryTable } from "../products/HistoryTable";
-import { stateColor, useUserNames } from "./common";
+import { useUserNames } from "../../components/useUserNames";
+import { stateColor } from "./common";
 import { m } from "./messages";
 
 type Visit = Schemas["Visit"];
@@ -20,7 +21,7 @@ export default function VisitPage() {
   const t = useT(m);
   const { lang } = useLang();
   const navigate = useNavigate();
-  const names = useUserNames();
+  const nameOf = useUserNames();
   const visit = useRemote(() => ok(api().GET("/visits/{visit_id}", { params: { path: { visit_id: id } } })), [id]);
 
   if (visit.loading && !visit.data) return <Spin />;
@@ -46,7 +47,7 @@ export default function VisitPage() {
       <Tabs
         destroyOnHidden
         items={[
-          { key: "detail", label: t("tabDetail"), children: <Detail v={v} repName={names[v.rep_id] ?? v.rep_id} /> },
+          { key: "detail", label: t("tabDetail"), children: <Detail v={v} repName={nameOf(v.rep_id)} /> },
           {
             key: "history",
             label: t("tabHistory"),
