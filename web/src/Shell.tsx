@@ -54,7 +54,8 @@ export function Shell({ menu }: { menu: MenuEntry[] }) {
           trigger={null}
           width={216}
           theme="light"
-          style={{ borderRight: `1px solid ${token.colorBorderSecondary}` }}
+          // The menu stays in view while a long page scrolls, and scrolls on its own when it is the longer one.
+          style={{ borderRight: `1px solid ${token.colorBorderSecondary}`, position: "sticky", top: 0, height: "100vh", overflowY: "auto" }}
         >
           <div style={{ padding: "16px 20px", fontWeight: 600, fontSize: 16 }}>{t("product")}</div>
           <nav aria-label={t("product")}>
