@@ -47,7 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "user:write": frozenset({Role.HQ_ADMIN, Role.BRANCH_HEAD}),  # which users and roles: crm.org.users.GRANTABLE
     "flow:upload": OFFICE | {Role.DISTRIBUTOR},
     "flow:read": OFFICE | {Role.DISTRIBUTOR},
-    "flow:mapping": OFFICE,
+    "flow:mapping": OFFICE | {Role.DISTRIBUTOR},  # a distributor user: its own templates only (distributor_in_scope)
     "flow:review": OFFICE,
     "inventory:read": OFFICE | {Role.DISTRIBUTOR},
     "inventory:initialize": frozenset({Role.HQ_ADMIN, Role.FINANCE}),  # opening balances (期初), by file or hand

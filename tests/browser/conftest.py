@@ -84,6 +84,18 @@ class Console:
         page.get_by_role("main").wait_for()
         return page
 
+    def add_distributor_user(self, demo_username: str, distributor_id: str, name: str = "经销商上传员") -> None:
+        """A user of the distributor (customer) distributor_id in the local pool: `page_as(demo_username)` signs in."""
+        attributes = {
+            "name": name,
+            "email": f"{demo_username}@{self.world.tenant_id}.example.com",
+            "custom:tenant_id": self.world.tenant_id,
+            "custom:org_unit_id": "EAST",
+            "custom:roles": "distributor",
+            "custom:distributor_id": distributor_id,
+        }
+        seed_pool_user(f"u-{demo_username}-{distributor_id[-6:]}", self.username(demo_username), attributes)
+
     def url(self, path: str) -> str:
         return f"{self.base_url}/console{path}"
 

@@ -100,3 +100,51 @@ def test_the_version_a_client_sends_is_checked_never_replaced(world: World, dist
     # Omitted, the server stamps the next one
     r = admin.put(f"/flow-mappings/{distributor}", TEMPLATE, headers={"If-Match": '"2"'})
     assert r.status_code == 200 and r.json()["template"]["version"].endswith("-v3"), r.text
+
+
+def _distributor_user(world: World, distributor_id: str) -> Any:
+    """A user of that distributor (the portal's), as the e2e World has none."""
+    from tests.e2e.conftest import Client
+
+    claims = {
+        "sub": f"u-portal-{distributor_id[-6:]}",
+        "cognito:username": f"portal-{distributor_id[-6:]}",
+        "custom:tenant_id": world.tenant_id,
+        "custom:org_unit_id": "EAST",
+        "custom:roles": "distributor",
+        "custom:distributor_id": distributor_id,
+    }
+    return Client(world.base_url, world.mint(claims))
+
+
+def test_a_distributor_user_writes_its_own_template_and_no_one_elses(world: World, distributor: str) -> None:
+    other = world.as_user("admin").post(
+        "/customers",
+        {"name": "经销商DN医药有限公司", "code": "DN", "profile": {"type": "distributor", "tier": "tier1"}},
+    )
+    assert other.status_code == 201, other.text
+    portal = _distributor_user(world, other.json()["id"])
+
+    created = portal.post("/flow-mappings", {"distributor_id": other.json()["id"], "template": TEMPLATE})
+    assert created.status_code == 201, created.text
+    assert created.json()["updated_by"] == f"u-portal-{other.json()['id'][-6:]}"
+    office = world.as_user("admin").get(f"/flow-mappings/{other.json()['id']}")
+    assert office.status_code == 200 and office.json()["template"]["headers"]["buyer_name"] == ["收货方"]
+
+    refused = portal.post("/flow-mappings", {"distributor_id": distributor, "template": TEMPLATE})
+    assert refused.status_code == 404, refused.text  # another distributor's: not found, as everywhere else
+    assert portal.put(f"/flow-mappings/{distributor}", TEMPLATE, headers={"If-Match": '"1"'}).status_code == 404
+
+
+def test_a_distributor_user_reads_its_own_names_waiting_for_review_but_decides_none(world: World) -> None:
+    mine = world.as_user("admin").post(
+        "/customers",
+        {"name": "经销商DR医药有限公司", "code": "DR", "profile": {"type": "distributor", "tier": "tier1"}},
+    )
+    portal = _distributor_user(world, mine.json()["id"])
+    listed = portal.get("/flow-reviews")
+    assert listed.status_code == 200 and listed.json()["items"] == [], listed.text
+    other = world.as_user("admin").get("/customers", params={"q": "经销商DM"}).json()["items"][0]["id"]
+    assert portal.get("/flow-reviews", params={"distributor_id": other}).status_code == 404
+    decided = portal.post("/flow-reviews/01ARZ3NDEKTSV4RRFFQ69G5FAV/decision", {"customer_id": mine.json()["id"]})
+    assert decided.status_code == 403, decided.text
