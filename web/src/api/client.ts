@@ -7,7 +7,7 @@ import type { components, paths } from "./schema";
 export type Schemas = components["schemas"];
 export type Problem = Schemas["Problem"] & Record<string, unknown>;
 
-/** A problem+json answer (RFC 9457) as an exception, with the HTTP status and the ETag if any. */
+/** A problem+json answer (RFC 9457) as an exception, with the HTTP status. */
 export class ApiProblem extends Error {
   constructor(
     readonly problem: Problem,
@@ -45,20 +45,23 @@ interface Answer<T> {
   response: Response;
 }
 
-/** The data of a 2xx answer; an ApiProblem for any other (a non-JSON body gets a problem made for it). */
+/** The problem an error answer carries; one made from the status when its body is not problem+json. */
+function problemOf(error: unknown, response: Response): ApiProblem {
+  const body = (error && typeof error === "object" ? error : {}) as Partial<Problem>;
+  const problem = {
+    title: body.title ?? response.statusText ?? "Error",
+    status: body.status ?? response.status,
+    detail: body.detail ?? (typeof error === "string" ? error : ""),
+    ...body,
+  } as Problem;
+  return new ApiProblem(problem, response.status);
+}
+
+/** The data of a 2xx answer; an ApiProblem for any other. */
 export async function ok<T>(call: Promise<Answer<T>>): Promise<T> {
   const { data, error, response } = await call;
   if (response.ok) return data as T;
-  const body = (error && typeof error === "object" ? error : {}) as Partial<Problem>;
-  throw new ApiProblem(
-    {
-      title: body.title ?? response.statusText ?? "Error",
-      status: body.status ?? response.status,
-      detail: body.detail ?? (typeof error === "string" ? error : ""),
-      ...body,
-    } as Problem,
-    response.status,
-  );
+  throw problemOf(error, response);
 }
 
 /** Like ok(), with the response's ETag (send it back as If-Match). */
@@ -76,10 +79,7 @@ export async function download(path: string, fallbackName: string): Promise<void
   const headers = { Authorization: `Bearer ${await idToken()}`, Accept: `${XLSX}, */*` };
   const response = await fetch(`${baseUrl()}${path}`, { headers });
   if (response.status === 401) await sessionExpired();
-  if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as Partial<Problem>;
-    throw new ApiProblem({ title: body.title ?? "Error", status: response.status, detail: body.detail ?? "", ...body } as Problem, response.status);
-  }
+  if (!response.ok) throw problemOf(await response.json().catch(() => ({})), response);
   const disposition = response.headers.get("Content-Disposition") ?? "";
   const name = /filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1] ?? /filename="?([^";]+)"?/.exec(disposition)?.[1];
   saveBlob(await response.blob(), name ? decodeURIComponent(name) : fallbackName);
