@@ -9,8 +9,8 @@ import { ROLE_NAMES } from "./labels";
 import type { MenuEntry } from "./modules";
 
 const m = defineMessages({
-  zh: { product: "渠道 CRM", signOut: "退出登录", language: "English", roles: "角色", menu: "菜单", noAccess: "控制台供总部、分公司和部门的用户使用；经销商请使用经销商门户。" },
-  en: { product: "Channel CRM", signOut: "Sign out", language: "中文", roles: "Roles", menu: "Menu", noAccess: "The console is for head office, branch and department users; distributors use the distributor portal." },
+  zh: { product: "渠道 CRM", signOut: "退出登录", language: "English", roles: "角色", menu: "菜单", noAccess: "ERP 接口账号不能登录控制台。" },
+  en: { product: "Channel CRM", signOut: "Sign out", language: "中文", roles: "Roles", menu: "Menu", noAccess: "The ERP integration account does not sign in to the console." },
 });
 
 export function Shell({ menu }: { menu: MenuEntry[] }) {
@@ -109,7 +109,7 @@ export function Shell({ menu }: { menu: MenuEntry[] }) {
           </Layout.Header>
           <Layout.Content style={{ padding: 24, minWidth: 0 }}>
             {/* Layout.Content is the page's <main> */}
-            {user.roles.some((r) => r !== "distributor" && r !== "erp") ? (
+            {user.roles.some((r) => r !== "erp") ? (
               <Suspense fallback={<Spin />}>
                 <Outlet />
               </Suspense>

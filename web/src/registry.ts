@@ -2,6 +2,7 @@
 import type { ConsoleModule } from "./modules";
 import { area as home } from "./pages/home";
 import { area as customers } from "./pages/customers";
+import { area as portal } from "./pages/portal";
 import { area as orders } from "./pages/orders";
 import { area as approvals } from "./pages/approvals";
 import { area as flow } from "./pages/flow";
@@ -11,4 +12,4 @@ import { area as products } from "./pages/products";
 import { area as visits } from "./pages/visits";
 import { area as org } from "./pages/org";
 
-export const AREAS: ConsoleModule[] = [home, customers, orders, approvals, flow, channel, plans, products, visits, org];
+export const AREAS: ConsoleModule[] = [home, portal, customers, orders, approvals, flow, channel, plans, products, visits, org];

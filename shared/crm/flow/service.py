@@ -104,12 +104,17 @@ class FlowService:
     # ------------------------------------------------------------------ review queue
 
     def open_reviews(self, distributor_id: str | None, limit: int, cursor: str | None) -> Page[reviews.Review]:
-        # A distributor user reads its own names waiting for the office (the portal); deciding stays the office's.
-        require(self.p, "flow:review" if own_distributor(self.p) is None else "flow:read")
+        # A distributor user reads its own names waiting for the office (the portal), without the candidates:
+        # they are the manufacturer's customers, not its to see. Deciding stays the office's.
+        distributor_user = own_distributor(self.p) is not None
+        require(self.p, "flow:read" if distributor_user else "flow:review")
         listed = self._listed(distributor_id)
         if listed is None:
             return Page([], None)
-        return reviews.list_open(self.tenant, listed.distributor_id, limit, cursor, listed.among)
+        page = reviews.list_open(self.tenant, listed.distributor_id, limit, cursor, listed.among)
+        if distributor_user:
+            return Page([item.model_copy(update={"candidates": []}) for item in page.items], page.cursor)
+        return page
 
     def decide(self, review_id: str, decision: ReviewDecision, reattribute: Callable[[dict], None]) -> reviews.Review:
         """Confirms what an unsure buyer name means: an alias for next time, and this time's rows re-attributed."""

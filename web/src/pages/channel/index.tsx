@@ -15,7 +15,7 @@ export const area: ConsoleModule = {
     { path: "channel/diversion", element: <Diversion /> },
   ],
   menu: [
-    { path: "/channel/inventory", label: { zh: "渠道库存", en: "Channel stock" }, icon: <DatabaseOutlined />, roles: OFFICE, group },
+    { path: "/channel/inventory", label: { zh: "渠道库存", en: "Channel stock" }, icon: <DatabaseOutlined />, roles: [...OFFICE, "distributor"], group },
     { path: "/channel/sellout", label: { zh: "终端销货", en: "Terminal sell-out" }, icon: <ShopOutlined />, roles: OFFICE, group },
     { path: "/channel/diversion", label: { zh: "窜货预警", en: "Diversion signals" }, icon: <AlertOutlined />, roles: [...MANAGERS, "finance"], group },
   ],

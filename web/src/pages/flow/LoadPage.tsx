@@ -1,6 +1,6 @@
 import { DownloadOutlined, ReloadOutlined } from "@ant-design/icons";
-import { Alert, Button, Descriptions, Flex, Result, Space, Spin, Table, Tag, Typography } from "antd";
-import { useState } from "react";
+import { Alert, Button, Descriptions, Flex, Progress, Result, Space, Spin, Table, Tag, Typography } from "antd";
+import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, ApiProblem, ok, type Schemas } from "../../api/client";
 import { ProblemAlert } from "../../components/Problem";
@@ -9,6 +9,8 @@ import { useRemote } from "../../components/useRemote";
 import { formatDateTime, formatQty, formatRate } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { FILE_KINDS, LOAD_STATUSES, name } from "../../labels";
+import { MappingStep } from "../portal/MappingStep";
+import { sentFile } from "../portal/uploads";
 import { distributorName, openLink } from "./common";
 import { STATUS_COLORS } from "./LoadList";
 import { COLUMNS, m } from "./messages";
@@ -21,8 +23,17 @@ export default function LoadPage() {
   const { lang } = useLang();
   const names = useDistributorNames();
   const load = useRemote(() => ok(api().GET("/flow-loads/{load_id}", { params: { path: { load_id: id } } })), [id]);
+  // A file just sent from this tab has no load record until its import starts: it is on its way, not missing.
+  const arriving = load.error instanceof ApiProblem && load.error.status === 404 && sentFile(id) !== undefined;
+  const running = arriving || load.data?.status === "received" || load.data?.status === "processing";
+  useEffect(() => {
+    // Follow an import live until it ends (a file just sent lands here first).
+    if (!running) return;
+    const timer = setTimeout(load.reload, 1500);
+    return () => clearTimeout(timer);
+  }, [running, load.data, load.error, load.reload]);
 
-  if (load.loading && !load.data) return <Spin />;
+  if ((load.loading && !load.data) || arriving) return <Spin tip={t("importing")}><div style={{ minHeight: 120 }} /></Spin>;
   if (load.error instanceof ApiProblem && load.error.status === 404)
     return <Result status="404" title={t("notFound")} extra={<Link to="/flow/loads">{t("back")}</Link>} />;
   if (!load.data) return <ProblemAlert error={load.error} />;
@@ -54,6 +65,8 @@ export default function LoadPage() {
       </Flex>
       <ProblemAlert error={load.error} />
       {l.rejection && <RejectionView rejection={l.rejection} />}
+      {running && <Progress percent={100} status="active" showInfo={false} aria-label={t("importing")} />}
+      {!!(l.rejection?.detail as { missing?: string[] } | undefined)?.missing?.length && l.kind !== "shipments" && <MappingStep load={l} />}
       <Descriptions bordered size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t("distributor")}>{distributorName(names, l.distributor_id, t("ourShipments"))}</Descriptions.Item>
         <Descriptions.Item label={t("period")}>{l.period}</Descriptions.Item>

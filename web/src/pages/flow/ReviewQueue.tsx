@@ -6,6 +6,7 @@ import { Pager } from "../../components/Pager";
 import { ProblemAlert } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
 import { useDistributorNames } from "../../components/useDistributors";
+import { useUser } from "../../components/UserContext";
 import { formatQty, formatRate } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { options, TERMINAL_KINDS } from "../../labels";
@@ -18,6 +19,7 @@ type Candidate = Schemas["ReviewCandidate"];
 export default function ReviewQueue() {
   const t = useT(m);
   const names = useDistributorNames();
+  const readOnly = useUser().roles.includes("distributor"); // a distributor sees its names wait; the office decides
   const [params, setParams] = useSearchParams();
   const distributorId = params.get("distributor_id") ?? undefined;
   const loadId = params.get("load_id") ?? undefined;
@@ -61,6 +63,9 @@ export default function ReviewQueue() {
         />
       )}
       {!list.loading && items.length === 0 && <Typography.Text type="secondary">{t("empty")}</Typography.Text>}
+      {readOnly ? (
+        <WaitingNames items={items} loading={list.loading} />
+      ) : (
       <Space orientation="vertical" style={{ width: "100%" }} size={12}>
         {items.map((review) => (
           <ReviewCard
@@ -72,8 +77,29 @@ export default function ReviewQueue() {
           />
         ))}
       </Space>
+      )}
       <Pager pageNumber={list.pageNumber} hasNext={list.hasNext} next={list.next} previous={list.previous} />
     </>
+  );
+}
+
+/** A distributor's own names waiting for the office to say who they are (no candidates: those are not its to see). */
+function WaitingNames({ items, loading }: { items: Review[]; loading: boolean }) {
+  const t = useT(m);
+  return (
+    <Table<Review>
+      rowKey="id"
+      size="small"
+      loading={loading}
+      pagination={false}
+      dataSource={items}
+      scroll={{ x: 480 }}
+      columns={[
+        { title: t("buyerName"), dataIndex: "buyer_name" },
+        { title: t("rows"), dataIndex: "row_count", width: 90, align: "right" },
+        { title: t("quantity"), dataIndex: "base_quantity", width: 120, align: "right", render: (v: number) => formatQty(v) },
+      ]}
+    />
   );
 }
 

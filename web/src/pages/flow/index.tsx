@@ -19,8 +19,8 @@ export const area: ConsoleModule = {
     { path: "flow/mappings", element: <Mappings /> },
   ],
   menu: [
-    { path: "/flow/loads", label: { zh: "经销商文件", en: "Distributor files" }, icon: <FileTextOutlined />, roles: OFFICE, group },
-    { path: "/flow/reviews", label: { zh: "待确认客户名称", en: "Names to review" }, icon: <AuditOutlined />, roles: OFFICE, group },
+    { path: "/flow/loads", label: { zh: "经销商文件", en: "Distributor files" }, icon: <FileTextOutlined />, roles: [...OFFICE, "distributor"], group },
+    { path: "/flow/reviews", label: { zh: "待确认客户名称", en: "Names to review" }, icon: <AuditOutlined />, roles: [...OFFICE, "distributor"], group },
     { path: "/flow/aliases", label: { zh: "经销商别名", en: "Distributor aliases" }, icon: <TagsOutlined />, roles: OFFICE, group },
     { path: "/flow/mappings", label: { zh: "文件映射模板", en: "Mapping templates" }, icon: <NodeIndexOutlined />, roles: OFFICE, group },
   ],

@@ -27,7 +27,7 @@ export const m = defineMessages({
     conflict: "模板已被他人修改，已载入最新版本，请核对后再保存。", storedHeaders: "模板中的表头", productKey: "产品识别列",
     productKeyHint: "产品编码、产品名称至少需要一列。",
     headerPlaceholder: "选择表头", actions: "操作", dateFormats: "日期格式", noSample: "没有样例表头：请粘贴或上传样例文件。",
-    reload: "刷新",
+    importing: "正在导入…", reload: "刷新",
   },
   en: {
     loads: "Distributor files", load: "File load", reviews: "Names to review", aliases: "Distributor aliases", mappings: "Mapping templates",
@@ -58,7 +58,7 @@ export const m = defineMessages({
     conflict: "Someone changed the template: the fresh one is loaded, check it and save again.", storedHeaders: "Headers in the template",
     productKey: "Product key",
     productKeyHint: "A file needs a product code or a product name column.", headerPlaceholder: "Pick a header", actions: "Actions", dateFormats: "Date formats",
-    noSample: "No sample headers: paste or upload a sample file.", reload: "Refresh",
+    noSample: "No sample headers: paste or upload a sample file.", importing: "Importing…", reload: "Refresh",
   },
 });
 

@@ -1,7 +1,7 @@
 import { Badge, Card, Col, List, Row, Statistic, Tag, Typography } from "antd";
 import dayjs from "dayjs";
 import type { ReactNode } from "react";
-import { Link } from "react-router-dom";
+import { Link, Navigate } from "react-router-dom";
 import { api, ok } from "../../api/client";
 import { ProblemAlert } from "../../components/Problem";
 import { useDistributorNames } from "../../components/useDistributors";
@@ -36,6 +36,12 @@ function Panel({ title, to, children, error }: { title: string; to?: string; chi
 }
 
 export default function Home() {
+  const user = useUser();
+  if (user.roles.every((role) => role === "distributor")) return <Navigate to="/portal/upload" replace />; // its portal
+  return <OfficeHome />;
+}
+
+function OfficeHome() {
   const t = useT(m);
   const { lang } = useLang();
   const user = useUser();

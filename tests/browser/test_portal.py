@@ -1,0 +1,115 @@
+"""The distributor portal (issue 18): a distributor's user uploads its monthly file through the page and follows
+it to the end, downloads the error report, maps the columns of a file in its own layout, and sees only its own."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Client
+
+from .conftest import Console
+
+FLOW_HEADER = "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
+LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # the upload page's default month
+PHONE = {"width": 390, "height": 844}
+
+
+def _setup(console: Console) -> tuple[Client, str, str]:
+    admin = console.world.as_user("admin")
+    product = {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60}
+    assert admin.post("/products", json=product).status_code == 201
+    ids = []
+    for name, code in (("苏州同仁医药有限公司", "D001"), ("无锡惠民医药有限公司", "D002")):
+        body = {"name": name, "code": code, "status": "active", "profile": {"type": "distributor", "tier": "tier1"}}
+        r = admin.post("/customers", json=body)
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    terminal = {"name": "苏州市姑苏区仁和药店", "profile": {"type": "terminal", "kind": "pharmacy"}}
+    assert admin.post("/customers", json=terminal).status_code == 201
+    console.add_distributor_user("d001", ids[0])
+    return admin, ids[0], ids[1]
+
+
+def _send(console: Console, page: Page, file: Path, kind: str = "流向（销售明细）") -> None:
+    console.open(page, "/portal/upload")
+    page.get_by_text(kind, exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(file))
+    page.get_by_role("button", name=re.compile("^上\\s*传$")).click()
+    page.wait_for_url(re.compile(r"/console/flow/loads/[0-9A-Z]{26}$"))
+
+
+def test_a_distributor_uploads_its_file_sees_it_accepted_with_errors_and_downloads_the_report(
+    console: Console, tmp_path: Path
+) -> None:
+    _setup(console)
+    file = tmp_path / f"流向_D001_{LAST_MONTH}.csv"
+    rows = [
+        f"{LAST_MONTH}-03,P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,苏州市姑苏区仁和药店,",
+        f"{LAST_MONTH}-04,P1001,阿莫西林胶囊,0.25g*24粒,B1,两盒,盒,苏州市姑苏区仁和药店,",  # not a quantity
+    ]
+    file.write_text(FLOW_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    page = console.page_as("d001")
+    expect(page).to_have_url(re.compile(r"/console/portal/upload$"))  # a distributor's home is its upload page
+    expect(page.get_by_role("menuitem", name="客户档案")).to_have_count(0)
+    console.shot(page, "upload")
+    _send(console, page, file)
+    expect(page.get_by_test_id("load-status")).to_have_text("部分导入（有错误行）", timeout=60_000)
+    console.shot(page, "accepted-with-errors")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载错误报告（CSV）").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    bad = [row for row in csv.reader(io.StringIO(report)) if "两盒" in row]
+    assert len(bad) == 1, report
+
+
+def test_a_distributor_cannot_reach_another_distributors_loads(console: Console, tmp_path: Path) -> None:
+    admin, _, other = _setup(console)
+    from tests.e2e.uploads import upload_flow
+
+    theirs = upload_flow(
+        admin, other, "2026-10", (FLOW_HEADER + "2026-10-03,P1001,阿莫西林胶囊,,B1,1,盒,某药店,\n").encode()
+    )
+    page = console.page_as("d001")
+    console.open(page, f"/flow/loads/{theirs['id']}")
+    expect(page.get_by_text("文件不存在", exact=False)).to_be_visible()
+    console.shot(page, "other-distributors-load")
+    console.open(page, "/flow/loads")
+    expect(page.get_by_role("link", name=re.compile(theirs["file_name"]))).to_have_count(0)
+    console.shot(page, "own-history")
+
+
+def test_a_file_in_its_own_layout_is_mapped_saved_and_imported_again_on_a_phone(
+    console: Console, tmp_path: Path
+) -> None:
+    _setup(console)
+    file = tmp_path / "发货明细.txt"
+    compact = LAST_MONTH.replace("-", "")
+    file.write_text(
+        f"出货日期\t物料号\t物料名称\t件数\t计量\t收货方\n{compact}03\tP1001\t阿莫西林胶囊\t2\t盒\t苏州市姑苏区仁和药店\n",
+        encoding="utf-8",
+    )
+    page = console.page_as("d001", viewport=PHONE)
+    _send(console, page, file)
+    expect(page.get_by_test_id("load-status")).to_have_text("已拒收", timeout=60_000)
+    step = page.get_by_test_id("mapping-step")
+    expect(step).to_be_visible()
+    console.shot(page, "rejected-mapping-step")
+    for column, header in (("销售日期", "出货日期"), ("产品编码", "物料号"), ("数量", "件数"), ("单位", "计量"),
+                           ("客户名称", "收货方")):  # fmt: skip
+        console.choose(page, column, header)
+    console.choose(page, "日期格式", "YYYYMMDD")
+    expect(step.get_by_role("cell", name=f"{compact}03")).to_be_visible()  # the preview reads the file as mapped
+    console.shot(page, "mapped")
+    step.get_by_role("button", name="保存模板并重新导入").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=mapping-step]')")
+    expect(page.get_by_test_id("load-status")).to_have_text("已导入", timeout=60_000)
+    console.shot(page, "imported-again")
+    stored = console.world.as_user("admin").get("/flow-loads").json()["items"]
+    assert [load["status"] for load in stored if load["file_name"] == "发货明细.txt"] == ["accepted", "rejected"]
