@@ -64,8 +64,10 @@ class Console:
             immutable = name.startswith("assets/")
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
             return response
-        # SPA fallback: any other path under /console/ is a client-side route.
-        response = send_file(str(index), request.environ, max_age=0)
+        # SPA fallback: any other path under /console/ is a client-side route of its app: the reps' phone app
+        # under m/, else the console.
+        app_index = self.dist / "m" / "index.html" if name.startswith("m/") else index
+        response = send_file(str(app_index if app_index.is_file() else index), request.environ, max_age=0)
         response.headers["Cache-Control"] = "no-cache"
         return response
 

@@ -114,5 +114,9 @@ def test_the_console_is_served_under_console_with_its_routes_config_and_headers(
     config = requests.get(f"{cloud.api_url}/console/config.json", timeout=10).json()
     assert config["apiUrl"] == cloud.api_url and config["authDomain"] == f"{cloud.api_url}/_local"
     assert config["redirectUri"] == f"{cloud.api_url}/console/callback"
+    phone = requests.get(f"{cloud.api_url}/console/m/visits/1", timeout=10)  # the reps' app answers its own routes
+    assert phone.status_code == 200 and 'rel="manifest"' in phone.text
+    worker = requests.get(f"{cloud.api_url}/console/m/sw.js", timeout=10)
+    assert worker.status_code == 200 and "addEventListener" in worker.text
     # The API keeps its root paths beside it.
     assert requests.get(f"{cloud.api_url}/customers", timeout=10).status_code == 401

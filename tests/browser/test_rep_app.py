@@ -1,0 +1,126 @@
+"""The reps' phone app (issue 18): an installable web app at /console/m/ on a phone, with the phone's position,
+checking in inside the customer's fence and refused 2 km away, recording a visit with no network and syncing it
+once, and opening again with no network at all."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Client
+
+from .conftest import Console
+
+SHOP = {"lat": 31.2990, "lng": 120.5853}  # 苏州市姑苏区
+TWO_KM_AWAY = {"latitude": 31.2990 + 0.018, "longitude": 120.5853}  # 0.018° of latitude is about 2 km
+AT_THE_SHOP = {"latitude": SHOP["lat"] + 0.0002, "longitude": SHOP["lng"]}  # about 20 m
+
+
+def _plan(console: Console, names: list[str]) -> tuple[Client, list[dict[str, Any]]]:
+    admin = console.world.as_user("admin")
+    current = admin.get("/visit-policy")
+    policy = {**current.json(), "geofence_radius_m": 300, "outside_geofence": "refuse"}
+    assert admin.put("/visit-policy", json=policy, headers={"If-Match": current.headers["ETag"]}).status_code == 200
+    zhang = console.world.as_user("rep.zhang")
+    customers = []
+    for name in names:
+        body = {"name": name, "profile": {"type": "terminal", "kind": "pharmacy"}, "location": SHOP,
+                "address": "苏州市姑苏区人民路 100 号", "level": "A"}  # fmt: skip
+        r = zhang.post("/customers", json=body)
+        assert r.status_code == 201, r.text
+        customers.append(r.json())
+    items = [
+        {"customer_id": c["id"], "planned_on": date.today().isoformat(), "sequence": i + 1}
+        for i, c in enumerate(customers)
+    ]
+    planned = zhang.post("/visit-plans", json={"items": items})
+    assert planned.status_code in (200, 201), planned.text
+    return zhang, planned.json()["items"]
+
+
+def _open_app(console: Console, geolocation: dict[str, float]) -> Page:
+    context = console.browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
+        geolocation=geolocation, permissions=["geolocation"],
+    )  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(console.url("/m/"))
+    page.locator(f'button[value="{console.username("rep.zhang")}"]').click()
+    page.wait_for_url(re.compile(r"/console/m/$"))
+    expect(page.get_by_role("heading", name=re.compile("今日拜访"))).to_be_visible()
+    return page
+
+
+def test_a_rep_checks_in_inside_the_fence_and_is_refused_two_km_away(console: Console) -> None:
+    _, visits = _plan(console, ["苏州市姑苏区仁和药店", "苏州市姑苏区康宁药店"])
+    page = _open_app(console, AT_THE_SHOP)
+    console.shot(page, "today")
+    page.get_by_text("苏州市姑苏区仁和药店").click()
+    page.get_by_role("button", name=re.compile("签\\s*到")).click()
+    expect(page.get_by_test_id("outcome")).to_contain_text("已签到，距离客户")
+    expect(page.get_by_test_id("visit-state")).to_have_text("已签到")
+    console.shot(page, "checked-in")
+
+    page.context.set_geolocation(TWO_KM_AWAY)
+    page.get_by_role("button", name="返 回").or_(page.get_by_role("button", name="返回")).click()
+    page.get_by_text("苏州市姑苏区康宁药店").click()
+    page.get_by_role("button", name=re.compile("签\\s*到")).click()
+    expect(page.get_by_test_id("outcome")).to_contain_text(re.compile(r"未能签到：距离客户 (19|20|21)\d\d 米"))
+    expect(page.get_by_test_id("visit-state")).to_have_text("计划中")
+    console.shot(page, "refused-2km")
+    assert console.world.as_user("rep.zhang").get(f"/visits/{visits[1]['id']}").json()["state"] == "planned"
+
+
+def test_a_visit_recorded_offline_syncs_once_when_back_online(console: Console) -> None:
+    zhang, visits = _plan(console, ["苏州市姑苏区百姓药房"])
+    page = _open_app(console, AT_THE_SHOP)
+    page.get_by_text("苏州市姑苏区百姓药房").click()
+    expect(page.get_by_text("苏州市姑苏区人民路 100 号")).to_be_visible()
+
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("network")).to_have_text("离线")
+    page.get_by_role("button", name=re.compile("签\\s*到")).click()
+    expect(page.get_by_test_id("outcome")).to_contain_text("已保存在手机上")
+    page.get_by_label("拜访记录").fill("店长同意下月进货阿莫西林")
+    page.get_by_role("button", name="添加记录").click()
+    page.get_by_label("跟进事项").fill("送宣传资料")
+    page.get_by_role("button", name="添加待办").click()
+    page.get_by_role("button", name=re.compile("签\\s*退")).click()
+    expect(page.get_by_test_id("waiting")).to_have_text("4 条待同步")
+    console.shot(page, "offline-queue")
+    assert zhang.get(f"/visits/{visits[0]['id']}").json()["state"] == "planned"  # nothing reached the server
+
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("sync-results")).to_contain_text("已同步：4 条生效", timeout=30_000)
+    expect(page.get_by_test_id("waiting")).to_have_count(0)
+    console.shot(page, "synced")
+    page.reload()
+    page.get_by_text("苏州市姑苏区百姓药房").click()
+    expect(page.get_by_role("listitem").filter(has_text="店长同意下月进货阿莫西林")).to_have_count(1)
+    expect(page.get_by_role("listitem").filter(has_text="送宣传资料")).to_have_count(1)  # once, in the tasks
+    expect(page.get_by_test_id("visit-state")).to_have_text("已签退")
+    console.shot(page, "after-reload")
+
+    visit = zhang.get(f"/visits/{visits[0]['id']}").json()
+    assert visit["state"] == "checked_out"
+    assert [n["text"] for n in visit["notes"]] == ["店长同意下月进货阿莫西林"]
+    assert [t["title"] for t in visit["tasks"]] == ["送宣传资料"]
+
+
+def test_the_app_opens_with_no_network_after_its_first_visit(console: Console) -> None:
+    _plan(console, ["苏州市姑苏区益民药店"])
+    page = _open_app(console, AT_THE_SHOP)
+    expect(page.get_by_text("苏州市姑苏区益民药店")).to_be_visible()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.reload()  # the service worker controls the page from here on
+    expect(page.get_by_text("苏州市姑苏区益民药店")).to_be_visible()
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("今日拜访"))).to_be_visible()
+    expect(page.get_by_text("苏州市姑苏区益民药店")).to_be_visible()  # today's visits from the last answer
+    expect(page.get_by_test_id("network")).to_have_text("离线")
+    console.shot(page, "offline-start")
