@@ -124,3 +124,32 @@ def test_the_app_opens_with_no_network_after_its_first_visit(console: Console) -
     expect(page.get_by_text("苏州市姑苏区益民药店")).to_be_visible()  # today's visits from the last answer
     expect(page.get_by_test_id("network")).to_have_text("离线")
     console.shot(page, "offline-start")
+
+
+def test_a_photo_taken_offline_is_shrunk_and_uploads_when_back_online(console: Console, tmp_path) -> None:
+    zhang, visits = _plan(console, ["苏州市姑苏区光明药店"])
+    page = _open_app(console, AT_THE_SHOP)
+    page.get_by_text("苏州市姑苏区光明药店").click()
+    page.get_by_role("button", name=re.compile("签\\s*到")).click()
+    expect(page.get_by_test_id("visit-state")).to_have_text("已签到")
+    # A camera-sized picture (4000 x 3000), made in the browser so the test ships no image.
+    photo = tmp_path / "shelf.png"
+    data = page.evaluate("""async () => { const c = new OffscreenCanvas(4000, 3000); const g = c.getContext("2d");
+        g.fillStyle = "#c00"; g.fillRect(0, 0, 4000, 3000); const b = await c.convertToBlob({ type: "image/png" });
+        return Array.from(new Uint8Array(await b.arrayBuffer())); }""")
+    photo.write_bytes(bytes(data))
+
+    page.context.set_offline(True)
+    page.get_by_label("拍照").set_input_files(str(photo))
+    expect(page.get_by_test_id("outcome")).to_contain_text("照片已保存，联网后上传")
+    expect(page.get_by_test_id("waiting")).to_have_text("1 条待同步")
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("sync-results")).to_contain_text("已同步：1 条生效", timeout=30_000)
+    console.shot(page, "photo-synced")
+    for _ in range(40):  # the upload and its link follow the sync's answer
+        photos = zhang.get(f"/visits/{visits[0]['id']}").json().get("photos") or []
+        if photos and all(p["status"] == "linked" for p in photos):
+            break
+        page.wait_for_timeout(250)
+    assert [p["status"] for p in photos] == ["linked"], photos
+    assert photos[0]["content_type"] == "image/jpeg" and 0 < photos[0]["size"] < 500_000  # shrunk on the phone
