@@ -1,5 +1,6 @@
 """`python -m bench`: package sizes, cold import of every API function, the warm customers API on DynamoDB Local,
-flow ingest, an inventory period, a list export, a customer import, the web console in a browser."""
+flow ingest, an inventory period, a list export, a customer import, the web console and the reps' phone app in
+a browser."""
 
 import platform
 import sys
@@ -12,6 +13,7 @@ from bench import (
     inventory_period,
     list_export,
     package_size,
+    rep_app,
     warm_api,
 )
 
@@ -36,6 +38,8 @@ def main() -> None:
     customer_import.run()
     print()
     console.run()
+    print()
+    rep_app.run()
     sys.stdout.flush()
 
 
