@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import Client
 
 from .conftest import Console
+from .test_orders_approvals import _pick
 
 FLOW_HEADER = "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
 LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # the upload page's default month
@@ -113,3 +114,25 @@ def test_a_file_in_its_own_layout_is_mapped_saved_and_imported_again_on_a_phone(
     console.shot(page, "imported-again")
     stored = console.world.as_user("admin").get("/flow-loads").json()["items"]
     assert [load["status"] for load in stored if load["file_name"] == "发货明细.txt"] == ["accepted", "rejected"]
+
+
+def test_a_distributor_orders_for_itself_and_follows_the_order(console: Console) -> None:
+    _, mine, _ = _setup(console)
+    finance = console.world.as_user("finance.wu")
+    prices = {"items": [{"customer_type": "distributor", "level": None, "unit_price": "9.80"}]}
+    assert finance.request("PUT", "/products/P1001/prices", json=prices, headers={"If-Match": '"0"'}).status_code == 200
+    page = console.page_as("d001")
+    console.open(page, "/orders/new")
+    _pick(page, "客户", "苏州同仁", "苏州同仁医药有限公司")
+    _pick(page, "产品 1", "阿莫西林", re.compile("阿莫西林"))
+    expect(page.get_by_test_id("list-price-1")).to_have_text("¥9.80")
+    page.get_by_label("数量 1", exact=True).fill("100")
+    console.shot(page, "distributor-order")
+    page.get_by_role("button", name="保存并提交审批").click()
+    page.wait_for_url(re.compile(r"/console/orders/[0-9A-Z]{26}$"))
+    expect(page.get_by_test_id("order-state")).to_have_text("审批中")
+    expect(page.get_by_test_id("order-total")).to_have_text("¥980.00")
+    console.shot(page, "distributor-order-submitted")
+    order_id = page.url.rsplit("/", 1)[1]
+    mine_listed = console.world.as_user("admin").get("/orders", params={"customer_id": mine}).json()["items"]
+    assert [o["id"] for o in mine_listed] == [order_id]

@@ -16,7 +16,7 @@ export const area: ConsoleModule = {
     { path: "returns/:id", element: <ReturnPage /> },
   ],
   menu: [
-    // Distributors order in their portal (issue 18), not here.
-    { path: "/orders", label: { zh: "订货单", en: "Orders" }, icon: <ShoppingCartOutlined />, roles: OFFICE, group: { zh: "订单与审批", en: "Orders and approvals" } },
+    // A distributor's users order for their distributor here too (the portal): the API scopes what they see.
+    { path: "/orders", label: { zh: "订货单", en: "Orders" }, icon: <ShoppingCartOutlined />, roles: [...OFFICE, "distributor"], group: { zh: "订单与审批", en: "Orders and approvals" } },
   ],
 };
