@@ -92,6 +92,10 @@ def test_a_visit_recorded_offline_syncs_once_when_back_online(console: Console) 
     page.get_by_role("button", name=re.compile("签\\s*退")).click()
     expect(page.get_by_test_id("waiting")).to_have_text("4 条待同步")
     console.shot(page, "offline-queue")
+    queued = page.evaluate("""() => new Promise((resolve) => { const open = indexedDB.open("crm-rep");
+        open.onsuccess = () => { const all = open.result.transaction("queue").objectStore("queue").getAll();
+        all.onsuccess = () => resolve(all.result.map((item) => item.action)); }; })""")
+    assert sorted(a["type"] for a in queued) == ["check_in", "check_out", "note", "task"]
     assert zhang.get(f"/visits/{visits[0]['id']}").json()["state"] == "planned"  # nothing reached the server
 
     page.context.set_offline(False)
@@ -105,6 +109,8 @@ def test_a_visit_recorded_offline_syncs_once_when_back_online(console: Console) 
     expect(page.get_by_test_id("visit-state")).to_have_text("已签退")
     console.shot(page, "after-reload")
 
+    again = zhang.post("/visits/sync", json={"actions": queued}).json()  # the same queue sent a second time
+    assert {r["status"] for r in again["results"]} == {"already_applied"}, again
     visit = zhang.get(f"/visits/{visits[0]['id']}").json()
     assert visit["state"] == "checked_out"
     assert [n["text"] for n in visit["notes"]] == ["店长同意下月进货阿莫西林"]
@@ -153,3 +159,24 @@ def test_a_photo_taken_offline_is_shrunk_and_uploads_when_back_online(console: C
         page.wait_for_timeout(250)
     assert [p["status"] for p in photos] == ["linked"], photos
     assert photos[0]["content_type"] == "image/jpeg" and 0 < photos[0]["size"] < 500_000  # shrunk on the phone
+
+
+def test_a_customer_asks_for_goods_on_the_visit_and_a_draft_order_is_saved(console: Console) -> None:
+    admin = console.world.as_user("admin")
+    product = {"sku": "P1001", "name": "阿莫西林胶囊", "spec": "0.25g*24粒", "base_unit": "盒", "case_size": 60}
+    assert admin.post("/products", json=product).status_code == 201
+    prices = {"items": [{"customer_type": "terminal", "level": None, "unit_price": "12.50"}]}
+    finance = console.world.as_user("finance.wu")
+    assert finance.request("PUT", "/products/P1001/prices", json=prices, headers={"If-Match": '"0"'}).status_code == 200
+    zhang, visits = _plan(console, ["苏州市姑苏区惠康药店"])
+    page = _open_app(console, AT_THE_SHOP)
+    page.get_by_text("苏州市姑苏区惠康药店").click()
+    page.get_by_role("button", name=re.compile("签\\s*到")).click()
+    expect(page.get_by_test_id("visit-state")).to_have_text("已签到")
+    console.choose(page, "产品", re.compile("阿莫西林胶囊"))
+    page.get_by_label("数量").fill("4")
+    page.get_by_role("button", name="提交要货").click()
+    expect(page.get_by_test_id("order-answer")).to_have_text("已生成待提交的订单：¥50.00")
+    console.shot(page, "order-request")
+    orders = zhang.get("/orders", params={"customer_id": visits[0]["customer_id"]}).json()["items"]
+    assert [(o["state"], o["total"]) for o in orders] == [("saved", "50.00")]

@@ -1,4 +1,4 @@
-import { App, Alert, Badge, Button, Card, DatePicker, Descriptions, Flex, Input, List, Segmented, Space, Spin, Statistic, Tag, Typography } from "antd";
+import { App, Alert, Badge, Button, Card, DatePicker, Descriptions, Flex, Input, InputNumber, List, Segmented, Select, Space, Spin, Statistic, Tag, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useCallback, useEffect, useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
@@ -174,6 +174,41 @@ function Coverage({ repId }: { repId: string }) {
   );
 }
 
+/** An order the customer asks for on the visit: products and quantities; it becomes a saved draft order for the rep. */
+function OrderRequest({ onRequest }: { onRequest: (lines: { sku: string; quantity: number }[]) => Promise<Result | undefined> }) {
+  const t = useT(m);
+  const products = useRemote(() => ok(api().GET("/products", { params: { query: { status: "active", limit: 200 } } })), []);
+  const [sku, setSku] = useState<string>();
+  const [quantity, setQuantity] = useState<number | null>(1);
+  const [answer, setAnswer] = useState<string>();
+  async function send() {
+    if (!sku || !quantity) return;
+    const result = await onRequest([{ sku, quantity }]);
+    const order = result?.result as { order_total?: string } | undefined;
+    setAnswer(result === undefined ? t("queued") : result.status === "refused" ? result.detail ?? "" : t("orderSaved", { total: formatAmount(order?.order_total) }));
+  }
+  return (
+    <Card size="small" title={t("orderRequest")}>
+      <Flex gap={8} wrap>
+        <Select
+          aria-label={t("product")}
+          placeholder={t("product")}
+          showSearch={{ optionFilterProp: "label" }}
+          value={sku}
+          onChange={setSku}
+          options={(products.data?.items ?? []).map((p) => ({ value: p.sku, label: `${p.name} ${p.spec ?? ""}`.trim() }))}
+          style={{ flex: "1 1 200px" }}
+        />
+        <InputNumber aria-label={t("quantity")} min={1} precision={0} value={quantity} onChange={setQuantity} style={{ width: 90 }} />
+        <Button onClick={() => void send()} disabled={!sku || !quantity}>
+          {t("request")}
+        </Button>
+      </Flex>
+      {answer && <Typography.Text type="secondary" data-testid="order-answer">{answer}</Typography.Text>}
+    </Card>
+  );
+}
+
 function VisitScreen({ visit, onBack, onAction }: { visit: Visit; onBack: () => void; onAction: () => void }) {
   const t = useT(m);
   const { message } = App.useApp();
@@ -287,6 +322,7 @@ function VisitScreen({ visit, onBack, onAction }: { visit: Visit; onBack: () => 
         >
           {t("addTask")}
         </Button>
+        <OrderRequest onRequest={(lines) => record({ id: newId(), type: "order_request", visit_id: v.id, at: new Date().toISOString(), lines })} />
         <label>
           <Typography.Text>{t("photo")}</Typography.Text>{" "}
           <input type="file" accept="image/*" capture="environment" aria-label={t("photo")} onChange={(e) => e.target.files?.[0] && void takePhoto(e.target.files[0])} />
