@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Client
+from tests.fixtures import FLOW_SAMPLES
 
 from .conftest import Console
 from .test_orders_approvals import _pick
@@ -45,29 +47,38 @@ def _send(console: Console, page: Page, file: Path, kind: str = "流向（销售
     page.wait_for_url(re.compile(r"/console/flow/loads/[0-9A-Z]{26}$"))
 
 
-def test_a_distributor_uploads_its_file_sees_it_accepted_with_errors_and_downloads_the_report(
-    console: Console, tmp_path: Path
+def test_a_distributor_uploads_its_sample_file_sees_it_accepted_with_errors_and_downloads_the_report(
+    console: Console,
 ) -> None:
-    _setup(console)
-    file = tmp_path / f"流向_D001_{LAST_MONTH}.csv"
-    rows = [
-        f"{LAST_MONTH}-03,P1001,阿莫西林胶囊,0.25g*24粒,B1,2,盒,苏州市姑苏区仁和药店,",
-        f"{LAST_MONTH}-04,P1001,阿莫西林胶囊,0.25g*24粒,B1,两盒,盒,苏州市姑苏区仁和药店,",  # not a quantity
-    ]
-    file.write_text(FLOW_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    admin = console.world.as_user("admin")
+    with (FLOW_SAMPLES / "master" / "products.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            assert admin.post("/products", json={**row, "case_size": int(row["case_size"])}).status_code == 201
+    body = {"name": "苏州同仁医药有限公司", "code": "D001", "status": "active",
+            "profile": {"type": "distributor", "tier": "tier1"}}  # fmt: skip
+    console.add_distributor_user("d001", admin.post("/customers", json=body).json()["id"])
+    sample = FLOW_SAMPLES / "flow" / "D001" / "2026-10" / "流向_D001_2026-10.csv"
+    truth = json.loads((FLOW_SAMPLES / "truth.json").read_text())["flow/D001/2026-10/流向_D001_2026-10.csv"]
+
     page = console.page_as("d001")
     expect(page).to_have_url(re.compile(r"/console/portal/upload$"))  # a distributor's home is its upload page
     expect(page.get_by_role("menuitem", name="客户档案")).to_have_count(0)
+    month = page.get_by_label("所属月份")
+    month.click()
+    month.fill("2026-10")
+    month.press("Enter")
     console.shot(page, "upload")
-    _send(console, page, file)
+    page.locator("input[type=file]").set_input_files(str(sample))
+    page.get_by_role("button", name=re.compile("^上\\s*传$")).click()
+    page.wait_for_url(re.compile(r"/console/flow/loads/[0-9A-Z]{26}$"))
     expect(page.get_by_test_id("load-status")).to_have_text("部分导入（有错误行）", timeout=60_000)
+    expect(page.get_by_role("row").filter(has_text="行数")).to_contain_text(str(truth["data_rows"]))
     console.shot(page, "accepted-with-errors")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="下载错误报告（CSV）").click()
-    report = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    bad = [row for row in csv.reader(io.StringIO(report)) if "两盒" in row]
-    assert len(bad) == 1, report
+    report = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(report) - 1 == len(truth["rejected"]), report[:3]  # a line per bad row, under its header
 
 
 def test_a_distributor_cannot_reach_another_distributors_loads(console: Console, tmp_path: Path) -> None:
