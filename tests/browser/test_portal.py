@@ -147,3 +147,21 @@ def test_a_distributor_orders_for_itself_and_follows_the_order(console: Console)
     order_id = page.url.rsplit("/", 1)[1]
     mine_listed = console.world.as_user("admin").get("/orders", params={"customer_id": mine}).json()["items"]
     assert [o["id"] for o in mine_listed] == [order_id]
+
+
+def test_a_distributor_sees_its_own_channel_stock_month_and_names_waiting(console: Console) -> None:
+    admin, mine, _ = _setup(console)
+    from tests.e2e.uploads import upload_flow
+
+    rows = f"{LAST_MONTH}-03,P1001,阿莫西林胶囊,,B1,2,盒,苏州新开诊所,\n"
+    assert upload_flow(admin, mine, LAST_MONTH, (FLOW_HEADER + rows).encode())["status"] == "accepted"
+    page = console.page_as("d001")
+    console.open(page, "/channel/inventory")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("结\\s*账"))).to_have_count(0)  # closing a month is HQ's
+    expect(page.get_by_text("阿莫西林胶囊").first).to_be_visible()
+    console.shot(page, "own-stock-month")
+    console.open(page, "/flow/reviews")
+    expect(page.get_by_role("cell", name="苏州新开诊所")).to_be_visible()  # its unmatched buyer, read only
+    expect(page.get_by_role("button", name="确认为此客户")).to_have_count(0)
+    console.shot(page, "names-waiting")
