@@ -41,6 +41,9 @@ def _pick_tree_node(page: Page, label: str, title: str) -> None:
     field.click()
     field.fill(title)
     page.locator(".ant-select-dropdown:visible").get_by_title(title, exact=True).first.click()
+    # The list closes once the choice is made; on a busy machine that takes a moment, and until then it lies
+    # over the dialog's buttons.
+    expect(page.locator(".ant-select-dropdown:visible")).to_have_count(0)
 
 
 def test_an_hq_admin_opens_a_department_under_a_branch_and_a_rep_in_it(console: Console) -> None:
