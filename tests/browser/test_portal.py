@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -165,3 +166,70 @@ def test_a_distributor_sees_its_own_channel_stock_month_and_names_waiting(consol
     expect(page.get_by_role("cell", name="苏州新开诊所")).to_be_visible()  # its unmatched buyer, read only
     expect(page.get_by_role("button", name="确认为此客户")).to_have_count(0)
     console.shot(page, "names-waiting")
+
+
+def _approved(console: Console, order_id: str) -> None:
+    """The order's approval decided by whichever office manager it reached."""
+    deadline = time.monotonic() + 20
+    managers = [console.world.as_user(u) for u in ("admin", "east.head", "eastrx.head")]
+    while True:
+        for manager in managers:
+            entries = [i for i in manager.get("/approvals/inbox").json()["items"] if i["subject_id"] == order_id]
+            if entries:
+                decided = manager.post(f"/approvals/{entries[0]['approval_id']}/decision", json={"decision": "approve"})
+                assert decided.status_code == 200, decided.text
+                return
+        assert time.monotonic() < deadline, "the approval never reached an inbox"
+        time.sleep(0.2)
+
+
+def test_a_distributor_starts_an_order_from_its_list_and_returns_part_of_a_shipment(console: Console) -> None:
+    admin, mine, _ = _setup(console)
+    finance = console.world.as_user("finance.wu")
+    prices = {"items": [{"customer_type": "distributor", "level": None, "unit_price": "9.80"}]}
+    assert finance.request("PUT", "/products/P1001/prices", json=prices, headers={"If-Match": '"0"'}).status_code == 200
+    claims = {"sub": "u-d001-api", "cognito:username": "d001", "custom:tenant_id": console.world.tenant_id,
+              "custom:org_unit_id": "EAST", "custom:roles": "distributor", "custom:distributor_id": mine}  # fmt: skip
+    itself = Client(console.world.base_url, console.world.mint(claims))  # the distributor's user, through HTTP
+    order = itself.post("/orders", json={"customer_id": mine, "lines": [{"sku": "P1001", "quantity": 10}]})
+    assert order.status_code == 201, order.text
+    oid = order.json()["id"]
+    submitted = itself.post(f"/orders/{oid}/submit", json={})
+    assert submitted.status_code == 200, submitted.text
+    _approved(console, oid)
+    erp = console.world.as_user("erp")
+    deadline = time.monotonic() + 20
+    while admin.get(f"/orders/{oid}").json()["state"] != "approved":
+        assert time.monotonic() < deadline, "the order was never approved"
+        time.sleep(0.2)
+    assert erp.post(f"/integration/orders/{oid}/processed", json={"erp_order_no": "SO-88"}).status_code == 200
+    shipment = {
+        "delivery_no": "DN-88",
+        "outbound_no": "OB-88",
+        "lines": [{"sku": "P1001", "batch": "B88", "quantity": 6}],
+    }
+    assert erp.post(f"/integration/orders/{oid}/shipments", json=shipment).status_code == 200
+
+    page = console.page_as("d001")
+    console.open(page, "/orders")
+    expect(page.get_by_role("cell", name="苏州同仁医药有限公司")).to_be_visible()
+    console.shot(page, "its-orders")
+    page.get_by_role("button", name="新建订单").click()
+    expect(page).to_have_url(re.compile(r"/console/orders/new$"))
+    console.shot(page, "new-order-from-the-list")
+
+    console.open(page, f"/orders/{oid}")
+    expect(page.get_by_test_id("order-state")).to_have_text("已发货")
+    page.get_by_role("tab", name="退货").click()
+    page.get_by_role("button", name="新建退货").click()
+    dialog = page.get_by_role("dialog")
+    quantity = dialog.get_by_label("退货数量 P1001 B88")
+    expect(quantity).to_have_attribute("placeholder", "≤ 6")  # what was shipped to it, not what it ordered
+    quantity.fill("2")
+    dialog.get_by_label("退货原因").fill("近效期")
+    console.shot(page, "its-return")
+    dialog.get_by_role("button", name="新建退货").click()
+    page.wait_for_url(re.compile(r"/console/returns/[0-9A-Z]{26}$"))
+    expect(page.get_by_test_id("return-state")).to_have_text("审批中")
+    expect(page.get_by_role("tabpanel").get_by_role("cell", name="¥19.60")).to_be_visible()  # 2 at its 9.80
+    console.shot(page, "its-return-waiting")

@@ -16,7 +16,7 @@ import { type Order, OrderStateTag, shortId, useUserNames } from "./common";
 import { m } from "./messages";
 
 const FILTERS = ["state", "month", "customer_id"] as const;
-const ORDERING = ["rep", "dept_head", "branch_head", "hq_admin"] as const; // order:create
+const ORDERING = ["rep", "dept_head", "branch_head", "hq_admin", "distributor"] as const; // order:create (a distributor: for itself)
 
 export default function OrderList() {
   const t = useT(m);

@@ -15,7 +15,7 @@ import { type Order, OrderLines, OrderStateTag, ReturnStateTag, shortId, Transit
 import { m } from "./messages";
 
 type Dialog = "submit" | "withdraw" | "void" | "close";
-const ORDERING = ["rep", "dept_head", "branch_head", "hq_admin"] as const; // order:create
+const ORDERING = ["rep", "dept_head", "branch_head", "hq_admin", "distributor"] as const; // order:create (a distributor: for itself)
 
 export default function OrderPage() {
   const { id = "" } = useParams();
