@@ -44,6 +44,9 @@ def _send(console: Console, page: Page, file: Path, kind: str = "流向（销售
     console.open(page, "/portal/upload")
     page.get_by_text(kind, exact=True).click()
     page.locator("input[type=file]").set_input_files(str(file))
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sticks out sideways on a phone
+    console.shot(page, "upload")
     page.get_by_role("button", name=re.compile("^上\\s*传$")).click()
     page.wait_for_url(re.compile(r"/console/flow/loads/[0-9A-Z]{26}$"))
 
@@ -160,8 +163,13 @@ def test_a_distributor_sees_its_own_channel_stock_month_and_names_waiting(consol
     console.open(page, "/channel/inventory")
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("结\\s*账"))).to_have_count(0)  # closing a month is HQ's
+    expect(page.get_by_label("经销商")).to_have_count(0)  # only its own: nothing to choose
     expect(page.get_by_text("阿莫西林胶囊").first).to_be_visible()
     console.shot(page, "own-stock-month")
+    page.get_by_role("tab", name="调整单").click()
+    expect(page.get_by_role("tabpanel").get_by_role("table")).to_be_visible()
+    expect(page.get_by_role("button", name="新建调整单")).to_have_count(0)  # the office asks for adjustments
+    console.shot(page, "own-adjustments")
     console.open(page, "/flow/reviews")
     expect(page.get_by_role("cell", name="苏州新开诊所")).to_be_visible()  # its unmatched buyer, read only
     expect(page.get_by_role("button", name="确认为此客户")).to_have_count(0)

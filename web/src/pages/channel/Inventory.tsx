@@ -9,6 +9,7 @@ import { useCursorList } from "../../components/useCursorList";
 import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
 import { hasRole, useUser } from "../../components/UserContext";
+import { OFFICE } from "../../modules";
 import { formatDateTime } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { name } from "../../labels";
@@ -28,6 +29,7 @@ export default function Inventory() {
   const names = useDistributorNames();
   const products = useProductNames();
   const [closings, setClosings] = useState(0); // a close or reopen changes the figures' source: read them again
+  const own = useUser().distributorId; // a distributor's users see only their own: nothing to choose
 
   return (
     <>
@@ -39,7 +41,7 @@ export default function Inventory() {
       </Flex>
       <Space wrap style={{ marginBottom: 16 }}>
         <MonthPicker label={t("month")} value={period} onChange={(v) => filters.set("period", v)} />
-        <DistributorSelect names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />
+        {!own && <DistributorSelect names={names} label={t("distributor")} value={distributorId} onChange={(v) => filters.set("distributor_id", v)} />}
       </Space>
       <PeriodBar period={period} onChanged={() => setClosings((n) => n + 1)} />
       <Tabs
@@ -282,6 +284,7 @@ function Adjustments(props: { period: string; distributorId?: string; names: Rec
     () => ok(api().GET("/inventory/adjustments", { params: { query: { period: props.period, distributor_id: props.distributorId } } })),
     [props.period, props.distributorId],
   );
+  const mayAsk = hasRole(useUser(), ...OFFICE); // inventory:adjust: a distributor's users read them only
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<unknown>();
   const [form] = Form.useForm();
@@ -306,11 +309,13 @@ function Adjustments(props: { period: string; distributorId?: string; names: Rec
 
   return (
     <>
-      <Flex justify="flex-end" style={{ marginBottom: 12 }}>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>
-          {t("newAdjustment")}
-        </Button>
-      </Flex>
+      {mayAsk && (
+        <Flex justify="flex-end" style={{ marginBottom: 12 }}>
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>
+            {t("newAdjustment")}
+          </Button>
+        </Flex>
+      )}
       <ProblemAlert error={list.error} />
       <Table
         rowKey="id"

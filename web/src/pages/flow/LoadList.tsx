@@ -5,6 +5,7 @@ import { Pager } from "../../components/Pager";
 import { ProblemAlert } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
 import { useDistributorNames } from "../../components/useDistributors";
+import { useUser } from "../../components/UserContext";
 import { formatDateTime, formatRate } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { FILE_KINDS, LOAD_STATUSES, name } from "../../labels";
@@ -23,6 +24,7 @@ export default function LoadList() {
   const t = useT(m);
   const { lang } = useLang();
   const names = useDistributorNames();
+  const own = useUser().distributorId; // a distributor's users see only their own loads: nothing to choose
   const [params, setParams] = useSearchParams(); // filters live in the URL
   const distributorId = params.get("distributor_id") ?? undefined;
   const kind = (params.get("kind") ?? undefined) as Load["kind"] | undefined;
@@ -45,13 +47,15 @@ export default function LoadList() {
         </Typography.Title>
       </Flex>
       <Space wrap style={{ marginBottom: 16 }}>
-        <DistributorSelect
-          names={names}
-          label={t("distributor")}
-          value={distributorId}
-          onChange={(v) => set("distributor_id", v)}
-          extra={[{ value: SHIPMENTS_PARTY, label: t("ourShipments") }]}
-        />
+        {!own && (
+          <DistributorSelect
+            names={names}
+            label={t("distributor")}
+            value={distributorId}
+            onChange={(v) => set("distributor_id", v)}
+            extra={[{ value: SHIPMENTS_PARTY, label: t("ourShipments") }]}
+          />
+        )}
         <KindSelect label={t("kind")} value={kind} onChange={(v) => set("kind", v)} />
       </Space>
       <ProblemAlert error={list.error} />
@@ -64,7 +68,7 @@ export default function LoadList() {
         scroll={{ x: 1000 }}
         locale={{ emptyText: t("empty") }}
         columns={[
-          { title: t("distributor"), dataIndex: "distributor_id", render: (id: string) => distributorName(names, id, t("ourShipments")) },
+          ...(own ? [] : [{ title: t("distributor"), dataIndex: "distributor_id", render: (id: string) => distributorName(names, id, t("ourShipments")) }]),
           { title: t("period"), dataIndex: "period", width: 90 },
           { title: t("kind"), dataIndex: "kind", width: 90, render: (v: string) => name(FILE_KINDS, v, lang) },
           { title: t("fileName"), dataIndex: "file_name", render: (v: string, l) => <Link to={`/flow/loads/${l.id}`}>{v}</Link> },

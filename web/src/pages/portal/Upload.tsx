@@ -1,5 +1,5 @@
 import { InboxOutlined } from "@ant-design/icons";
-import { Button, Card, Form, Progress, Segmented, Table, Tag, Typography, Upload as AntUpload } from "antd";
+import { Button, Card, Form, Grid, Progress, Segmented, Table, Tag, Typography, Upload as AntUpload } from "antd";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, ok } from "../../api/client";
@@ -21,6 +21,7 @@ export default function Upload() {
   const [file, setFile] = useState<File>();
   const [percent, setPercent] = useState<number>();
   const [error, setError] = useState<unknown>();
+  const phone = !Grid.useBreakpoint().sm; // the three kinds do not fit side by side on a phone
 
   async function send() {
     if (!file) return setError(new Error(t("chooseFile")));
@@ -44,6 +45,7 @@ export default function Upload() {
           <Form.Item label={t("kind")}>
             <Segmented
               aria-label={t("kind")}
+              vertical={phone}
               value={kind}
               onChange={(value) => setKind(value as FileKind)}
               options={(["flow", "inventory", "sellout"] as const).map((value) => ({ value, label: t(value) }))}
