@@ -114,6 +114,8 @@ def test_a_file_in_its_own_layout_is_mapped_saved_and_imported_again_on_a_phone(
     page = console.page_as("d001", viewport=PHONE)
     _send(console, page, file)
     expect(page.get_by_test_id("load-status")).to_have_text("已拒收", timeout=60_000)
+    expect(page.get_by_test_id("rejection-reason")).to_have_text("文件缺少必需的列")  # said in its words, not code
+    expect(page.get_by_test_id("missing-columns")).to_contain_text("销售日期")
     step = page.get_by_test_id("mapping-step")
     expect(step).to_be_visible()
     console.shot(page, "rejected-mapping-step")

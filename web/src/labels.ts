@@ -78,6 +78,26 @@ export const FILE_KINDS: Names = {
   sellout: { zh: "终端销售", en: "Sell-out" },
   shipments: { zh: "我方发货", en: "Our shipments" },
 };
+// Why a whole file was refused (the load's rejection.code), in words its sender understands.
+export const FILE_REJECTIONS: Names = {
+  "empty file": { zh: "文件为空", en: "The file is empty" },
+  "file too large": { zh: "文件过大", en: "The file is too large" },
+  "too many rows": { zh: "行数过多", en: "The file has too many rows" },
+  "unsupported file type": { zh: "不支持的文件类型，请上传 CSV、TXT 或 Excel（xlsx）", en: "Unsupported file type: send CSV, TXT or Excel (xlsx)" },
+  "binary file": { zh: "不是文本或 Excel 文件", en: "Not a text or Excel file" },
+  "unknown or wrong text encoding": { zh: "无法识别文件编码，请另存为 UTF-8 或 GBK", en: "Unknown text encoding: save it as UTF-8 or GBK" },
+  "malformed text file": { zh: "文本格式有误", en: "The text file is malformed" },
+  "invalid xlsx": { zh: "Excel 文件已损坏", en: "The Excel file is damaged" },
+  "xlsx uncompressed size over limit": { zh: "Excel 文件解压后过大", en: "The Excel file is too large once unpacked" },
+  "formulas not allowed": { zh: "文件含公式，请粘贴为数值后再上传", en: "The file has formulas: paste them as values and send it again" },
+  "missing columns": { zh: "文件缺少必需的列", en: "The file lacks columns we need" },
+  "sheet not found": { zh: "找不到指定的工作表", en: "The sheet was not found" },
+  "no data rows": { zh: "没有数据行", en: "The file has no data rows" },
+  "unreadable file": { zh: "文件无法读取", en: "The file cannot be read" },
+  "no valid rows": { zh: "没有一行可用", en: "No row could be used" },
+  "period closed": { zh: "该月份已关账，不能再上传", en: "The month is closed" },
+  "unknown distributor": { zh: "无法确定文件所属的经销商", en: "The file's distributor is unknown" },
+};
 
 export const VISIT_STATES: Names = {
   planned: { zh: "计划中", en: "Planned" },

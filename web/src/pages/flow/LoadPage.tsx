@@ -8,7 +8,7 @@ import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
 import { formatDateTime, formatQty, formatRate } from "../../format";
 import { useLang, useT } from "../../i18n";
-import { FILE_KINDS, LOAD_STATUSES, name } from "../../labels";
+import { FILE_KINDS, FILE_REJECTIONS, LOAD_STATUSES, name } from "../../labels";
 import { MappingStep } from "../portal/MappingStep";
 import { sentFile } from "../portal/uploads";
 import { distributorName, openLink } from "./common";
@@ -128,7 +128,10 @@ function RejectionView({ rejection }: { rejection: NonNullable<Load["rejection"]
       title={t("rejection")}
       description={
         <Space orientation="vertical" size={4}>
-          <span>{rejection.message}</span>
+          {/* The API's message is English: in Chinese, the reason's own words (the code's name) when known. */}
+          <Typography.Text strong data-testid="rejection-reason">
+            {lang === "zh" && FILE_REJECTIONS[rejection.code] ? FILE_REJECTIONS[rejection.code].zh : rejection.message}
+          </Typography.Text>
           <Typography.Text type="secondary">
             {t("rejectCode")}: {rejection.code}
           </Typography.Text>
