@@ -86,9 +86,11 @@ def test_a_distributor_uploads_its_sample_file_sees_it_accepted_with_errors_and_
 
 
 def test_a_distributor_cannot_reach_another_distributors_loads(console: Console, tmp_path: Path) -> None:
-    admin, _, other = _setup(console)
+    admin, mine, other = _setup(console)
     from tests.e2e.uploads import upload_flow
 
+    row = "2026-10-03,P1001,阿莫西林胶囊,,B1,1,盒,某药店,\n"
+    own = upload_flow(admin, mine, "2026-10", (FLOW_HEADER + row).encode(), file_name="同仁流向.csv")
     theirs = upload_flow(
         admin, other, "2026-10", (FLOW_HEADER + "2026-10-03,P1001,阿莫西林胶囊,,B1,1,盒,某药店,\n").encode()
     )
@@ -97,7 +99,8 @@ def test_a_distributor_cannot_reach_another_distributors_loads(console: Console,
     expect(page.get_by_text("文件不存在", exact=False)).to_be_visible()
     console.shot(page, "other-distributors-load")
     console.open(page, "/flow/loads")
-    expect(page.get_by_role("link", name=re.compile(theirs["file_name"]))).to_have_count(0)
+    expect(page.get_by_role("link", name=own["file_name"], exact=True)).to_be_visible()  # its own is listed
+    expect(page.get_by_role("link", name=theirs["file_name"], exact=True)).to_have_count(0)  # the other's is not
     console.shot(page, "own-history")
 
 
