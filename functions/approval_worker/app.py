@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm import tenancy
 from crm.approvals import service
 from crm.approvals.model import Kind
 from crm.approvals.subjects import Registry
@@ -52,6 +53,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return counts
     tenant_id, approval_id = event["tenant_id"], event["approval_id"]
     logger.append_keys(tenant_id=tenant_id, approval_id=approval_id, action=action)
+    with tenancy.acting_for(tenant_id):
+        return _step(action, tenant_id, approval_id, event)
+
+
+def _step(action: str | None, tenant_id: str, approval_id: str, event: dict[str, Any]) -> dict[str, Any]:
     if action == "open":
         return service.open_step(tenant_id, approval_id, event["token"])
     if action == "remind":

@@ -7,6 +7,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm import tenancy
 from crm.config import get_settings
 from crm.customers import importer
 from crm.db.base import bind_table
@@ -25,7 +26,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     time_left = context.get_remaining_time_in_millis
     if event.get("action") == "write":
         logger.append_keys(tenant_id=event["tenant_id"], import_id=event["import_id"])
-        status = importer.write_again(bucket, event["tenant_id"], event["import_id"], time_left)
+        with tenancy.acting_for(event["tenant_id"]):
+            status = importer.write_again(bucket, event["tenant_id"], event["import_id"], time_left)
         logger.info("customer import written", extra={"status": status})
         return {"status": status}
     results = {}

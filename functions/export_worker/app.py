@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm import tenancy
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.exports.service import run
@@ -18,4 +19,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     settings = get_settings()
     bind_table(settings.table_name)
     logger.append_keys(tenant_id=event["tenant_id"], export_id=event["export_id"])
-    run(event["tenant_id"], event["user_id"], event["export_id"], settings.analytics_bucket or "")
+    with tenancy.acting_for(event["tenant_id"]):
+        run(event["tenant_id"], event["user_id"], event["export_id"], settings.analytics_bucket or "")

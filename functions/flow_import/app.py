@@ -6,6 +6,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm import tenancy
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.flow.importer import Arrival, Buckets, import_object, reattribute
@@ -37,17 +38,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     bind_table(settings.table_name)
     buckets = Buckets(uploads=settings.uploads_bucket or "", analytics=settings.analytics_bucket or "")
     if event.get("action") == "reattribute":  # sent by the flow API when a review item is decided
-        changed = reattribute(
-            buckets,
-            event["tenant_id"],
-            event["load_ids"],
-            event["normalized_name"],
-            event["customer_id"],
-            previous_customer_id=event.get("previous_customer_id"),
-            distributor_id=event.get("distributor_id"),
-            since=event.get("since"),
-        )
-        return {"reattributed_rows": changed}
+        with tenancy.acting_for(event["tenant_id"]):
+            return _reattribute(buckets, event)
     results = {}
     for record in event.get("Records", []):
         arrival = Arrival.from_record(record)
@@ -55,3 +47,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         results[arrival.key] = import_object(buckets, arrival, _metric)
         logger.info("flow file imported", extra={"status": results[arrival.key]})
     return {"results": results}
+
+
+def _reattribute(buckets: Buckets, event: dict[str, Any]) -> dict[str, Any]:
+    changed = reattribute(
+        buckets,
+        event["tenant_id"],
+        event["load_ids"],
+        event["normalized_name"],
+        event["customer_id"],
+        previous_customer_id=event.get("previous_customer_id"),
+        distributor_id=event.get("distributor_id"),
+        since=event.get("since"),
+    )
+    return {"reattributed_rows": changed}

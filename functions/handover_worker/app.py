@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from crm import tenancy
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.handover.service import move_batch, record_failure
@@ -21,9 +22,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     bind_table(get_settings().table_name)
     tenant_id, handover_id = event["tenant_id"], event["handover_id"]
     logger.append_keys(tenant_id=tenant_id, handover_id=handover_id)
-    if event.get("action") == "fail":
-        record_failure(tenant_id, handover_id, str(event.get("error", {}).get("Cause", "unknown error")))
-        return {"tenant_id": tenant_id, "handover_id": handover_id, "done": True}
-    result = move_batch(tenant_id, handover_id)
+    with tenancy.acting_for(tenant_id):
+        if event.get("action") == "fail":
+            record_failure(tenant_id, handover_id, str(event.get("error", {}).get("Cause", "unknown error")))
+            return {"tenant_id": tenant_id, "handover_id": handover_id, "done": True}
+        result = move_batch(tenant_id, handover_id)
     metrics.add_metric(name="CustomersHandedOver", unit=MetricUnit.Count, value=result["moved"])
     return result

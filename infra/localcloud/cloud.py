@@ -13,10 +13,13 @@ from typing import Any
 
 import boto3
 from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from . import dynamodb_local, mail, moto_patches
 from .gateway import Gateway
+from .guard import Guard
 from .lambdas import DEFAULT_CONCURRENCY, LocalLambdas
 from .resources import create_resources
 from .schedules import Scheduler
@@ -63,12 +66,15 @@ class LocalCloud:
         self.stack = load_template(template_path, stack_name)
         for logical_id, variables in (environment or {}).items():  # a test's own settings, e.g. a smaller batch
             self.stack.functions[logical_id].environment.update(variables)
+        self.guard = Guard(self.stack)
+        for logical_id, fn in self.stack.functions.items():  # each function signs as its own role (guard.py)
+            fn.environment.setdefault("AWS_ACCESS_KEY_ID", self.guard.function_key(logical_id))
         self.lambdas = LocalLambdas(self.stack.functions.values(), concurrency)
         self.gateway = Gateway(self.stack, self.lambdas, template_path.parent, host, api_port)
         self.scheduler = Scheduler(self.stack.schedules, self.lambdas)
         self.webhook_sink = WebhookSink(host)
         self._fire_schedules = schedules
-        self._moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
+        self._moto = _GuardedMotoServer(self.guard, ip_address=host, port=moto_port, verbose=False)
         self._saved_env: dict[str, str | None] = {}
         self.endpoint_url = ""
         self.state = LocalState(state_dir) if state_dir else None
@@ -104,6 +110,7 @@ class LocalCloud:
         )
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         moto_patches.install()
+        self.guard.install()
         self.lambdas.install(dict(os.environ))
         create_resources(self.stack, self.client)
         if self.state:
@@ -124,6 +131,7 @@ class LocalCloud:
         self.webhook_sink.stop()
         self.gateway.stop()
         self.lambdas.uninstall()
+        self.guard.uninstall()
         if self.state:
             self.state.stop_keeping(self.stack)  # the last changes, before moto forgets them
         self._moto.stop()
@@ -189,6 +197,20 @@ class LocalCloud:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             _put_env(key, value)
+
+
+class _GuardedMotoServer(ThreadedMotoServer):
+    """moto's threaded server with the IAM guard in front of its WSGI app (moto's own start, otherwise)."""
+
+    def __init__(self, guard: Guard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._guard = guard
+
+    def _server_entry(self) -> None:
+        app = self._guard.wrap(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 def _put_env(key: str, value: str | None) -> None:

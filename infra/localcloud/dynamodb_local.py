@@ -55,9 +55,11 @@ def running(timeout: float = 30.0, db_path: Path | None = None) -> Iterator[str]
     jar = find_jar()
     assert jar is not None
     port = free_port()
+    # -sharedDb: one database whatever access key and region a client signs with (each function and each tenant
+    # session signs with its own key, crm.tenancy).
     if db_path is None:
-        storage = ["-inMemory"]
-    else:  # -sharedDb: one database whatever access key and region a client signs with
+        storage = ["-inMemory", "-sharedDb"]
+    else:
         db_path.mkdir(parents=True, exist_ok=True)
         storage = ["-dbPath", str(db_path.resolve()), "-sharedDb"]
     # -disableTelemetry: telemetry is on by default and would try to reach AWS.

@@ -42,7 +42,7 @@ def install() -> None:
     def checked_post(self: Any, request: Any, bucket_name: str) -> Any:
         form = {k: v[0] for k, v in self.querystring.items()}
         if "policy" in form:
-            refused = _refusal(form, bucket_name, _size(self.body))
+            refused = _refusal(form, bucket_name, _size(self.body)) or _not_authorized(form, bucket_name)
             if refused is not None:
                 return refused
         return post(self, request, bucket_name)
@@ -108,10 +108,30 @@ def _condition_refusal(condition: Any, values: dict[str, str], size: int) -> tup
     return _error(403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {json.dumps(condition)}")
 
 
+def _not_authorized(form: dict[str, str], bucket: str) -> tuple[int, dict[str, str], bytes] | None:
+    """AWS authorizes a form's upload as the credential that signed it: the IAM guard checks s3:PutObject."""
+    from .guard import upload_refusal
+
+    refusal = upload_refusal(form.get("x-amz-credential", "").split("/")[0], bucket, form.get("key", ""))
+    return None if refusal is None else _error(403, "AccessDenied", refusal)
+
+
+def _secret_of(access_key: str) -> str:
+    """The secret of an STS session's key (a tenant's credentials, crm.tenancy), else the local clients' one."""
+    from moto.sts.models import sts_backends
+
+    for backends in sts_backends.values():
+        for backend in backends.values():
+            for role in backend.assumed_roles:
+                if role.access_key_id == access_key:
+                    return str(role.secret_access_key)
+    return _secret["key"]
+
+
 def _signature(form: dict[str, str]) -> str:
     """SigV4 of a POST policy: the policy document signed with the key derived for its credential's scope."""
-    _, date, region, service, _ = form.get("x-amz-credential", "////").split("/")
-    key = f"AWS4{_secret['key']}".encode()
+    access_key, date, region, service, _ = form.get("x-amz-credential", "////").split("/")
+    key = f"AWS4{_secret_of(access_key)}".encode()
     for part in (date, region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     return hmac.new(key, form["policy"].encode(), hashlib.sha256).hexdigest()

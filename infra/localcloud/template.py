@@ -92,6 +92,7 @@ class Function:
     sqs_triggers: list[SqsTrigger] = field(default_factory=list)
     event_rules: list[EventRule] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
+    policies: list[Any] = field(default_factory=list)  # its role's Policies, resolved (guard.py reads them)
 
 
 @dataclass
@@ -190,6 +191,8 @@ class Stack:
     user_pools: dict[str, str] = field(default_factory=dict)  # logical id -> name; each is the pool USER_POOL_ID
     state_machines: dict[str, StateMachine] = field(default_factory=dict)
     apis: dict[str, Api] = field(default_factory=dict)
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)  # role ARN -> resolved AWS::IAM::Role properties
+    managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy ARN -> its PolicyDocument
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> why it is not created
 
     @property
@@ -199,6 +202,53 @@ class Stack:
     @property
     def schedules(self) -> list[tuple[Function, Schedule]]:
         return [(fn, schedule) for fn in self.functions.values() for schedule in fn.schedules]
+
+    def function_statements(self, logical_id: str) -> list[dict[str, Any]]:
+        """The IAM statements a function's role holds as the template writes them: inline `Statement` policies and
+        the template's managed policies (SAM policy templates and AWS-managed policies are not expanded)."""
+        statements: list[dict[str, Any]] = []
+        for policy in self.functions[logical_id].policies:
+            document = self.managed_policies.get(policy) if isinstance(policy, str) else policy
+            if isinstance(document, dict) and "Statement" in document:
+                statements.extend(_statement_list(document))
+        return statements
+
+    def role_statements(self, role_arn: str) -> list[dict[str, Any]] | None:
+        """A template role's statements (inline and managed policies); None for a role not in the template."""
+        role = self.roles.get(role_arn)
+        if role is None:
+            return None
+        documents = [p["PolicyDocument"] for p in role.get("Policies", [])]
+        documents += [
+            self.managed_policies[arn] for arn in role.get("ManagedPolicyArns", []) if arn in self.managed_policies
+        ]
+        return [statement for document in documents for statement in _statement_list(document)]
+
+    def hash_key(self, table_name: str, index: str | None = None) -> str | None:
+        """The partition key attribute of a table or of one of its indexes."""
+        for table in self.tables.values():
+            if table.name == table_name:
+                p = table.properties
+                schemas = (
+                    [p["KeySchema"]]
+                    if index is None
+                    else [
+                        i["KeySchema"]
+                        for i in p.get("GlobalSecondaryIndexes", []) + p.get("LocalSecondaryIndexes", [])
+                        if i["IndexName"] == index
+                    ]
+                )
+                return next((k["AttributeName"] for schema in schemas for k in schema if k["KeyType"] == "HASH"), None)
+        return None
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statement_list(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found = document.get("Statement", [])
+    return [found] if isinstance(found, dict) else list(found)
 
 
 def load_template(path: str | Path, stack_name: str = "crm-local", parameters: dict[str, str] | None = None) -> Stack:
@@ -370,6 +420,15 @@ class _Resolver:
                 return name, {"Arn": _arn("kms", f"key/{name}"), "KeyId": name}
             case "AWS::KMS::Alias" | "AWS::SES::EmailIdentity":
                 return name, {}
+            case "AWS::IAM::Role":
+                return name, {
+                    "Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+                    "RoleId": _short_id(self.stack_name, logical_id),
+                }
+            case "AWS::IAM::ManagedPolicy":
+                return f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}", {
+                    "PolicyArn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"
+                }
         return name, {"Arn": _arn(kind.split("::")[1].lower(), name)}
 
 
@@ -391,6 +450,8 @@ class _Loader:
             "AWS::Serverless::LayerVersion": self._layer,
             "AWS::KMS::Key": self._kms_key,
             "AWS::KMS::Alias": self._kms_alias,
+            "AWS::IAM::Role": self._role,
+            "AWS::IAM::ManagedPolicy": self._managed_policy,
         }
         named = {  # resources that are just a name to create
             "AWS::S3::Bucket": self.stack.buckets,
@@ -435,6 +496,13 @@ class _Loader:
             gateway_responses=props.get("GatewayResponses", {}),
         )
 
+    def _role(self, logical_id: str, raw: dict[str, Any]) -> None:
+        """Not created in moto (which does not evaluate conditions): guard.py checks calls against it."""
+        self.stack.roles[self.r.identity(logical_id)[1]["Arn"]] = self.r.resolve(raw)
+
+    def _managed_policy(self, logical_id: str, raw: dict[str, Any]) -> None:
+        self.stack.managed_policies[self.r.identity(logical_id)[0]] = self.r.resolve(raw["PolicyDocument"])
+
     def _function(self, logical_id: str, raw: dict[str, Any]) -> None:
         merged = _merge(self.globals.get("Function", {}), raw)
         events = merged.pop("Events", {})
@@ -454,6 +522,7 @@ class _Loader:
             environment={k: _cfn_string(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
             # Layers from outside the template (AWS-managed ones) have no local code.
             layer_dirs=[self.layer_dirs[arn] for arn in props.get("Layers", []) if arn in self.layer_dirs],
+            policies=_listed(props.get("Policies", [])),
         )
         for event_name, event in events.items():
             self._add_event(fn, event_name, event["Type"], event.get("Properties", {}))

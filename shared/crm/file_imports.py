@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from crm import clock
+from crm import clock, tenancy
 from crm import upload_links as links
 from crm.db import keys
 from crm.upload_links import URL_SECONDS, download_url
@@ -126,6 +126,18 @@ def run(
 ) -> str:
     """Imports one uploaded object (the version the event names) with `process(record, bytes)`; returns the
     import's final status ('ignored' for a repeated event)."""
+    with tenancy.acting_for(key.tenant_id):  # the key's tenant, whose credentials reach only its own data
+        return _run(uploads_bucket, key, records, process, log, version)
+
+
+def _run(
+    uploads_bucket: str,
+    key: ImportKey,
+    records: Records[Any],
+    process: Callable[[Any, bytes], str],
+    log: Any,
+    version: str | None,
+) -> str:
     record = records.start(key, version)
     if record is None:
         return "ignored"  # S3 delivers at least once; the first delivery does the work

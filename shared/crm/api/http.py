@@ -25,6 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from pydantic import BaseModel
 
+from crm import tenancy
 from crm.api.docs import PROBLEM_JSON, FieldError, Problem, documented, success  # noqa: F401 (routes use them)
 from crm.auth import Principal, principal_from_claims
 from crm.config import get_settings
@@ -112,7 +113,8 @@ class Resolver(APIGatewayRestResolver):
                 return _raw_problem(400, "Bad request", "The body is not UTF-8 text; send JSON.")
         if body and _is_json(_header(event, "content-type")) and (unsafe := _unsafe_json(body)):
             return _raw_problem(400, "Malformed JSON", unsafe)
-        return super().resolve(event, context)
+        with tenancy.no_tenant():  # principal() makes the caller's tenant current; it ends with the request
+            return super().resolve(event, context)
 
 
 def _utf8(base64_body: str) -> str | None:
@@ -197,6 +199,7 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     if not claims:
         raise Unauthorized("No identity came with the request.")
     caller = principal_from_claims(claims)
+    tenancy.enter(caller.tenant_id)  # from here on, AWS itself holds this request to the caller's tenant
     if directory.is_disabled(caller.tenant_id, caller.user_id):
         raise Unauthorized("Your user is disabled.")
     return caller

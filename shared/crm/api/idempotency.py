@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from crm import aws
 from crm.auth import Principal
 from crm.config import get_settings
 from crm.errors import Conflict, InvalidInput
@@ -29,9 +30,13 @@ from crm.errors import Conflict, InvalidInput
 
 @lru_cache(maxsize=64)
 def _store(table_name: str, tenant_id: str) -> DynamoDBPersistenceLayer:
-    # Records live in the tenant's own partition, like every other key in the table.
+    # Records live in the tenant's own partition, like every other key in the table, written as the tenant.
     return DynamoDBPersistenceLayer(
-        table_name=table_name, key_attr="pk", sort_key_attr="sk", static_pk_value=f"T#{tenant_id}#IDEMPOTENCY"
+        table_name=table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=f"T#{tenant_id}#IDEMPOTENCY",
+        boto3_client=aws.client("dynamodb"),
     )
 
 

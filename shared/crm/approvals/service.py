@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from crm import clock, events
+from crm import clock, events, tenancy
 from crm.approvals import repository as repo
 from crm.approvals import runs
 from crm.approvals.model import (
@@ -375,25 +375,32 @@ def reconcile(grace_seconds: int = 60) -> dict[str, int]:
     at once: each attempt's execution has its own name, and the record's version admits one repair."""
     counts = {"checked": 0, "repaired": 0, "stuck": 0}
     named_before = (clock.now() - timedelta(seconds=grace_seconds)).isoformat()
-    for tenant_id, approval_id in repo.open_runs():
+    for tenant_id, approval_id in repo.open_runs():  # the sweep's index, read with the function's own role
         counts["checked"] += 1
-        run = repo.get(tenant_id, approval_id)
-        state = runs.status(run.execution_arn)
-        if run.applied_at is not None or state == "RUNNING":
-            continue
-        if state == "NONE" and (run.attempt_at or "") > named_before:
-            continue  # its start may be under way
-        if run.attempt >= MAX_ATTEMPTS:
-            counts["stuck"] += 1
-            logger.error(
-                "approval run stuck after %d attempts",
-                run.attempt,
-                extra={"tenant_id": tenant_id, "approval_id": approval_id},
-            )
-            continue
-        repair(run, f"the reconciler found its run {state}")
-        counts["repaired"] += 1
+        with tenancy.acting_for(tenant_id):
+            outcome = _reconcile_run(tenant_id, approval_id, named_before)
+        if outcome:
+            counts[outcome] += 1
     return counts
+
+
+def _reconcile_run(tenant_id: str, approval_id: str, named_before: str) -> str | None:
+    """'repaired' or 'stuck' for a run whose execution is not running, None for one that is (or may be starting)."""
+    run = repo.get(tenant_id, approval_id)
+    state = runs.status(run.execution_arn)
+    if run.applied_at is not None or state == "RUNNING":
+        return None
+    if state == "NONE" and (run.attempt_at or "") > named_before:
+        return None  # its start may be under way
+    if run.attempt >= MAX_ATTEMPTS:
+        logger.error(
+            "approval run stuck after %d attempts",
+            run.attempt,
+            extra={"tenant_id": tenant_id, "approval_id": approval_id},
+        )
+        return "stuck"
+    repair(run, f"the reconciler found its run {state}")
+    return "repaired"
 
 
 def repair(run: Run, why: str) -> None:

@@ -2,9 +2,15 @@
 
 from functools import lru_cache
 
+import pynamodb.connection.base
 from pynamodb.attributes import UnicodeAttribute, VersionAttribute
 from pynamodb.connection import Connection
 from pynamodb.models import Model
+
+from crm import tenancy
+
+# pynamodb builds each connection's botocore session with this name: tenant data is read and written as the tenant.
+pynamodb.connection.base.get_session = tenancy.data_session
 
 
 class Item(Model):

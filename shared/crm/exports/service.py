@@ -229,7 +229,10 @@ def _write(job: ExportItem, principal: Principal, bucket: str) -> None:
         else:
             rows = write_xlsx(path, exportable.title, exportable.headers, pages)
         key = f"{FILE_PREFIX}{job.tenant_id}/{job.id}/{file_name}"
-        aws.s3().upload_file(path, bucket, key, ExtraArgs=_file_headers(job.format, file_name))
+        from boto3.s3.transfer import TransferConfig  # the worker's only transfer; the API never loads it
+
+        single = TransferConfig(use_threads=False)  # the transfer's own threads would not sign as the tenant
+        aws.s3().upload_file(path, bucket, key, ExtraArgs=_file_headers(job.format, file_name), Config=single)
     job.status, job.rows, job.file_key, job.file_name = "done", rows, key, file_name
     job.finished_at = clock.now_iso()
     _save(job, "export.completed", principal.user_id, {"rows": {"before": None, "after": rows}})

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
-from crm import aws, events
+from crm import aws, events, tenancy
 from crm.customers import repository as customer_repo
 from crm.customers.model import CustomerType
 from crm.db import keys as db_keys
@@ -97,6 +97,11 @@ def import_object(buckets: Buckets, arrival: Arrival, metric: Metric) -> str:
         key = UploadKey.parse(arrival.key)
     except ValueError:
         return _unissued(arrival, None, metric)
+    with tenancy.acting_for(key.tenant_id):  # the key's tenant, whose credentials reach only its own data
+        return _import_key(buckets, arrival, key, metric)
+
+
+def _import_key(buckets: Buckets, arrival: Arrival, key: UploadKey, metric: Metric) -> str:
     stored = _current(buckets.uploads, arrival)
     if stored is None:  # replaced or deleted since: the later version's own event imports that one
         return "outdated"

@@ -63,4 +63,4 @@ def superseded_key(parquet: str) -> str:
 
 
 def report_key(key: UploadKey, fmt: str) -> str:
-    return f"reports/{key.tenant_id}/{key.distributor_id}/{key.period}/{key.load_id}/errors.{fmt}"
+    return f"reports/flow/{key.tenant_id}/{key.distributor_id}/{key.period}/{key.load_id}/errors.{fmt}"

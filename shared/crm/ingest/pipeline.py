@@ -8,9 +8,11 @@ Callers (the S3-triggered function) pass what they already know: the key's kind,
 the distributor's template, the tenant's product master and customer index.
 """
 
+import contextvars
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,6 +55,17 @@ class IngestRequest:
     kind: FileKind = FileKind.FLOW
 
 
+class _OtherThread(ThreadPoolExecutor):
+    """One worker thread whose tasks see the context variables of the thread that submits them: the tenant whose
+    credentials sign their DynamoDB reads (crm.tenancy) is the file's tenant there too."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
 def ingest_file(
     request: IngestRequest,
     products: ProductCatalog | Iterable[Product],
@@ -86,7 +99,7 @@ def run(
     template, kind = request.template, request.kind
     period = Period.parse(request.period)
     matching = KIND_RULES[kind].match_buyers
-    with ThreadPoolExecutor(max_workers=1) as other_thread:  # its tasks run one after the other, in order
+    with _OtherThread() as other_thread:  # its tasks run one after the other, in order
         if matching:
             index_built = other_thread.submit(customers.prepare)
         sheet, header = find_detail(request)

@@ -16,13 +16,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from crm import clock
+from crm import clock, tenancy
 from crm.aws import client
 from crm.db.models import DeliveryItem
 from crm.notify import repository as repo
 from crm.notify.channels import DeliveryError, Mention, dingtalk, webhook, wecom
 from crm.notify.channels import email as email_channel
-from crm.notify.events import NotAHappening, parse
+from crm.notify.events import Happening, NotAHappening, parse
 from crm.notify.model import Channel, Message, PreferencesIn, RobotKind
 from crm.notify.render import email_text, render
 from crm.notify.routing import TenantContext, plan
@@ -54,6 +54,10 @@ class Notifier:
 
     def handle(self, event: dict[str, Any]) -> Counts:
         h = parse(event)
+        with tenancy.acting_for(h.tenant_id):
+            return self._handle(h)
+
+    def _handle(self, h: Happening) -> Counts:
         ctx = TenantContext.load(h.tenant_id)
         prefs = repo.prefs_of(h.tenant_id, list(h.recipients)) if h.recipients else {}
         message = render(h, ctx.name_of)
@@ -174,16 +178,17 @@ class Notifier:
             items = repo.outbox(after, min(100, budget))
             if not items:
                 break
-            for item in items:
-                ctx = contexts.get(item.tenant_id) or contexts.setdefault(
-                    item.tenant_id, TenantContext.load(item.tenant_id)
-                )
-                if ctx.quiet(self.now()):
-                    after = f"{item.tenant_id}#\uffff"  # past every key of this tenant
-                    counts["quiet"] += 1
-                    break
-                after, budget = item.gsi4sk or after, budget - 1
-                counts[self._retake(item, ctx)] += 1
+            for item in items:  # the outbox index is read with the function's own role; each item as its tenant
+                with tenancy.acting_for(item.tenant_id):
+                    ctx = contexts.get(item.tenant_id) or contexts.setdefault(
+                        item.tenant_id, TenantContext.load(item.tenant_id)
+                    )
+                    if ctx.quiet(self.now()):
+                        after = f"{item.tenant_id}#\uffff"  # past every key of this tenant
+                        counts["quiet"] += 1
+                        break
+                    after, budget = item.gsi4sk or after, budget - 1
+                    counts[self._retake(item, ctx)] += 1
         return counts
 
     def _retake(self, item: DeliveryItem, ctx: TenantContext) -> str:

@@ -1,0 +1,82 @@
+"""Tenant isolation in IAM, through the local runtime: the API works on tenant credentials, and credentials of
+one tenant (or a function's own) are refused another tenant's items and objects, as AWS would refuse them."""
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from crm.db import keys
+
+from tests.e2e.conftest import new_tenant, terminal
+
+
+def credentials_of(cloud, logical_id, tenant=None):
+    """A function's own credentials, or (with a tenant) the session it gets from the tenant role."""
+    own = {"aws_access_key_id": cloud.guard.function_key(logical_id), "aws_secret_access_key": "testing"}
+    if tenant is None:
+        return own
+    sts = boto3.client("sts", endpoint_url=cloud.endpoint_url, region_name="us-east-1", **own)
+    answer = sts.assume_role(
+        RoleArn=cloud.function_env(logical_id)["TENANT_ROLE_ARN"],
+        RoleSessionName=f"tenant-{tenant}",
+        Tags=[{"Key": "tenant", "Value": tenant}],
+    )["Credentials"]
+    return {
+        "aws_access_key_id": answer["AccessKeyId"],
+        "aws_secret_access_key": answer["SecretAccessKey"],
+        "aws_session_token": answer["SessionToken"],
+    }
+
+
+def client(cloud, service, credentials):
+    return boto3.client(service, endpoint_url=cloud.endpoint_url, region_name="us-east-1", **credentials)
+
+
+def refused(call):
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def customer(world):
+    created = world.as_user("rep.zhang").post("/customers", json=terminal("租户隔离药房"))
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def test_the_api_reads_and_writes_as_the_callers_tenant(cloud, world, customer):
+    assert world.as_user("rep.zhang").get(f"/customers/{customer}").status_code == 200
+    assert world.tenant_id in cloud.guard.tenants_with_sessions()
+
+
+def test_another_tenants_credentials_are_refused_the_item(cloud, world, customer):
+    table, key = (
+        cloud.physical_name("Table"),
+        {"pk": {"S": keys.customer_pk(world.tenant_id, customer)}, "sk": {"S": keys.META}},
+    )
+    own_tenant = client(cloud, "dynamodb", credentials_of(cloud, "CustomersFunction", world.tenant_id))
+    assert own_tenant.get_item(TableName=table, Key=key)["Item"]["pk"] == key["pk"]
+
+    rival = client(cloud, "dynamodb", credentials_of(cloud, "CustomersFunction", new_tenant(cloud)))
+    assert refused(lambda: rival.get_item(TableName=table, Key=key)) == "AccessDeniedException"
+    assert refused(lambda: rival.delete_item(TableName=table, Key=key)) == "AccessDeniedException"
+    assert refused(lambda: rival.scan(TableName=table)) == "AccessDeniedException"
+    # The function's own role holds no tenant data at all.
+    own_role = client(cloud, "dynamodb", credentials_of(cloud, "CustomersFunction"))
+    assert refused(lambda: own_role.get_item(TableName=table, Key=key)) == "AccessDeniedException"
+    # Nothing was lost on the way: the record is there for its own tenant.
+    assert world.as_user("rep.zhang").get(f"/customers/{customer}").status_code == 200
+
+
+def test_another_tenants_credentials_are_refused_the_objects(cloud, world):
+    bucket = cloud.physical_name("UploadsBucket")
+    key = f"flow/{world.tenant_id}/D1/2026-11/01JTEST/sales.csv"
+    own = client(cloud, "s3", credentials_of(cloud, "FlowImportFunction", world.tenant_id))
+    own.put_object(Bucket=bucket, Key=key, Body=b"a,b\n")
+    assert own.get_object(Bucket=bucket, Key=key)["Body"].read() == b"a,b\n"
+
+    rival = client(cloud, "s3", credentials_of(cloud, "FlowImportFunction", new_tenant(cloud)))
+    assert refused(lambda: rival.get_object(Bucket=bucket, Key=key)) == "AccessDenied"
+    assert refused(lambda: rival.put_object(Bucket=bucket, Key=key, Body=b"x")) == "AccessDenied"
+    assert refused(lambda: rival.list_objects_v2(Bucket=bucket, Prefix=f"flow/{world.tenant_id}/")) == "AccessDenied"
+    assert own.get_object(Bucket=bucket, Key=key)["Body"].read() == b"a,b\n"
