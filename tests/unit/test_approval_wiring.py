@@ -24,6 +24,7 @@ ALLOWED = {
     "crm.events",
     "crm.ids",
     "crm.org",
+    "crm.tenancy",
     "crm.text",
     "crm.versions",
 }
