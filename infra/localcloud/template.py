@@ -23,6 +23,7 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 # Every Cognito user pool in the template stands for the one local token issuer (tokens.py).
 USER_POOL_ID = f"{REGION}_localpool"
+LOCAL_CLIENT_ID = "localcloud-client"
 IMPLICIT_API = "ServerlessRestApi"
 _NO_VALUE = object()  # AWS::NoValue: the enclosing key or list item disappears
 
@@ -414,8 +415,8 @@ class _Resolver:
                     "ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
                     "ProviderURL": f"https://cognito-idp.{REGION}.amazonaws.com/{USER_POOL_ID}",
                 }
-            case "AWS::Cognito::UserPoolClient":
-                return _short_id(self.stack_name, logical_id, 26), {}
+            case "AWS::Cognito::UserPoolClient":  # one local app client, like the one pool (tokens.py mints for it)
+                return LOCAL_CLIENT_ID, {}
             case "AWS::KMS::Key":
                 return name, {"Arn": _arn("kms", f"key/{name}"), "KeyId": name}
             case "AWS::KMS::Alias" | "AWS::SES::EmailIdentity":

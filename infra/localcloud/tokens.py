@@ -18,13 +18,13 @@ from crm.ids import stable_id
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .template import REGION, USER_POOL_ID
+from .template import LOCAL_CLIENT_ID, REGION, USER_POOL_ID
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY_FILE = REPO_ROOT / ".local" / "jwt" / "private.pem"
 DEMO_ORG = REPO_ROOT / "infra" / "demo" / "org.json"
 KEY_ID = "localcloud-1"
-CLIENT_ID = "localcloud-client"
+CLIENT_ID = LOCAL_CLIENT_ID  # what the template's UserPoolClient resolves to locally
 TOKEN_LIFETIME_S = 12 * 3600
 
 

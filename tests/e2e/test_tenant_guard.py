@@ -3,10 +3,11 @@ one tenant (or a function's own) are refused another tenant's items and objects,
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from crm.db import keys
 
-from tests.e2e.conftest import new_tenant, terminal
+from tests.e2e.conftest import USERS, new_tenant, terminal
 
 
 def credentials_of(cloud, logical_id, tenant=None):
@@ -80,3 +81,24 @@ def test_another_tenants_credentials_are_refused_the_objects(cloud, world):
     assert refused(lambda: rival.put_object(Bucket=bucket, Key=key, Body=b"x")) == "AccessDenied"
     assert refused(lambda: rival.list_objects_v2(Bucket=bucket, Prefix=f"flow/{world.tenant_id}/")) == "AccessDenied"
     assert own.get_object(Bucket=bucket, Key=key)["Body"].read() == b"a,b\n"
+
+
+def test_a_token_issued_to_another_app_client_is_refused(world, mint_token):
+    """API Gateway's Cognito authorizer takes any ID token of the pool; the API takes only its own client's."""
+    rep = world.as_user("rep.zhang")
+    assert rep.get("/customers").status_code == 200
+    zhang = USERS["rep.zhang"]
+    claims = {
+        "sub": zhang["id"],
+        "custom:tenant_id": world.tenant_id,
+        "custom:org_unit_id": zhang["org_unit_id"],
+        "custom:roles": ",".join(zhang["roles"]),
+    }
+    other_app = requests.get(
+        f"{world.base_url}/customers",
+        headers={"Authorization": f"Bearer {mint_token({**claims, 'aud': 'another-app-client'})}"},
+        timeout=30,
+    )
+    assert other_app.status_code == 401
+    assert other_app.headers["Content-Type"].startswith("application/problem+json")
+    assert "another app" in other_app.json()["detail"]

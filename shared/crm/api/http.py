@@ -198,6 +198,9 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
     if not claims:
         raise Unauthorized("No identity came with the request.")
+    clients = get_settings().user_pool_client_ids
+    if clients and claims.get("aud") not in clients:
+        raise Unauthorized("The token was issued to another app; sign in through this one.")
     caller = principal_from_claims(claims)
     tenancy.enter(caller.tenant_id)  # from here on, AWS itself holds this request to the caller's tenant
     if directory.is_disabled(caller.tenant_id, caller.user_id):
