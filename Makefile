@@ -10,13 +10,21 @@ PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python
 
 .PHONY: setup dev test token users tenant lint openapi bench deploy clean
 
-setup: $(VENV)/.installed node_modules/.installed web/dist/index.html
+setup: $(VENV)/.installed node_modules/.installed web/dist/index.html $(CHECKOV)
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is needed (pyenv install 3.12, or apt-get install python3.12)"; exit 1; }
 	$(PYTHON312) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
+
+# checkov pins an older boto3 than ours, so it lives in a venv of its own.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .tools/checkov/bin/checkov
+$(CHECKOV):
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 is needed (pyenv install 3.12, or apt-get install python3.12)"; exit 1; }
+	rm -rf .tools/checkov && $(PYTHON312) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -49,11 +57,12 @@ tenant: setup  ## make tenant id=acme name="Acme Pharma" admin=alice email=alice
 
 LINTED := shared functions infra tests bench
 
-lint: setup  ## the gates CI runs before the tests: ruff (lint, format), mypy (config in pyproject), complexity (no block worse than C)
+lint: setup  ## the gates CI runs before the tests: ruff (lint, format), mypy (config in pyproject), complexity (no block worse than C), checkov on the template (each skip explained in it)
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/xenon --max-absolute C shared functions infra bench  # tests: an assert counts as a branch
+	$(CHECKOV) -f template.yaml --framework cloudformation --compact --quiet --skip-download  # offline: no guideline download
 
 openapi: setup  ## regenerate schemas/ from the code: the OpenAPI document, the mapping and Parquet schemas
 	$(PY) -m localcloud.openapi --write
@@ -69,4 +78,4 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules web/node_modules web/dist .local .pytest_cache
+	rm -rf $(VENV) .tools node_modules web/node_modules web/dist .local .pytest_cache
