@@ -45,6 +45,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.events.models import Rule
 from moto.s3 import notifications as s3_notifications
 
+from .dead_letters import DeadLetters
 from .eventbridge import target_input
 from .template import Function
 
@@ -275,6 +276,7 @@ class LocalLambdas:
         self._pools: dict[str, _Pool] = {}
         self._pools_lock = threading.Lock()
         self._environment: dict[str, str] | None = None
+        self._dead_letters: DeadLetters | None = None  # set by install()
         self._swept = 0.0
         self._pending = 0
         self._idle = threading.Condition()
@@ -290,8 +292,22 @@ class LocalLambdas:
         return json.loads(self.invoke_json(fn, event))
 
     def invoke_async(self, fn: Function, event: Any) -> None:
-        """Like an `Event` invocation: returns at once, the handler runs meanwhile."""
-        self.run_in_background(self.invoke, fn, event)
+        """Like an `Event` invocation: returns at once, the handler runs meanwhile. A failure is tried again
+        (the function's MaximumRetryAttempts; at once here, where Lambda waits a minute or two), then its event goes
+        to the function's dead-letter queue or on-failure destination (dead_letters.py)."""
+        self.run_in_background(self._invoke_retrying, fn, event)
+
+    def _invoke_retrying(self, fn: Function, event: Any) -> None:
+        attempts = fn.async_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                self.invoke(fn, event)
+                return
+            except FunctionError as failed:
+                if attempt == attempts:
+                    if self._dead_letters is not None:
+                        self._dead_letters.keep(fn, event, failed.payload, attempts)
+                    raise
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         """Waits until no background invocation is running (they may start further ones)."""
@@ -309,6 +325,9 @@ class LocalLambdas:
         """Routes moto's Lambda invocations to this stack's functions; `environment` is what every
         execution environment starts from (AWS_ENDPOINT_URL and the like), each function's over it."""
         self._environment = dict(environment)
+        self._dead_letters = (
+            DeadLetters(environment["AWS_ENDPOINT_URL"]) if environment.get("AWS_ENDPOINT_URL") else None
+        )
         if not _active:
             for owner, name, replacement in _PATCHES:
                 _originals[owner, name] = getattr(owner, name)

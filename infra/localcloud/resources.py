@@ -57,6 +57,20 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
         sfn.create_state_machine(
             name=machine.name, definition=json.dumps(machine.definition), roleArn=states_role, type=machine.type
         )
+    _create_alarms(stack, client("cloudwatch"))
+
+
+_ALARM_FIELDS = (
+    "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
+    "DatapointsToAlarm", "Threshold", "ComparisonOperator", "TreatMissingData", "AlarmActions", "OKActions", "Unit",
+)  # fmt: skip
+
+
+def _create_alarms(stack: Stack, cloudwatch: Any) -> None:
+    """The template's metric alarms, so the local system has them (dead_letters.py moves those on queue depth)."""
+    for name, props in stack.alarms.items():
+        fields = {k: props[k] for k in _ALARM_FIELDS if k in props}
+        cloudwatch.put_metric_alarm(AlarmName=name, **{**fields, "Threshold": float(fields["Threshold"])})
 
 
 def _create_tables(stack: Stack, dynamodb: Any) -> None:

@@ -94,6 +94,11 @@ class Function:
     event_rules: list[EventRule] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     policies: list[Any] = field(default_factory=list)  # its role's Policies, resolved (guard.py reads them)
+    # An asynchronous invocation that fails is tried again (EventInvokeConfig.MaximumRetryAttempts, 2 by default),
+    # then its event goes to the DeadLetterQueue and/or the OnFailure destination (SQS queue ARNs).
+    async_retries: int = 2
+    dead_letter_arn: str | None = None
+    on_failure_arn: str | None = None
 
 
 @dataclass
@@ -192,6 +197,7 @@ class Stack:
     user_pools: dict[str, str] = field(default_factory=dict)  # logical id -> name; each is the pool USER_POOL_ID
     state_machines: dict[str, StateMachine] = field(default_factory=dict)
     apis: dict[str, Api] = field(default_factory=dict)
+    alarms: dict[str, dict[str, Any]] = field(default_factory=dict)  # alarm name -> resolved metric alarm properties
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)  # role ARN -> resolved AWS::IAM::Role properties
     managed_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy ARN -> its PolicyDocument
     skipped: dict[str, str] = field(default_factory=dict)  # logical id -> why it is not created
@@ -241,6 +247,11 @@ class Stack:
                 )
                 return next((k["AttributeName"] for schema in schemas for k in schema if k["KeyType"] == "HASH"), None)
         return None
+
+
+def _on_failure_queue(config: dict[str, Any]) -> str | None:
+    on_failure = config.get("DestinationConfig", {}).get("OnFailure", {})
+    return on_failure.get("Destination") if on_failure.get("Type", "SQS") == "SQS" else None
 
 
 def _listed(value: Any) -> list[Any]:
@@ -453,6 +464,7 @@ class _Loader:
             "AWS::KMS::Alias": self._kms_alias,
             "AWS::IAM::Role": self._role,
             "AWS::IAM::ManagedPolicy": self._managed_policy,
+            "AWS::CloudWatch::Alarm": self._alarm,
         }
         named = {  # resources that are just a name to create
             "AWS::S3::Bucket": self.stack.buckets,
@@ -501,6 +513,13 @@ class _Loader:
         """Not created in moto (which does not evaluate conditions): guard.py checks calls against it."""
         self.stack.roles[self.r.identity(logical_id)[1]["Arn"]] = self.r.resolve(raw)
 
+    def _alarm(self, logical_id: str, raw: dict[str, Any]) -> None:
+        props = self.r.resolve(raw)
+        if "MetricName" in props:
+            self.stack.alarms[props.get("AlarmName") or self.stack.names[logical_id]] = props
+        else:
+            self.stack.skipped[logical_id] = "AWS::CloudWatch::Alarm (only alarms on one metric are emulated)"
+
     def _managed_policy(self, logical_id: str, raw: dict[str, Any]) -> None:
         self.stack.managed_policies[self.r.identity(logical_id)[0]] = self.r.resolve(raw["PolicyDocument"])
 
@@ -524,6 +543,9 @@ class _Loader:
             # Layers from outside the template (AWS-managed ones) have no local code.
             layer_dirs=[self.layer_dirs[arn] for arn in props.get("Layers", []) if arn in self.layer_dirs],
             policies=_listed(props.get("Policies", [])),
+            async_retries=int(props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2)),
+            dead_letter_arn=props.get("DeadLetterQueue", {}).get("TargetArn"),
+            on_failure_arn=_on_failure_queue(props.get("EventInvokeConfig", {})),
         )
         for event_name, event in events.items():
             self._add_event(fn, event_name, event["Type"], event.get("Properties", {}))
