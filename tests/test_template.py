@@ -64,6 +64,19 @@ def test_sam_transform_wires_functions_routes_table_and_state_machine():
     assert any(v["Type"] == "AWS::StepFunctions::StateMachine" for v in cfn.values())
 
 
+def test_api_functions_start_from_a_snapstart_snapshot_and_the_api_calls_their_alias():
+    cfn = _transformed()["Resources"]
+    body = next(v for v in cfn.values() if v["Type"] == "AWS::ApiGateway::RestApi")["Properties"]["Body"]
+    called = {op["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"].split("${")[-1].split("}")[0]
+              for ops in body["paths"].values() for m, op in ops.items() if m != "options"}  # fmt: skip
+    api_functions = {name.removesuffix("Aliaslive") for name in called}
+    assert called == {f"{name}Aliaslive" for name in api_functions}  # every route, the published alias
+    for name in api_functions:
+        assert cfn[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert cfn[f"{name}Aliaslive"]["Type"] == "AWS::Lambda::Alias"
+    assert "CustomersFunction" in api_functions and "FlowImportFunction" not in api_functions
+
+
 def test_every_function_has_its_handler_module():
     for name, res in RESOURCES.items():
         if res["Type"] == "AWS::Serverless::Function":

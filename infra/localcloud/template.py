@@ -524,6 +524,8 @@ class _Loader:
         self.stack.managed_policies[self.r.identity(logical_id)[0]] = self.r.resolve(raw["PolicyDocument"])
 
     def _function(self, logical_id: str, raw: dict[str, Any]) -> None:
+        # AutoPublishAlias and SnapStart have no local meaning: every invocation runs the code as it is now, and an
+        # invocation of the alias (a qualified ARN) finds the function (lambdas.py).
         merged = _merge(self.globals.get("Function", {}), raw)
         events = merged.pop("Events", {})
         props = self.r.resolve(merged)

@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from pydantic import BaseModel
 
-from crm import tenancy
+from crm import snapstart, tenancy
 from crm.api.docs import PROBLEM_JSON, FieldError, Problem, documented, success  # noqa: F401 (routes use them)
 from crm.auth import Principal, principal_from_claims
 from crm.config import get_settings
@@ -157,6 +157,7 @@ def _raw_problem(status: int, title: str, detail: str) -> dict[str, Any]:
 
 
 def make_resolver() -> Resolver:
+    snapstart.install()  # every API function builds its resolver at init: the one place to register the hooks
     # UTF-8 in replies: names are Chinese, and \uXXXX escapes only make logs and curl unreadable.
     app = Resolver(
         enable_validation=True, serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False)
