@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm import clock
 from crm.api import http
+from crm.api.docs import example
 from crm.approvals.model import Approval
 from crm.auth import require
 from crm.config import get_settings
@@ -52,9 +52,9 @@ SkipDuplicateCheck = Annotated[
 
 
 NEW_CUSTOMER = {
-    "pharmacy": Example(
-        summary="A pharmacy with an alias and a level",
-        value={
+    "pharmacy": example(
+        "A pharmacy with an alias and a level",
+        {
             "name": "苏州市姑苏区仁和药店",
             "profile": {"type": "terminal", "kind": "pharmacy"},
             "region": {"province": "江苏", "city": "苏州"},

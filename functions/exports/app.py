@@ -4,11 +4,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
+from crm.api.docs import example
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.exports.model import Export, ExportPage, ExportRequest
@@ -22,9 +22,9 @@ app = http.make_resolver()
 ExportIdPath = Annotated[str, Path(pattern=ULID_PATTERN, description="Export id (ULID)")]
 
 NEW_EXPORT = {
-    "customers": Example(
-        summary="Active A-level customers in Hangzhou, as XLSX",
-        value={"list": "customers", "filters": {"status": "active", "level": "A", "city": "杭州"}, "format": "xlsx"},
+    "customers": example(
+        "Active A-level customers in Hangzhou, as XLSX",
+        {"list": "customers", "filters": {"status": "active", "level": "A", "city": "杭州"}, "format": "xlsx"},
     )
 }
 

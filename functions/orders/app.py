@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.models import Example
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
+from crm.api.docs import example
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.ids import ULID_PATTERN
@@ -47,9 +47,9 @@ _ORDER: dict[str, Any] = {"etag": True}  # every reply of an order carries its E
 
 
 NEW_ORDER = {
-    "two_lines": Example(
-        summary="Two products at list price; a third below it, with the reason",
-        value={
+    "two_lines": example(
+        "Two products at list price; a third below it, with the reason",
+        {
             "customer_id": "01JBX5G4Y2Q8ZK7M3N6P9R0STV",
             "remarks": "月初补货",
             "lines": [

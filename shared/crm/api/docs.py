@@ -6,10 +6,13 @@ generator (localcloud.openapi): 415 where a route reads a body, If-Match require
 """
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import Example
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -146,3 +149,9 @@ def _read_link(template: str, model: type[BaseModel] | None) -> dict[str, Any]:
         "parameters": parameters,
         "description": "Read what was made",
     }
+
+
+def example(summary: str, value: Any) -> "Example":
+    """A request body example for the OpenAPI document. A plain mapping, which the document's model reads as an
+    Example: importing Example's module at init would cost an API function about 70 ms of cold start."""
+    return cast("Example", {"summary": summary, "value": value})
