@@ -1,10 +1,11 @@
-"""IAM for tenant data, enforced locally: every DynamoDB and S3 call a function makes is checked against the
-template's policies before moto sees it, as AWS would check it.
+"""IAM for tenant data, enforced locally: every DynamoDB and S3 call a function makes, and its STS AssumeRole of the
+tenant role, is checked against the template's policies before moto sees it, as AWS would check it.
 
 Each function signs with an access key of its own (lambdas.py sets it), standing for its execution role: its
 `Policies` statements and managed policies as template.yaml writes them (SAM's policy templates name no tenant data
 and are not read here). A tenant session is what crm.tenancy gets from STS AssumeRole on the tenant role with the
-session tag tenant=<id>; it is checked against that role's policies with ${aws:PrincipalTag/tenant} filled in. A
+session tag tenant=<id> (allowed by the function's policy and the role's trust policy); it is checked against that
+role's policies with ${aws:PrincipalTag/tenant} filled in. A
 call refused is answered as AWS answers it (DynamoDB: AccessDeniedException; S3: 403 AccessDenied) and never
 reaches the data. Calls signed by anyone else (the test harness, the demo seed, `make tenant`) act as an
 administrator, as a deploy's own credentials would.
@@ -56,7 +57,6 @@ class Guard:
         self.stack = stack
         self._principals: dict[str, Principal] = {}
         self._lock = threading.Lock()
-        self.refusals = 0  # how many calls were refused
 
     # ------------------------------------------------------------------ principals
 
@@ -113,24 +113,36 @@ class Guard:
     def _check(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         access_key, service = _signer(environ)
         who = self.principal(access_key)
-        if who is None or service not in ("dynamodb", "s3"):
+        if who is None or service not in _REQUESTS:
             return None
-        requests = _dynamodb_requests(environ, self.stack) if service == "dynamodb" else _s3_requests(environ)
-        denied = next((r for r in requests if not who.allows(r)), None)
+        requests = _REQUESTS[service](environ, self.stack)
+        denied = next((r for r in requests if not who.allows(r) or not self._trusted(who, r)), None)
         if denied is None:
             return None
-        self.refusals += 1
         message = (
             f"User: {who.arn} is not authorized to perform: {denied.action} on resource: {denied.resource} "
             "because no identity-based policy allows the action"
         )
         log.warning("refused: %s", message)
+        if service == "sts":
+            xml = f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{message}</Message>"
+            return "403 Forbidden", [("Content-Type", "text/xml")], (xml + "</Error></ErrorResponse>").encode()
         if service == "dynamodb":
             body = json.dumps({"__type": "com.amazon.coral.service#AccessDeniedException", "message": message})
             return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], body.encode()
         xml = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>{message}</Message>"
         xml += "</Error>"
         return "403 Forbidden", [("Content-Type", "application/xml")], xml.encode()
+
+    def _trusted(self, who: Principal, request: iam.Request) -> bool:
+        """An AssumeRole of a template role must also be allowed by that role's trust policy."""
+        role = self.stack.roles.get(request.resource) if request.action == "sts:AssumeRole" else None
+        if role is None:
+            return True
+        trust = iam.statements_of(role.get("AssumeRolePolicyDocument", {}))
+        return iam.allowed(
+            trust, iam.Request(request.action, request.resource, {**request.context, "aws:PrincipalArn": who.arn})
+        )
 
 
 def upload_refusal(access_key: str, bucket: str, key: str) -> str | None:
@@ -139,7 +151,6 @@ def upload_refusal(access_key: str, bucket: str, key: str) -> str | None:
         who = guard.principal(access_key)
         request = iam.Request("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}")
         if who is not None and not who.allows(request):
-            guard.refusals += 1
             return f"User: {who.arn} is not authorized to perform: s3:PutObject on resource: {request.resource}"
     return None
 
@@ -193,6 +204,20 @@ def _body(environ: dict[str, Any]) -> bytes:
     data = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(data)
     return data
+
+
+# ---------------------------------------------------------------------- STS
+
+
+def _sts_requests(environ: dict[str, Any], stack: Stack) -> list[iam.Request]:
+    """An AssumeRole with session tags is authorized as sts:AssumeRole and sts:TagSession on the role."""
+    form = {k: v[0] for k, v in parse_qs(_body(environ).decode()).items()}
+    if form.get("Action") != "AssumeRole":
+        return []
+    tags = _session_tags({k: [v] for k, v in form.items()})
+    context = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
+    actions = ["sts:AssumeRole", "sts:TagSession"] if tags else ["sts:AssumeRole"]
+    return [iam.Request(action, form.get("RoleArn", ""), context) for action in actions]
 
 
 # ---------------------------------------------------------------------- DynamoDB
@@ -280,7 +305,7 @@ def _query_leading(body: Mapping[str, Any], hash_key: str) -> list[str]:
 # ---------------------------------------------------------------------- S3
 
 
-def _s3_requests(environ: dict[str, Any]) -> list[iam.Request]:
+def _s3_requests(environ: dict[str, Any], stack: Stack) -> list[iam.Request]:
     """The authorization requests of one S3 call (path-style: the local endpoint is an IP address)."""
     method = environ["REQUEST_METHOD"]
     bucket, _, key = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")
@@ -322,3 +347,10 @@ def _bucket_requests(
     if method == "GET" and "versions" in query:
         return [iam.Request("s3:ListBucketVersions", arn, {"s3:prefix": (query.get("prefix") or [""])[0]})]
     return [iam.Request(f"s3:{method.title()}Bucket", arn)]
+
+
+_REQUESTS: dict[str, Callable[[dict[str, Any], Stack], list[iam.Request]]] = {
+    "dynamodb": _dynamodb_requests,
+    "s3": _s3_requests,
+    "sts": _sts_requests,
+}

@@ -1,18 +1,19 @@
 """Tenant-scoped AWS credentials: tenant isolation held by IAM too, not by our code alone.
 
 While a tenant is current (`enter(tenant)` in an API request, `acting_for(tenant)` in a worker), every DynamoDB and
-S3 call this process makes is signed with credentials of TENANT_ROLE_ARN assumed with the session
-tag tenant=<id>. That role (template.yaml, TenantDataRole) reaches only table items whose partition key starts with
-T#<id># and S3 objects under the tenant's own prefixes, and the functions' own roles reach no tenant data at all: a
-bug that names another tenant's key is refused by AWS, not only by our checks (the AWS SaaS pattern of session tags
-and dynamodb:LeadingKeys).
+S3 call this process makes is signed with credentials of TENANT_ROLE_ARN assumed with the session tag tenant=<id>.
+That role (template.yaml, TenantDataRole) reaches only table items whose partition key starts with T#<id># and S3
+objects under the tenant's own prefixes, and the functions' own roles reach no tenant data at all: a bug that names
+another tenant's key is refused by AWS, not only by our checks (the AWS SaaS pattern of session tags and
+dynamodb:LeadingKeys; docs/security.md).
 
 How: the DynamoDB and S3 clients (crm.aws, pynamodb's connections, Powertools' idempotency store) come from
 `data_session()`, whose credentials resolve, at each request they sign, to the current tenant's or else to the
-function's own. Other services keep the function's own role. A tenant's credentials are
-assumed at its first call in a container and kept until REFRESH_BEFORE_S before they expire, so an upload form or
-download link signed with them (15 minutes) outlives no credential. Without TENANT_ROLE_ARN (code called directly
-by tests, scripts) calls keep the process's own credentials.
+function's own. Other services keep the function's own role. A tenant's credentials are assumed at its first call
+in a container and kept until REFRESH_BEFORE_S before they expire, so an upload form or download link signed with
+them (15 minutes) outlives no credential. Threads do not inherit the current tenant: code that starts one carries
+the context over (crm.ingest.pipeline). Without TENANT_ROLE_ARN (code called directly by tests, scripts) calls keep
+the process's own credentials.
 """
 
 from __future__ import annotations
@@ -38,10 +39,6 @@ _current: ContextVar[str | None] = ContextVar("tenant", default=None)
 def enter(tenant_id: str) -> None:
     """Makes `tenant_id` current for the rest of this request (the API's resolver ends it with the request)."""
     _current.set(tenant_id)
-
-
-def current() -> str | None:
-    return _current.get()
 
 
 @contextmanager

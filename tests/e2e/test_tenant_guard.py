@@ -102,3 +102,16 @@ def test_a_token_issued_to_another_app_client_is_refused(world, mint_token):
     assert other_app.status_code == 401
     assert other_app.headers["Content-Type"].startswith("application/problem+json")
     assert "another app" in other_app.json()["detail"]
+
+
+def test_only_a_function_that_holds_tenant_access_gets_a_session_and_only_naming_a_tenant(cloud):
+    role = cloud.function_env("CustomersFunction")["TENANT_ROLE_ARN"]
+
+    def assume(logical_id, **extra):
+        sts = client(cloud, "sts", credentials_of(cloud, logical_id))
+        return lambda: sts.assume_role(RoleArn=role, RoleSessionName="probe", **extra)
+
+    assert refused(assume("CustomersFunction")) == "AccessDenied"  # no tenant named
+    tagged = {"Tags": [{"Key": "tenant", "Value": "acme"}]}
+    assert refused(assume("ConsoleDeployFunction", **tagged)) == "AccessDenied"  # holds no TenantDataAccess
+    assert assume("CustomersFunction", **tagged)()["Credentials"]["AccessKeyId"]
