@@ -52,8 +52,8 @@ token: setup  ## make token user=rep.zhang
 users: setup  ## the users of the running system (make dev) that can get a token
 	@$(PY) -m localcloud users
 
-tenant: setup  ## make tenant id=acme name="Acme Pharma" admin=alice email=alice@acme.example (needs make dev)
-	@$(PY) -m localcloud tenant "$(id)" --name "$(name)" --admin "$(admin)" --email "$(email)"
+tenant: setup  ## make tenant id=acme name="Acme Pharma" admin=alice email=alice@acme.example mobile=+8613800000000 (needs make dev)
+	@$(PY) -m localcloud tenant "$(id)" --name "$(name)" --admin "$(admin)" --email "$(email)" --mobile "$(mobile)"
 
 LINTED := shared functions infra tests bench
 

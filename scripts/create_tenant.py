@@ -1,7 +1,8 @@
 """Creates a tenant in a deployed stack: its HQ unit and first HQ admin (a Cognito user, who gets the invitation
 e-mail, and a directory entry). Everything after that is done through the API by that admin.
 
-    python scripts/create_tenant.py --stack crm-prod acme --name "Acme Pharma" --admin alice --email alice@acme.com
+    python scripts/create_tenant.py --stack crm-prod acme --name "Acme Pharma" --admin alice --email alice@acme.com \
+        --mobile +8613800000000
 
 Reads the stack's outputs (TableName, UserPoolId) with the caller's AWS credentials; runs crm.org.tenants, the
 same code `make tenant` runs locally.
@@ -41,13 +42,14 @@ def main(argv: list[str] | None = None, cloudformation: Any = None) -> int:
     parser.add_argument("--admin", required=True, help="the first HQ admin's username")
     parser.add_argument("--admin-name", help="display name (default: the username)")
     parser.add_argument("--email", required=True, help="where the invitation goes")
+    parser.add_argument("--mobile", required=True, help="the admin's mobile, E.164: sign-in codes go there")
     args = parser.parse_args(argv)
     outputs = stack_outputs(args.stack, cloudformation or boto3.client("cloudformation"))
     bind_table(outputs["TableName"])
     try:
         admin = create_tenant(
             UserPool(outputs["UserPoolId"]), args.tenant_id, args.name, args.admin, args.admin_name or args.admin,
-            args.email,
+            args.email, args.mobile,
         )  # fmt: skip
     except DomainError as err:
         print(f"refused: {err.detail} {err.extra or ''}", file=sys.stderr)

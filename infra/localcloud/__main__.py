@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     tenant.add_argument("--admin", required=True, help="the first HQ admin's username")
     tenant.add_argument("--admin-name", help="the admin's display name (default: the username)")
     tenant.add_argument("--email", required=True, help="the admin's e-mail (the invitation goes there)")
+    tenant.add_argument("--mobile", required=True, help="the admin's mobile, E.164 (sign-in codes go there)")
     for command in (token, tenant, commands.choices["users"]):
         command.add_argument("--api", default=local_api.DEFAULT_API, help="the running API (default %(default)s)")
     args = parser.parse_args(argv)

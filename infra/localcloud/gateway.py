@@ -250,10 +250,10 @@ class Gateway:
 
         try:
             body = json.loads(request.get_data(as_text=True) or "{}")
-            fields = ("tenant_id", "hq_name", "admin_username", "admin_name", "admin_email")
+            fields = ("tenant_id", "hq_name", "admin_username", "admin_name", "admin_email", "admin_mobile")
             args = {f: str(body[f]) for f in fields}
         except (ValueError, KeyError, TypeError):
-            detail = "Send JSON with tenant_id, hq_name, admin_username, admin_name and admin_email."
+            detail = "Send JSON with tenant_id, hq_name, admin_username, admin_name, admin_email and admin_mobile."
             return _json_response({"title": "Bad request", "status": 400, "detail": detail}, 400)
         bind_table(self.stack.names["Table"])
         try:

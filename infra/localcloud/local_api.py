@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
             "admin_username": args.admin,
             "admin_name": args.admin_name or args.admin,
             "admin_email": args.email,
+            "admin_mobile": args.mobile,
         }
         status, body = call(args.api, "/_local/tenants", payload)
         if status != 201:

@@ -25,6 +25,9 @@ class Role(StrEnum):
 
 OFFICE = frozenset({Role.REP, Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN, Role.FINANCE})
 MANAGERS = frozenset({Role.DEPT_HEAD, Role.BRANCH_HEAD, Role.HQ_ADMIN})
+# Who signs in with a code sent to their mobile as well as a password: the roles that set up users, policies,
+# prices and credit (docs/security.md).
+SECOND_FACTOR = frozenset({Role.HQ_ADMIN, Role.FINANCE})
 
 # action -> roles allowed to perform it. Scope still limits *which* records.
 PERMISSIONS: dict[str, frozenset[Role]] = {

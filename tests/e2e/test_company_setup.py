@@ -36,7 +36,7 @@ def test_a_new_company_builds_its_tree_users_and_archive_and_works_with_them(clo
     s = uuid.uuid4().hex[:6]
     ok(requests.post(f"{cloud.api_url}/_local/tenants", json={
         "tenant_id": f"co-{s}", "hq_name": "康源药业", "admin_username": f"boss-{s}", "admin_name": "赵总",
-        "admin_email": f"boss-{s}@kangyuan.example"}, timeout=30), 201)  # fmt: skip
+        "admin_email": f"boss-{s}@kangyuan.example", "admin_mobile": "+8613900000000"}, timeout=30), 201)  # fmt: skip
     admin = signed_in(cloud, f"boss-{s}")
 
     # the org tree: HQ → two branches → departments
@@ -62,6 +62,7 @@ def test_a_new_company_builds_its_tree_users_and_archive_and_works_with_them(clo
     for name, (role, unit_id) in people.items():
         body = {"username": f"{name}-{s}", "name": name, "email": f"{name}-{s}@kangyuan.example", "roles": [role]}
         body |= {"org_unit_id": unit_id} if unit_id else {"distributor_code": f"KD-{s}"}
+        body |= {"phone": "+8613900000001"} if role in ("finance", "hq_admin") else {}
         user_ids[name] = ok(admin.post("/users", body), 201)["id"]
     assert ok(admin.get(f"/users/{user_ids['dist']}"))["distributor_id"] == distributor["id"]
     rep, east_head, south_head = (signed_in(cloud, f"{n}-{s}") for n in ("rep", "easthead", "southhead"))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 from localcloud import tokens
+from localcloud.template import USER_POOL_ID
 
 from tests.e2e.conftest import Client
 from tests.e2e.uploads import upload_flow
@@ -44,6 +45,7 @@ def tenant(cloud: Any) -> dict[str, Any]:
             "admin_username": f"boss-{suffix}",
             "admin_name": "老板",
             "admin_email": f"boss-{suffix}@acme.example",
+            "admin_mobile": "+8613800000000",
         },
         timeout=30,
     )
@@ -67,6 +69,8 @@ def tenant(cloud: Any) -> dict[str, Any]:
 def new_user(tenant: dict[str, Any], role: str, n: int, **extra: Any) -> dict[str, Any]:
     name = f"{role.replace('_', '-')}-{n}-{tenant['suffix']}"
     body = {"username": name, "name": f"用户 {n}", "email": f"{name}@acme.example", "roles": [role], **extra}
+    if role in ("hq_admin", "finance"):  # they sign in with a code sent to their mobile
+        body.setdefault("phone", f"+86138{n:08d}")
     if role == "distributor":
         body.setdefault("distributor_code", tenant["distributor"]["code"])
     else:
@@ -179,8 +183,34 @@ def test_a_role_change_reaches_the_next_token(cloud: Any, tenant: dict[str, Any]
 
 def test_the_set_up_refuses_an_existing_tenant(cloud: Any, tenant: dict[str, Any]) -> None:
     body = {"tenant_id": tenant["id"], "hq_name": "x", "admin_username": f"other-{tenant['suffix']}",
-            "admin_name": "x", "admin_email": "x@acme.example"}  # fmt: skip
+            "admin_name": "x", "admin_email": "x@acme.example", "admin_mobile": "+8613800000000"}  # fmt: skip
     r = requests.post(f"{cloud.api_url}/_local/tenants", json=body, timeout=30)
     assert r.status_code == 409, r.text
     with pytest.raises(tokens.NoToken):
         tokens.token_for(f"other-{tenant['suffix']}")  # no admin was made for it
+
+
+def second_factor(cloud: Any, username: str) -> list[str]:
+    user = cloud.client("cognito-idp").admin_get_user(UserPoolId=USER_POOL_ID, Username=username)
+    return user.get("UserMFASettingList") or []
+
+
+def test_hq_admins_and_finance_must_sign_in_with_a_code_sent_to_their_mobile(
+    cloud: Any, tenant: dict[str, Any]
+) -> None:
+    admin = tenant["admin"]
+    assert second_factor(cloud, f"boss-{tenant['suffix']}") == ["SMS_MFA"]  # the first admin, made by the set-up
+    no_mobile = problem(admin.post("/users", {**new_user(tenant, "finance", 600), "phone": None}), 422)
+    assert no_mobile["errors"][0]["field"] == "phone" and "mobile" in no_mobile["detail"]
+    cfo = admin.post("/users", new_user(tenant, "finance", 601)).json()
+    assert second_factor(cloud, cfo["username"]) == ["SMS_MFA"]
+
+    rep = admin.post("/users", new_user(tenant, "rep", 602)).json()  # no mobile
+    assert second_factor(cloud, rep["username"]) == []
+    refused = problem(admin.patch(f"/users/{rep['id']}", {"roles": ["hq_admin"]}, headers={"If-Match": '"1"'}), 422)
+    assert refused["errors"][0]["field"] == "phone"
+    head = admin.post("/users", new_user(tenant, "dept_head", 603, phone="+8613800000603")).json()
+    promoted = admin.patch(f"/users/{head['id']}", {"roles": ["hq_admin"]}, headers={"If-Match": '"1"'})
+    assert promoted.status_code == 200 and second_factor(cloud, head["username"]) == ["SMS_MFA"]
+    admin.patch(f"/users/{head['id']}", {"roles": ["dept_head"]}, headers={"If-Match": '"2"'})
+    assert second_factor(cloud, head["username"]) == []

@@ -24,7 +24,7 @@ def test_the_tenant_command_makes_an_admin_who_gets_a_token_and_uses_the_api(
     suffix = uuid.uuid4().hex[:8]
     api = ("--api", cloud.api_url)
     code, out, _ = run(capsys, "tenant", f"t-{suffix}", "--name", "Acme", "--admin", f"amy-{suffix}",
-                       "--email", f"amy-{suffix}@acme.example", *api)  # fmt: skip
+                       "--email", f"amy-{suffix}@acme.example", "--mobile", "+8613800000001", *api)  # fmt: skip
     assert code == 0 and f"tenant t-{suffix} created" in out
 
     code, token, _ = run(capsys, "token", f"amy-{suffix}", *api)
@@ -40,9 +40,22 @@ def test_the_tenant_command_makes_an_admin_who_gets_a_token_and_uses_the_api(
     assert code == 0 and f"amy-{suffix}" in out
 
     code, _, err = run(capsys, "tenant", f"t-{suffix}", "--name", "Again", "--admin", f"bob-{suffix}",
-                       "--email", f"bob-{suffix}@acme.example", *api)  # fmt: skip
+                       "--email", f"bob-{suffix}@acme.example", "--mobile", "+8613800000002", *api)  # fmt: skip
     assert code == 1 and "exists already" in err
-    code, _, err = run(capsys, "tenant", "Bad Id!", "--name", "x", "--admin", "x1", "--email", "x@y.example", *api)
+    code, _, err = run(
+        capsys,
+        "tenant",
+        "Bad Id!",
+        "--name",
+        "x",
+        "--admin",
+        "x1",
+        "--email",
+        "x@y.example",
+        "--mobile",
+        "+8613800000003",
+        *api,
+    )
     assert code == 1 and "refused (422)" in err
 
 
@@ -89,6 +102,8 @@ def test_the_deployed_stack_script_reads_the_outputs_and_makes_the_tenant(cloud:
         f"al-{suffix}",
         "--email",
         "al@acme.example",
+        "--mobile",
+        "+8613800000000",
     ]
     assert create_tenant_script(argv, Outputs()) == 0
     token = tokens.token_for(f"al-{suffix}")

@@ -80,5 +80,12 @@ class UserPool:
         self.cognito.admin_disable_user(UserPoolId=self.pool_id, Username=username)
         self.cognito.admin_user_global_sign_out(UserPoolId=self.pool_id, Username=username)
 
+    def require_second_factor(self, username: str, required: bool) -> None:
+        """Required: Cognito asks for a code sent by SMS to the user's mobile at every sign-in (an authenticator app
+        the user sets up later is asked for instead). Not required: the SMS code is no longer asked for."""
+        self.cognito.admin_set_user_mfa_preference(
+            UserPoolId=self.pool_id, Username=username, SMSMfaSettings={"Enabled": required, "PreferredMfa": required}
+        )
+
     def enable(self, username: str) -> None:
         self.cognito.admin_enable_user(UserPoolId=self.pool_id, Username=username)

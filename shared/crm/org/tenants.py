@@ -19,14 +19,26 @@ SETUP_ACTOR = "tenant-setup"  # the audit's actor: no user exists yet
 
 
 def create_tenant(
-    pool: UserPool, tenant_id: str, hq_name: str, admin_username: str, admin_name: str, admin_email: str
+    pool: UserPool,
+    tenant_id: str,
+    hq_name: str,
+    admin_username: str,
+    admin_name: str,
+    admin_email: str,
+    admin_mobile: str,
 ) -> UserView:
     """Writes the HQ unit, then creates its first HQ admin (who gets the invitation). Refuses a tenant that has
-    any unit already; the admin's fields are checked as POST /users checks them."""
+    any unit already; the admin's fields are checked as POST /users checks them (an HQ admin signs in with a code
+    sent to their mobile: the mobile is needed)."""
     if not TENANT_ID_PATTERN.match(tenant_id):
         raise InvalidInput("A tenant id is lower-case letters, digits and inner hyphens (at most 32).")
     admin = UserCreate(
-        username=admin_username, name=admin_name, email=admin_email, org_unit_id=HQ_UNIT_ID, roles=["hq_admin"]
+        username=admin_username,
+        name=admin_name,
+        email=admin_email,
+        phone=admin_mobile,
+        org_unit_id=HQ_UNIT_ID,
+        roles=["hq_admin"],
     )
     if all_units(tenant_id):
         raise Conflict(f"The tenant {tenant_id!r} exists already.")

@@ -6,11 +6,12 @@ Who manages whom: an HQ admin manages every user of the tenant; a branch head ma
 themself. Every change is audited beside the user (T#t#USER#<id>#HISTORY).
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from crm import audit
 from crm.audit import diff
-from crm.auth import Principal, Role, require
+from crm.auth import SECOND_FACTOR, Principal, Role, require
 from crm.customers import repository as customers
 from crm.customers.model import CustomerType
 from crm.db import keys
@@ -69,6 +70,7 @@ def new_user(pool: UserPool, tenant_id: str, actor_id: str, body: UserCreate, di
     attributes = IdentityAttributes(
         tenant_id, body.org_unit_id, roles, body.name, body.email, body.phone, distributor_id
     )
+    _second_factor_reachable(body.roles, body.phone)
     user_id = pool.create_user(body.username, attributes)
     item = UserItem(
         keys.org_pk(tenant_id),
@@ -83,6 +85,8 @@ def new_user(pool: UserPool, tenant_id: str, actor_id: str, body: UserCreate, di
         mobile=body.phone,
     )
     try:
+        if needs_second_factor(body.roles):
+            pool.require_second_factor(body.username, True)
         tx = Transaction()
         stage_user(tx, tenant_id, None, item, "user.created", actor_id)
         tx.commit()
@@ -90,6 +94,19 @@ def new_user(pool: UserPool, tenant_id: str, actor_id: str, body: UserCreate, di
         pool.delete_user(body.username)
         raise
     return view(item, version=1)
+
+
+def needs_second_factor(roles: Iterable[str]) -> bool:
+    return any(role in SECOND_FACTOR for role in roles)
+
+
+def _second_factor_reachable(roles: Iterable[str], phone: str | None) -> None:
+    """An HQ admin or finance user signs in with a code sent to their mobile: without one they could not sign in."""
+    if needs_second_factor(roles) and not phone:
+        raise InvalidInput(
+            "HQ admins and finance users sign in with a code sent to their mobile: give the user's mobile number.",
+            [{"field": "phone", "message": "required for the roles hq_admin and finance"}],
+        )
 
 
 class UserService:
@@ -145,7 +162,11 @@ class UserService:
         if body.org_unit_id is not None:
             self._may_place(directory.require_open_unit(self.tenant, unit_id, "org_unit_id").path)
         after = self._copy(before, org_unit_id=unit_id, roles=set(roles))
+        if body.roles is not None:
+            _second_factor_reachable(body.roles, before.mobile)
         self.pool.update_claims(before.username, unit_id, roles)
+        if needs_second_factor(roles) != needs_second_factor(sorted(before.roles or ())):
+            self.pool.require_second_factor(before.username, needs_second_factor(roles))
         self._write(before, after, "user.updated")
         return view(after, version=(before.version or 0) + 1)
 

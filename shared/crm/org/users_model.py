@@ -21,7 +21,9 @@ class UserCreate(Strict):
     username: Username = Field(description="Sign-in name: lower-case letters, digits, . _ -; unique")
     name: Annotated[str, FreeText(100, min_length=1)]
     email: Email = Field(description="The invitation (a temporary password) goes here; also a sign-in alias")
-    phone: Phone | None = Field(None, description="E.164, e.g. +8613800000000")
+    phone: Phone | None = Field(
+        None, description="E.164, e.g. +8613800000000; required for hq_admin and finance (their sign-in codes go there)"
+    )
     org_unit_id: UnitId | None = Field(None, description="Required, except for a distributor user (its customer's)")
     roles: Roles
     distributor_code: Annotated[str, FreeText(64, min_length=1)] | None = Field(

@@ -5920,7 +5920,7 @@ export interface components {
             email: string;
             /**
              * Phone
-             * @description E.164, e.g. +8613800000000
+             * @description E.164, e.g. +8613800000000; required for hq_admin and finance (their sign-in codes go there)
              */
             phone?: string | null;
             /**
