@@ -22,6 +22,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.conftest import ORG, World, new_tenant
 
+# What a user waits for (a page's state after a click) takes longer when two test workers share the two cores with
+# the local system; the same patience as page.set_default_timeout below, not Playwright's 5 s.
+expect.set_options(timeout=20_000)
+
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / ".local" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
