@@ -32,6 +32,7 @@ HEAD_CLAIMS = {
     "custom:tenant_id": TENANT,
     "custom:org_unit_id": "EAST",
     "custom:roles": "branch_head",
+    "aud": "bench-client",
 }
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
@@ -122,7 +123,7 @@ def rest_event(
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
         "pathParameters": path_params,
-        "stageVariables": None,
+        "stageVariables": {"USER_POOL_CLIENT_IDS": "bench-client"},  # the app client the API takes (template)
         "requestContext": {
             "resourcePath": resource,
             "httpMethod": method,

@@ -353,7 +353,7 @@ def _proxy_event(
         "queryStringParameters": {k: values[-1] for k, values in request.args.lists()} or None,
         "multiValueQueryStringParameters": dict(request.args.lists()) or None,
         "pathParameters": params or None,
-        "stageVariables": None,
+        "stageVariables": api.variables or None,
         "requestContext": request_context,
         "body": text,
         "isBase64Encoded": is_base64,

@@ -178,6 +178,7 @@ class Api:
     authorizers: dict[str, list[str]]  # authorizer name -> user pool ids it accepts
     default_authorizer: str | None
     gateway_responses: dict[str, Any]
+    variables: dict[str, str] = field(default_factory=dict)  # the stage's variables, as strings
 
 
 @dataclass
@@ -507,6 +508,7 @@ class _Loader:
             authorizers=authorizers,
             default_authorizer=auth.get("DefaultAuthorizer"),
             gateway_responses=props.get("GatewayResponses", {}),
+            variables={k: _cfn_string(v) for k, v in props.get("Variables", {}).items()},
         )
 
     def _role(self, logical_id: str, raw: dict[str, Any]) -> None:

@@ -24,9 +24,6 @@ class Settings(BaseModel):
     notify_default_sender: str | None = None  # e-mail sender when the tenant names none
     notifier_dlq_url: str | None = None  # the notifier's dead-letter queue, read by its redrive action
     user_pool_id: str | None = None  # the stack's Cognito user pool (crm.org.identity)
-    # The app clients whose ID tokens the API takes (the `aud` claim): API Gateway's Cognito authorizer checks
-    # only that a token is the pool's, so a token minted for another client of the pool would otherwise pass.
-    user_pool_client_ids: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -49,5 +46,4 @@ def get_settings() -> Settings:
         notify_default_sender=env.get("NOTIFY_DEFAULT_SENDER") or None,
         notifier_dlq_url=env.get("NOTIFIER_DLQ_URL") or None,
         user_pool_id=env.get("USER_POOL_ID") or None,
-        user_pool_client_ids=frozenset(filter(None, env.get("USER_POOL_CLIENT_IDS", "").split(","))),
     )

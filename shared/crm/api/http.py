@@ -199,14 +199,19 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     claims = (app.current_event.request_context.authorizer.claims or {}) if app.current_event.request_context else {}
     if not claims:
         raise Unauthorized("No identity came with the request.")
-    clients = get_settings().user_pool_client_ids
-    if clients and claims.get("aud") not in clients:
+    if claims.get("aud") not in _app_clients(app.current_event.stage_variables):
         raise Unauthorized("The token was issued to another app; sign in through this one.")
     caller = principal_from_claims(claims)
     tenancy.enter(caller.tenant_id)  # from here on, AWS itself holds this request to the caller's tenant
     if directory.is_disabled(caller.tenant_id, caller.user_id):
         raise Unauthorized("Your user is disabled.")
     return caller
+
+
+def _app_clients(stage_variables: dict[str, str] | None) -> set[str]:
+    """The app clients whose ID tokens the API takes (their `aud`): API Gateway's Cognito authorizer takes an ID token
+    of any client of the pool. The stage names them (template.yaml, Globals: Api); none named, no token is taken."""
+    return {c for c in (stage_variables or {}).get("USER_POOL_CLIENT_IDS", "").split(",") if c}
 
 
 # --------------------------------------------------------------------------- conditional requests
