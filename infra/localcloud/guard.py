@@ -5,10 +5,9 @@ Each function signs with an access key of its own (lambdas.py sets it), standing
 `Policies` statements and managed policies as template.yaml writes them (SAM's policy templates name no tenant data
 and are not read here). A tenant session is what crm.tenancy gets from STS AssumeRole on the tenant role with the
 session tag tenant=<id> (allowed by the function's policy and the role's trust policy); it is checked against that
-role's policies with ${aws:PrincipalTag/tenant} filled in. A
-call refused is answered as AWS answers it (DynamoDB: AccessDeniedException; S3: 403 AccessDenied) and never
-reaches the data. Calls signed by anyone else (the test harness, the demo seed, `make tenant`) act as an
-administrator, as a deploy's own credentials would.
+role's policies with ${aws:PrincipalTag/tenant} filled in. A call refused is answered as AWS answers it (DynamoDB:
+AccessDeniedException; S3 and STS: 403 AccessDenied) and never reaches the data. Calls signed by anyone else (the
+test harness, the demo seed, `make tenant`) act as an administrator, as a deploy's own credentials would.
 
 A browser's upload form names its credential inside the form: s3_uploads.py checks it with `upload_refusal`. Not
 seen here: DynamoDB when DynamoDB Local serves it (`make dev` with kept state); the tests run on moto, where every
@@ -341,11 +340,9 @@ def _bucket_requests(
         return [iam.Request("s3:DeleteObject", f"{arn}/{key}") for key in keys]
     if method == "POST":
         return []  # a browser's upload form: its credential is in the form; s3_uploads.py has it checked
-    if method == "GET" and ("list-type" in query or "prefix" in query or not query):
+    if method == "GET" and ("list-type" in query or "prefix" in query or "versions" in query or not query):
         action = "s3:ListBucketVersions" if "versions" in query else "s3:ListBucket"
         return [iam.Request(action, arn, {"s3:prefix": (query.get("prefix") or [""])[0]})]
-    if method == "GET" and "versions" in query:
-        return [iam.Request("s3:ListBucketVersions", arn, {"s3:prefix": (query.get("prefix") or [""])[0]})]
     return [iam.Request(f"s3:{method.title()}Bucket", arn)]
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from samtranslator.yaml_helper import yaml_parse
 
+from . import iam
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 # Every Cognito user pool in the template stands for the one local token issuer (tokens.py).
@@ -218,7 +220,7 @@ class Stack:
         for policy in self.functions[logical_id].policies:
             document = self.managed_policies.get(policy) if isinstance(policy, str) else policy
             if isinstance(document, dict) and "Statement" in document:
-                statements.extend(_statement_list(document))
+                statements.extend(iam.statements_of(document))
         return statements
 
     def role_statements(self, role_arn: str) -> list[dict[str, Any]] | None:
@@ -230,7 +232,7 @@ class Stack:
         documents += [
             self.managed_policies[arn] for arn in role.get("ManagedPolicyArns", []) if arn in self.managed_policies
         ]
-        return [statement for document in documents for statement in _statement_list(document)]
+        return [statement for document in documents for statement in iam.statements_of(document)]
 
     def hash_key(self, table_name: str, index: str | None = None) -> str | None:
         """The partition key attribute of a table or of one of its indexes."""
@@ -257,11 +259,6 @@ def _on_failure_queue(config: dict[str, Any]) -> str | None:
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def _statement_list(document: dict[str, Any]) -> list[dict[str, Any]]:
-    found = document.get("Statement", [])
-    return [found] if isinstance(found, dict) else list(found)
 
 
 def load_template(path: str | Path, stack_name: str = "crm-local", parameters: dict[str, str] | None = None) -> Stack:
