@@ -8,6 +8,11 @@ PY := $(VENV)/bin/python
 PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && { echo $$p; break; }; done)
 
+# checkov pins an older boto3 than ours, so it lives in a venv of its own.
+# Defined before `setup`: a prerequisite list expands when make reads it, so a later definition is empty there.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .tools/checkov/bin/checkov
+
 .PHONY: setup dev test token users tenant lint openapi bench deploy clean
 
 setup: $(VENV)/.installed node_modules/.installed web/dist/index.html $(CHECKOV)
@@ -18,9 +23,6 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-# checkov pins an older boto3 than ours, so it lives in a venv of its own.
-CHECKOV_VERSION := 3.3.30
-CHECKOV := .tools/checkov/bin/checkov
 $(CHECKOV):
 	@test -n "$(PYTHON312)" || { echo "Python 3.12 is needed (pyenv install 3.12, or apt-get install python3.12)"; exit 1; }
 	rm -rf .tools/checkov && $(PYTHON312) -m venv .tools/checkov
