@@ -17,6 +17,9 @@ from crm.customers.approvals import ActivationSubject, LevelChangeSubject
 from crm.db.base import bind_table
 from crm.inventory.adjustments import AdjustmentSubject
 from crm.orders.approval import OrderSubject, ReturnSubject
+from crm.rebates.agreements import AgreementSubject
+from crm.rebates.cases import CaseSubject
+from crm.rebates.ledger import VoucherSubject
 
 logger = Logger()
 metrics = Metrics()
@@ -32,6 +35,9 @@ def subjects() -> Registry:
             Kind.CUSTOMER_ACTIVATION: ActivationSubject(),
             Kind.LEVEL_CHANGE: LevelChangeSubject(),
             Kind.INVENTORY_ADJUSTMENT: AdjustmentSubject(),
+            Kind.AGREEMENT: AgreementSubject(),
+            Kind.ACCRUAL: VoucherSubject(),
+            Kind.DIVERSION_PENALTY: CaseSubject(),
         }
     )
 

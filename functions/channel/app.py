@@ -5,7 +5,8 @@ request (crm.channel.service), so this module's own import stays as light as eve
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crm.api import http
@@ -14,6 +15,8 @@ from crm.channel.service import ChannelService
 from crm.config import get_settings
 from crm.db.base import bind_table
 from crm.ids import ULID_PATTERN
+from crm.rebates.cases import CaseService
+from crm.rebates.model import CaseIn, CasePage, CaseStatus, DecisionIn, DiversionCase, NoteIn
 
 logger = Logger()
 metrics = Metrics()
@@ -25,6 +28,13 @@ CustomerIdQuery = Annotated[str | None, Query(pattern=ULID_PATTERN, description=
 
 def channel() -> ChannelService:
     return ChannelService(http.principal(app), get_settings().analytics_bucket or "")
+
+
+def cases() -> CaseService:
+    return CaseService(http.principal(app), get_settings().analytics_bucket or "")
+
+
+CaseIdPath = Annotated[str, Path(pattern=ULID_PATTERN)]
 
 
 @app.get(
@@ -71,6 +81,68 @@ def diversion_signals(
     ] = None,
 ) -> DiversionReport:
     return channel().diversion(period, distributor_id)
+
+
+@app.post(
+    "/diversion-cases",
+    tags=["channel"],
+    summary="Open a diversion case (窜货查处) from one of the month's signals; it keeps the signal's evidence rows",
+    responses=http.documented(201, DiversionCase, 404, 409, etag=True, location="/diversion-cases/{case_id}"),
+)
+def open_case(body: Annotated[CaseIn, Body()]) -> Response[DiversionCase]:
+    case = cases().open(body)
+    return http.reply(case, 201, case.version, {"Location": f"/diversion-cases/{case.id}"})
+
+
+@app.get(
+    "/diversion-cases",
+    tags=["channel"],
+    summary="The month's diversion cases in your scope",
+    responses=http.documented(200, CasePage, 404),
+)
+def list_cases(
+    period: Month,
+    distributor_id: Annotated[str | None, Query(pattern=ULID_PATTERN, description="Only this distributor's")] = None,
+    status: Annotated[CaseStatus | None, Query()] = None,
+) -> CasePage:
+    return cases().find(period, distributor_id, status)
+
+
+@app.get(
+    "/diversion-cases/<case_id>",
+    tags=["channel"],
+    summary="A diversion case: its signal and evidence rows, notes, decision and penalty",
+    responses=http.documented(200, DiversionCase, 404, etag=True),
+)
+def get_case(case_id: CaseIdPath) -> Response[DiversionCase]:
+    case = cases().get(case_id)
+    return http.reply(case, version=case.version)
+
+
+@app.post(
+    "/diversion-cases/<case_id>/notes",
+    tags=["channel"],
+    summary="Add an investigation note (If-Match required)",
+    responses=http.documented(200, DiversionCase, 404, 409, 412, 428, etag=True),
+)
+def add_note(
+    case_id: CaseIdPath, body: Annotated[NoteIn, Body()], if_match: http.IfMatch = None
+) -> Response[DiversionCase]:
+    case = cases().note(case_id, body.text, http.required_version(if_match))
+    return http.reply(case, version=case.version)
+
+
+@app.post(
+    "/diversion-cases/<case_id>/decision",
+    tags=["channel"],
+    summary="Dismiss a case, or confirm it with a penalty: a confirmation goes for approval (If-Match required)",
+    responses=http.documented(200, DiversionCase, 404, 409, 412, 428, etag=True),
+)
+def decide_case(
+    case_id: CaseIdPath, body: Annotated[DecisionIn, Body()], if_match: http.IfMatch = None
+) -> Response[DiversionCase]:
+    case = cases().decide(case_id, body, http.required_version(if_match))
+    return http.reply(case, version=case.version)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -61,6 +61,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "period:reopen": frozenset({Role.HQ_ADMIN}),
     "sellout:read": OFFICE | {Role.DISTRIBUTOR},  # terminal sell-out (终端销货); a distributor: its own files
     "diversion:read": MANAGERS | {Role.FINANCE},  # diversion signals (窜货) with their evidence rows
+    # Agreements (协议) and their rebates (返利计提): a distributor user reads its own, nobody else's.
+    "agreement:read": OFFICE | {Role.DISTRIBUTOR},
+    "agreement:write": frozenset({Role.BRANCH_HEAD, Role.HQ_ADMIN}),  # a new version goes through approval
+    "accrual:read": MANAGERS | {Role.FINANCE, Role.DISTRIBUTOR},
+    "accrual:run": frozenset({Role.HQ_ADMIN, Role.FINANCE}),  # start a month's run again by hand
+    "diversion_case:read": MANAGERS | {Role.FINANCE},
+    "diversion_case:write": MANAGERS | {Role.FINANCE},  # open, note, decide (a confirmation is approved)
     "product:read": OFFICE | {Role.DISTRIBUTOR},
     "product:write": frozenset({Role.HQ_ADMIN}),
     "product:import": frozenset({Role.HQ_ADMIN}),

@@ -11,6 +11,7 @@ class Settings(BaseModel):
     handover_state_machine_arn: str | None = None
     org_move_state_machine_arn: str | None = None
     approval_state_machine_arn: str | None = None
+    accrual_state_machine_arn: str | None = None  # a month's rebate accrual (crm.rebates.runs)
     uploads_bucket: str | None = None
     analytics_bucket: str | None = None
     event_bus_name: str | None = None
@@ -34,6 +35,7 @@ def get_settings() -> Settings:
         handover_state_machine_arn=env.get("HANDOVER_STATE_MACHINE_ARN") or None,
         org_move_state_machine_arn=env.get("ORG_MOVE_STATE_MACHINE_ARN") or None,
         approval_state_machine_arn=env.get("APPROVAL_STATE_MACHINE_ARN") or None,
+        accrual_state_machine_arn=env.get("ACCRUAL_STATE_MACHINE_ARN") or None,
         uploads_bucket=env.get("UPLOADS_BUCKET") or None,
         analytics_bucket=env.get("ANALYTICS_BUCKET") or None,
         event_bus_name=env.get("EVENT_BUS_NAME") or None,

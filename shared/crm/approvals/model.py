@@ -19,6 +19,9 @@ class Kind(StrEnum):
     CUSTOMER_ACTIVATION = "customer_activation"
     LEVEL_CHANGE = "level_change"
     INVENTORY_ADJUSTMENT = "inventory_adjustment"
+    AGREEMENT = "agreement"  # a distributor agreement's new version (协议)
+    ACCRUAL = "accrual"  # a month's rebate accrual voucher (计提单)
+    DIVERSION_PENALTY = "diversion_penalty"  # a confirmed diversion case and its penalty (窜货查处)
 
 
 ApproverRole = Literal["dept_head", "branch_head", "finance", "hq_admin"]

@@ -28,6 +28,11 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
     Kind.LEVEL_CHANGE: Policy(steps=[PolicyStep(role="dept_head"), PolicyStep(role="branch_head")]),
     # A change to what a distributor holds moves money on paper: its branch, then HQ finance.
     Kind.INVENTORY_ADJUSTMENT: Policy(steps=[PolicyStep(role="branch_head"), PolicyStep(role="finance")]),
+    # Agreements commit money for a year: the distributor's branch, then HQ finance. Accruals are finance's
+    # books. A penalty on a distributor: its branch head, then finance, who nets it.
+    Kind.AGREEMENT: Policy(steps=[PolicyStep(role="branch_head"), PolicyStep(role="finance")]),
+    Kind.ACCRUAL: Policy(steps=[PolicyStep(role="finance")]),
+    Kind.DIVERSION_PENALTY: Policy(steps=[PolicyStep(role="branch_head"), PolicyStep(role="finance")]),
 }
 
 # Who takes over when an approver does not act in time (or the role is vacant in that part of the tree).

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from crm.auth import Principal, own_distributor, require
 from crm.channel.model import CustomerSellOut, DiversionReport, GroupBy, SellOutReport
 from crm.customers import repository as customers_repo
-from crm.customers.model import Customer, CustomerType, DistributorProfile
+from crm.customers.model import Customer, CustomerType, DistributorProfile, Territory
 from crm.customers.service import CustomerService
 from crm.db.paging import list_identity, offset_cursor, offset_of
 from crm.errors import InvalidInput, NotFound
 from crm.inventory.periods import following, previous
+from crm.rebates import agreements
 
 if TYPE_CHECKING:
     from crm.channel.diversion import Party
@@ -100,7 +101,8 @@ class ChannelService:
         flow = d.flow_lines(self.bucket, self.tenant, period)
         ids = set(pc.unique(flow["party"]).to_pylist()) | set(pc.unique(shipped["distributor_id"]).to_pylist())
         records = customers_repo.get_many(self.tenant, ids)
-        parties = {cid: _party(c) for cid, c in records.items()}
+        agreed = agreements.territories(self.tenant, period, set(records))
+        parties = {cid: _party(c, agreed.get(cid)) for cid, c in records.items()}
         crossings = d.batch_crossings(shipped, flow, parties)
         judged = [p for p, info in parties.items() if info.territory is not None and info.is_distributor]
         buyer_ids = pc.unique(flow.filter(pc.is_in(flow["party"], value_set=d.text_array(judged)))["customer_id"])
@@ -127,13 +129,15 @@ class ChannelService:
         )
 
 
-def _party(customer: Customer) -> "Party":
+def _party(customer: Customer, agreed: Territory | None) -> "Party":
+    """The territory of the agreement in force for the month; a profile's own territory (from before
+    agreements held it) when none is."""
     from crm.channel.diversion import Party
 
     profile = customer.profile
     if not isinstance(profile, DistributorProfile):
         return Party(upstream_id=customer.upstream_id, is_distributor=False)
-    return Party(upstream_id=customer.upstream_id, territory=profile.territory)
+    return Party(upstream_id=customer.upstream_id, territory=agreed or profile.territory)
 
 
 def _months(from_period: str, to_period: str) -> list[str]:

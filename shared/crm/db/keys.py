@@ -328,3 +328,46 @@ def export_sk(export_id: str) -> str:
 def user_history_pk(tenant_id: str, user_id: str) -> str:
     """A user's audit entries (created, roles or unit changed, disabled, enabled), apart from the ORG partition."""
     return f"T#{tenant_id}#USER#{user_id}#HISTORY"
+
+
+# ----------------------------------------------------------------------------- agreements, accruals, cases
+
+
+def agreement_pk(tenant_id: str, agreement_id: str) -> str:
+    return f"T#{tenant_id}#AGREEMENT#{agreement_id}"
+
+
+def agreement_version_sk(number: int) -> str:
+    return f"V#{number:04d}"
+
+
+def agreements_pk(tenant_id: str) -> str:
+    """gsi1: every agreement of the tenant, sk <customer>#<agreement>."""
+    return f"T#{tenant_id}#AGREEMENTS"
+
+
+def voucher_pk(tenant_id: str, voucher_id: str) -> str:
+    return f"T#{tenant_id}#VOUCHER#{voucher_id}"
+
+
+def vouchers_of_month_pk(tenant_id: str, period: str) -> str:
+    """gsi1: a month's vouchers, sk <customer>#<voucher>."""
+    return f"T#{tenant_id}#VOUCHERS#{period}"
+
+
+def vouchers_of_customer_pk(tenant_id: str, customer_id: str) -> str:
+    """gsi2: one distributor's vouchers, sk <yyyy-mm>#<voucher>."""
+    return f"T#{tenant_id}#VOUCHERSOF#{customer_id}"
+
+
+def accrual_runs_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#ACCRUALRUNS"
+
+
+def diversion_case_pk(tenant_id: str, case_id: str) -> str:
+    return f"T#{tenant_id}#DCASE#{case_id}"
+
+
+def diversion_cases_pk(tenant_id: str, period: str) -> str:
+    """gsi1: a month's diversion cases, sk <distributor>#<case>."""
+    return f"T#{tenant_id}#DCASES#{period}"

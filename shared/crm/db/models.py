@@ -834,3 +834,23 @@ class ExportItem(VersionedItem):
     requested_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
     expiration = NumberAttribute()  # DynamoDB TTL: the record goes a while after its file does
+
+
+# ----------------------------------------------------------------------------- agreements, accruals, cases (crm.rebates)
+
+
+class DocumentItem(VersionedItem):
+    """A record kept whole as one JSON document, read and written as one (crm.rebates): an agreement
+    (pk T#t#AGREEMENT#<id>, sk META) and its versions (same pk, sk V#<nnnn>), an accrual voucher
+    (T#t#VOUCHER#<id>, META), a month's accrual run (T#t#ACCRUALRUNS, <yyyy-mm>), a diversion case
+    (T#t#DCASE#<id>, META). docs/access-patterns.md lists the two indexes each uses to be listed."""
+
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_gsi1 = _Gsi1()
+    by_gsi2 = _Gsi2()
+    tenant_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # agreement | agreement_version | voucher | accrual_run | diversion_case
+    body = UnicodeAttribute()  # the pydantic model's JSON

@@ -82,3 +82,15 @@ def read_lines(
         empty = pa.schema([SCHEMA[kind].field(c) for c in columns]).empty_table()
         return empty.append_column("party", pa.array([], pa.string()))
     return pa.concat_tables(parts, promote_options="permissive")
+
+
+def filed_shipments(
+    bucket: str, tenant_id: str, period: str, reported_orders: set[str], columns: list[str]
+) -> pa.Table:
+    """The month's shipments-file lines (`columns` and document_no) less those naming an order the ERP has
+    reported itself (document no = order id): the ERP's report counts, the file's row would count it twice."""
+    import pyarrow.compute as pc
+
+    filed = read_lines(bucket, FileKind.SHIPMENTS, tenant_id, period, [*columns, "document_no"], None)
+    orders = pa.array(sorted(reported_orders), pa.string())
+    return filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))

@@ -31,7 +31,7 @@ from crm.errors import Conflict, InvalidInput
 from crm.ids import new_id
 from crm.ingest.mapping import FileKind
 from crm.inventory import adjustments, openings, periods, shipments
-from crm.inventory.lines import current_objects, read_lines
+from crm.inventory.lines import current_objects, filed_shipments, read_lines
 from crm.inventory.model import (
     Adjustment,
     AdjustmentIn,
@@ -60,6 +60,7 @@ from crm.inventory.reconcile import (
     reconcile,
 )
 from crm.products import repository as products_repo
+from crm.rebates import runs as accrual_runs
 
 EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
 COMPUTED_PREFIX = "inventory-computed/"  # open months as reckoned, by fingerprint; template.yaml expires them
@@ -182,17 +183,14 @@ class InventoryService:
     def _inbound(self, period: str, distributors: set[str] | None) -> pa.Table:
         """Shipments files (history) plus what the ERP reported; a file row naming an order the ERP already
         reported (document no = order id) is not counted twice."""
-        filed = read_lines(
+        reported = shipments.of_period(self.tenant, period)
+        filed = filed_shipments(
             self.bucket,
-            FileKind.SHIPMENTS,
             self.tenant,
             period,
-            ["distributor_id", "sku", "batch", "base_quantity", "document_no"],
-            None,
+            {s.order_id for s in reported},
+            ["distributor_id", "sku", "batch", "base_quantity"],
         )
-        reported = shipments.of_period(self.tenant, period)
-        orders = pa.array(sorted({s.order_id for s in reported}), pa.string())
-        filed = filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))
         table = pa.concat_tables(
             [
                 quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"], filed["batch"]),
@@ -277,6 +275,7 @@ class InventoryService:
         item.status, item.closed_at, item.closed_by = "closed", clock.now_iso(), self.p.user_id
         item.carried, item.snapshot_key = policy.carry_forward, key
         self._save_period(item, "period.closed", f"carried {carried.num_rows} openings ({policy.carry_forward})")
+        accrual_runs.start(self.tenant, period, "accrue", self.p.user_id)  # the month's rebates, frozen with it
         return period_state(item)
 
     def reopen(self, period: str, reason: str) -> PeriodState:
@@ -286,8 +285,11 @@ class InventoryService:
             raise Conflict(f"Period {period} is not closed.")
         if periods.is_closed(self.tenant, periods.following(period)):
             raise Conflict(f"Reopen {periods.following(period)} first: it opened with this month's closing.")
+        accrual_runs.ensure_not_running(self.tenant, period)
         item.status, item.snapshot_key = "open", None
         self._save_period(item, "period.reopened", reason)
+        if accrual_runs.get(self.tenant, period) is not None:
+            accrual_runs.start(self.tenant, period, "reverse", self.p.user_id)  # its vouchers are reversed
         return period_state(item)
 
     def _save_period(self, item: InventoryPeriodItem, action: str, reason: str) -> None:

@@ -16,6 +16,9 @@ KIND = {
     "customer_activation": "客户启用申请",
     "level_change": "客户等级变更申请",
     "inventory_adjustment": "库存调整单",
+    "agreement": "经销协议",
+    "accrual": "返利计提单",
+    "diversion_penalty": "窜货处罚",
 }
 ROLE = {"dept_head": "部门主管", "branch_head": "分公司经理", "hq_admin": "总部管理员", "finance": "财务"}
 FILE_KIND = {"flow": "流向", "sellout": "终端销货", "inventory": "库存", "opening": "期初库存", "shipments": "发货记录"}
