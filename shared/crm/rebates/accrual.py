@@ -197,7 +197,7 @@ def _conditions(rule: Rule, party: str, skus: list[str], month: MonthFigures) ->
 
 
 def _stock_check(limit: float, party: str, skus: list[str], month: MonthFigures) -> ConditionCheck:
-    """Reported closing stock against the month's flow (all rows: stock leaves whoever bought it)."""
+    """Reported closing stock of the rule's products against the month's verified flow of them."""
     if party not in month.stock_reported:
         return ConditionCheck(name="max_stock_months", met=False, value=None, limit=limit, note="no stock report")
     stock = sum(month.stock.get((party, sku), 0.0) for sku in skus)
