@@ -125,7 +125,7 @@ def get_case(case_id: CaseIdPath) -> Response[DiversionCase]:
     summary="Add an investigation note (If-Match required)",
     responses=http.documented(200, DiversionCase, 404, 409, 412, 428, etag=True),
 )
-def add_note(
+def note_case(
     case_id: CaseIdPath, body: Annotated[NoteIn, Body()], if_match: http.IfMatch = None
 ) -> Response[DiversionCase]:
     case = cases().note(case_id, body.text, http.required_version(if_match))
