@@ -1,11 +1,12 @@
 """`python -m bench`: package sizes, cold import of every API function, the warm customers API on DynamoDB Local,
-flow ingest, an inventory period, a list export, a customer import, the web console and the reps' phone app in
-a browser."""
+flow ingest, an inventory period, a month's rebate accrual, a list export, a customer import, the web console and
+the reps' phone app in a browser."""
 
 import platform
 import sys
 
 from bench import (
+    accrual,
     cold_import,
     console,
     customer_import,
@@ -32,6 +33,8 @@ def main() -> None:
     flow_ingest.run()
     print()
     inventory_period.run()
+    print()
+    accrual.run()
     print()
     list_export.run()
     print()

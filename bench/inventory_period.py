@@ -476,8 +476,12 @@ print(json.dumps(result))
 _IMPORTS = {"groupby": "", "period": "import crm.inventory.service"}
 
 
-def measure(kind: str, root: str) -> dict[str, Any]:
-    code = _CHILD.format(paths=[str(ROOT / "shared"), str(ROOT)], kind=kind, root=root, imports=_IMPORTS[kind])
+def measure(kind: str, root: str, imports: str | None = None) -> dict[str, Any]:
+    """One contender in a fresh interpreter; `imports` (code run before the measured part) may add contenders of
+    another bench to CHILDREN (bench.accrual does)."""
+    code = _CHILD.format(
+        paths=[str(ROOT / "shared"), str(ROOT)], kind=kind, root=root, imports=imports or _IMPORTS.get(kind, "")
+    )
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
     env["AWS_DEFAULT_REGION"] = "us-east-1"  # crm.db's models want a region at import; nothing is called
     out = subprocess.run([sys.executable, "-I", "-c", code], env=env, cwd="/", capture_output=True, text=True)

@@ -31,7 +31,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if action == "accrue":
             count = vouchers.accrue(get_settings().analytics_bucket or "", tenant_id, period, round_)
         else:
-            count = vouchers.reverse(tenant_id, period)
+            runs.wait_for_accrual(tenant_id, period, round_)  # AccrualStillRunning: the state machine retries
+            count = vouchers.reverse(tenant_id, period, round_)
         runs.finish(tenant_id, period, round_, action, vouchers=count)
     metrics.add_metric(
         name="VouchersAccrued" if action == "accrue" else "VouchersReversed", unit=MetricUnit.Count, value=count

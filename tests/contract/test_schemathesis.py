@@ -108,14 +108,21 @@ ACCEPTED = [
         "hours start != end; a hand-over to someone else; a shipments file names no distributor; an adjustment "
         "is not 0; one line per sku (and batch); one price per type and level; a price off the list needs a "
         "reason; a territory names a province or a city; only a distributor user names a distributor, and every "
-        "other user an org unit.",
+        "other user an org unit; an agreement's tiers go up, each with a percent or a per-unit amount, its targets "
+        "a quantity or an amount, its rules and targets name groups its products are in, and it ends after it "
+        "starts; a case names the signal's sku and batch or customer, a penalty something to take, and only a "
+        "confirmed case a penalty; vouchers are listed by month or by distributor; an export's filters are the "
+        "named list's own.",
         _VALID,
         (422,),
         r"needs a comment|exactly one of|after `?to|must not be earlier|must be later than"
         r"|must not be before|lasts at most|start and end must differ|same as from|names the distributors in its"
         r" rows|must not be 0|appears twice|two prices for|give a reason|at least one province or city"
         r"|Name the distributor|at most 12 months|Only a distributor user names a distributor"
-        r"|Name the user's org unit",
+        r"|Name the user's org unit|give a percent or a per_unit|give a quantity or an amount|tiers go up"
+        r"|no product is in group|valid_to is before valid_from|names its sku and batch|names its customer_id"
+        r"|give an amount, forfeit|only a confirmed case|Name a period or a customer_id|Filters the \w+ list does "
+        r"not take",
     ),
     Refusal(
         "References to data that must exist and fit: a sku in the product master, a list price for the "
@@ -125,7 +132,7 @@ ACCEPTED = [
         (422,),
         r"unknown|Unknown (upstream customer|org unit|user)|No such user in your scope"
         r"|Not in the product master|no list price|not a distributor|Name a distributor|No such distributor"
-        r"|The visit is for another customer",
+        r"|The visit is for another customer|No such (batch crossing|out of territory) signal",
     ),
     Refusal(
         "Who an order is for depends on the role: an office user names the customer, a distributor user "

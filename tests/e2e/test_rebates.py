@@ -92,7 +92,12 @@ def scene(world: World, cloud: Any) -> dict[str, Any]:
     east distributor's own user."""
     admin = world.as_user("admin")
     for sku in PRICES:
-        ok(admin.post("/products", {"sku": sku, "name": f"产品{sku}", "spec": "10片", "base_unit": "盒", "case_size": 10}), 201)
+        ok(
+            admin.post(
+                "/products", {"sku": sku, "name": f"产品{sku}", "spec": "10片", "base_unit": "盒", "case_size": 10}
+            ),
+            201,
+        )
     s = uuid.uuid4().hex[:6]
     ids: dict[str, str] = {}
     for key, unit in (("east", "EAST"), ("south", "SOUTH")):
@@ -243,7 +248,7 @@ def test_closing_freezes_the_voucher_it_is_approved_exported_and_reopening_rever
             and r.json()
         )
     )
-    assert (run["status"], run["action"], run["round"], run["vouchers"]) == ("done", "accrue", 1, 2), run
+    assert (run["status"], run["round"], run["vouchers"], run["reversal"]) == ("done", 1, 2, None), run
     page = ok(finance.get("/accrual-vouchers", params={"period": PERIOD, "customer_id": east}))
     [voucher] = page["items"]
     assert (voucher["status"], Decimal(voucher["net"]), voucher["round"]) == ("pending", expected, 1)
@@ -276,7 +281,8 @@ def test_closing_freezes_the_voucher_it_is_approved_exported_and_reopening_rever
         ("reversed", str(expected)),
     ]
     assert Decimal(after["total_net"]) == 0
-    assert ok(finance.get(f"/accrual-runs/{PERIOD}"))["action"] == "reverse"
+    run = eventually(lambda: (r := finance.get(f"/accrual-runs/{PERIOD}").json())["reversal"] == "done" and r)
+    assert (run["round"], run["reversed"]) == (1, 2)
 
 
 def test_a_distributor_sees_its_own_agreements_and_vouchers_and_nobody_elses(world: World, scene, month) -> None:
@@ -289,3 +295,20 @@ def test_a_distributor_sees_its_own_agreements_and_vouchers_and_nobody_elses(wor
     assert me.get("/accrual-vouchers", params={"customer_id": south}).status_code == 404
     assert me.get("/diversion-cases", params={"period": PERIOD}).status_code == 403
     assert me.post("/agreements", {"customer_id": east, **terms("自己定")}).status_code == 403
+
+
+def test_a_month_reopened_at_once_and_closed_again_reverses_one_round_and_accrues_the_next(world: World, scene) -> None:
+    """The reversal waits for its round's accrual (which, finding the month open again, may write nothing); the
+    next closing is a round of its own, left alone. No voucher of the reopened round stays live."""
+    finance, admin, month = world.as_user("finance.wu"), world.as_user("admin"), "2026-08"
+    ok(finance.post(f"/inventory/periods/{month}/close"))
+    ok(admin.post(f"/inventory/periods/{month}/reopen", {"reason": "关错了"}))  # while its accrual may still run
+    first = eventually(lambda: (r := finance.get(f"/accrual-runs/{month}").json())["reversal"] == "done" and r)
+    assert (first["round"], first["status"]) == (1, "done") and first["reversed"] in (0, 2)
+    ok(finance.post(f"/inventory/periods/{month}/close"))
+    second = eventually(lambda: (r := finance.get(f"/accrual-runs/{month}").json())["status"] == "done" and r)
+    assert (second["round"], second["vouchers"], second["reversal"]) == (2, 2, None)
+    page = ok(finance.get("/accrual-vouchers", params={"period": month}))
+    reversed_ = [(1, "reversal"), (1, "reversal"), (1, "reversed"), (1, "reversed")] if first["reversed"] else []
+    assert sorted((v["round"], v["status"]) for v in page["items"]) == [*reversed_, (2, "pending"), (2, "pending")]
+    assert Decimal(page["total_net"]) == 0  # nothing sold in August: every voucher is 0.00

@@ -836,7 +836,7 @@ class ExportItem(VersionedItem):
     expiration = NumberAttribute()  # DynamoDB TTL: the record goes a while after its file does
 
 
-# ----------------------------------------------------------------------------- agreements, accruals, cases (crm.rebates)
+# ----------------------------------------------------------------------------- agreements, accruals, cases (rebates)
 
 
 class DocumentItem(VersionedItem):

@@ -285,7 +285,6 @@ class InventoryService:
             raise Conflict(f"Period {period} is not closed.")
         if periods.is_closed(self.tenant, periods.following(period)):
             raise Conflict(f"Reopen {periods.following(period)} first: it opened with this month's closing.")
-        accrual_runs.ensure_not_running(self.tenant, period)
         item.status, item.snapshot_key = "open", None
         self._save_period(item, "period.reopened", reason)
         if accrual_runs.get(self.tenant, period) is not None:

@@ -1,7 +1,8 @@
 """The month's rebate accrual (返利计提) of each agreement in force: pure reckoning, tables in, vouchers out.
 
 The month's lines are summed once per basis with pyarrow (distributor × product: quantity, rows, rows left
-unverified, and the loads counted); Python then walks agreements and rules only, never rows.
+unverified, and the loads counted); every rule's products are joined with those sums and the stock and summed
+per rule in pyarrow too. Python walks the rules, never the rows (nor the products, but for the evidence).
 
 Per rule: the quantity of its products on its basis (verified rows only: a flow buyer or a sell-out store
 matched to a customer), its amount at the agreed prices; the tier reached is the highest whose threshold the
@@ -21,27 +22,38 @@ import pyarrow.compute as pc
 
 from crm import clock
 from crm.rebates.agreements import InForce
-from crm.rebates.model import Basis, ConditionCheck, Counted, Penalty, Rule, RuleAccrual, Target, Terms, Voucher
+from crm.rebates.model import Basis, ConditionCheck, Counted, Penalty, Rule, RuleAccrual, Target, Voucher
 
 CENT = Decimal("0.01")
 LINE_COLUMNS = ("party", "sku", "base_quantity", "verified", "load_id")
+TOTALS = pa.schema(
+    [
+        ("party", pa.string()),
+        ("sku", pa.string()),
+        ("quantity", pa.float64()),
+        ("rows", pa.int64()),
+        ("unverified", pa.int64()),
+    ]
+)
+PRICE = pa.decimal128(14, 4)  # the agreed prices' type (DecimalText(4, 12))
+QUANTITY = pa.decimal128(18, 4)  # quantities as decimals, so amounts add up to the cent
 
 
 @dataclass
 class BasisTotals:
-    """One basis of the month (sell-in, flow or sell-out), summed per distributor × product."""
+    """One basis of the month (sell-in, flow or sell-out), summed per distributor × product (TOTALS: quantity
+    of verified rows, verified rows, unverified rows), with the loads and the row counts per distributor."""
 
-    quantity: dict[tuple[str, str], float] = field(default_factory=dict)  # verified rows only
-    rows: dict[tuple[str, str], int] = field(default_factory=dict)
-    unverified: dict[tuple[str, str], int] = field(default_factory=dict)
+    table: pa.Table = field(default_factory=TOTALS.empty_table)
     loads: dict[str, list[str]] = field(default_factory=dict)
+    party_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # (verified, all) rows per distributor
 
 
 @dataclass
 class MonthFigures:
     period: str
     bases: dict[Basis, BasisTotals]
-    stock: dict[tuple[str, str], float]  # reported closing stock, per distributor × product
+    stock: pa.Table  # reported closing stock: party, sku, quantity
     stock_reported: set[str]  # distributors that sent a closing stock report for the month
     diversion_cases: dict[str, int]  # confirmed cases of the month, per distributor
     penalties: dict[str, list[Penalty]]  # their penalties, per distributor
@@ -49,49 +61,162 @@ class MonthFigures:
 
 def totals(lines: pa.Table) -> BasisTotals:
     """LINE_COLUMNS → the sums per distributor × product (the one pass over the rows)."""
-    found = BasisTotals()
     if not lines.num_rows:
-        return found
+        return BasisTotals()
+    lines = lines.unify_dictionaries()  # one dictionary per column across the files, as group-by wants
     verified = pc.fill_null(lines["verified"], False)
-    counted = lines.append_column("q", pc.if_else(verified, lines["base_quantity"], 0.0))
-    counted = counted.append_column("v", pc.cast(verified, pa.int64()))
-    sums = counted.group_by(["party", "sku"], use_threads=False).aggregate(
-        [("q", "sum"), ("v", "sum"), ("sku", "count")]
+    counted = pa.table(
+        {
+            "party": lines["party"],
+            "sku": lines["sku"],
+            "q": pc.if_else(verified, lines["base_quantity"], 0.0),
+            "v": pc.cast(verified, pa.int64()),
+        }
     )
-    parties, skus = sums["party"].to_pylist(), sums["sku"].to_pylist()
-    for party, sku, q, v, n in zip(
-        parties, skus, sums["q_sum"].to_pylist(), sums["v_sum"].to_pylist(), sums["sku_count"].to_pylist(), strict=True
-    ):  # one per distributor × product
-        found.quantity[(party, sku)] = q
-        found.rows[(party, sku)] = v
-        found.unverified[(party, sku)] = n - v
+    sums = counted.group_by(["party", "sku"], use_threads=False).aggregate([("q", "sum"), ("v", "sum"), ("v", "count")])
+    table = pa.table(
+        {
+            "party": pc.cast(sums["party"], pa.string()),
+            "sku": pc.cast(sums["sku"], pa.string()),
+            "quantity": sums["q_sum"],
+            "rows": sums["v_sum"],
+            "unverified": pc.subtract(sums["v_count"], sums["v_sum"]),
+        },
+        schema=TOTALS,
+    )
+    per_party = table.group_by(["party"], use_threads=False).aggregate([("rows", "sum"), ("unverified", "sum")])
+    party_rows = {
+        p: (v, v + u)
+        for p, v, u in zip(*(per_party[c].to_pylist() for c in ("party", "rows_sum", "unverified_sum")), strict=True)
+    }  # one per distributor
     loads = lines.group_by(["party"], use_threads=False).aggregate([("load_id", "distinct")])
-    for party, ids in zip(loads["party"].to_pylist(), loads["load_id_distinct"].to_pylist(), strict=True):
-        found.loads[party] = sorted(i for i in ids if i)
-    return found
+    load_ids = zip(loads["party"].to_pylist(), loads["load_id_distinct"].to_pylist(), strict=True)
+    return BasisTotals(
+        table=table,
+        loads={str(party): sorted(i for i in ids if i) for party, ids in load_ids},  # one per distributor
+        party_rows=party_rows,
+    )
 
 
-def stock_totals(lines: pa.Table) -> tuple[dict[tuple[str, str], float], set[str]]:
+def stock_totals(lines: pa.Table) -> tuple[pa.Table, set[str]]:
     """Closing stock lines (party, sku, base_quantity) → per distributor × product, and who reported."""
     if not lines.num_rows:
-        return {}, set()
+        return pa.table(
+            {"party": pa.array([], pa.string()), "sku": pa.array([], pa.string()), "stock": pa.array([], pa.float64())}
+        ), set()
+    lines = lines.unify_dictionaries()
     sums = lines.group_by(["party", "sku"], use_threads=False).aggregate([("base_quantity", "sum")])
-    stock = {
-        (p, s): q
-        for p, s, q in zip(
-            sums["party"].to_pylist(), sums["sku"].to_pylist(), sums["base_quantity_sum"].to_pylist(), strict=True
-        )
-    }
-    return stock, {p for p, _ in stock}
+    table = pa.table(
+        {
+            "party": pc.cast(sums["party"], pa.string()),
+            "sku": pc.cast(sums["sku"], pa.string()),
+            "stock": sums["base_quantity_sum"],
+        }
+    )
+    return table, set(pc.unique(table["party"]).to_pylist())
 
 
-# ----------------------------------------------------------------------------- one agreement
+# ----------------------------------------------------------------------------- the agreements of the month
+
+
+@dataclass(frozen=True)
+class _Summed:
+    """One rule of one agreement, summed over its products (the pyarrow part's answer)."""
+
+    quantity: Decimal
+    amount: Decimal
+    rows: int
+    unverified: int
+    stock: float
+    by_sku: dict[str, float]
 
 
 def voucher(agreement: InForce, month: MonthFigures) -> Voucher:
-    """The agreement's accrual for the month, as a preview (no id, not stored)."""
-    terms, party = agreement.terms, agreement.customer_id
-    rules = [_rule(rule, terms, party, month) for rule in terms.rules]
+    """One agreement's accrual for the month, as a preview (no id, not stored)."""
+    return vouchers([agreement], month)[0]
+
+
+def vouchers(agreements: list[InForce], month: MonthFigures) -> list[Voucher]:
+    """Every agreement's accrual for the month, as previews, in the order given."""
+    entries = [(a, rule) for a in agreements for rule in a.terms.rules]
+    summed = _sum_rules(entries, month)
+    found, at = [], 0
+    for a in agreements:
+        n = len(a.terms.rules)
+        rules = [
+            _rule(rule, a, month, s) for (_, rule), s in zip(entries[at : at + n], summed[at : at + n], strict=True)
+        ]
+        found.append(_voucher(a, month, rules))
+        at += n
+    return found
+
+
+def _sum_rules(entries: list[tuple[InForce, Rule]], month: MonthFigures) -> list[_Summed]:
+    """Each (agreement, rule)'s products joined with its basis's month totals and the stock, summed per rule."""
+    products: dict[tuple[int, str | None], tuple[pa.Array, pa.Array]] = {}  # agreements often share their terms
+    ids, parties, skus, prices = [], [], [], []
+    for n, (a, rule) in enumerate(entries):
+        key = (id(a.terms), rule.group)
+        if key not in products:
+            chosen = [p for p in a.terms.products if rule.group in (None, p.group)]
+            products[key] = (pa.array([p.sku for p in chosen], pa.string()), pa.array([p.price for p in chosen], PRICE))
+        sku, price = products[key]
+        ids.append(pa.repeat(pa.scalar(n, pa.int32()), len(sku)))
+        parties.append(pa.repeat(pa.scalar(a.customer_id, pa.string()), len(sku)))
+        skus.append(sku)
+        prices.append(price)
+    if not entries:
+        return []
+    lines = pa.table(
+        {
+            "rule": pa.concat_arrays(ids),
+            "basis": pa.concat_arrays(
+                [pa.repeat(pa.scalar(r.basis), len(s)) for (_, r), s in zip(entries, skus, strict=True)]
+            ),
+            "party": pa.concat_arrays(parties),
+            "sku": pa.concat_arrays(skus),
+            "price": pa.concat_arrays(prices),
+        }
+    )
+    parts = []
+    for basis in ("sell_in", "flow", "sellout"):
+        mine = lines.filter(pc.equal(lines["basis"], basis))
+        if mine.num_rows:
+            parts.append(
+                mine.join(month.bases.get(basis, BasisTotals()).table, ["party", "sku"], join_type="left outer")
+            )
+    joined = pa.concat_tables(parts).join(month.stock, ["party", "sku"], join_type="left outer")
+    quantity = pc.fill_null(joined["quantity"], 0.0)
+    joined = joined.set_column(joined.schema.get_field_index("quantity"), "quantity", quantity)
+    joined = joined.append_column("amount", pc.multiply(pc.cast(pc.round(quantity, 4), QUANTITY), joined["price"]))
+    sums = joined.group_by(["rule"], use_threads=False).aggregate(
+        [("quantity", "sum"), ("amount", "sum"), ("rows", "sum"), ("unverified", "sum"), ("stock", "sum")]
+    )
+    by_rule = {r["rule"]: r for r in sums.to_pylist()}  # one per rule
+    sold = (
+        joined.filter(pc.not_equal(joined["quantity"], 0.0))
+        .select(["rule", "sku", "quantity"])
+        .sort_by([("rule", "ascending"), ("sku", "ascending")])
+    )
+    by_sku: dict[int, dict[str, float]] = {}
+    for rule, sku, q in zip(*(sold[c].to_pylist() for c in ("rule", "sku", "quantity")), strict=True):
+        by_sku.setdefault(rule, {})[sku] = q  # evidence: one per product sold
+    return [
+        _Summed(
+            quantity=_decimal(r["quantity_sum"] or 0.0),
+            amount=r["amount_sum"] or Decimal(0),
+            rows=r["rows_sum"] or 0,
+            unverified=r["unverified_sum"] or 0,
+            stock=r["stock_sum"] or 0.0,
+            by_sku=by_sku.get(n, {}),
+        )
+        for n in range(len(entries))
+        for r in [by_rule.get(n, {})]
+    ]
+
+
+def _voucher(agreement: InForce, month: MonthFigures, rules: list[RuleAccrual]) -> Voucher:
+    party = agreement.customer_id
     gross = sum((r.accrued for r in rules), Decimal(0))
     penalties = month.penalties.get(party, [])
     charged = sum((p.amount or Decimal(0) for p in penalties), Decimal(0))
@@ -105,7 +230,7 @@ def voucher(agreement: InForce, month: MonthFigures) -> Voucher:
         customer_id=party,
         customer_name=agreement.customer_name,
         status="preview",
-        groups=sorted({p.group for p in terms.products}),
+        groups=sorted({p.group for p in agreement.terms.products}),
         rules=rules,
         gross=_money(gross),
         penalties=penalties,
@@ -115,14 +240,10 @@ def voucher(agreement: InForce, month: MonthFigures) -> Voucher:
     )
 
 
-def _rule(rule: Rule, terms: Terms, party: str, month: MonthFigures) -> RuleAccrual:
-    prices = {p.sku: p.price for p in terms.products if rule.group in (None, p.group)}
-    basis = month.bases.get(rule.basis, BasisTotals())
-    by_sku = {sku: basis.quantity.get((party, sku), 0.0) for sku in prices}
-    quantity = _decimal(sum(by_sku.values()))
-    amount = sum((_decimal(q) * prices[sku] for sku, q in by_sku.items()), Decimal(0))
+def _rule(rule: Rule, agreement: InForce, month: MonthFigures, summed: _Summed) -> RuleAccrual:
+    quantity, amount = summed.quantity, summed.amount
     measured = quantity if rule.measure == "quantity" else amount
-    target = _target(terms.targets, rule, month.period)
+    target = _target(agreement.terms.targets, rule, month.period)
     attainment = measured * 100 / target if target else None
     value = attainment if rule.threshold_of == "target" else measured
     reached = [n for n, tier in enumerate(rule.tiers, 1) if value is not None and value >= tier.threshold]
@@ -133,9 +254,10 @@ def _rule(rule: Rule, terms: Terms, party: str, month: MonthFigures) -> RuleAccr
     capped = rule.cap is not None and accrued > rule.cap
     if capped and rule.cap is not None:
         accrued = rule.cap
-    checks = _conditions(rule, party, list(prices), month)
+    checks = _conditions(rule, agreement.customer_id, month, summed)
     if not all(c.met for c in checks):
         accrued = Decimal(0)
+    basis = month.bases.get(rule.basis, BasisTotals())
     return RuleAccrual(
         rule=rule.name,
         group=rule.group,
@@ -151,10 +273,10 @@ def _rule(rule: Rule, terms: Terms, party: str, month: MonthFigures) -> RuleAccr
         capped=capped,
         conditions=checks,
         counted=Counted(
-            loads=basis.loads.get(party, []),
-            rows=sum(basis.rows.get((party, sku), 0) for sku in prices),
-            unverified_rows=sum(basis.unverified.get((party, sku), 0) for sku in prices),
-            quantity_by_sku={sku: q for sku, q in sorted(by_sku.items()) if q},
+            loads=basis.loads.get(agreement.customer_id, []),
+            rows=summed.rows,
+            unverified_rows=summed.unverified,
+            quantity_by_sku=summed.by_sku,
         ),
     )
 
@@ -172,15 +294,13 @@ def _target(targets: list[Target], rule: Rule, period: str) -> Decimal | None:
     return total if found and total > 0 else None
 
 
-def _conditions(rule: Rule, party: str, skus: list[str], month: MonthFigures) -> list[ConditionCheck]:
+def _conditions(rule: Rule, party: str, month: MonthFigures, summed: _Summed) -> list[ConditionCheck]:
     wanted, checks = rule.conditions, []
     if wanted.no_confirmed_diversion:
         cases = month.diversion_cases.get(party, 0)
         checks.append(ConditionCheck(name="no_confirmed_diversion", met=cases == 0, value=cases, limit=0))
     if wanted.min_match_rate is not None:
-        flow = month.bases.get("flow", BasisTotals())
-        matched = sum(v for (p, _), v in flow.rows.items() if p == party)
-        rows = matched + sum(v for (p, _), v in flow.unverified.items() if p == party)
+        matched, rows = month.bases.get("flow", BasisTotals()).party_rows.get(party, (0, 0))
         rate = matched / rows if rows else None
         checks.append(
             ConditionCheck(
@@ -192,21 +312,20 @@ def _conditions(rule: Rule, party: str, skus: list[str], month: MonthFigures) ->
             )
         )
     if wanted.max_stock_months is not None:
-        checks.append(_stock_check(float(wanted.max_stock_months), party, skus, month))
+        checks.append(_stock_check(float(wanted.max_stock_months), party, month, summed))
     return checks
 
 
-def _stock_check(limit: float, party: str, skus: list[str], month: MonthFigures) -> ConditionCheck:
-    """Reported closing stock of the rule's products against the month's verified flow of them."""
+def _stock_check(limit: float, party: str, month: MonthFigures, summed: _Summed) -> ConditionCheck:
+    """Reported closing stock of the rule's products against the month's verified sales of them on the rule's
+    basis (flow, normally)."""
     if party not in month.stock_reported:
         return ConditionCheck(name="max_stock_months", met=False, value=None, limit=limit, note="no stock report")
-    stock = sum(month.stock.get((party, sku), 0.0) for sku in skus)
-    flow = month.bases.get("flow", BasisTotals())
-    sold = sum(flow.quantity.get((party, sku), 0.0) for sku in skus)
+    sold = float(summed.quantity)
     if sold <= 0:
-        met = stock <= 0
-        return ConditionCheck(name="max_stock_months", met=met, value=None, limit=limit, note="no flow this month")
-    months = stock / sold
+        met = summed.stock <= 0
+        return ConditionCheck(name="max_stock_months", met=met, value=None, limit=limit, note="no sales this month")
+    months = summed.stock / sold
     return ConditionCheck(name="max_stock_months", met=months <= limit, value=round(months, 2), limit=limit)
 
 

@@ -238,16 +238,20 @@ class VoucherPage(BaseModel):
 
 
 class AccrualRun(BaseModel):
-    """A month's accrual: run when the month closes, reversed when it reopens (one record per month)."""
+    """A month's accrual: run when the month closes (each closing a new round), reversed when it reopens."""
 
     period: str
     round: int = Field(description="Closings of the month so far; each computes its own vouchers")
-    action: Literal["accrue", "reverse"]
-    status: Literal["running", "done", "failed"]
-    vouchers: int = Field(default=0, description="Vouchers written (accrue) or reversed (reverse)")
+    status: Literal["running", "done", "failed"] = Field(description="This round's accrual")
+    vouchers: int = Field(default=0, description="Vouchers this round computed")
     started_at: datetime
     finished_at: datetime | None = None
     error: str | None = None
+    reversal: Literal["running", "done", "failed"] | None = Field(
+        default=None, description="The round's reversal, once the month reopened (null: not reopened)"
+    )
+    reversed: int = Field(default=0, description="Vouchers the reversal reversed")
+    reversal_error: str | None = None
 
 
 # ----------------------------------------------------------------------------- diversion cases

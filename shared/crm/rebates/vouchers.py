@@ -110,8 +110,7 @@ def compute(bucket: str, tenant_id: str, period: str, customer_id: str | None = 
     found = agreements.in_force(tenant_id, period, {customer_id} if customer_id else None)
     if not found:
         return []
-    month = month_figures(bucket, tenant_id, period, {a.customer_id for a in found})
-    return [accrual.voucher(a, month) for a in found]
+    return accrual.vouchers(found, month_figures(bucket, tenant_id, period, {a.customer_id for a in found}))
 
 
 # ----------------------------------------------------------------------------- the run's work
@@ -121,20 +120,19 @@ def accrue(bucket: str, tenant_id: str, period: str, round_: int) -> int:
     """The closed month's vouchers, stored (frozen) and each sent for approval. Safe to repeat: a voucher's
     id is fixed per agreement and round, and one already stored is left."""
     found = agreements.in_force(tenant_id, period)
-    month = month_figures(bucket, tenant_id, period, {a.customer_id for a in found})
+    computed = accrual.vouchers(found, month_figures(bucket, tenant_id, period, {a.customer_id for a in found}))
+    run = runs.get(tenant_id, period)
+    if not periods.is_closed(tenant_id, period) or run is None or run[0].round != round_:
+        return 0  # reopened (or closed again) meanwhile: that round's vouchers would be void at birth
     system = _system(tenant_id)
-    written = 0
-    for agreement in found:
+    for agreement, voucher in zip(found, computed, strict=True):
         voucher_id = stable_id(tenant_id, "voucher", period, agreement.agreement_id, str(round_))
-        if documents.get(keys.voucher_pk(tenant_id, voucher_id), keys.META) is not None:
-            written += 1
-            continue
-        computed = accrual.voucher(agreement, month)
-        written += _store_new(system, agreement, computed.model_copy(update={"id": voucher_id, "round": round_}))
-    return written
+        if documents.get(keys.voucher_pk(tenant_id, voucher_id), keys.META) is None:
+            _store_new(system, agreement, voucher.model_copy(update={"id": voucher_id, "round": round_}))
+    return len(computed)
 
 
-def _store_new(system: Principal, agreement: InForce, voucher: Voucher) -> int:
+def _store_new(system: Principal, agreement: InForce, voucher: Voucher) -> None:
     planned = approvals.plan(
         system,
         ApprovalRequest(
@@ -152,17 +150,16 @@ def _store_new(system: Principal, agreement: InForce, voucher: Voucher) -> int:
     ledger.stage_audit(tx, system.tenant_id, stored, "voucher.frozen", "system", None)
     tx.commit()
     approvals.launch(run)
-    return 1
 
 
-def reverse(tenant_id: str, period: str) -> int:
-    """The reopened month's live vouchers: each marked reversed, with its reversal entry (the negative of it)
-    beside; a pending approval withdrawn. Safe to repeat: a reversed voucher is left."""
+def reverse(tenant_id: str, period: str, round_: int) -> int:
+    """The reopened month's live vouchers of this round and before: each marked reversed, with its reversal entry
+    (the negative of it) beside; a pending approval withdrawn. Safe to repeat: a reversed voucher is left."""
     system = _system(tenant_id)
     done = 0
     for item in documents.listed(keys.vouchers_of_month_pk(tenant_id, period)):
         voucher = documents.body(item, Voucher)
-        if voucher.status not in LIVE:
+        if voucher.status not in LIVE or (voucher.round or 0) > round_:
             continue
         reversal_id = stable_id(tenant_id, "reversal", voucher.id or "")
         negative: dict[str, Any] = {
@@ -243,9 +240,7 @@ class VoucherService:
         """Starts the month's run again: accrue if the month is closed, reverse if it is open again."""
         require(self.p, "accrual:run")
         action: runs.Action = "accrue" if periods.is_closed(self.tenant, period) else "reverse"
-        if action == "reverse" and runs.get(self.tenant, period) is None:
-            raise NotFound(f"Period {period} is open and has no accrual to reverse.")
-        return runs.start(self.tenant, period, action, self.p.user_id)
+        return runs.start(self.tenant, period, action, self.p.user_id, again=True)
 
     def export(self, period: str, customer_id: str | None) -> ExportLink:
         page = self.find(period, customer_id, None)

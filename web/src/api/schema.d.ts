@@ -2209,7 +2209,7 @@ export interface components {
     schemas: {
         /**
          * AccrualRun
-         * @description A month's accrual: run when the month closes, reversed when it reopens (one record per month).
+         * @description A month's accrual: run when the month closes (each closing a new round), reversed when it reopens.
          */
         AccrualRun: {
             /** Period */
@@ -2220,18 +2220,14 @@ export interface components {
              */
             round: number;
             /**
-             * Action
-             * @enum {string}
-             */
-            action: "accrue" | "reverse";
-            /**
              * Status
+             * @description This round's accrual
              * @enum {string}
              */
             status: "running" | "done" | "failed";
             /**
              * Vouchers
-             * @description Vouchers written (accrue) or reversed (reverse)
+             * @description Vouchers this round computed
              * @default 0
              */
             vouchers: number;
@@ -2244,6 +2240,19 @@ export interface components {
             finished_at?: string | null;
             /** Error */
             error?: string | null;
+            /**
+             * Reversal
+             * @description The round's reversal, once the month reopened (null: not reopened)
+             */
+            reversal?: ("running" | "done" | "failed") | null;
+            /**
+             * Reversed
+             * @description Vouchers the reversal reversed
+             * @default 0
+             */
+            reversed: number;
+            /** Reversal Error */
+            reversal_error?: string | null;
         };
         /** ActionBody */
         ActionBody: {
