@@ -27,6 +27,8 @@ from crm.org.directory import import_org
 from crm.products import repository as products
 from crm.products.model import PriceListBody, ProductCreate, StockUpdate
 from crm.products.service import ProductService
+from crm.rebates import agreements
+from crm.rebates.model import Terms
 
 from . import tokens
 
@@ -192,13 +194,69 @@ def seed_products(admin: Principal) -> int:
     return created
 
 
-def seed_table(table_name: str) -> int:
+def agreement_terms(code: str, year: int) -> Terms:
+    """A demo distributor's agreement for the year: its territory, every product at 85% of the list price in
+    two groups, a quarterly target, a three-tier rebate on verified flow (no confirmed diversion) and one on
+    what we shipped it."""
+    products = [
+        {
+            "sku": r["sku"],
+            "group": "处方药" if n % 2 == 0 else "OTC",
+            "price": str(Decimal(r.get("list_price") or 20 + 3 * n) * Decimal("0.85")),
+        }
+        for n, r in enumerate(product_rows())
+    ]
+    tiers = [
+        {"threshold": "0", "percent": "1"},
+        {"threshold": "300", "percent": "2"},
+        {"threshold": "600", "percent": "3"},
+    ]
+    return Terms.model_validate(
+        {
+            "name": f"{year}年度经销协议",
+            "valid_from": f"{year}-01",
+            "valid_to": f"{year}-12",
+            "territory": TERRITORIES[code],
+            "products": products,
+            "targets": [{"group": "处方药", "period": f"{year}-Q{q}", "quantity": "1500"} for q in range(1, 5)],
+            "rules": [
+                {
+                    "name": "流向阶梯返利",
+                    "basis": "flow",
+                    "tiers": tiers,
+                    "conditions": {"no_confirmed_diversion": True},
+                },
+                {
+                    "name": "进货返利",
+                    "group": "处方药",
+                    "basis": "sell_in",
+                    "tiers": [{"threshold": "0", "per_unit": "0.5"}],
+                },
+            ],
+        }
+    )
+
+
+def seed_agreements(year: int) -> int:
+    """Each demo distributor's agreement for the year, as signed before the CRM (approved); only what is missing."""
+    created = 0
+    for code in DISTRIBUTORS:
+        customer = repository.get(TENANT, stable_id(TENANT, code))
+        if customer is not None and agreements.import_approved(
+            TENANT, customer, agreement_terms(code, year), "u-admin"
+        ):
+            created += 1
+    return created
+
+
+def seed_table(table_name: str, today: date | None = None) -> int:
     """Loads the demo tenant into a table (local or, with AWS credentials, a deployed one)."""
     bind_table(table_name)
     import_org(TENANT, ORG["org_units"], org_users())
     admin = Principal(tenant_id=TENANT, user_id="u-admin", org_unit_id="HQ", roles=frozenset({Role.HQ_ADMIN}))
     seed_products(admin)
-    return seed_customers(CustomerService(admin))
+    created = seed_customers(CustomerService(admin))
+    return created + seed_agreements((today or date.today()).year)
 
 
 def seed(cloud: LocalCloud) -> None:

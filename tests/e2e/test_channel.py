@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import requests
+from crm.channel.diversion import NO_TERRITORY
 from crm.db import keys
 from crm.db.base import bind_table
 from crm.db.models import ShipmentItem
@@ -331,7 +332,7 @@ def test_batch_crossings_and_out_of_territory_with_evidence(cloud, channel):
     assert territory[0]["territory"] == {"provinces": ["江苏"], "cities": ["苏州"]}
     evidence = territory[1]["evidence"]
     assert [(e["load_id"], e["source_row"], e["batch"], e["base_quantity"]) for e in evidence] == [(load, 5, "Y2", 3.0)]
-    assert got["skipped"] == [{"distributor_id": channel["no_territory"], "reason": "no territory on its profile"}]
+    assert got["skipped"] == [{"distributor_id": channel["no_territory"], "reason": NO_TERRITORY}]
     assert got["unjudged"] == [{"distributor_id": cid("D001"), "unmatched_rows": 1, "unknown_region_rows": 0}]
 
 

@@ -1,5 +1,7 @@
 """The demo data `make dev` loads, seen through the API by the demo users' own tokens."""
 
+from datetime import date
+
 import pytest
 import requests
 from crm.ids import stable_id
@@ -55,3 +57,23 @@ def test_demo_customers_have_history_aliases_and_a_channel(demo_cloud):
 
 def test_seeding_again_changes_nothing(demo_cloud):
     assert demo.seed_table(demo_cloud.physical_name("Table")) == 0
+
+
+def test_each_demo_distributor_has_this_years_agreement_in_force(demo_cloud):
+    def get(username: str, path: str, **params: str) -> dict:
+        headers = {"Authorization": f"Bearer {token_for_demo_user(username)}"}
+        r = requests.get(f"{demo_cloud.api_url}{path}", params=params, headers=headers, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    codes = {stable_id(demo.TENANT, code): code for code in demo.DISTRIBUTORS}
+    seeded = [a for a in get("admin", "/agreements")["items"] if a["customer_id"] in codes]
+    assert sorted(codes[a["customer_id"]] for a in seeded) == ["D001", "D002", "D003"]
+    assert all(a["current_version"] == 1 and a["versions"][0]["status"] == "approved" for a in seeded)
+    assert {a["customer_id"]: a["terms"]["territory"] for a in seeded} == {
+        cid: demo.TERRITORIES[code] for cid, code in codes.items()
+    }
+    assert [a["customer_id"] for a in get("d001", "/agreements")["items"]] == [stable_id(demo.TENANT, "D001")]
+    month = f"{date.today().year}-01"
+    preview = get("finance.wu", "/accruals/preview", period=month)["items"]
+    assert {codes[v["customer_id"]] for v in preview if v["customer_id"] in codes} == {"D001", "D002", "D003"}

@@ -5,8 +5,8 @@ Two signals, each with the flow rows that raised it as evidence (the first EVIDE
 - Batch crossing: a product batch we shipped, in the period or the two months before, to some
   distributors and never to distributor X (nor to X's upstream supplier, which legitimately passes it
   on), appears in X's flow of the period.
-- Out of territory: a distributor's flow sold to a matched customer whose region lies outside the
-  territory on the distributor's profile (crm.customers.model.Territory).
+- Out of territory: a distributor's flow sold to a matched customer whose region lies outside its territory
+  (crm.customers.model.Territory: the agreement's in force for the month, else its profile's).
 
 The functions below are pure (tables in, signals out); `shipped_lines` and `flow_lines` read the inputs.
 Python loops run over groups (distinct batches, distributor × customer pairs), never over the rows.
@@ -42,7 +42,7 @@ SHIPPED_SCHEMA = pa.schema(
     [("distributor_id", pa.string()), ("sku", pa.string()), ("batch", pa.string()), ("quantity", pa.float64())]
 )
 _EVIDENCE_ORDER = [("sale_date", "ascending"), ("load_id", "ascending"), ("source_row", "ascending")]
-NO_TERRITORY = "no territory on its profile"
+NO_TERRITORY = "no territory (no agreement in force names one, nor its profile)"
 NOT_A_DISTRIBUTOR = "not a distributor on record"
 
 

@@ -91,7 +91,11 @@ class Territory(Strict):
 class DistributorProfile(Strict):
     type: Literal["distributor"] = "distributor"
     tier: Literal["tier1", "tier2", "chain_hq"]
-    territory: Territory | None = Field(default=None, description="Its agreement's territory (窜货 checks use it)")
+    territory: Territory | None = Field(
+        default=None,
+        description="Where it may sell, from before agreements held it: 窜货 checks use it only for a month in "
+        "which no agreement (/agreements) with a territory is in force",
+    )
     warehouse_address: ShortText | None = None
     warehouse_area_m2: Area | None = None
     annual_sales: Amount | None = None

@@ -15,7 +15,7 @@ from crm.approvals.model import ApprovalRequest, Kind
 from crm.approvals.subjects import Outcome, Subject
 from crm.auth import Principal, own_distributor, require
 from crm.customers import repository as customers_repo
-from crm.customers.model import CustomerType, Territory
+from crm.customers.model import Customer, CustomerType, Territory
 from crm.customers.service import CustomerService
 from crm.db import keys
 from crm.db.models import DocumentItem
@@ -190,6 +190,33 @@ class AgreementService:
         tx.commit()
         approvals.launch(run)
         return _agreement(header, (read_version or 0) + 1, _versions(self.tenant, header.id))
+
+
+def import_approved(tenant_id: str, customer: Customer, terms: Terms, by: str) -> str | None:
+    """An agreement signed before the CRM (a company's set-up, the demo): stored as its approved version 1,
+    audited as imported. None, and nothing written, when the customer already has an agreement."""
+    if documents.listed(keys.agreements_pk(tenant_id), f"{customer.id}#"):
+        return None
+    header = Header(
+        id=new_id(),
+        customer_id=customer.id,
+        customer_name=customer.name,
+        org_unit_id=customer.org_unit_id,
+        current_version=1,
+        latest=1,
+        valid_from=terms.valid_from,
+        valid_to=terms.valid_to,
+    )
+    version = AgreementVersion(
+        number=1, status="approved", terms=terms, requested_by=by, requested_at=clock.now(), decided_at=clock.now()
+    )
+    tx = Transaction()
+    _stage_header(tx, tenant_id, header, None)
+    tx.put(_version_item(tenant_id, header.id, version))
+    pk = keys.agreement_pk(tenant_id, header.id)
+    audit.stage(tx, pk, tenant_id, "agreement.imported", by, {"version": {"before": None, "after": 1}}, terms.name)
+    tx.commit()
+    return header.id
 
 
 # ----------------------------------------------------------------------------- reading for a month
