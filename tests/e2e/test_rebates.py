@@ -14,12 +14,15 @@ from typing import Any
 import openpyxl
 import pytest
 import requests
+from crm.db import keys
+from crm.db.base import bind_table
+from crm.db.models import ShipmentItem
 from localcloud import tokens
 from localcloud.tokens import mint_token
 
 from tests.e2e.conftest import Client, World, new_tenant
 from tests.e2e.test_approvals import decide_every_step
-from tests.e2e.uploads import upload_flow
+from tests.e2e.uploads import finished_load, sent, upload_flow
 
 PERIOD = "2026-11"
 PRICES = {"P1001": Decimal("10"), "P1002": Decimal("20"), "P1003": Decimal("5")}
@@ -68,7 +71,8 @@ def terms(name: str) -> dict[str, Any]:
                 "basis": "flow",
                 "measure": "quantity",
                 "tiers": [{"threshold": str(t), "percent": str(p)} for t, p in TIERS],
-            }
+            },
+            {"name": "进货返利", "group": "其他", "basis": "sell_in", "tiers": [{"threshold": "0", "per_unit": "0.5"}]},
         ],
     }
 
@@ -133,7 +137,7 @@ def scene(world: World, cloud: Any) -> dict[str, Any]:
     user = {"username": f"dist-{s}", "name": "东区经销商", "email": f"dist-{s}@example.com", "roles": ["distributor"]}
     ok(admin.post("/users", {**user, "distributor_code": f"D-east-{s}"}), 201)
     distributor = Client(cloud.api_url, tokens.token_for(f"dist-{s}"))
-    return {"ids": ids, "agreements": agreements, "distributor": distributor}
+    return {"ids": ids, "agreements": agreements, "distributor": distributor, "code": f"D-east-{s}"}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +152,31 @@ def preview(client: Client, customer_id: str) -> dict[str, Any]:
     page = ok(client.get("/accruals/preview", params={"period": PERIOD, "customer_id": customer_id}))
     assert len(page["items"]) == 1, page
     return page["items"][0]
+
+
+def test_sell_in_counts_the_shipments_files_and_the_erps_reports_once(world: World, scene, cloud: Any) -> None:
+    """October: the ERP reported order O-1 (30 of P1003); the shipments file has it too, and another 20."""
+    east = scene["ids"]["east"]
+    bind_table(cloud.physical_name("Table"))  # what the ERP reported through the orders code
+    ShipmentItem(
+        keys.shipped_pk(world.tenant_id, "2026-10"),
+        f"{east}#O-1#dn-1",
+        distributor_id=east,
+        order_id="O-1",
+        shipped_on="2026-10-05",
+        lines=[{"sku": "P1003", "batch": None, "quantity": 30}],
+    ).save()
+    finance = world.as_user("finance.wu")
+    file = ["发货日期,经销商编码,商品编码,数量,单据编号", f"2026-10-05,{scene['code']},P1003,30,O-1"]
+    file.append(f"2026-10-06,{scene['code']},P1003,20,SO-9")
+    ticket = ok(finance.post("/flow-uploads", {"kind": "shipments", "period": "2026-10", "file_name": "发货.csv"}), 201)
+    sent(ticket, "\n".join(file).encode())
+    load = finished_load(finance, ticket["load_id"])
+    assert load["status"] == "accepted", load
+    page = ok(finance.get("/accruals/preview", params={"period": "2026-10", "customer_id": east}))
+    sell_in = page["items"][0]["rules"][1]
+    assert (sell_in["rule"], sell_in["quantity"], sell_in["accrued"]) == ("进货返利", 50.0, "25.00")
+    assert sell_in["counted"]["loads"] == sorted([load["id"], "erp:O-1"])
 
 
 def test_an_approved_agreement_is_in_force_with_its_versions(scene: dict[str, Any]) -> None:

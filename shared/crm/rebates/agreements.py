@@ -80,7 +80,6 @@ class AgreementService:
     def new_version(self, agreement_id: str, terms: Terms, if_match: int | None) -> Agreement:
         require(self.p, "agreement:write")
         header, stored = self._visible(agreement_id)
-        CustomerService(self.p).get(header.customer_id)  # a distributor user may read, never write
         check_version("agreement", stored.version or 0, if_match)
         if header.pending_version is not None:
             raise Conflict(f"Version {header.pending_version} still waits for approval; decide it first.")
@@ -104,9 +103,8 @@ class AgreementService:
         headers = [(documents.body(i, Header), i.version or 0) for i in stored]
         if not wanted:
             headers = self._in_scope(headers)
-        return AgreementPage(
-            items=[_agreement(h, v, _versions(self.tenant, h.id)) for h, v in sorted(headers, key=_by_customer)]
-        )
+        versions = _versions_of(self.tenant, [h for h, _ in headers])
+        return AgreementPage(items=[_agreement(h, v, versions[h.id]) for h, v in sorted(headers, key=_by_customer)])
 
     # ------------------------------------------------------------------ internals
 
@@ -340,6 +338,20 @@ def _version_item(
 def _versions(tenant_id: str, agreement_id: str) -> list[AgreementVersion]:
     found = DocumentItem.query(keys.agreement_pk(tenant_id, agreement_id), DocumentItem.sk.startswith("V#"))
     return [documents.body(i, AgreementVersion) for i in found]
+
+
+def _versions_of(tenant_id: str, headers: list[Header]) -> dict[str, list[AgreementVersion]]:
+    """Every version of these agreements in batched reads (the headers say how many each has)."""
+    wanted = [
+        (keys.agreement_pk(tenant_id, h.id), keys.agreement_version_sk(n))
+        for h in headers
+        for n in range(1, h.latest + 1)
+    ]
+    found: dict[str, list[AgreementVersion]] = {h.id: [] for h in headers}
+    by_pk = {keys.agreement_pk(tenant_id, h.id): h.id for h in headers}
+    for item in DocumentItem.batch_get(wanted):
+        found[by_pk[item.pk]].append(documents.body(item, AgreementVersion))
+    return {agreement: sorted(versions, key=lambda v: v.number) for agreement, versions in found.items()}
 
 
 def _agreement(header: Header, version: int, versions: list[AgreementVersion]) -> Agreement:

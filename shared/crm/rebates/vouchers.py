@@ -14,6 +14,7 @@ from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, own_distributor, require
 from crm.aws import s3 as _s3
+from crm.channel.tables import plain
 from crm.customers import repository as customers_repo
 from crm.customers.service import CustomerService
 from crm.db import keys
@@ -71,7 +72,7 @@ def _sell_in(bucket: str, tenant_id: str, period: str, parties: set[str] | None)
     name no order the ERP reported."""
     reported = shipments.of_period(tenant_id, period)
     columns = ["distributor_id", "sku", "base_quantity", "load_id"]
-    filed = _plain(filed_shipments(bucket, tenant_id, period, {s.order_id for s in reported}, columns).select(columns))
+    filed = plain(filed_shipments(bucket, tenant_id, period, {s.order_id for s in reported}, columns).select(columns))
     rows = [
         (s.distributor_id, str(line["sku"]), float(line["quantity"]), f"erp:{s.order_id}")
         for s in reported
@@ -99,12 +100,6 @@ def _sell_in(bucket: str, tenant_id: str, period: str, parties: set[str] | None)
     )
 
 
-def _plain(table: pa.Table) -> pa.Table:
-    from crm.channel.tables import plain
-
-    return plain(table)
-
-
 def compute(bucket: str, tenant_id: str, period: str, customer_id: str | None = None) -> list[Voucher]:
     """The month's vouchers as the data stands now (of one customer, if named)."""
     found = agreements.in_force(tenant_id, period, {customer_id} if customer_id else None)
@@ -120,6 +115,8 @@ def accrue(bucket: str, tenant_id: str, period: str, round_: int) -> int:
     """The closed month's vouchers, stored (frozen) and each sent for approval. Safe to repeat: a voucher's
     id is fixed per agreement and round, and one already stored is left."""
     found = agreements.in_force(tenant_id, period)
+    if not found:
+        return 0
     computed = accrual.vouchers(found, month_figures(bucket, tenant_id, period, {a.customer_id for a in found}))
     run = runs.get(tenant_id, period)
     if not periods.is_closed(tenant_id, period) or run is None or run[0].round != round_:
