@@ -98,12 +98,20 @@ def totals(lines: pa.Table) -> BasisTotals:
     )
 
 
+NO_STOCK = pa.table(
+    {"party": pa.array([], pa.string()), "sku": pa.array([], pa.string()), "base_quantity": pa.array([], pa.float64())}
+)
+
+
 def stock_totals(lines: pa.Table) -> tuple[pa.Table, set[str]]:
     """Closing stock lines (party, sku, base_quantity) → per distributor × product, and who reported."""
     if not lines.num_rows:
-        return pa.table(
-            {"party": pa.array([], pa.string()), "sku": pa.array([], pa.string()), "stock": pa.array([], pa.float64())}
-        ), set()
+        empty = {
+            "party": pa.array([], pa.string()),
+            "sku": pa.array([], pa.string()),
+            "stock": pa.array([], pa.float64()),
+        }
+        return pa.table(empty), set()
     lines = lines.unify_dictionaries()
     sums = lines.group_by(["party", "sku"], use_threads=False).aggregate([("base_quantity", "sum")])
     table = pa.table(

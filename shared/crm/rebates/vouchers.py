@@ -39,16 +39,27 @@ LIVE = ("pending", "approved")  # what a reopened month reverses
 # ----------------------------------------------------------------------------- the month's inputs
 
 
-def month_figures(bucket: str, tenant_id: str, period: str, parties: set[str] | None) -> accrual.MonthFigures:
-    """Every basis of the month for these distributors (None: all), summed; the stock and the cases beside."""
+def month_figures(bucket: str, tenant_id: str, agreements_: list[InForce], period: str) -> accrual.MonthFigures:
+    """What these agreements' rules count in the month, summed: each basis a rule names, for their distributors;
+    the stock if a rule asks for it; the month's confirmed cases. A basis no rule names is not read."""
+    parties = {a.customer_id for a in agreements_}
+    rules = [rule for a in agreements_ for rule in a.terms.rules]
+    wanted = {rule.basis for rule in rules}
+    if any(rule.conditions.min_match_rate is not None for rule in rules):
+        wanted.add("flow")  # the match rate is the flow's
     counted = ["sku", "base_quantity", "customer_id", "load_id"]
     bases: dict[Any, accrual.BasisTotals] = {}
     for basis, kind in (("flow", FileKind.FLOW), ("sellout", FileKind.SELLOUT)):
-        lines = read_lines(bucket, kind, tenant_id, period, counted, parties, ("sku", "load_id", "customer_id"))
-        bases[basis] = accrual.totals(_verified(lines))
-    bases["sell_in"] = accrual.totals(_sell_in(bucket, tenant_id, period, parties))
-    stock = read_lines(bucket, FileKind.INVENTORY, tenant_id, period, ["sku", "base_quantity"], parties, ("sku",))
-    stock_by, reported = accrual.stock_totals(stock)
+        if basis in wanted:
+            lines = read_lines(bucket, kind, tenant_id, period, counted, parties, ("sku", "load_id", "customer_id"))
+            bases[basis] = accrual.totals(_verified(lines))
+    if "sell_in" in wanted:
+        bases["sell_in"] = accrual.totals(_sell_in(bucket, tenant_id, period, parties))
+    stock_by, reported = accrual.stock_totals(accrual.NO_STOCK)
+    if any(rule.conditions.max_stock_months is not None for rule in rules):
+        columns = ["sku", "base_quantity"]
+        stock = read_lines(bucket, FileKind.INVENTORY, tenant_id, period, columns, parties, ("sku",))
+        stock_by, reported = accrual.stock_totals(stock)
     counts, penalties = accrual.penalties_by_distributor(cases.confirmed(tenant_id, period))
     return accrual.MonthFigures(period, bases, stock_by, reported, counts, penalties)
 
@@ -105,7 +116,7 @@ def compute(bucket: str, tenant_id: str, period: str, customer_id: str | None = 
     found = agreements.in_force(tenant_id, period, {customer_id} if customer_id else None)
     if not found:
         return []
-    return accrual.vouchers(found, month_figures(bucket, tenant_id, period, {a.customer_id for a in found}))
+    return accrual.vouchers(found, month_figures(bucket, tenant_id, found, period))
 
 
 # ----------------------------------------------------------------------------- the run's work
@@ -117,7 +128,7 @@ def accrue(bucket: str, tenant_id: str, period: str, round_: int) -> int:
     found = agreements.in_force(tenant_id, period)
     if not found:
         return 0
-    computed = accrual.vouchers(found, month_figures(bucket, tenant_id, period, {a.customer_id for a in found}))
+    computed = accrual.vouchers(found, month_figures(bucket, tenant_id, found, period))
     run = runs.get(tenant_id, period)
     if not periods.is_closed(tenant_id, period) or run is None or run[0].round != round_:
         return 0  # reopened (or closed again) meanwhile: that round's vouchers would be void at birth
