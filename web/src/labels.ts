@@ -61,6 +61,9 @@ export const APPROVAL_KINDS: Names = {
   customer_activation: { zh: "客户转正", en: "Customer activation" },
   level_change: { zh: "等级变更", en: "Level change" },
   inventory_adjustment: { zh: "库存调整", en: "Inventory adjustment" },
+  agreement: { zh: "经销协议", en: "Agreement" },
+  accrual: { zh: "返利计提单", en: "Accrual voucher" },
+  diversion_penalty: { zh: "窜货处罚", en: "Diversion penalty" },
 };
 export const LOAD_STATUSES: Names = {
   received: { zh: "已接收", en: "Received" },

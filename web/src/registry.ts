@@ -7,9 +7,10 @@ import { area as orders } from "./pages/orders";
 import { area as approvals } from "./pages/approvals";
 import { area as flow } from "./pages/flow";
 import { area as channel } from "./pages/channel";
+import { area as rebates } from "./pages/rebates";
 import { area as plans } from "./pages/plans";
 import { area as products } from "./pages/products";
 import { area as visits } from "./pages/visits";
 import { area as org } from "./pages/org";
 
-export const AREAS: ConsoleModule[] = [home, portal, customers, orders, approvals, flow, channel, plans, products, visits, org];
+export const AREAS: ConsoleModule[] = [home, portal, customers, orders, approvals, flow, channel, rebates, plans, products, visits, org];

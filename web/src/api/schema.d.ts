@@ -3319,7 +3319,7 @@ export interface components {
              * @enum {string}
              */
             tier: "tier1" | "tier2" | "chain_hq";
-            /** @description Its agreement's territory (窜货 checks use it) */
+            /** @description Where it may sell, from before agreements held it: 窜货 checks use it only for a month in which no agreement (/agreements) with a territory is in force */
             territory?: components["schemas"]["Territory"] | null;
             /** Warehouse Address */
             warehouse_address?: string | null;
@@ -3348,7 +3348,7 @@ export interface components {
              * @enum {string}
              */
             tier: "tier1" | "tier2" | "chain_hq";
-            /** @description Its agreement's territory (窜货 checks use it) */
+            /** @description Where it may sell, from before agreements held it: 窜货 checks use it only for a month in which no agreement (/agreements) with a territory is in force */
             territory?: components["schemas"]["Territory"] | null;
             /** Warehouse Address */
             warehouse_address?: string | null;

@@ -89,7 +89,20 @@ function Subject({ approval: a, decidedAt }: { approval: Approval; decidedAt: nu
   if (a.kind === "order") return <OrderSubject id={a.subject_id} decidedAt={decidedAt} />;
   if (a.kind === "return") return <ReturnSubject id={a.subject_id} decidedAt={decidedAt} />;
   if (a.kind === "customer_activation" || a.kind === "level_change") return <CustomerSubject approval={a} />;
+  if (a.kind === "agreement" || a.kind === "accrual" || a.kind === "diversion_penalty") return <RebateSubject approval={a} />;
   return <AdjustmentSubject approval={a} />;
+}
+
+/** An agreement's version, an accrual voucher or a diversion case: what it is, and where to read it whole. */
+function RebateSubject({ approval: a }: { approval: Approval }) {
+  const t = useT(m);
+  const path = { agreement: "agreements", accrual: "vouchers", diversion_penalty: "cases" }[a.kind as "agreement"];
+  return (
+    <Card size="small" title={t("subject")} style={{ marginBottom: 16 }} data-testid="subject">
+      <Typography.Paragraph style={{ marginBottom: 8 }}>{a.subject_label}</Typography.Paragraph>
+      <Link to={`/rebates/${path}/${a.subject_id}`}>{t("open")}</Link>
+    </Card>
+  );
 }
 
 function OrderSubject({ id, decidedAt }: { id: string; decidedAt: number }) {

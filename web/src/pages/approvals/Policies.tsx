@@ -11,7 +11,9 @@ import { APPROVER_ROLES } from "./common";
 import { m } from "./messages";
 
 type Kind = Schemas["Approval"]["kind"];
-const KINDS: Kind[] = ["order", "return", "customer_activation", "level_change", "inventory_adjustment"];
+const KINDS: Kind[] = [
+  "order", "return", "customer_activation", "level_change", "inventory_adjustment", "agreement", "accrual", "diversion_penalty",
+];
 const AMOUNT = /^(?:[1-9][0-9]{0,15}(?:\.[0-9]{1,2})?|0(?:\.[0-9]{1,2})?)$/;
 const HOUR = 3600;
 

@@ -1,6 +1,7 @@
-import { Alert, Card, List, Space, Table, Tag, Typography } from "antd";
-import { Link } from "react-router-dom";
-import { api, ok, type Schemas } from "../../api/client";
+import { Alert, App, Button, Card, List, Space, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { api, ApiProblem, ok, type Schemas } from "../../api/client";
 import { ProblemAlert } from "../../components/Problem";
 import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
@@ -13,6 +14,32 @@ import { m } from "./messages";
 type Evidence = Schemas["Evidence"];
 type Crossing = Schemas["BatchCrossing"];
 type Outside = Schemas["OutOfTerritory"];
+
+/** Opens a diversion case (窜货案件) from a signal and goes to it; a signal that has one already goes to that one. */
+function OpenCase({ body }: { body: Schemas["CaseIn"] }) {
+  const t = useT(m);
+  const navigate = useNavigate();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  async function open() {
+    setBusy(true);
+    try {
+      const created = await ok(api().POST("/diversion-cases", { body }));
+      navigate(`/rebates/cases/${created.id}`);
+    } catch (err) {
+      const existing = err instanceof ApiProblem ? (err.problem.case_id as string | undefined) : undefined;
+      if (existing) navigate(`/rebates/cases/${existing}`);
+      else message.error(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Button size="small" loading={busy} onClick={open}>
+      {t("openCase")}
+    </Button>
+  );
+}
 
 export default function Diversion() {
   const t = useT(m);
@@ -59,6 +86,11 @@ export default function Diversion() {
             { title: t("shippedQty"), dataIndex: "shipped_quantity", width: 110, align: "right", render: num },
             { title: t("soldQty"), dataIndex: "quantity", width: 100, align: "right", render: num },
             { title: t("rows"), dataIndex: "rows", width: 70, align: "right" },
+            {
+              title: "",
+              width: 90,
+              render: (_, c) => <OpenCase body={{ period, signal: "batch_crossing", distributor_id: c.found_in, sku: c.sku, batch: c.batch }} />,
+            },
           ]}
         />
       </Card>
@@ -79,6 +111,11 @@ export default function Diversion() {
             { title: t("territory"), render: (_, o) => [...(o.territory.provinces ?? []), ...(o.territory.cities ?? [])].join("、") || "—" },
             { title: t("soldQty"), dataIndex: "quantity", width: 100, align: "right", render: num },
             { title: t("rows"), dataIndex: "rows", width: 70, align: "right" },
+            {
+              title: "",
+              width: 90,
+              render: (_, o) => <OpenCase body={{ period, signal: "out_of_territory", distributor_id: o.distributor_id, customer_id: o.customer_id }} />,
+            },
           ]}
         />
       </Card>

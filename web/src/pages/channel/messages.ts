@@ -20,7 +20,7 @@ export const m = defineMessages({
     foundIn: "出现在", shippedTo: "我方发往", shippedQty: "我方发货数量", soldQty: "销售数量", evidence: "证据行",
     evidenceMore: "共 {total} 行，显示前 {n} 行", buyer: "购买方", region: "所在地区", territory: "协议区域",
     load: "文件", fileRow: "文件行", date: "日期", unmatchedRows: "未匹配行", unknownRegionRows: "地区不明行",
-    shipmentWindow: "发货窗口：{months}", noSignals: "本月没有窜货信号", products: "产品",
+    shipmentWindow: "发货窗口：{months}", noSignals: "本月没有窜货信号", products: "产品", openCase: "立案",
   },
   en: {
     inventory: "Channel stock", sellout: "Terminal sell-out", diversion: "Diversion signals", month: "Month", distributor: "Distributor",
@@ -42,7 +42,7 @@ export const m = defineMessages({
     shippedQty: "Shipped", soldQty: "Sold", evidence: "Evidence", evidenceMore: "{total} rows, the first {n} shown", buyer: "Buyer",
     region: "Region", territory: "Territory", load: "Load", fileRow: "File row", date: "Date", unmatchedRows: "Unmatched rows",
     unknownRegionRows: "Rows with unknown region", shipmentWindow: "Shipment window: {months}", noSignals: "No diversion signals this month",
-    products: "Products",
+    products: "Products", openCase: "Open a case",
   },
 });
 

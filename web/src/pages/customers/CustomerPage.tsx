@@ -13,6 +13,7 @@ import { formatAmount, formatDate, formatDateTime, formatQty } from "../../forma
 import { useLang, useT } from "../../i18n";
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, DISTRIBUTOR_TIERS, name, ORDER_STATES, PERSON_KINDS, TERMINAL_KINDS, TRADES, VISIT_STATES } from "../../labels";
 import { MANAGERS } from "../../modules";
+import { AgreementTable } from "../rebates/Agreements";
 import { m } from "./messages";
 
 type Customer = Schemas["Customer"];
@@ -63,6 +64,9 @@ export default function CustomerPage() {
           { key: "flow", label: t("tabFlow"), children: <Flow id={id} /> },
           { key: "sellout", label: t("tabSellout"), children: <SellOut id={id} /> },
           ...(c.type === "distributor" ? [{ key: "inventory", label: t("tabInventory"), children: <Inventory id={id} /> }] : []),
+          ...(c.type === "distributor" || c.type === "terminal"
+            ? [{ key: "agreements", label: t("tabAgreements"), children: <AgreementTable customerId={id} /> }]
+            : []),
           { key: "history", label: t("tabHistory"), children: <History id={id} /> },
         ]}
         onChange={() => undefined}
