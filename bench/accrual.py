@@ -60,7 +60,9 @@ def agreements() -> list[Any]:
             ],
         }
     )
-    return [InForce(f"A{d:04d}", 1, f"D{d:04d}", f"经销商{d:04d}", "EAST", terms) for d in range(1, month.DISTRIBUTORS + 1)]
+    return [
+        InForce(f"A{d:04d}", 1, f"D{d:04d}", f"经销商{d:04d}", "EAST", terms) for d in range(1, month.DISTRIBUTORS + 1)
+    ]
 
 
 def run_accrual(root: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from crm.aws import client
@@ -89,8 +90,6 @@ def filed_shipments(
 ) -> pa.Table:
     """The month's shipments-file lines (`columns` and document_no) less those naming an order the ERP has
     reported itself (document no = order id): the ERP's report counts, the file's row would count it twice."""
-    import pyarrow.compute as pc
-
     filed = read_lines(bucket, FileKind.SHIPMENTS, tenant_id, period, [*columns, "document_no"], None)
     orders = pa.array(sorted(reported_orders), pa.string())
     return filed.filter(pc.invert(pc.fill_null(pc.is_in(filed["document_no"], value_set=orders), False)))

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from crm import clock
 from crm.rebates.agreements import InForce
-from crm.rebates.model import Basis, ConditionCheck, Counted, Penalty, Rule, RuleAccrual, Target, Voucher
+from crm.rebates.model import Basis, ConditionCheck, Counted, Penalty, Rule, RuleAccrual, Target, Tier, Voucher
 
 CENT = Decimal("0.01")
 LINE_COLUMNS = ("party", "sku", "base_quantity", "verified", "load_id")
@@ -161,46 +161,62 @@ def vouchers(agreements: list[InForce], month: MonthFigures) -> list[Voucher]:
 
 def _sum_rules(entries: list[tuple[InForce, Rule]], month: MonthFigures) -> list[_Summed]:
     """Each (agreement, rule)'s products joined with its basis's month totals and the stock, summed per rule."""
+    if not entries:
+        return []
+    joined = _joined(_rule_lines(entries), month)
+    sums = joined.group_by(["rule"], use_threads=False).aggregate(
+        [("quantity", "sum"), ("amount", "sum"), ("rows", "sum"), ("unverified", "sum"), ("stock", "sum")]
+    )
+    by_rule = {r["rule"]: r for r in sums.to_pylist()}  # one per rule
+    by_sku = _sold_by_sku(joined)
+    return [
+        _Summed(
+            quantity=_decimal(r.get("quantity_sum") or 0.0),
+            amount=r.get("amount_sum") or Decimal(0),
+            rows=r.get("rows_sum") or 0,
+            unverified=r.get("unverified_sum") or 0,
+            stock=r.get("stock_sum") or 0.0,
+            by_sku=by_sku.get(n, {}),
+        )
+        for n in range(len(entries))
+        for r in [by_rule.get(n, {})]
+    ]
+
+
+def _rule_lines(entries: list[tuple[InForce, Rule]]) -> pa.Table:
+    """One line per (agreement, rule) × product the rule counts: rule (its index), basis, party, sku, price."""
     products: dict[tuple[int, str | None], tuple[pa.Array, pa.Array]] = {}  # agreements often share their terms
-    ids, parties, skus, prices = [], [], [], []
+    columns: dict[str, list[pa.Array]] = {"rule": [], "basis": [], "party": [], "sku": [], "price": []}
     for n, (a, rule) in enumerate(entries):
         key = (id(a.terms), rule.group)
         if key not in products:
             chosen = [p for p in a.terms.products if rule.group in (None, p.group)]
             products[key] = (pa.array([p.sku for p in chosen], pa.string()), pa.array([p.price for p in chosen], PRICE))
         sku, price = products[key]
-        ids.append(pa.repeat(pa.scalar(n, pa.int32()), len(sku)))
-        parties.append(pa.repeat(pa.scalar(a.customer_id, pa.string()), len(sku)))
-        skus.append(sku)
-        prices.append(price)
-    if not entries:
-        return []
-    lines = pa.table(
-        {
-            "rule": pa.concat_arrays(ids),
-            "basis": pa.concat_arrays(
-                [pa.repeat(pa.scalar(r.basis), len(s)) for (_, r), s in zip(entries, skus, strict=True)]
-            ),
-            "party": pa.concat_arrays(parties),
-            "sku": pa.concat_arrays(skus),
-            "price": pa.concat_arrays(prices),
-        }
-    )
+        columns["rule"].append(pa.repeat(pa.scalar(n, pa.int32()), len(sku)))
+        columns["basis"].append(pa.repeat(pa.scalar(rule.basis), len(sku)))
+        columns["party"].append(pa.repeat(pa.scalar(a.customer_id, pa.string()), len(sku)))
+        columns["sku"].append(sku)
+        columns["price"].append(price)
+    return pa.table({name: pa.concat_arrays(arrays) for name, arrays in columns.items()})
+
+
+def _joined(lines: pa.Table, month: MonthFigures) -> pa.Table:
+    """The rule lines with their basis's totals (0 where nothing was sold), the stock, and the amount."""
     parts = []
     for basis in ("sell_in", "flow", "sellout"):
         mine = lines.filter(pc.equal(lines["basis"], basis))
         if mine.num_rows:
-            parts.append(
-                mine.join(month.bases.get(basis, BasisTotals()).table, ["party", "sku"], join_type="left outer")
-            )
+            totals_ = month.bases.get(basis, BasisTotals()).table
+            parts.append(mine.join(totals_, ["party", "sku"], join_type="left outer"))
     joined = pa.concat_tables(parts).join(month.stock, ["party", "sku"], join_type="left outer")
     quantity = pc.fill_null(joined["quantity"], 0.0)
     joined = joined.set_column(joined.schema.get_field_index("quantity"), "quantity", quantity)
-    joined = joined.append_column("amount", pc.multiply(pc.cast(pc.round(quantity, 4), QUANTITY), joined["price"]))
-    sums = joined.group_by(["rule"], use_threads=False).aggregate(
-        [("quantity", "sum"), ("amount", "sum"), ("rows", "sum"), ("unverified", "sum"), ("stock", "sum")]
-    )
-    by_rule = {r["rule"]: r for r in sums.to_pylist()}  # one per rule
+    return joined.append_column("amount", pc.multiply(pc.cast(pc.round(quantity, 4), QUANTITY), joined["price"]))
+
+
+def _sold_by_sku(joined: pa.Table) -> dict[int, dict[str, float]]:
+    """The evidence per rule: the quantity of each of its products that sold."""
     sold = (
         joined.filter(pc.not_equal(joined["quantity"], 0.0))
         .select(["rule", "sku", "quantity"])
@@ -208,19 +224,8 @@ def _sum_rules(entries: list[tuple[InForce, Rule]], month: MonthFigures) -> list
     )
     by_sku: dict[int, dict[str, float]] = {}
     for rule, sku, q in zip(*(sold[c].to_pylist() for c in ("rule", "sku", "quantity")), strict=True):
-        by_sku.setdefault(rule, {})[sku] = q  # evidence: one per product sold
-    return [
-        _Summed(
-            quantity=_decimal(r["quantity_sum"] or 0.0),
-            amount=r["amount_sum"] or Decimal(0),
-            rows=r["rows_sum"] or 0,
-            unverified=r["unverified_sum"] or 0,
-            stock=r["stock_sum"] or 0.0,
-            by_sku=by_sku.get(n, {}),
-        )
-        for n in range(len(entries))
-        for r in [by_rule.get(n, {})]
-    ]
+        by_sku.setdefault(rule, {})[sku] = q  # one per product sold
+    return by_sku
 
 
 def _voucher(agreement: InForce, month: MonthFigures, rules: list[RuleAccrual]) -> Voucher:
@@ -250,18 +255,12 @@ def _voucher(agreement: InForce, month: MonthFigures, rules: list[RuleAccrual]) 
 
 def _rule(rule: Rule, agreement: InForce, month: MonthFigures, summed: _Summed) -> RuleAccrual:
     quantity, amount = summed.quantity, summed.amount
-    measured = quantity if rule.measure == "quantity" else amount
     target = _target(agreement.terms.targets, rule, month.period)
+    measured = quantity if rule.measure == "quantity" else amount
     attainment = measured * 100 / target if target else None
-    value = attainment if rule.threshold_of == "target" else measured
-    reached = [n for n, tier in enumerate(rule.tiers, 1) if value is not None and value >= tier.threshold]
-    tier = rule.tiers[reached[-1] - 1] if reached else None
-    accrued = Decimal(0)
-    if tier is not None:
-        accrued = amount * tier.percent / 100 if tier.percent is not None else quantity * (tier.per_unit or 0)
-    capped = rule.cap is not None and accrued > rule.cap
-    if capped and rule.cap is not None:
-        accrued = rule.cap
+    reached = _tier_reached(rule, attainment if rule.threshold_of == "target" else measured)
+    tier = rule.tiers[reached - 1] if reached else None
+    accrued, capped = _accrued(rule, tier, quantity, amount)
     checks = _conditions(rule, agreement.customer_id, month, summed)
     if not all(c.met for c in checks):
         accrued = Decimal(0)
@@ -275,8 +274,8 @@ def _rule(rule: Rule, agreement: InForce, month: MonthFigures, summed: _Summed) 
         amount=_money(amount),
         target=_money(target) if target is not None else None,
         attainment_pct=round(float(attainment), 2) if attainment is not None else None,
-        tier=reached[-1] if reached else None,
-        rate=(f"{tier.percent}%" if tier.percent is not None else f"{tier.per_unit}/unit") if tier else None,
+        tier=reached,
+        rate=_rate(tier),
         accrued=_money(accrued),
         capped=capped,
         conditions=checks,
@@ -287,6 +286,30 @@ def _rule(rule: Rule, agreement: InForce, month: MonthFigures, summed: _Summed) 
             quantity_by_sku=summed.by_sku,
         ),
     )
+
+
+def _tier_reached(rule: Rule, value: Decimal | None) -> int | None:
+    """The highest tier (1-based) whose threshold the month reaches; None below the first (or with no target)."""
+    if value is None:
+        return None
+    reached = [n for n, tier in enumerate(rule.tiers, 1) if value >= tier.threshold]
+    return reached[-1] if reached else None
+
+
+def _accrued(rule: Rule, tier: Tier | None, quantity: Decimal, amount: Decimal) -> tuple[Decimal, bool]:
+    """The tier's rate on the whole month, then the cap: (accrued, capped)."""
+    if tier is None:
+        return Decimal(0), False
+    accrued = amount * tier.percent / 100 if tier.percent is not None else quantity * (tier.per_unit or 0)
+    if rule.cap is not None and accrued > rule.cap:
+        return rule.cap, True
+    return accrued, False
+
+
+def _rate(tier: Tier | None) -> str | None:
+    if tier is None:
+        return None
+    return f"{tier.percent}%" if tier.percent is not None else f"{tier.per_unit}/unit"
 
 
 def _target(targets: list[Target], rule: Rule, period: str) -> Decimal | None:
