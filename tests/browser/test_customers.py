@@ -160,6 +160,7 @@ def test_every_tab_of_the_customer_page_opens_without_an_error(console: Console)
         "流向",
         "终端销售",
         "渠道库存",
+        "协议",
         "变更记录",
     ]
     for index, tab in enumerate(tabs):
