@@ -121,7 +121,9 @@ def test_a_case_opened_from_a_signal_and_confirmed_lowers_the_previewed_rebate(c
     expect(head.get_by_test_id("case-status")).to_have_text("调查中")
     head.get_by_label("添加记录").fill("电话核实：确有跨区销售")
     head.get_by_role("button", name="添加记录").click()
-    expect(head.get_by_text("电话核实：确有跨区销售")).to_be_visible()
+    # the note as the server now holds it (the page read the case again, with its new version)
+    expect(head.locator(".ant-list-item").filter(has_text="电话核实：确有跨区销售")).to_be_visible()
+    expect(head.get_by_label("添加记录")).to_have_value("")
     head.get_by_label("罚款金额").fill("50")
     head.get_by_label("说明").fill("跨区销售属实")
     with head.expect_response(lambda r: "/decision" in r.url) as answer:

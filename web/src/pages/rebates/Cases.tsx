@@ -167,7 +167,9 @@ export function CasePage() {
           {c.status !== "dismissed" && (
             <Flex gap={8} style={{ marginTop: 8 }}>
               <Input.TextArea value={note} onChange={(e) => setNote(e.target.value)} rows={2} aria-label={t("addNote")} />
-              <Button onClick={addNote} disabled={!note.trim()}>{t("addNote")}</Button>
+              <Button onClick={addNote} disabled={!note.trim() || found.loading}>
+                {t("addNote")}
+              </Button>
             </Flex>
           )}
         </Card>
@@ -190,7 +192,9 @@ export function CasePage() {
               <Form.Item name="comment" label={t("comment")} rules={[{ required: true }]}>
                 <Input.TextArea rows={2} />
               </Form.Item>
-              <Button type="primary" htmlType="submit">{t("decide")}</Button>
+              <Button type="primary" htmlType="submit" disabled={found.loading}>
+                {t("decide")}
+              </Button>
             </Form>
           </Card>
         )}
