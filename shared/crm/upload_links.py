@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 URL_SECONDS = 15 * 60
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a monthly file of one distributor; the ingest reader's limit too
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
 _BY_SUFFIX = {".csv": "text/csv", ".txt": "text/plain", ".tsv": "text/tab-separated-values", ".xlsx": XLSX}
 
 
@@ -69,3 +70,16 @@ def download_url(bucket: str, key: str) -> str:
     return str(
         aws.s3().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=URL_SECONDS)
     )
+
+
+def workbook_link(bucket: str, tenant_id: str, file_name: str, data: bytes) -> str:
+    """A workbook made for one request (a month's report) stored under the tenant's exports, and a presigned GET
+    of it: a month can be far bigger than an API reply may be."""
+    from crm import aws
+    from crm.ids import new_id
+
+    key = f"{EXPORTS_PREFIX}tenant={tenant_id}/{new_id()}/{file_name}"
+    aws.s3().put_object(
+        Bucket=bucket, Key=key, Body=data, ContentType=XLSX, ContentDisposition=f'attachment; filename="{file_name}"'
+    )
+    return download_url(bucket, key)

@@ -21,9 +21,8 @@ import pyarrow.compute as pc
 from crm.channel.model import EVIDENCE_LIMIT, BatchCrossing, Evidence, OutOfTerritory, Skipped, Unjudged
 from crm.channel.tables import plain
 from crm.customers.model import Region, Territory
-from crm.db import keys
-from crm.db.models import ShipmentItem
 from crm.ingest.mapping import FileKind
+from crm.inventory import shipments
 from crm.inventory.lines import read_lines
 
 SEP = "\x1f"  # joins key parts; never inside an id, sku or batch
@@ -54,13 +53,9 @@ def shipped_batches(tenant_id: str, periods: Iterable[str]) -> pa.Table:
     distributor_id, sku, batch, quantity (base units), one row per delivery line."""
     columns: dict[str, list] = {name: [] for name in SHIPPED_SCHEMA.names}
     for period in periods:
-        for item in ShipmentItem.query(keys.shipped_pk(tenant_id, period)):
-            for line in item.lines:
-                line = line.as_dict() if hasattr(line, "as_dict") else line
-                columns["distributor_id"].append(item.distributor_id)
-                columns["sku"].append(str(line["sku"]))
-                columns["batch"].append(str(line["batch"]) if line.get("batch") else None)
-                columns["quantity"].append(float(line["quantity"]))
+        for line in shipments.delivered(shipments.of_period(tenant_id, period)):
+            for name in SHIPPED_SCHEMA.names:
+                columns[name].append(getattr(line, name))
     return pa.Table.from_pydict(columns, schema=SHIPPED_SCHEMA)
 
 

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crm import audit, clock, policies
+from crm import audit, clock, policies, upload_links
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, own_distributor, require
-from crm.aws import s3 as _s3  # SigV4: the export link is presigned with it
+from crm.aws import s3 as _s3
 from crm.customers.model import CustomerType
 from crm.customers.service import CustomerService, distributor_in_scope, distributors_in_scope
 from crm.db import keys
@@ -62,11 +62,8 @@ from crm.inventory.reconcile import (
 from crm.products import repository as products_repo
 from crm.rebates import runs as accrual_runs
 
-EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
 COMPUTED_PREFIX = "inventory-computed/"  # open months as reckoned, by fingerprint; template.yaml expires them
 COMPUTED_FORMAT = 1  # part of every fingerprint: a change to the calculation makes earlier results unused
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LINK_SECONDS = 15 * 60
 
 
 def snapshot_key(tenant_id: str, period: str) -> str:
@@ -194,13 +191,7 @@ class InventoryService:
         table = pa.concat_tables(
             [
                 quantities(filed["distributor_id"], filed["sku"], filed["base_quantity"], filed["batch"]),
-                from_rows(
-                    [
-                        (s.distributor_id, ln["sku"], ln.get("batch"), float(ln["quantity"]))
-                        for s in reported
-                        for ln in s.lines
-                    ]
-                ),
+                from_rows([(d.distributor_id, d.sku, d.batch, d.quantity) for d in shipments.delivered(reported)]),
             ]
         )
         return only(table, distributors)
@@ -232,18 +223,8 @@ class InventoryService:
         result, source, policy = self._month(period, distributor_id)
         data = report_xlsx(period, source, policy.variance_threshold_pct, as_lines(result.products, result.batches))
         name = f"inventory-{period}.xlsx"
-        key = f"{EXPORTS_PREFIX}tenant={self.tenant}/{new_id()}/{name}"
-        _s3().put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=data,
-            ContentType=XLSX,
-            ContentDisposition=f'attachment; filename="{name}"',
-        )
-        url = _s3().generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=LINK_SECONDS
-        )
-        return ExportLink(url=url, expires_in=LINK_SECONDS, file_name=name, lines=result.products.num_rows)
+        url = upload_links.workbook_link(self.bucket, self.tenant, name, data)
+        return ExportLink(url=url, expires_in=upload_links.URL_SECONDS, file_name=name, lines=result.products.num_rows)
 
     # ------------------------------------------------------------------ periods
 
@@ -315,7 +296,7 @@ class InventoryService:
                 "Each product (or batch of it) once.",
                 [{"field": "lines", "message": "a sku (and batch) appears twice"}],
             )
-        self._known([line.sku for line in body.lines], "lines")
+        products_repo.require_known(self.tenant, [line.sku for line in body.lines], "lines")
         openings.set_manual(self.tenant, period, distributor_id, body.lines, self.p.user_id)
         return openings.as_models(openings.resolved(self.bucket, self.tenant, period, distributors))
 
@@ -331,7 +312,7 @@ class InventoryService:
             )
         if body.quantity == 0:
             raise InvalidInput("An adjustment of nothing.", [{"field": "quantity", "message": "must not be 0"}])
-        self._known([body.sku], "sku")
+        products_repo.require_known(self.tenant, [body.sku], "sku")
         periods.ensure_open(self.tenant, body.period)
         adjustment_id = new_id()
         planned = approvals.plan(
@@ -381,14 +362,6 @@ class InventoryService:
             self.tenant, keys.inventory_policy_pk(self.tenant), policy, self.p.user_id, if_match, "inventory policy"
         )
         return StoredPolicy(**policy.model_dump(), version=version)
-
-    def _known(self, skus: list[str], field: str) -> None:
-        unknown = sorted(set(skus) - products_repo.known_skus(self.tenant, skus))
-        if unknown:
-            raise InvalidInput(
-                f"Not in the product master: {', '.join(unknown[:20])}.",
-                [{"field": field, "message": f"unknown sku {sku}"} for sku in unknown[:20]],
-            )
 
     # ------------------------------------------------------------------ scope
 

@@ -4,7 +4,8 @@ Written in the same transaction as the order's shipment (crm.orders.service.ship
 under the month it was reported in. History from before the ERP interface comes as a shipments file.
 """
 
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 from crm.db import keys
 from crm.db.models import ShipmentItem
@@ -28,3 +29,28 @@ def stage(tx: Transaction, tenant_id: str, distributor_id: str, order_id: str, s
 def of_period(tenant_id: str, period: str, distributor_id: str | None = None) -> list[ShipmentItem]:
     condition = ShipmentItem.sk.startswith(f"{distributor_id}#") if distributor_id else None
     return list(ShipmentItem.query(keys.shipped_pk(tenant_id, period), condition))
+
+
+class Delivered(NamedTuple):
+    """One line of a delivery the ERP reported, in base units."""
+
+    distributor_id: str
+    order_id: str
+    sku: str
+    batch: str | None
+    quantity: float
+
+
+def delivered(items: Iterable[ShipmentItem]) -> Iterator[Delivered]:
+    """Every line of these deliveries (the channel inventory's "in", diversion's "shipped to", sell-in)."""
+    for item in items:
+        for line in item.lines:
+            line = line.as_dict() if hasattr(line, "as_dict") else line
+            batch = line.get("batch")
+            yield Delivered(
+                item.distributor_id,
+                item.order_id,
+                str(line["sku"]),
+                str(batch) if batch else None,
+                float(line["quantity"]),
+            )

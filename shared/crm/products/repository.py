@@ -18,6 +18,7 @@ from crm.db import keys
 from crm.db.models import PriceListItem, ProductItem, StockItem
 from crm.db.paging import Page, all_of, query_page
 from crm.db.transaction import ErrorFactory, Transaction
+from crm.errors import InvalidInput
 from crm.products.model import (
     ChangeEntry,
     PriceEntry,
@@ -150,6 +151,17 @@ def list_page(tenant_id: str, filters: ProductFilters, limit: int, cursor: str |
 def known_skus(tenant_id: str, skus: Iterable[str]) -> set[str]:
     wanted = [(keys.products_pk(tenant_id), keys.product_sk(s)) for s in dict.fromkeys(skus)]
     return {p.sku for p in ProductItem.batch_get(wanted, attributes_to_get=["pk", "sk", "sku"])}
+
+
+def require_known(tenant_id: str, skus: Iterable[str], field: str) -> None:
+    """422 on `field`, naming (the first 20) skus not in the product master."""
+    wanted = list(skus)
+    unknown = sorted(set(wanted) - known_skus(tenant_id, wanted))
+    if unknown:
+        raise InvalidInput(
+            f"Not in the product master: {', '.join(unknown[:20])}.",
+            [{"field": field, "message": f"unknown sku {sku}"} for sku in unknown[:20]],
+        )
 
 
 def stage_product(tx: Transaction, tenant_id: str, product: Product, on_fail: ErrorFactory | None = None) -> None:

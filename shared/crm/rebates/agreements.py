@@ -14,7 +14,6 @@ from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.approvals.subjects import Outcome, Subject
 from crm.auth import Principal, own_distributor, require
-from crm.customers import repository as customers_repo
 from crm.customers.model import Customer, CustomerType, Territory
 from crm.customers.service import CustomerService
 from crm.db import keys
@@ -102,7 +101,8 @@ class AgreementService:
         stored = documents.listed(keys.agreements_pk(self.tenant), f"{wanted}#" if wanted else None)
         headers = [(documents.body(i, Header), i.version or 0) for i in stored]
         if not wanted:
-            headers = self._in_scope(headers)
+            visible = CustomerService(self.p).covering(h.customer_id for h, _ in headers)
+            headers = [(h, v) for h, v in headers if h.customer_id in visible]
         versions = _versions_of(self.tenant, [h for h, _ in headers])
         return AgreementPage(items=[_agreement(h, v, versions[h.id]) for h, v in sorted(headers, key=_by_customer)])
 
@@ -123,22 +123,9 @@ class AgreementService:
         assert stored is not None
         return header, stored
 
-    def _in_scope(self, headers: list[tuple[Header, int]]) -> list[tuple[Header, int]]:
-        service = CustomerService(self.p)
-        if service.scope.whole_tenant:
-            return headers
-        records = customers_repo.get_many(self.tenant, {h.customer_id for h, _ in headers})
-        return [(h, v) for h, v in headers if h.customer_id in records and service.scope.covers(records[h.customer_id])]
-
     def _check(self, terms: Terms, customer_id: str, agreement_id: str | None) -> None:
         """Products known; no other agreement of the customer overlaps these months."""
-        skus = [p.sku for p in terms.products]
-        unknown = sorted(set(skus) - products_repo.known_skus(self.tenant, skus))
-        if unknown:
-            raise InvalidInput(
-                f"Not in the product master: {', '.join(unknown[:20])}.",
-                [{"field": "products", "message": f"unknown sku {sku}"} for sku in unknown[:20]],
-            )
+        products_repo.require_known(self.tenant, [p.sku for p in terms.products], "products")
         for item in documents.listed(keys.agreements_pk(self.tenant), f"{customer_id}#"):
             other = documents.body(item, Header)
             if other.id == agreement_id:
@@ -275,7 +262,8 @@ def _decided(outcome: Outcome, status: str) -> None:
         return  # applied already (a retried end)
     now = clock.now()
     tx = Transaction()
-    tx.put(_version_item(tenant, header.id, version.model_copy(update={"status": status, "decided_at": now})))
+    decided = version.model_copy(update={"status": status, "decided_at": now})
+    tx.put(_version_item(tenant, header.id, decided, pending.version))
     update: dict[str, object] = {"pending_version": None}
     if status == "approved":
         if header.current_version is not None:
@@ -323,16 +311,10 @@ def _stage_header(tx: Transaction, tenant_id: str, header: Header, read_version:
 def _version_item(
     tenant_id: str, agreement_id: str, version: AgreementVersion, read_version: int | None = None
 ) -> DocumentItem:
+    """A version's item; `read_version` is the stored item's (None: a new version, which must not exist yet)."""
     sk = keys.agreement_version_sk(version.number)
-    pending = documents.get(keys.agreement_pk(tenant_id, agreement_id), sk) if read_version is None else None
-    return documents.document(
-        tenant_id,
-        keys.agreement_pk(tenant_id, agreement_id),
-        sk,
-        VERSION,
-        version,
-        version=read_version if read_version is not None else (pending.version if pending else None),
-    )
+    pk = keys.agreement_pk(tenant_id, agreement_id)
+    return documents.document(tenant_id, pk, sk, VERSION, version, version=read_version)
 
 
 def _versions(tenant_id: str, agreement_id: str) -> list[AgreementVersion]:

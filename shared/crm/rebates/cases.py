@@ -10,7 +10,6 @@ from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.approvals.subjects import Outcome, Subject
 from crm.auth import Principal, require
-from crm.customers import repository as customers_repo
 from crm.customers.service import CustomerService
 from crm.db import keys
 from crm.db.models import DocumentItem
@@ -83,11 +82,9 @@ class CaseService:
         if distributor_id:
             customers.get(distributor_id)  # 404 outside the caller's scope
         found = [c for c in _of_month(self.tenant, period, distributor_id) if status in (None, c.status)]
-        if not customers.scope.whole_tenant and not distributor_id:
-            records = customers_repo.get_many(self.tenant, {c.distributor_id for c in found})
-            found = [
-                c for c in found if c.distributor_id in records and customers.scope.covers(records[c.distributor_id])
-            ]
+        if not distributor_id:
+            visible = customers.covering(c.distributor_id for c in found)
+            found = [c for c in found if c.distributor_id in visible]
         return CasePage(items=found)
 
     def note(self, case_id: str, text: str, if_match: int | None) -> DiversionCase:

@@ -9,18 +9,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm import clock
+from crm import clock, upload_links
 from crm.approvals import service as approvals
 from crm.approvals.model import ApprovalRequest, Kind
 from crm.auth import Principal, own_distributor, require
-from crm.aws import s3 as _s3
 from crm.channel.tables import plain
-from crm.customers import repository as customers_repo
 from crm.customers.service import CustomerService
 from crm.db import keys
 from crm.db.transaction import Transaction
 from crm.errors import InvalidInput, NotFound
-from crm.ids import new_id, stable_id
+from crm.ids import stable_id
 from crm.ingest.mapping import FileKind
 from crm.inventory import periods, shipments
 from crm.inventory.lines import filed_shipments, read_lines
@@ -30,9 +28,6 @@ from crm.rebates.agreements import InForce
 from crm.rebates.model import AccrualRun, Voucher, VoucherPage
 from crm.text import neutralise
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LINK_SECONDS = 15 * 60
-EXPORTS_PREFIX = "exports/"  # template.yaml expires these objects after a few days
 LIVE = ("pending", "approved")  # what a reopened month reverses
 
 
@@ -84,11 +79,7 @@ def _sell_in(bucket: str, tenant_id: str, period: str, parties: set[str] | None)
     reported = shipments.of_period(tenant_id, period)
     columns = ["distributor_id", "sku", "base_quantity", "load_id"]
     filed = plain(filed_shipments(bucket, tenant_id, period, {s.order_id for s in reported}, columns).select(columns))
-    rows = [
-        (s.distributor_id, str(line["sku"]), float(line["quantity"]), f"erp:{s.order_id}")
-        for s in reported
-        for line in (ln.as_dict() if hasattr(ln, "as_dict") else ln for ln in s.lines)
-    ]
+    rows = [(d.distributor_id, d.sku, d.quantity, f"erp:{d.order_id}") for d in shipments.delivered(reported)]
     erp = pa.table(
         {
             "distributor_id": pa.array([r[0] for r in rows], pa.string()),
@@ -254,18 +245,8 @@ class VoucherService:
         page = self.find(period, customer_id, None)
         data = vouchers_xlsx(period, page.items)
         name = f"accruals-{period}.xlsx"
-        key = f"{EXPORTS_PREFIX}tenant={self.tenant}/{new_id()}/{name}"
-        _s3().put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=data,
-            ContentType=XLSX,
-            ContentDisposition=f'attachment; filename="{name}"',
-        )
-        url = _s3().generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=LINK_SECONDS
-        )
-        return ExportLink(url=url, expires_in=LINK_SECONDS, file_name=name, lines=len(page.items))
+        url = upload_links.workbook_link(self.bucket, self.tenant, name, data)
+        return ExportLink(url=url, expires_in=upload_links.URL_SECONDS, file_name=name, lines=len(page.items))
 
     def _customer(self, customer_id: str | None) -> str | None:
         """The customer asked for, in scope (404 otherwise); a distributor user is always its own."""
@@ -282,11 +263,10 @@ class VoucherService:
         own = own_distributor(self.p)
         if own is not None:
             return [v for v in vouchers if v.customer_id == own]
-        service = CustomerService(self.p)
-        if checked or service.scope.whole_tenant:
+        if checked:
             return vouchers
-        records = customers_repo.get_many(self.tenant, {v.customer_id for v in vouchers})
-        return [v for v in vouchers if v.customer_id in records and service.scope.covers(records[v.customer_id])]
+        visible = CustomerService(self.p).covering(v.customer_id for v in vouchers)
+        return [v for v in vouchers if v.customer_id in visible]
 
 
 def _page(vouchers: list[Voucher]) -> VoucherPage:
