@@ -139,6 +139,27 @@ def test_a_case_opened_from_a_signal_and_confirmed_lowers_the_previewed_rebate(c
     finance.reload()
     expect(finance.get_by_role("row").filter(has_text="东区医药商业公司")).to_contain_text("¥31.00")
     console.shot(finance, "accrual-preview-after-penalty")
+    console.open(head, f"/rebates/cases?period={PERIOD}")
+    expect(head.get_by_role("row").filter(has_text="南京益民药房")).to_contain_text("已确认")
+    console.shot(head, "cases-of-the-month")
+
+    # the month closes: its vouchers are frozen, listed, opened, and their approval shows what it is for
+    ok(world.as_user("finance.wu").post(f"/inventory/periods/{PERIOD}/close"))
+    console.open(finance, f"/rebates/accruals?period={PERIOD}")
+    expect(finance.get_by_test_id("run")).to_contain_text("已完成", timeout=60_000)  # the page follows the run
+    east_voucher = finance.get_by_role("row").filter(has_text="东区医药商业公司")
+    expect(east_voucher).to_contain_text("待审批")
+    expect(finance.get_by_test_id("total-net")).to_have_text("¥31.00")
+    console.shot(finance, "accrual-vouchers-frozen")
+    with finance.expect_response(lambda r: "/accrual-vouchers/export" in r.url) as link:
+        finance.get_by_role("button", name="导出 Excel").click()
+    assert link.value.status == 200 and link.value.json()["file_name"] == f"accruals-{PERIOD}.xlsx"
+    console.open(finance, f"/rebates/accruals?period={PERIOD}")
+    finance.get_by_role("link", name="东区医药商业公司").click()
+    expect(finance.get_by_role("main")).to_contain_text("¥81.00")  # gross, then the penalty, then the net
+    finance.get_by_role("link", name="审批").click()
+    expect(finance.get_by_test_id("subject")).to_contain_text("返利计提")
+    console.shot(finance, "voucher-approval")
 
     console.add_distributor_user("dist.east", east)
     mine = console.page_as("dist.east")

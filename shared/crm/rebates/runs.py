@@ -12,6 +12,7 @@ from typing import Literal
 from aws_lambda_powertools import Logger
 
 from crm import audit, clock
+from crm.approvals.service import SYSTEM
 from crm.aws import client
 from crm.config import get_settings
 from crm.db import keys
@@ -81,7 +82,7 @@ def finish(
     else:
         update = {"reversal": status, "reversed": vouchers, "reversal_error": error}
     run = run.model_copy(update=update)
-    _save(tenant_id, run, version, f"accrual.{action}_{status}", "system", error)
+    _save(tenant_id, run, version, f"accrual.{action}_{status}", SYSTEM, error)
     return run
 
 

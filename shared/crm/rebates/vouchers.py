@@ -146,7 +146,7 @@ def _store_new(system: Principal, agreement: InForce, voucher: Voucher) -> None:
     run = approvals.stage(tx, system, planned)
     stored = voucher.model_copy(update={"status": "pending", "approval_id": run.id})
     tx.put(ledger.item(system.tenant_id, stored, None))
-    ledger.stage_audit(tx, system.tenant_id, stored, "voucher.frozen", "system", None)
+    ledger.stage_audit(tx, system.tenant_id, stored, "voucher.frozen", approvals.SYSTEM, None)
     tx.commit()
     approvals.launch(run)
 
@@ -178,7 +178,7 @@ def reverse(tenant_id: str, period: str, round_: int) -> int:
         reversed_ = voucher.model_copy(update={"status": "reversed", "reversed_by": reversal_id})
         tx.put(ledger.item(tenant_id, reversed_, item.version))
         tx.put(ledger.item(tenant_id, voucher.model_copy(update=negative), None))
-        ledger.stage_audit(tx, tenant_id, reversed_, "voucher.reversed", "system", voucher.status)
+        ledger.stage_audit(tx, tenant_id, reversed_, "voucher.reversed", approvals.SYSTEM, voucher.status)
         tx.commit()
         approvals.after_withdraw(withdrawn)
         done += 1
@@ -187,7 +187,7 @@ def reverse(tenant_id: str, period: str, round_: int) -> int:
 
 def _system(tenant_id: str) -> Principal:
     """Who submits a run's vouchers: nobody in particular (every approver may decide them)."""
-    return Principal(tenant_id=tenant_id, user_id="system", org_unit_id="", roles=frozenset())
+    return Principal(tenant_id=tenant_id, user_id=approvals.SYSTEM, org_unit_id="", roles=frozenset())
 
 
 # ----------------------------------------------------------------------------- the API's side

@@ -2,10 +2,14 @@ import { api, ok } from "../api/client";
 import { MANAGERS } from "../modules";
 import { hasRole, useUser } from "./UserContext";
 import { useRemote } from "./useRemote";
+import { useLang } from "../i18n";
+
+const SYSTEM = "system"; // the API's actor for work nobody asked for in person (crm.approvals.service.SYSTEM)
 
 /** nameOf(user id): the users a manager may list (GET /users, their subtree) and oneself; others by their id. */
 export function useUserNames(): (id: string | null | undefined) => string {
   const user = useUser();
+  const { lang } = useLang();
   const manager = hasRole(user, ...MANAGERS);
   const users = useRemote(async () => {
     const names: Record<string, string> = {};
@@ -21,6 +25,7 @@ export function useUserNames(): (id: string | null | undefined) => string {
   return (id) => {
     if (!id) return "—";
     if (id === user.id) return user.name;
+    if (id === SYSTEM) return lang === "zh" ? "系统" : "System"; // what the system did itself (runs, expiries)
     return users.data?.[id] ?? id;
   };
 }

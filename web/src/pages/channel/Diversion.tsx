@@ -1,17 +1,15 @@
-import { Alert, App, Button, Card, List, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, List, Space, Table, Typography } from "antd";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, ApiProblem, ok, type Schemas } from "../../api/client";
 import { ProblemAlert } from "../../components/Problem";
 import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
-import { formatDate } from "../../format";
 import { useT } from "../../i18n";
 import { DistributorSelect, lastMonth, MonthPicker, useUrlFilters } from "../../components/filters";
-import { num, useProductNames } from "./common";
+import { EvidenceTable, num, useProductNames } from "./common";
 import { m } from "./messages";
 
-type Evidence = Schemas["Evidence"];
 type Crossing = Schemas["BatchCrossing"];
 type Outside = Schemas["OutOfTerritory"];
 
@@ -141,29 +139,6 @@ export default function Diversion() {
           )}
         </Space>
       )}
-    </>
-  );
-}
-
-function EvidenceTable({ rows, total, productName }: { rows: Evidence[]; total: number; productName: (sku: string) => string }) {
-  const t = useT(m);
-  return (
-    <>
-      {total > rows.length && <Tag style={{ marginBottom: 8 }}>{t("evidenceMore", { total, n: rows.length })}</Tag>}
-      <Table<Evidence>
-        rowKey={(e) => `${e.load_id}-${e.source_row}-${e.source_line}`}
-        size="small"
-        pagination={false}
-        dataSource={rows}
-        columns={[
-          { title: t("date"), dataIndex: "sale_date", width: 110, render: formatDate },
-          { title: t("buyer"), dataIndex: "buyer_name", render: (v: string, e) => (e.customer_id ? <Link to={`/customers/${e.customer_id}`}>{v}</Link> : v) },
-          { title: t("sku"), dataIndex: "sku", render: productName },
-          { title: t("batch"), dataIndex: "batch", width: 110, render: (v?: string | null) => v ?? "—" },
-          { title: t("quantity"), dataIndex: "base_quantity", width: 110, align: "right", render: num },
-          { title: t("load"), width: 150, render: (_, e) => <Link to={`/flow/loads/${e.load_id}`}>{`${t("fileRow")} ${e.source_row}`}</Link> },
-        ]}
-      />
     </>
   );
 }

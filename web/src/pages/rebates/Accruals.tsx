@@ -1,6 +1,6 @@
 import { DownloadOutlined, ReloadOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Descriptions, Flex, Input, Segmented, Space, Spin, Table, Tag, Typography } from "antd";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, ApiProblem, ok, type Schemas } from "../../api/client";
 import { DistributorSelect, lastMonth, MonthPicker, useUrlFilters } from "../../components/filters";
@@ -45,6 +45,21 @@ export default function Accruals() {
     }
   }, [period]);
   const [exporting, setExporting] = useState(false);
+  const running = run.data?.status === "running" || run.data?.reversal === "running";
+  const wasRunning = useRef(false);
+  useEffect(() => {
+    // A run goes on in the background: follow it, and read the vouchers again once it has ended.
+    if (running) {
+      wasRunning.current = true;
+      const timer = setTimeout(run.reload, 2000);
+      return () => clearTimeout(timer);
+    }
+    if (wasRunning.current) {
+      wasRunning.current = false;
+      page.reload();
+    }
+    return undefined;
+  }, [running, run.data, run.reload, page.reload]);
 
   async function exportMonth() {
     setExporting(true);

@@ -10,7 +10,7 @@ import { formatAmount, formatDateTime, formatQty } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { name } from "../../labels";
 import { useProductNames } from "../channel/common";
-import { BASES, m, MEASURES, THRESHOLDS, VERSION_STATUSES } from "./messages";
+import { BASES, m, MEASURES, THRESHOLDS, VERSION_COLORS, VERSION_STATUSES } from "./messages";
 
 type Terms = Schemas["Terms"];
 type Version = Schemas["AgreementVersion"];
@@ -63,7 +63,7 @@ export default function AgreementPage() {
           expandable={{ expandedRowRender: (v) => <TermsView terms={v.terms} /> }}
           columns={[
             { title: t("version"), dataIndex: "number", render: (n: number) => `v${n}` },
-            { title: t("status"), dataIndex: "status", render: (s: string) => <Tag color={s === "approved" ? "green" : s === "pending" ? "gold" : "default"}>{name(VERSION_STATUSES, s, lang)}</Tag> },
+            { title: t("status"), dataIndex: "status", render: (s: string) => <Tag color={VERSION_COLORS[s] ?? "default"}>{name(VERSION_STATUSES, s, lang)}</Tag> },
             { title: t("name"), render: (_, v) => v.terms.name },
             { title: t("validity"), render: (_, v) => `${v.terms.valid_from} ~ ${v.terms.valid_to}` },
             { title: t("requestedBy"), dataIndex: "requested_by", render: (u: string) => nameOf(u) },

@@ -7,7 +7,7 @@ import { useRemote } from "../../components/useRemote";
 import { hasRole, useUser } from "../../components/UserContext";
 import { useLang, useT } from "../../i18n";
 import { name } from "../../labels";
-import { m, VERSION_STATUSES } from "./messages";
+import { m, VERSION_COLORS, VERSION_STATUSES } from "./messages";
 
 type Agreement = Schemas["Agreement"];
 
@@ -59,7 +59,7 @@ export function AgreementTable({ customerId }: { customerId?: string }) {
             render: (_, a) => (
               <Flex gap={4} wrap>
                 {a.versions.map((v) => (
-                  <Tag key={v.number} color={v.status === "approved" ? "green" : v.status === "pending" ? "gold" : "default"}>
+                  <Tag key={v.number} color={VERSION_COLORS[v.status] ?? "default"}>
                     v{v.number} {name(VERSION_STATUSES, v.status, lang)}
                   </Tag>
                 ))}

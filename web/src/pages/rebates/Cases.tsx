@@ -7,13 +7,13 @@ import { ProblemAlert, showFieldErrors } from "../../components/Problem";
 import { useDistributorNames } from "../../components/useDistributors";
 import { useRemote } from "../../components/useRemote";
 import { useUserNames } from "../../components/useUserNames";
-import { formatAmount, formatDate, formatDateTime, formatQty } from "../../format";
+import { formatAmount, formatDateTime, formatQty } from "../../format";
 import { useLang, useT } from "../../i18n";
 import { name, options } from "../../labels";
+import { EvidenceTable, useProductNames } from "../channel/common";
 import { CASE_STATUSES, m } from "./messages";
 
 type Case = Schemas["DiversionCase"];
-type Evidence = Schemas["Evidence"];
 const CASE_COLORS: Record<string, string> = { open: "blue", pending: "gold", confirmed: "red", dismissed: "default" };
 
 /** The month's diversion cases (窜货案件) in the caller's scope. */
@@ -54,7 +54,7 @@ export default function Cases() {
           { title: t("distributor"), dataIndex: "distributor_id", render: (d: string) => names[d] ?? d },
           { title: t("signal"), render: (_, c) => <Link to={`/rebates/cases/${c.id}`}>{signalLabel(c, t)}</Link> },
           { title: t("status"), dataIndex: "status", render: (s: string) => <Tag color={CASE_COLORS[s]}>{name(CASE_STATUSES, s, lang)}</Tag> },
-          { title: t("penaltyAmount"), render: (_, c) => (c.penalty ? [c.penalty.amount ? formatAmount(c.penalty.amount) : null, c.penalty.forfeit_rebate ? t("forfeit") : null].filter(Boolean).join(" + ") : "—") },
+          { title: t("penaltyAmount"), render: (_, c) => (c.penalty ? penaltyText(c.penalty, t("forfeit")) : "—") },
           { title: t("opened"), dataIndex: "opened_at", render: formatDateTime },
         ]}
       />
@@ -68,6 +68,11 @@ function signalLabel(c: Case, t: (key: "batchCrossing" | "outOfTerritory") => st
   return c.signal;
 }
 
+/** "¥50.00 + 扣除当月返利": what a penalty takes. */
+function penaltyText(penalty: NonNullable<Case["penalty"]>, forfeit: string): string {
+  return [penalty.amount ? formatAmount(penalty.amount) : null, penalty.forfeit_rebate ? forfeit : null].filter(Boolean).join(" + ");
+}
+
 /** One case: its signal and evidence, notes, and the decision. */
 export function CasePage() {
   const { id = "" } = useParams();
@@ -76,6 +81,8 @@ export function CasePage() {
   const { message } = App.useApp();
   const names = useDistributorNames();
   const nameOf = useUserNames();
+  const products = useProductNames();
+  const productName = (sku: string) => (products[sku] ? `${products[sku]}（${sku}）` : sku);
   const found = useRemote(() => withEtag(api().GET("/diversion-cases/{case_id}", { params: { path: { case_id: id } } })), [id]);
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>();
@@ -131,26 +138,13 @@ export function CasePage() {
         {c.decision && <Descriptions.Item label={t("decision")}>{`${c.decision === "confirmed" ? t("confirm") : t("dismiss")}：${c.decision_comment ?? ""}`}</Descriptions.Item>}
         {c.penalty && (
           <Descriptions.Item label={t("penaltyAmount")}>
-            {[c.penalty.amount ? formatAmount(c.penalty.amount) : null, c.penalty.forfeit_rebate ? t("forfeit") : null].filter(Boolean).join(" + ")}
+            {penaltyText(c.penalty, t("forfeit"))}
           </Descriptions.Item>
         )}
         {c.approval_id && <Descriptions.Item label={t("approval")}><Link to={`/approvals/${c.approval_id}`}>{t("approval")}</Link></Descriptions.Item>}
       </Descriptions>
       <Card size="small" title={`${t("evidence")}（${signal?.evidence_total ?? 0}）`} style={{ marginBottom: 16 }}>
-        <Table<Evidence>
-          rowKey={(e) => `${e.load_id}-${e.source_row}`}
-          size="small"
-          pagination={false}
-          dataSource={signal?.evidence ?? []}
-          columns={[
-            { title: t("date"), dataIndex: "sale_date", render: formatDate },
-            { title: t("buyer"), dataIndex: "buyer_name" },
-            { title: t("sku"), dataIndex: "sku" },
-            { title: t("batch"), dataIndex: "batch", render: (b?: string | null) => b ?? "—" },
-            { title: t("quantity"), dataIndex: "base_quantity", align: "right", render: formatQty },
-            { title: t("loads"), render: (_, e) => <Link to={`/flow/loads/${e.load_id}`}>#{e.source_row}</Link> },
-          ]}
-        />
+        <EvidenceTable rows={signal?.evidence ?? []} total={signal?.evidence_total ?? 0} productName={productName} />
       </Card>
       <Flex gap={16} wrap align="start">
         <Card size="small" title={t("notes")} style={{ flex: "1 1 380px" }}>

@@ -57,6 +57,7 @@ export const VERSION_STATUSES: Names = {
   expired: { zh: "已过期", en: "Expired" },
   superseded: { zh: "已被替代", en: "Superseded" },
 };
+export const VERSION_COLORS: Record<string, string> = { pending: "gold", approved: "green" };
 export const VOUCHER_STATUSES: Names = {
   preview: { zh: "预估", en: "Preview" },
   pending: { zh: "待审批", en: "Pending" },
