@@ -89,7 +89,10 @@ class Console:
         return page
 
     def add_distributor_user(self, demo_username: str, distributor_id: str, name: str = "经销商上传员") -> None:
-        """A user of the distributor (customer) distributor_id in the local pool: `page_as(demo_username)` signs in."""
+        """A user of the distributor (customer) distributor_id, in the local pool and the tenant's directory (as
+        POST /users makes one): `page_as(demo_username)` signs in."""
+        user_id = f"u-{demo_username}-{distributor_id[-6:]}"
+        self.world.add_user(user_id, "EAST", ["distributor"], distributor_id, username=self.username(demo_username))
         attributes = {
             "name": name,
             "email": f"{demo_username}@{self.world.tenant_id}.example.com",
@@ -98,7 +101,7 @@ class Console:
             "custom:roles": "distributor",
             "custom:distributor_id": distributor_id,
         }
-        seed_pool_user(f"u-{demo_username}-{distributor_id[-6:]}", self.username(demo_username), attributes)
+        seed_pool_user(user_id, self.username(demo_username), attributes)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/console{path}"

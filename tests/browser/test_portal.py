@@ -201,9 +201,7 @@ def test_a_distributor_starts_an_order_from_its_list_and_returns_part_of_a_shipm
     finance = console.world.as_user("finance.wu")
     prices = {"items": [{"customer_type": "distributor", "level": None, "unit_price": "9.80"}]}
     assert finance.request("PUT", "/products/P1001/prices", json=prices, headers={"If-Match": '"0"'}).status_code == 200
-    claims = {"sub": "u-d001-api", "cognito:username": "d001", "custom:tenant_id": console.world.tenant_id,
-              "custom:org_unit_id": "EAST", "custom:roles": "distributor", "custom:distributor_id": mine}  # fmt: skip
-    itself = Client(console.world.base_url, console.world.mint(claims))  # the distributor's user, through HTTP
+    itself = console.world.as_new_user("u-d001-api", "EAST", ["distributor"], mine, username="d001")  # through HTTP
     order = itself.post("/orders", json={"customer_id": mine, "lines": [{"sku": "P1001", "quantity": 10}]})
     assert order.status_code == 201, order.text
     oid = order.json()["id"]

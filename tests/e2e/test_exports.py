@@ -155,7 +155,7 @@ def test_someone_elses_export_is_404_and_lists_are_ones_own(world: World):
     assert listed(liu, "/exports") == []
 
 
-def test_a_distributor_is_refused_lists_it_may_not_read_and_scoped_in_the_rest(world: World, mint_token):
+def test_a_distributor_is_refused_lists_it_may_not_read_and_scoped_in_the_rest(world: World):
     zhang = world.as_user("rep.zhang")
     r = zhang.post(
         "/customers", {"name": f"一级商{uuid.uuid4().hex[:6]}", "profile": {"type": "distributor", "tier": "tier1"}}
@@ -163,14 +163,7 @@ def test_a_distributor_is_refused_lists_it_may_not_read_and_scoped_in_the_rest(w
     assert r.status_code == 201, r.text
     dist = r.json()
     customers(zhang, 2)
-    claims = {
-        "sub": "u-dist-x",
-        "custom:tenant_id": world.tenant_id,
-        "custom:org_unit_id": "EAST",
-        "custom:roles": "distributor",
-        "custom:distributor_id": dist["id"],
-    }
-    d = Client(world.base_url, mint_token(claims))
+    d = world.as_new_user("u-dist-x", "EAST", ["distributor"], distributor_id=dist["id"])
     problem(d.post("/exports", {"list": "visits"}), 403)  # a distributor reads no visit list
     rows = sheet_rows(export(d, "customers"))
     assert [r[0] for r in rows[1:]] == [dist["id"]] == [c["id"] for c in listed(d, "/customers")]

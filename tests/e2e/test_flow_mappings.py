@@ -104,17 +104,7 @@ def test_the_version_a_client_sends_is_checked_never_replaced(world: World, dist
 
 def _distributor_user(world: World, distributor_id: str) -> Any:
     """A user of that distributor (the portal's), as the e2e World has none."""
-    from tests.e2e.conftest import Client
-
-    claims = {
-        "sub": f"u-portal-{distributor_id[-6:]}",
-        "cognito:username": f"portal-{distributor_id[-6:]}",
-        "custom:tenant_id": world.tenant_id,
-        "custom:org_unit_id": "EAST",
-        "custom:roles": "distributor",
-        "custom:distributor_id": distributor_id,
-    }
-    return Client(world.base_url, world.mint(claims))
+    return world.as_new_user(f"u-portal-{distributor_id[-6:]}", "EAST", ["distributor"], distributor_id=distributor_id)
 
 
 def test_a_distributor_user_writes_its_own_template_and_no_one_elses(world: World, distributor: str) -> None:

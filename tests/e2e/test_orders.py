@@ -126,7 +126,7 @@ def test_price_override_needs_a_reason_and_the_permission(world: World):
     assert p["errors"][0]["field"] == "lines.0.unit_price"
 
 
-def test_a_distributor_user_orders_for_itself_without_overrides(world: World, mint_token):
+def test_a_distributor_user_orders_for_itself_without_overrides(world: World):
     zhang = world.as_user("rep.zhang")
     r = zhang.post(
         "/customers",
@@ -134,14 +134,7 @@ def test_a_distributor_user_orders_for_itself_without_overrides(world: World, mi
     )
     dist = r.json()
     sku = product(world, [{"customer_type": "distributor", "level": "A", "unit_price": "8.88"}])
-    claims = {
-        "sub": "u-dist-x",
-        "custom:tenant_id": world.tenant_id,
-        "custom:org_unit_id": "EAST",
-        "custom:roles": "distributor",
-        "custom:distributor_id": dist["id"],
-    }
-    d = Client(world.base_url, mint_token(claims))
+    d = world.as_new_user("u-dist-x", "EAST", ["distributor"], distributor_id=dist["id"])
     r = d.post("/orders", {"lines": [{"sku": sku, "quantity": 10}]})
     assert r.status_code == 201, r.text
     assert r.json()["customer_id"] == dist["id"] and r.json()["total"] == "88.80"

@@ -33,15 +33,8 @@ def unit(admin: Client, unit_id: str, kind: str, parent_id: str, name: str | Non
 
 
 def head_of(world: World, unit_id: str, role: str = "branch_head") -> Client:
-    """A manager of a unit made in the test (a token is all the API needs to know who calls)."""
-    claims = {
-        "sub": f"u-{unit_id.lower()}-head",
-        "cognito:username": f"{unit_id.lower()}.head",
-        "custom:tenant_id": world.tenant_id,
-        "custom:org_unit_id": unit_id,
-        "custom:roles": role,
-    }
-    return Client(world.base_url, world.mint(claims))
+    """A manager of a unit made in the test."""
+    return world.as_new_user(f"u-{unit_id.lower()}-head", unit_id, [role], username=f"{unit_id.lower()}.head")
 
 
 def node(tree: list[dict[str, Any]], unit_id: str) -> dict[str, Any]:

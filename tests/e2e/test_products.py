@@ -130,7 +130,7 @@ def test_search_by_keyword_with_filters_paging_and_stock(world: World):
 
 def test_other_tenants_products_are_invisible(world: World):
     p = created(world.as_user("admin"))
-    outsider = world.as_user("admin", tenant_id=f"t-{uuid.uuid4().hex[:12]}")
+    outsider = world.another_tenant().as_user("admin")
     problem(outsider.get(f"/products/{p['sku']}"), 404)
     assert outsider.get("/products").json()["items"] == []
 

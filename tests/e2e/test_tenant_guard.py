@@ -1,6 +1,8 @@
 """Tenant isolation in IAM, through the local runtime: the API works on tenant credentials, and credentials of
 one tenant (or a function's own) are refused another tenant's items and objects, as AWS would refuse them."""
 
+import uuid
+
 import boto3
 import pytest
 import requests
@@ -8,6 +10,10 @@ from botocore.exceptions import ClientError
 from crm.db import keys
 
 from tests.e2e.conftest import USERS, new_tenant, terminal
+
+
+def new_tenant_id():
+    return f"t-{uuid.uuid4().hex[:12]}"
 
 
 def credentials_of(cloud, logical_id, tenant=None):
@@ -102,6 +108,26 @@ def test_a_token_issued_to_another_app_client_is_refused(world, mint_token):
     assert other_app.status_code == 401
     assert other_app.headers["Content-Type"].startswith("application/problem+json")
     assert "another app" in other_app.json()["detail"]
+
+
+def test_a_valid_token_for_a_user_the_tenants_directory_does_not_know_is_refused(world, mint_token):
+    """The pool signs the token; the tenant's directory says who acts for it: a user made in the pool outside the
+    CRM, or a real user's token naming another tenant, reads nothing and writes nothing."""
+    zhang = USERS["rep.zhang"]
+    claims = {"custom:tenant_id": world.tenant_id, "custom:org_unit_id": "EAST-RX", "custom:roles": "hq_admin"}
+    stranger = {"Authorization": f"Bearer {mint_token({**claims, 'sub': 'u-made-outside-the-crm'})}"}
+    elsewhere = {
+        "Authorization": f"Bearer {mint_token({**claims, 'sub': zhang['id'], 'custom:tenant_id': new_tenant_id()})}"
+    }
+    for headers in (stranger, elsewhere):
+        listed = requests.get(f"{world.base_url}/customers", headers=headers, timeout=30)
+        assert listed.status_code == 401, listed.text
+        assert listed.headers["Content-Type"].startswith("application/problem+json")
+        assert "not in this company's directory" in listed.json()["detail"]
+        made = requests.post(f"{world.base_url}/customers", json=terminal("目录外药店"), headers=headers, timeout=30)
+        assert made.status_code == 401, made.text
+    names = [c["name"] for c in world.as_user("admin").get("/customers", params={"q": "目录外"}).json()["items"]]
+    assert names == []
 
 
 def test_only_a_function_that_holds_tenant_access_gets_a_session_and_only_naming_a_tenant(cloud):

@@ -203,8 +203,11 @@ def principal(app: APIGatewayRestResolver) -> Principal:
         raise Unauthorized("The token was issued to another app; sign in through this one.")
     caller = principal_from_claims(claims)
     tenancy.enter(caller.tenant_id)  # from here on, AWS itself holds this request to the caller's tenant
-    if directory.is_disabled(caller.tenant_id, caller.user_id):
+    standing = directory.standing(caller.tenant_id, caller.user_id)
+    if standing == "disabled":
         raise Unauthorized("Your user is disabled.")
+    if standing == "unknown":
+        raise Unauthorized("Your user is not in this company's directory.")
     return caller
 
 

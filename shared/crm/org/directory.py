@@ -7,7 +7,7 @@ and lives in one small partition per tenant: T#<tenant>#ORG.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from crm.db.keys import org_pk
 from crm.db.models import OrgUnitItem, UserItem
@@ -74,14 +74,16 @@ def find_user(tenant_id: str, user_id: str) -> User | None:
     return _cached((tenant_id, f"USER#{user_id}"), load)
 
 
-def is_disabled(tenant_id: str, user_id: str) -> bool:
-    """Read past the cache on every request: a user disabled a moment ago in another container is refused at once
-    (their ID token stays valid at the gateway until it expires)."""
+def standing(tenant_id: str, user_id: str) -> Literal["active", "disabled", "unknown"]:
+    """Whether the directory lets this user act for the tenant now. Read past the cache on every request: a user
+    disabled a moment ago in another container is refused at once (their ID token stays valid at the gateway until it
+    expires), and a token for a user the directory does not know (made in the pool outside the CRM, or naming another
+    tenant) grants nothing."""
     try:
         item = UserItem.get(org_pk(tenant_id), f"USER#{user_id}", consistent_read=True, attributes_to_get=["active"])
     except UserItem.DoesNotExist:
-        return False  # unknown to the directory: not refused here (docs/users.md says why)
-    return not item.active
+        return "unknown"
+    return "active" if item.active else "disabled"
 
 
 def users(tenant_id: str) -> list[User]:
