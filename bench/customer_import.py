@@ -114,8 +114,7 @@ def run() -> None:
     import boto3
     from crm.db.base import bind_table
 
-    with ddblocal.running() as endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint  # pynamodb and boto3 read it
+    with ddblocal.serving() as endpoint:
         table = f"crm-bench-{uuid.uuid4().hex[:8]}"
         ddblocal.create_table(boto3.client("dynamodb", endpoint_url=endpoint), table)
         bind_table(table)

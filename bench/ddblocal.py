@@ -3,17 +3,45 @@ build the same world). The launcher itself is localcloud's (`make dev` keeps its
 Nothing here talks to AWS: endpoints are always 127.0.0.1.
 """
 
-from contextlib import suppress
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from localcloud.dynamodb_local import JAR_GLOB, find_jar, free_port, running, unavailable_reason
 
-__all__ = ["JAR_GLOB", "create_table", "find_jar", "free_port", "running", "table_properties", "unavailable_reason"]
+__all__ = [
+    "JAR_GLOB",
+    "create_table",
+    "find_jar",
+    "free_port",
+    "running",
+    "serving",
+    "table_properties",
+    "unavailable_reason",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+
+
+@contextmanager
+def serving() -> Iterator[str]:
+    """DynamoDB Local for one bench, named by AWS_ENDPOINT_URL (pynamodb and boto3 read it). The clients crm caches
+    per process would still point at an earlier bench's DynamoDB Local, gone by now: they are forgotten first."""
+    from crm import aws
+    from crm.db.base import reset_connections
+
+    with running() as endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        reset_connections()
+        aws.client.cache_clear()
+        try:
+            yield endpoint
+        finally:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 # ------------------------------------------------------------------------------------- the table

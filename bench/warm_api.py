@@ -138,12 +138,14 @@ def rest_event(
     }
 
 
-def load_handler(endpoint: str, table: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def load_handler(table: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    from crm import tenancy
+
     fn = next(f for f in api_functions() if f.name == "CustomersFunction")
-    # Module-level Powertools objects read the environment at import, so it is set first.
-    os.environ.update(
-        {**fn.env, "TABLE_NAME": table, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_TRACE_DISABLED": "true"}
-    )  # no X-Ray daemon here
+    # Module-level Powertools objects read the environment at import, so it is set first. No tenant role: DynamoDB
+    # Local has no STS (in AWS the tenant's session is assumed once per container, not per request).
+    env = {k: v for k, v in fn.env.items() if k != tenancy.ROLE_ENV}
+    os.environ.update({**env, "TABLE_NAME": table, "POWERTOOLS_TRACE_DISABLED": "true"})  # no X-Ray daemon here
     spec = importlib.util.spec_from_file_location("customers_app", fn.code_dir / f"{fn.module}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -242,7 +244,7 @@ def run() -> list[Result] | None:
     os.environ.pop("AWS_PROFILE", None)
     capacity = Capacity()
     capacity.install()  # before any client exists, so every client gets the hooks
-    with ddblocal.running() as endpoint:
+    with ddblocal.serving() as endpoint:
         results = _run_against(endpoint, capacity)
     report(results)
     return results
@@ -254,7 +256,7 @@ def _run_against(endpoint: str, capacity: Capacity) -> list[Result]:
     table = f"crm-bench-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", endpoint_url=endpoint)
     ddblocal.create_table(client, table)
-    handler = load_handler(endpoint, table)
+    handler = load_handler(table)
     ids = seed(table)
     ctx = Context()
     sink = io.StringIO()  # Powertools Metrics prints one EMF line per request; keep the cost, not the noise
