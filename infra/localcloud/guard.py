@@ -9,9 +9,9 @@ role's policies with ${aws:PrincipalTag/tenant} filled in. A call refused is ans
 AccessDeniedException; S3 and STS: 403 AccessDenied) and never reaches the data. Calls signed by anyone else (the
 test harness, the demo seed, `make tenant`) act as an administrator, as a deploy's own credentials would.
 
-A browser's upload form names its credential inside the form: s3_uploads.py checks it with `upload_refusal`. Not
-seen here: DynamoDB when DynamoDB Local serves it (`make dev` with kept state); the tests run on moto, where every
-call is checked.
+A browser's upload form names its credential inside the form: s3_uploads.py checks it with `upload_refusal`. When
+DynamoDB Local keeps the tables (`make dev` with kept state), its requests pass through `wrap` too
+(dynamodb_local.checked_by).
 """
 
 from __future__ import annotations

@@ -8,8 +8,11 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from crm.db import keys
+from localcloud import LocalCloud
+from localcloud.tokens import mint_token
 
-from tests.e2e.conftest import USERS, new_tenant, terminal
+from tests.conftest import TEMPLATE
+from tests.e2e.conftest import USERS, World, new_tenant, terminal
 
 
 def new_tenant_id():
@@ -35,7 +38,7 @@ def credentials_of(cloud, logical_id, tenant=None):
 
 
 def client(cloud, service, credentials):
-    return boto3.client(service, endpoint_url=cloud.endpoint_url, region_name="us-east-1", **credentials)
+    return boto3.client(service, endpoint_url=cloud.service_url(service), region_name="us-east-1", **credentials)
 
 
 def refused(call):
@@ -57,6 +60,27 @@ def test_the_api_reads_and_writes_as_the_callers_tenant(cloud, world, customer):
 
 
 def test_another_tenants_credentials_are_refused_the_item(cloud, world, customer):
+    refuses_another_tenant_the_item(cloud, world, customer)
+
+
+@pytest.fixture
+def tables_in_dynamodb_local():
+    """The template on its own ports with its table in DynamoDB Local, as `make dev` keeps it (stopped after the
+    test: while it runs, this process's AWS endpoints are its own)."""
+    local = LocalCloud(TEMPLATE, api_port=0, stack_name="crm-guarded", dynamodb_local=True, schedules=False)
+    with local.start():
+        yield local
+
+
+def test_the_same_policies_hold_when_dynamodb_local_keeps_the_tables(tables_in_dynamodb_local):
+    local = tables_in_dynamodb_local
+    world = World(new_tenant(local), local.api_url, mint_token)
+    created = world.as_user("rep.zhang").post("/customers", json=terminal("本地表隔离药房"))
+    assert created.status_code == 201, created.text
+    refuses_another_tenant_the_item(local, world, created.json()["id"])
+
+
+def refuses_another_tenant_the_item(cloud, world, customer):
     table, key = (
         cloud.physical_name("Table"),
         {"pk": {"S": keys.customer_pk(world.tenant_id, customer)}, "sk": {"S": keys.META}},
