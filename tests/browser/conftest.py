@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
 ]  # fmt: skip
 LAPTOP = {"width": 1366, "height": 850}
+TIMEZONE = "Asia/Shanghai"  # where the users are, and the API's business day (crm.clock.BUSINESS_TZ)
 
 
 def _ensure_chromium() -> str:
@@ -79,7 +80,9 @@ class Console:
 
     def page_as(self, demo_username: str, viewport: dict[str, int] | None = None) -> Page:
         """A new browser (its own session storage) signed in as the tenant's demo user, at the console's home."""
-        context = self.browser.new_context(viewport=viewport or LAPTOP, locale="zh-CN", accept_downloads=True)
+        context = self.browser.new_context(
+            viewport=viewport or LAPTOP, locale="zh-CN", timezone_id=TIMEZONE, accept_downloads=True
+        )
         page = context.new_page()
         page.set_default_timeout(20_000)
         page.goto(f"{self.base_url}/console/")

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import openpyxl
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import terminal
+from tests.e2e.test_visits import today
 
 from .conftest import Console
 
 OK = re.compile(r"^确\s?定$")
 CREATE = re.compile(r"^创\s?建$")
-
-
-def _today() -> str:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the API's business day
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -136,14 +131,14 @@ def test_a_manager_sets_a_plan_quantity_and_the_plan_vs_actual_report_shows_it(c
     expect(row).to_contain_text("¥0.00")  # nothing ordered yet
     console.shot(page, "plan-vs-actual")
 
-    month = datetime.now().strftime("%Y-%m")
+    month = today()[:7]  # this month where the users are
     plan = _ok(console.world.as_user("eastrx.head").get(f"/plans/EAST-RX/{month}"))
     assert [(line["sku"], line["quantity"]) for line in plan["lines"]] == [(product["sku"], 120)]
 
 
 def test_a_plan_saved_meanwhile_by_someone_else_is_shown_and_can_be_taken(console: Console) -> None:
     product = _product(console, "冲突测试片")
-    month = datetime.now().strftime("%Y-%m")
+    month = today()[:7]  # this month where the users are
     page = console.page_as("eastrx.head")
     console.open(page, "/plans")
     page.get_by_role("button", name="添加一行").click()
@@ -208,7 +203,7 @@ def test_a_manager_imports_a_plan_file_a_bad_row_is_reported_and_a_good_file_rep
 
 def test_a_rep_reads_the_plan_but_cannot_change_it(console: Console) -> None:
     product = _product(console, "只读测试片")
-    month = datetime.now().strftime("%Y-%m")
+    month = today()[:7]  # this month where the users are
     head = console.world.as_user("eastrx.head")
     _ok(
         head.put(
@@ -276,7 +271,7 @@ def test_a_rep_plans_a_visit_and_the_list_and_coverage_show_it(console: Console)
     zhang = console.world.as_user("rep.zhang")
     customer = _ok(zhang.post("/customers", json=terminal("苏州仁心大药房", level="A")), 201)
     assert customer["level"] == "A"
-    day = _today()
+    day = today()
 
     page = console.page_as("rep.zhang")
     console.open(page, "/visits/plan")

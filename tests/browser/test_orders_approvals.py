@@ -48,7 +48,9 @@ def _pick(page: Page, label: str, typed: str, option: str | re.Pattern[str]) -> 
     select = page.get_by_label(label, exact=True)
     select.click()
     page.keyboard.type(typed)
-    found = page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").get_by_title(option).first
+    # This select's own list (an earlier select's list may still be in the page, closing or closed).
+    listbox = select.get_attribute("aria-controls")
+    found = page.locator(f".ant-select-dropdown:has([id='{listbox}'])").get_by_title(option).first
     found.wait_for()
     found.click()
     expect(select.locator("xpath=ancestor::*[contains(@class,'ant-select ')][1]")).to_contain_text(option)

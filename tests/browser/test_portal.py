@@ -14,13 +14,15 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Client
+from tests.e2e.test_visits import today
 from tests.fixtures import FLOW_SAMPLES
 
 from .conftest import Console
 from .test_orders_approvals import _pick
 
 FLOW_HEADER = "销售日期,商品编码,商品名称,规格,批号,数量,单位,客户名称,客户地址\n"
-LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")  # the upload page's default month
+# the upload page's default month, where the users are
+LAST_MONTH = (date.fromisoformat(today()).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 PHONE = {"width": 390, "height": 844}
 
 

@@ -5,14 +5,14 @@ once, and opening again with no network at all."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Client
+from tests.e2e.test_visits import today
 
-from .conftest import Console
+from .conftest import TIMEZONE, Console
 
 SHOP = {"lat": 31.2990, "lng": 120.5853}  # 苏州市姑苏区
 TWO_KM_AWAY = {"latitude": 31.2990 + 0.018, "longitude": 120.5853}  # 0.018° of latitude is about 2 km
@@ -32,10 +32,7 @@ def _plan(console: Console, names: list[str]) -> tuple[Client, list[dict[str, An
         r = zhang.post("/customers", json=body)
         assert r.status_code == 201, r.text
         customers.append(r.json())
-    items = [
-        {"customer_id": c["id"], "planned_on": date.today().isoformat(), "sequence": i + 1}
-        for i, c in enumerate(customers)
-    ]
+    items = [{"customer_id": c["id"], "planned_on": today(), "sequence": i + 1} for i, c in enumerate(customers)]
     planned = zhang.post("/visit-plans", json={"items": items})
     assert planned.status_code in (200, 201), planned.text
     return zhang, planned.json()["items"]
@@ -44,7 +41,7 @@ def _plan(console: Console, names: list[str]) -> tuple[Client, list[dict[str, An
 def _open_app(console: Console, geolocation: dict[str, float]) -> Page:
     context = console.browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN",
-        geolocation=geolocation, permissions=["geolocation"],
+        timezone_id=TIMEZONE, geolocation=geolocation, permissions=["geolocation"],
     )  # fmt: skip
     page = context.new_page()
     page.set_default_timeout(20_000)
