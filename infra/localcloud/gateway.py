@@ -6,7 +6,8 @@ a crashed or malformed handler) are rendered from the Api's GatewayResponses.
 Requests are served concurrently, a thread each, and each invokes its function as API Gateway
 does (lambdas.py runs invocations side by side), so no request waits for another to finish.
 Also served: the web console at /console/ (console.py, as CloudFront serves it in AWS), and, local only,
-/docs (Swagger UI), /_local/tokens, the sign-in (oauth.py, Cognito's hosted UI stand-in), /.well-known/jwks.json.
+/docs (Swagger UI), /_local/tokens, the sign-in (oauth.py, Cognito's hosted UI stand-in, and its SMS outbox
+/_local/sms), /.well-known/jwks.json.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
   SYNC_SECONDS of its change and when the system stops; it is put back before the buckets' notifications
   exist, so a restart imports nothing twice. Loads name the object version they read, hence the version ids.
 - The template's KMS keys keep their material (kms.json): what was encrypted with them (robot URLs) decrypts.
-- The local user pool's users keep their ids, attributes and enabled flag (cognito.json).
+- The local user pool's users keep their ids, attributes, enabled flag and SMS second factor (cognito.json).
 
 Not kept: running Step Functions executions (the approval reconciler starts open runs again; a hand-over or org
 move that was running is retried with its retry route), SQS messages in flight and the mail sent.
@@ -239,6 +239,7 @@ def _pool_users() -> dict[str, dict[str, Any]] | None:
             "id": user.id,
             "attributes": {a["Name"]: a["Value"] for a in user.attributes if a["Name"] != "sub"},
             "enabled": user.enabled,
+            "sms_mfa": user.sms_mfa_enabled,  # the second factor the users API requires of HQ admins and finance
             "status": str(getattr(user.status, "value", user.status)),
         }
         for user in list(pool.users.values())
@@ -257,4 +258,5 @@ def _restore_users(users: dict[str, dict[str, Any]]) -> None:
         user.id = kept["id"]  # the directory names users by their sub: it must not change
         user.update_attributes([{"Name": "sub", "Value": kept["id"]}])
         user.enabled = kept["enabled"]
+        user.sms_mfa_enabled = kept.get("sms_mfa", False)
         pool.users[username] = user

@@ -13,6 +13,7 @@ from localcloud.template import USER_POOL_ID
 
 from tests.e2e.conftest import Client
 from tests.e2e.uploads import upload_flow
+from tests.localcloud.test_local_signin import authorize
 
 ROLES = ["rep", "dept_head", "branch_head", "hq_admin", "finance", "erp", "distributor"]
 FLOW = (
@@ -207,6 +208,10 @@ def test_hq_admins_and_finance_must_sign_in_with_a_code_sent_to_their_mobile(
 
     rep = admin.post("/users", new_user(tenant, "rep", 602)).json()  # no mobile
     assert second_factor(cloud, rep["username"]) == []
+    # Signing in (the local hosted UI, as Cognito's): the code is asked of the finance user, not of the rep.
+    asks = authorize(cloud, cfo["username"])
+    assert asks.status_code == 200 and 'name="sms_code"' in asks.text and "短信验证码" in asks.text
+    assert authorize(cloud, rep["username"]).status_code == 302
     refused = problem(admin.patch(f"/users/{rep['id']}", {"roles": ["hq_admin"]}, headers={"If-Match": '"1"'}), 422)
     assert refused["errors"][0]["field"] == "phone"
     head = admin.post("/users", new_user(tenant, "dept_head", 603, phone="+8613800000603")).json()

@@ -32,7 +32,7 @@ def user(cloud: Any) -> str:
     return username
 
 
-def _authorize(cloud: Any, username: str, **overrides: str) -> requests.Response:
+def authorize(cloud: Any, username: str, **overrides: str) -> requests.Response:
     params = {
         "response_type": "code", "client_id": tokens.CLIENT_ID, "redirect_uri": f"{cloud.api_url}/console/callback",
         "state": "s1", "code_challenge": CHALLENGE, "code_challenge_method": "S256", **overrides,
@@ -42,7 +42,7 @@ def _authorize(cloud: Any, username: str, **overrides: str) -> requests.Response
 
 
 def _code(cloud: Any, username: str) -> str:
-    answer = _authorize(cloud, username)
+    answer = authorize(cloud, username)
     assert answer.status_code == 302, answer.text
     query = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert query["state"] == ["s1"]
@@ -71,7 +71,7 @@ def test_the_sign_in_page_lists_the_pools_users(cloud: Any, user: str) -> None:
     ],
 )
 def test_an_authorize_request_cognito_would_refuse_is_refused(cloud: Any, user: str, override, refusal) -> None:
-    answer = _authorize(cloud, user, **override)
+    answer = authorize(cloud, user, **override)
     assert answer.status_code == 400 and refusal in answer.text
 
 
@@ -120,3 +120,62 @@ def test_the_console_is_served_under_console_with_its_routes_config_and_headers(
     assert worker.status_code == 200 and "addEventListener" in worker.text
     # The API keeps its root paths beside it.
     assert requests.get(f"{cloud.api_url}/customers", timeout=10).status_code == 401
+
+
+PHONE = "+8613800001234"
+
+
+@pytest.fixture
+def texted_user(cloud: Any) -> str:
+    """A finance user whose second factor is an SMS code, set by the same call the users API makes."""
+    from crm.org.identity import UserPool
+
+    username = f"cfo-{secrets.token_hex(4)}"
+    attributes = {"name": "财务", "phone_number": PHONE, "custom:tenant_id": "t-signin", "custom:org_unit_id": "HQ",
+                  "custom:roles": "finance"}  # fmt: skip
+    seed_pool_user(secrets.token_hex(8), username, attributes)
+    UserPool(tokens.USER_POOL_ID).require_second_factor(username, True)
+    return username
+
+
+def _texted_code(cloud: Any) -> str:
+    texts = requests.get(f"{cloud.api_url}/_local/sms", params={"to": PHONE}, timeout=10).json()["items"]
+    found = re.search(r"\b(\d{6})\b", texts[0]["message"])  # the newest first
+    assert found, texts[0]
+    return found[1]
+
+
+def _asked_for_a_code(answer: requests.Response) -> str:
+    """The page that asks for the texted code; returns its sign-in session."""
+    assert answer.status_code == 200 and 'name="sms_code"' in answer.text, answer.text
+    assert "*" * (len(PHONE) - 4) + PHONE[-4:] in answer.text  # the mobile, masked
+    session = re.search(r'name="session" value="([^"]+)"', answer.text)
+    assert session, answer.text
+    return session[1]
+
+
+def test_a_user_whose_second_factor_is_an_sms_code_signs_in_only_with_the_code(cloud: Any, texted_user: str) -> None:
+    session = _asked_for_a_code(authorize(cloud, texted_user))  # choosing the user is not enough
+    code = _texted_code(cloud)
+    wrong = authorize(cloud, texted_user, session=session, sms_code=f"{(int(code) + 1) % 10**6:06d}")
+    assert _asked_for_a_code(wrong) == session and "Wrong code" in wrong.text
+    signed_in = authorize(cloud, texted_user, session=session, sms_code=code)
+    assert signed_in.status_code == 302, signed_in.text
+    grant = parse_qs(urlsplit(signed_in.headers["Location"]).query)["code"][0]
+    body = _token(cloud, grant_type="authorization_code", code=grant, code_verifier=VERIFIER).json()
+    claims = tokens.verify(body["id_token"], [tokens.issuer()])
+    assert claims["cognito:username"] == texted_user and claims["custom:roles"] == "finance"
+    replayed = authorize(cloud, texted_user, session=session, sms_code=code)  # a code signs in once
+    assert replayed.status_code == 200 and "expired" in replayed.text and 'name="sms_code"' not in replayed.text
+
+
+def test_three_wrong_codes_end_the_sign_in(cloud: Any, texted_user: str) -> None:
+    session = _asked_for_a_code(authorize(cloud, texted_user))
+    code = _texted_code(cloud)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(2):
+        _asked_for_a_code(authorize(cloud, texted_user, session=session, sms_code=wrong))
+    ended = authorize(cloud, texted_user, session=session, sms_code=wrong)
+    assert ended.status_code == 200 and "three times" in ended.text and 'name="sms_code"' not in ended.text
+    late = authorize(cloud, texted_user, session=session, sms_code=code)  # the right code no longer helps
+    assert late.status_code == 200 and 'name="sms_code"' not in late.text
