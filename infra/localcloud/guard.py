@@ -313,6 +313,8 @@ def _s3_requests(environ: dict[str, Any], stack: Stack) -> list[iam.Request]:
         return _bucket_requests(environ, method, bucket, query)
     arn = f"arn:aws:s3:::{bucket}/{key}"
     versioned = "versionId" in query
+    if "retention" in query:  # an object's lock (crm.flow.evidence)
+        return [iam.Request("s3:GetObjectRetention" if method == "GET" else "s3:PutObjectRetention", arn)]
     if method in ("GET", "HEAD"):
         return [iam.Request("s3:GetObjectVersion" if versioned else "s3:GetObject", arn)]
     if method == "DELETE":

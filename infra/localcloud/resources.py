@@ -32,7 +32,7 @@ def create_resources(stack: Stack, client: ClientFactory) -> None:
     _create_tables(stack, client("dynamodb"))
     s3 = client("s3")
     for bucket in stack.buckets.values():
-        s3.create_bucket(Bucket=bucket)
+        s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=bucket in stack.locked_buckets)
         if bucket in stack.versioned_buckets:
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     sqs = client("sqs")

@@ -2,7 +2,7 @@
 
 - Tables: DynamoDB Local keeps them on disk (dynamodb/, SQLite), each write committed as it is made, so
   neither Ctrl-C nor a crash loses one.
-- Buckets: every object version (bytes, version id, time, content type and metadata) is copied to s3/ within
+- Buckets: every object version (bytes, version id, time, content type, metadata and lock) is copied to s3/ within
   SYNC_SECONDS of its change and when the system stops; it is put back before the buckets' notifications
   exist, so a restart imports nothing twice. Loads name the object version they read, hence the version ids.
 - The template's KMS keys keep their material (kms.json): what was encrypted with them (robot URLs) decrypts.
@@ -161,6 +161,8 @@ def _bucket_manifest(blobs: Path, name: str) -> dict[str, list[dict[str, Any]]]:
             if hasattr(version, "value"):
                 entry["blob"] = _store_blob(blobs, version.value)
                 entry["metadata"] = dict(version.metadata)
+                if getattr(version, "lock_mode", None):  # a distributor file kept as evidence (crm.flow.evidence)
+                    entry["lock"] = [version.lock_mode, version.lock_until]
             else:
                 entry["delete_marker"] = True
             entries.append(entry)
@@ -199,6 +201,8 @@ def _restore_bucket(root: Path, name: str) -> None:
             restored._version_id = entry["version_id"]
             restored.last_modified = datetime.fromisoformat(entry["last_modified"])
             restored.set_metadata(entry.get("metadata") or {})  # content type and user metadata, over the defaults
+            if entry.get("lock"):
+                restored.lock_mode, restored.lock_until = entry["lock"]
 
 
 # ---------------------------------------------------------------------- KMS and the user pool

@@ -191,6 +191,7 @@ class Stack:
     tables: dict[str, Table] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
     versioned_buckets: set[str] = field(default_factory=set)  # bucket names with VersioningConfiguration Enabled
+    locked_buckets: set[str] = field(default_factory=set)  # bucket names with ObjectLockEnabled
     queues: dict[str, Queue] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic name
     event_buses: dict[str, str] = field(default_factory=dict)  # logical id -> bus name
@@ -485,6 +486,8 @@ class _Loader:
                 named[kind][logical_id] = self.stack.names[logical_id]
                 if resource.get("Properties", {}).get("VersioningConfiguration", {}).get("Status") == "Enabled":
                     self.stack.versioned_buckets.add(self.stack.names[logical_id])
+                if resource.get("Properties", {}).get("ObjectLockEnabled") is True:
+                    self.stack.locked_buckets.add(self.stack.names[logical_id])
             else:
                 self.stack.skipped[logical_id] = f"{kind} (not emulated)"
         return self.stack

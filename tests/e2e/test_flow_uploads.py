@@ -8,10 +8,13 @@ was issued for is read by no one.
 
 import hashlib
 import time
+from datetime import UTC, date
 from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
+from crm.flow.evidence import years_after
 from crm.ids import new_id
 from localcloud.tokens import mint_token
 
@@ -197,3 +200,38 @@ def test_links_are_signed_with_sigv4_for_the_region(world: World, distributors) 
     # a link signed the old way (SigV2) is refused, as buckets that take only SigV4 do
     old_style = link.split("?")[0] + "?AWSAccessKeyId=testing&Expires=9999999999&Signature=x"
     assert requests.get(old_style, timeout=30).status_code == 400
+
+
+def test_each_file_is_kept_as_evidence_for_the_years_of_the_tenants_channel_policy(cloud, world, distributors):
+    """A distributor's file is what rebates and penalties rest on: the version received is locked (S3 Object Lock)
+    for the tenant's years, from its upload; no one deletes it before then, not even the stack's administrator
+    without bypassing governance."""
+    admin = world.as_user("admin")
+    s3, bucket = cloud.client("s3"), cloud.physical_name("UploadsBucket")
+
+    def lock_of(ticket: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        finished_load(admin, ticket["load_id"])
+        head = s3.head_object(Bucket=bucket, Key=ticket["fields"]["key"])  # HEAD says how the version is locked
+        return head, {"Mode": head.get("ObjectLockMode"), "RetainUntilDate": head.get("ObjectLockRetainUntilDate")}
+
+    def until(kept: dict[str, Any]) -> date:
+        return kept["RetainUntilDate"].astimezone(UTC).date()
+
+    first = ticket_for(admin, distributors["DA"])
+    sent(first, flow(3))
+    head, kept = lock_of(first)
+    assert kept["Mode"] == "GOVERNANCE"
+    assert until(kept) == years_after(head["LastModified"], 5).date()  # the default policy
+    with pytest.raises(ClientError):
+        s3.delete_object(Bucket=bucket, Key=first["fields"]["key"], VersionId=head["VersionId"])
+    assert s3.get_object(Bucket=bucket, Key=first["fields"]["key"])["Body"].read() == flow(3)
+
+    policy = admin.get("/inventory/policy")
+    changed = {**policy.json(), "raw_files_kept_years": 10}
+    changed.pop("version")
+    r = admin.put("/inventory/policy", changed, headers={"If-Match": policy.headers["ETag"]})
+    assert r.status_code == 200, r.text
+    second = ticket_for(admin, distributors["DA"], period="2026-09")
+    sent(second, flow(4, period="2026-09"))
+    head, kept = lock_of(second)
+    assert until(kept) == years_after(head["LastModified"], 10).date()

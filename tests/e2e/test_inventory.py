@@ -167,7 +167,7 @@ def test_the_variance_threshold_is_tenant_policy(world: World, ids, october) -> 
     stored = admin.put("/inventory/policy", json=policy, headers={"If-Match": '"0"'})
     assert stored.status_code == 200, stored.text
     assert admin.put("/inventory/policy", json=policy, headers={"If-Match": '"0"'}).status_code == 412
-    assert admin.get("/inventory/policy").json() == {**policy, "version": 1}
+    assert admin.get("/inventory/policy").json() == {**policy, "raw_files_kept_years": 5, "version": 1}  # its default
     assert "over_threshold" not in p1009()["flags"]
 
 

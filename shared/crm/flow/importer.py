@@ -27,7 +27,7 @@ from crm.customers import repository as customer_repo
 from crm.customers.model import CustomerType
 from crm.db import keys as db_keys
 from crm.db.models import CustomerItem, FlowCustomerItem, FlowLoadItem, NameKeyItem
-from crm.flow import aliases, loads, mappings, reviews
+from crm.flow import aliases, evidence, loads, mappings, reviews
 from crm.flow.keys import SHIPMENTS_PARTY, UploadKey, parquet_key, report_key, superseded_key
 from crm.ids import new_id as new_ulid
 from crm.ingest.mapping import KIND_RULES, FileKind
@@ -76,6 +76,7 @@ class Arrival:
 class Stored:
     version_id: str  # "null" in a bucket without versioning
     size: int
+    uploaded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def _import_key(buckets: Buckets, arrival: Arrival, key: UploadKey, metric: Metr
     issued = loads.issued(key.tenant_id, key.load_id)
     if issued is None:
         return _unissued(arrival, key, metric)
+    # Before the load is received: a delivery that fails here comes back and locks it then.
+    evidence.keep(key.tenant_id, buckets.uploads, arrival.key, stored.version_id, stored.uploaded_at)
     refusal = _refusal(issued.key, key, stored.size)
     data = b"" if refusal else _read(buckets.uploads, arrival.key, stored.version_id)
     sha256 = None if refusal else hashlib.sha256(data).hexdigest()
@@ -135,7 +138,8 @@ def _current(bucket: str, arrival: Arrival) -> Stored | None:
     if arrival.version_id not in (None, version):
         return None
     named = arrival.version_id == version and arrival.size is not None  # the event's size is this version's
-    return Stored(version, int(arrival.size if named else head["ContentLength"]))  # type: ignore[arg-type]
+    size = int(arrival.size if named else head["ContentLength"])  # type: ignore[arg-type]
+    return Stored(version, size, head["LastModified"])
 
 
 def _refusal(issued: UploadKey, key: UploadKey, size: int) -> Refusal | None:

@@ -33,6 +33,14 @@ class InventoryPolicy(Strict):
         description="Closing a month carries this into the next month's opening: the closing the "
         "distributor reported (the computed one where it sent no report) or the computed one",
     )
+    raw_files_kept_years: int = Field(
+        5,
+        ge=1,
+        le=30,
+        description="Each file a distributor sends (flow, sell-out, stock, openings, shipments) is kept as it "
+        "was sent and cannot be deleted for this many years from its upload (S3 Object Lock): the evidence "
+        "rebates and diversion penalties rest on. A change applies to files received from then on",
+    )
 
 
 class StoredPolicy(InventoryPolicy):

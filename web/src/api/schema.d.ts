@@ -3939,6 +3939,12 @@ export interface components {
              * @enum {string}
              */
             carry_forward: "reported" | "computed";
+            /**
+             * Raw Files Kept Years
+             * @description Each file a distributor sends (flow, sell-out, stock, openings, shipments) is kept as it was sent and cannot be deleted for this many years from its upload (S3 Object Lock): the evidence rebates and diversion penalties rest on. A change applies to files received from then on
+             * @default 5
+             */
+            raw_files_kept_years: number;
         };
         /** InventoryReport */
         InventoryReport: {
@@ -6336,6 +6342,12 @@ export interface components {
              * @enum {string}
              */
             carry_forward: "reported" | "computed";
+            /**
+             * Raw Files Kept Years
+             * @description Each file a distributor sends (flow, sell-out, stock, openings, shipments) is kept as it was sent and cannot be deleted for this many years from its upload (S3 Object Lock): the evidence rebates and diversion penalties rest on. A change applies to files received from then on
+             * @default 5
+             */
+            raw_files_kept_years: number;
             /**
              * Version
              * @description 0: the default policy (send If-Match: "0" to set it the first time)
