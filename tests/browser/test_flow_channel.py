@@ -166,6 +166,22 @@ def test_the_inventory_month_shows_a_variance_and_its_export_downloads(console: 
     assert exported["P1009"]["差异 variance"] == -54 and exported["P1009"]["上报期末 reported closing"] == 184
     console.shot(page, "exported")
 
+    # Finance raises the threshold past P1009's 22.7 % and keeps distributors' files 7 years (the channel policy).
+    page.get_by_role("button", name="渠道政策").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("经销商文件保存年限")).to_have_value("5")
+    dialog.get_by_label("差异预警阈值").fill("25")
+    dialog.get_by_label("经销商文件保存年限").fill("7")
+    console.shot(page, "channel-policy")
+    dialog.get_by_role("button", name=re.compile("确\\s*定|OK")).click()
+    expect(page.get_by_text("渠道政策已保存")).to_be_visible()
+    stored = console.world.as_user("finance.wu").get("/inventory/policy").json()
+    assert (stored["variance_threshold_pct"], stored["raw_files_kept_years"], stored["version"]) == (25, 7, 1)
+    console.open(page, f"/channel/inventory?period=2026-10&distributor_id={d001}")
+    line = page.get_by_role("row").filter(has_text="P1009")
+    expect(line).to_contain_text("-54")
+    expect(line).not_to_contain_text("差异超阈值")
+
 
 def test_a_confirmed_spelling_becomes_the_customers_alias_unless_another_customer_holds_it(console: Console) -> None:
     admin = console.world.as_user("admin")

@@ -1,8 +1,8 @@
-import { DownloadOutlined, PlusOutlined } from "@ant-design/icons";
+import { DownloadOutlined, PlusOutlined, SettingOutlined } from "@ant-design/icons";
 import { App, Button, Flex, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import { useState } from "react";
-import { api, ok, type Schemas } from "../../api/client";
+import { api, ok, withEtag, type Schemas } from "../../api/client";
 import { Pager } from "../../components/Pager";
 import { ProblemAlert, showFieldErrors } from "../../components/Problem";
 import { useCursorList } from "../../components/useCursorList";
@@ -29,7 +29,8 @@ export default function Inventory() {
   const names = useDistributorNames();
   const products = useProductNames();
   const [closings, setClosings] = useState(0); // a close or reopen changes the figures' source: read them again
-  const own = useUser().distributorId; // a distributor's users see only their own: nothing to choose
+  const user = useUser();
+  const own = user.distributorId; // a distributor's users see only their own: nothing to choose
 
   return (
     <>
@@ -37,7 +38,10 @@ export default function Inventory() {
         <Typography.Title level={3} style={{ margin: 0 }}>
           {t("inventory")}
         </Typography.Title>
-        <ExportLinkButton period={period} distributorId={distributorId} />
+        <Space wrap>
+          {hasRole(user, "hq_admin", "finance") && <PolicyButton />}
+          <ExportLinkButton period={period} distributorId={distributorId} />
+        </Space>
       </Flex>
       <Space wrap style={{ marginBottom: 16 }}>
         <MonthPicker label={t("month")} value={period} onChange={(v) => filters.set("period", v)} />
@@ -55,6 +59,56 @@ export default function Inventory() {
           { key: "openings", label: t("tabOpenings"), children: <Openings period={period} distributorId={distributorId} names={names} products={products} /> },
         ]}
       />
+    </>
+  );
+}
+
+/** The tenant's channel policy (GET/PUT /inventory/policy, If-Match): variance threshold, what closing carries,
+ * and how long distributors' files are kept locked as evidence. HQ admins and finance set it. */
+function PolicyButton() {
+  const t = useT(m);
+  const { lang } = useLang();
+  const { message } = App.useApp();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [form] = Form.useForm();
+  const policy = useRemote(() => (open ? withEtag(api().GET("/inventory/policy")) : Promise.resolve(undefined)), [open]);
+
+  async function save() {
+    const values = await form.validateFields();
+    setError(undefined);
+    try {
+      const etag = policy.data?.etag ?? '"0"';
+      await ok(api().PUT("/inventory/policy", { params: { header: { "if-match": etag } }, body: values }));
+      message.success(t("policySaved"));
+      setOpen(false);
+    } catch (err) {
+      if (!showFieldErrors(form, err)) setError(err);
+      policy.reload(); // a 412: someone saved meanwhile; show theirs
+    }
+  }
+
+  return (
+    <>
+      <Button icon={<SettingOutlined />} onClick={() => setOpen(true)}>
+        {t("policy")}
+      </Button>
+      <Modal open={open} title={t("policy")} onOk={() => void save()} onCancel={() => setOpen(false)} destroyOnHidden>
+        <ProblemAlert error={policy.error ?? error} />
+        {policy.data && (
+          <Form form={form} layout="vertical" initialValues={policy.data.data} key={policy.data.etag}>
+            <Form.Item name="variance_threshold_pct" label={t("policyThreshold")} rules={[{ required: true }]}>
+              <InputNumber min={0} max={1000} suffix="%" />
+            </Form.Item>
+            <Form.Item name="carry_forward" label={t("policyCarry")} rules={[{ required: true }]}>
+              <Select options={Object.keys(CARRIED).map((v) => ({ value: v, label: name(CARRIED, v, lang) }))} />
+            </Form.Item>
+            <Form.Item name="raw_files_kept_years" label={t("policyKeptYears")} extra={t("policyKeptHelp")} rules={[{ required: true }]}>
+              <InputNumber min={1} max={30} precision={0} suffix={t("years")} />
+            </Form.Item>
+          </Form>
+        )}
+      </Modal>
     </>
   );
 }

@@ -3,6 +3,9 @@ import { defineMessages } from "../../i18n";
 
 export const m = defineMessages({
   zh: {
+    policy: "渠道政策", policyThreshold: "差异预警阈值", policyCarry: "结账结转", policyKeptYears: "经销商文件保存年限",
+    policyKeptHelp: "每个上传的流向、库存、期初、发货文件自上传起锁定保存（不可删除、不可修改），作为返利与窜货处罚的依据。修改只对此后收到的文件生效。",
+    years: "年", policySaved: "渠道政策已保存",
     inventory: "渠道库存", sellout: "终端销货", diversion: "窜货预警", month: "月份", distributor: "经销商", empty: "暂无数据",
     sku: "产品", batch: "批号", opening: "期初", inbound: "进货", outbound: "出货", adjustments: "调整",
     expected: "应有结存", reported: "上报结存", variance: "差异", variancePct: "差异率", flags: "标记", batches: "按批号",
@@ -23,6 +26,10 @@ export const m = defineMessages({
     shipmentWindow: "发货窗口：{months}", noSignals: "本月没有窜货信号", products: "产品", openCase: "立案",
   },
   en: {
+    policy: "Channel policy", policyThreshold: "Variance threshold", policyCarry: "Carried at closing",
+    policyKeptYears: "Keep distributors' files for",
+    policyKeptHelp: "Each uploaded flow, stock, opening or shipments file is locked from its upload (no one can delete or change it): the evidence rebates and diversion penalties rest on. A change applies to files received from then on.",
+    years: "years", policySaved: "Channel policy saved",
     inventory: "Channel stock", sellout: "Terminal sell-out", diversion: "Diversion signals", month: "Month", distributor: "Distributor",
     empty: "Nothing yet", sku: "Product", batch: "Batch", opening: "Opening", inbound: "In", outbound: "Out",
     adjustments: "Adjustments", expected: "Expected", reported: "Reported", variance: "Variance", variancePct: "Variance %",
