@@ -111,6 +111,7 @@ class LocalCloud:
             AWS_PROFILE=None,
             AWS_ENDPOINT_URL_DYNAMODB=self._endpoints.get("dynamodb"),  # botocore and pynamodb read it
         )
+        _forget_clients()
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         moto_patches.install()
         self.guard.install()
@@ -141,6 +142,7 @@ class LocalCloud:
         self._running.close()  # DynamoDB Local, then the state folder's lock
         for key, value in self._saved_env.items():
             _put_env(key, value)
+        _forget_clients()
         self._saved_env = {}
 
     @property
@@ -218,6 +220,16 @@ class _GuardedMotoServer(ThreadedMotoServer):
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
+
+
+def _forget_clients() -> None:
+    """The shared package's clients made in this process (the demo seed, tests calling it directly) point at the
+    endpoints they were made for: forgotten when a system starts or stops, so the next ones find this system's."""
+    from crm import aws
+    from crm.db.base import reset_connections
+
+    reset_connections()
+    aws.client.cache_clear()
 
 
 def _put_env(key: str, value: str | None) -> None:

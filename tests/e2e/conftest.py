@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from crm.db.base import bind_table, reset_connections
+from crm.db.base import bind_table
 from crm.org.directory import import_org
 
 ORG = json.loads((Path(__file__).resolve().parents[2] / "infra" / "demo" / "org.json").read_text())
@@ -99,22 +99,8 @@ class World:
 
 
 def new_tenant(cloud: Any) -> str:
-    _bind(cloud)
+    bind_table(cloud.physical_name("Table"))
     return _seeded_tenant()
-
-
-_bound: tuple[str, str] | None = None
-
-
-def _bind(cloud: Any) -> None:
-    """Points this process's models at the system's table. A second system (one on DynamoDB Local) has another
-    endpoint: the clients made for the first are forgotten, or the seed would go to the first system's table."""
-    global _bound
-    target = (cloud.physical_name("Table"), cloud.service_url("dynamodb"))
-    if target != _bound:
-        bind_table(target[0])
-        reset_connections()
-        _bound = target
 
 
 def _seeded_tenant() -> str:
