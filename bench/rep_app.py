@@ -23,7 +23,9 @@ def run() -> None:
     if not (REPO_ROOT / "web" / "dist" / "m" / "index.html").exists() or not LIGHTHOUSE.exists():
         print("  skipped: run make setup first (the app's build and node tools)")
         return
-    with LocalCloud(REPO_ROOT / "template.yaml", api_port=0, schedules=False).start(seed=demo.seed) as cloud:
+    # A stack of its own: moto keeps the console bench's in this process.
+    local = LocalCloud(REPO_ROOT / "template.yaml", api_port=0, stack_name="crm-bench-app", schedules=False)
+    with local.start(seed=demo.seed) as cloud:
         _measure(cloud.api_url)
 
 

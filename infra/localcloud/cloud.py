@@ -224,12 +224,15 @@ class _GuardedMotoServer(ThreadedMotoServer):
 
 def _forget_clients() -> None:
     """The shared package's clients made in this process (the demo seed, tests calling it directly) point at the
-    endpoints they were made for: forgotten when a system starts or stops, so the next ones find this system's."""
+    endpoints they were made for, and its directory cache holds another system's units: forgotten when a system
+    starts or stops, so the next ones read this system's."""
     from crm import aws
     from crm.db.base import reset_connections
+    from crm.org import directory
 
     reset_connections()
     aws.client.cache_clear()
+    directory.forget_cached()
 
 
 def _put_env(key: str, value: str | None) -> None:

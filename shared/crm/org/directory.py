@@ -40,6 +40,11 @@ class User:
     mobile: str | None = None  # how group robots (WeCom, DingTalk) @mention the user
 
 
+def forget_cached() -> None:
+    """Drops every entry read into this container (a local system started in a process that served another)."""
+    _cache.clear()
+
+
 def _cached(key: tuple[str, str], load: Callable[[], Any]) -> Any:
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
