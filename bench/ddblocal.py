@@ -32,12 +32,10 @@ def serving() -> Iterator[str]:
     """DynamoDB Local for one bench, named by AWS_ENDPOINT_URL (pynamodb and boto3 read it). The clients crm caches
     per process would still point at an earlier bench's DynamoDB Local, gone by now: they are forgotten first."""
     from crm import aws
-    from crm.db.base import reset_connections
 
     with running() as endpoint:
         os.environ["AWS_ENDPOINT_URL"] = endpoint
-        reset_connections()
-        aws.client.cache_clear()
+        aws.forget_clients()
         try:
             yield endpoint
         finally:

@@ -227,11 +227,9 @@ def _forget_clients() -> None:
     endpoints they were made for, and its directory cache holds another system's units: forgotten when a system
     starts or stops, so the next ones read this system's."""
     from crm import aws
-    from crm.db.base import reset_connections
     from crm.org import directory
 
-    reset_connections()
-    aws.client.cache_clear()
+    aws.forget_clients()
     directory.forget_cached()
 
 

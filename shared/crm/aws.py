@@ -31,3 +31,14 @@ def client(service: str, config: Config | None = None) -> Any:
 def s3() -> Any:
     """The S3 client: every presigned URL and upload form comes from it."""
     return client("s3", S3_CONFIG)
+
+
+def forget_clients() -> None:
+    """Drops every client and connection this process has cached (these boto3 clients, pynamodb's connections) and
+    the tenant sessions they signed with: after a SnapStart restore (each copy makes its own), or when the endpoints
+    they were made for go away (a local system started or stopped in the same process)."""
+    from crm.db.base import reset_connections
+
+    client.cache_clear()
+    reset_connections()
+    tenancy.forget_sessions()

@@ -32,13 +32,10 @@ def before_snapshot() -> None:
 
 
 def after_restore() -> None:
-    from crm import aws, tenancy
-    from crm.db.base import reset_connections
+    from crm import aws
 
     random.seed(os.urandom(32))
-    aws.client.cache_clear()
-    reset_connections()
-    tenancy.forget_sessions()
+    aws.forget_clients()
 
 
 _installed = False
