@@ -330,3 +330,39 @@ def test_a_step_decided_by_someone_else_meanwhile_is_a_conflict(eng: Engine, mon
     with pytest.raises(Conflict) as err:
         engine.ApprovalService(eng.head).decide(approval_id, Decision(decision="reject", comment="不行"))
     assert err.value.extra["approval_status"] == "approved"
+
+
+def two_steps(eng: Engine) -> str:
+    steps = [PolicyStep(role="dept_head"), PolicyStep(role="finance")]
+    engine.ApprovalService(eng.world.admin).put_policy(Kind.CUSTOMER_ACTIVATION, Policy(steps=steps), 0)
+    return eng.request()
+
+
+def test_a_reminder_written_while_the_step_is_decided_opens_the_next_step(eng: Engine, monkeypatch: pytest.MonkeyPatch):
+    approval_id = two_steps(eng)
+    eng.open(approval_id)
+    real, raced = engine._save_with_inboxes, []
+
+    def decided_meanwhile(*args: Any, **kwargs: Any) -> None:
+        if not raced:  # the approver decides between the worker's read of the run and its write
+            raced.append(1)
+            engine.ApprovalService(eng.head).decide(approval_id, Decision(decision="approve"))
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_save_with_inboxes", decided_meanwhile)
+    assert engine.remind(eng.world.tenant, approval_id, eng.token(approval_id, 2)) == {"waiting": True}  # no failure
+    assert eng.inbox(eng.finance) == [approval_id] and eng.inbox(eng.head) == []
+    assert eng.events("ApprovalReminder") == []  # nobody is reminded of a step already decided
+    assert eng.events("ApprovalWaiting")[-1]["recipients"] == ["finance"]
+
+
+def test_a_step_decided_after_its_reminder_timed_out_is_not_escalated_on_the_next_step(eng: Engine):
+    approval_id = two_steps(eng)
+    eng.open(approval_id)
+    engine.remind(eng.world.tenant, approval_id, eng.token(approval_id, 2))
+    engine.ApprovalService(eng.head).decide(approval_id, Decision(decision="approve"))  # as the reminder times out
+    assert engine.escalate(eng.world.tenant, approval_id) == {"escalated": False}
+    eng.open(approval_id, 3)
+    approval = engine.ApprovalService(eng.world.admin).get(approval_id)
+    assert approval.current == 1 and approval.steps[1].approvers == ["finance"] and not approval.steps[1].escalated_at
+    assert eng.inbox(eng.finance) == [approval_id] and eng.events("ApprovalEscalated") == []

@@ -9,6 +9,7 @@ waiting execution. Every run ends approved, rejected, withdrawn or expired (APPR
 execution stopped is started again by `repair` (the reconciler's pass, or a decision that finds it stopped).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,14 +37,14 @@ from crm.approvals.repository import Run
 from crm.approvals.subjects import Outcome, Registry
 from crm.auth import Principal, Role, require
 from crm.db.transaction import Transaction
-from crm.errors import Conflict, Forbidden, NotFound, Stale
+from crm.errors import Conflict, Forbidden, NotFound, RetryableError, Stale
 from crm.ids import new_id
 from crm.org import delegations
 
 logger = Logger(child=True)
 SOURCE = "crm.approvals"
 MAX_ATTEMPTS = 5  # executions per run; past that a person looks (ApprovalRunsStuck alarm)
-DECISION_ATTEMPTS = 3  # a decision read again after losing to the worker's write of the same run
+DECISION_ATTEMPTS = 3  # a decision (or a worker step) read again after losing a write race on the same run
 SYSTEM = "system"
 
 
@@ -255,10 +256,26 @@ class ApprovalService:
 # ----------------------------------------------------------------------------- worker actions (state machine)
 
 
+def _on_a_fresh_read(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Runs a worker step, reading the run again when its write lost to one made meanwhile (an approver deciding
+    the step the worker was reminding about, a withdrawal): the step then does what the run needs now (open the
+    next step, go to the end). A step that keeps losing is left to Step Functions' retry."""
+    for _ in range(DECISION_ATTEMPTS):
+        try:
+            return step()
+        except Stale:
+            continue
+    raise RetryableError("The approval kept changing while the worker wrote it; the state runs again.")
+
+
 def open_step(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
     """A step waits: keep the token, put the approval in its approvers' (and deputies') inboxes, tell them.
     A run that ended meanwhile (withdrawn, decided while no execution waited) or is past its expiry goes on
     to its end at once."""
+    return _on_a_fresh_read(lambda: _open(tenant_id, approval_id, token))
+
+
+def _open(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
     run = repo.get(tenant_id, approval_id)
     if (ended := _end_if_due(run, token)) is not None:
         return ended
@@ -274,9 +291,13 @@ def open_step(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
 
 def remind(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
     """No decision within the reminder time: tell the approvers again, keep waiting with the new token."""
+    return _on_a_fresh_read(lambda: _remind(tenant_id, approval_id, token))
+
+
+def _remind(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
     run = repo.get(tenant_id, approval_id)
     if run.awaiting_step != run.approval.current:  # decided meanwhile, the next step never opened: open it
-        return open_step(tenant_id, approval_id, token)
+        return _open(tenant_id, approval_id, token)
     if (ended := _end_if_due(run, token)) is not None:
         return ended
     step = run.step
@@ -296,9 +317,15 @@ def remind(tenant_id: str, approval_id: str, token: str) -> dict[str, Any]:
 def escalate(tenant_id: str, approval_id: str) -> dict[str, Any]:
     """No decision within the escalation time: the next level up may decide this step too. At the top
     nobody is added: the step stays with its approvers, who are reminded again."""
+    return _on_a_fresh_read(lambda: _escalate(tenant_id, approval_id))
+
+
+def _escalate(tenant_id: str, approval_id: str) -> dict[str, Any]:
     run = repo.get(tenant_id, approval_id)
     step = run.step
     if run.approval.status != Status.PENDING or step is None:
+        return {"escalated": False}
+    if run.awaiting_step != run.approval.current:  # the step that timed out was decided meanwhile: open the next
         return {"escalated": False}
     next_status(run.approval.status, Action.ESCALATE)
     up = escalation_approver(
