@@ -11,7 +11,6 @@ import http.client
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,9 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.serving import make_server
-
 from .guard import WsgiApp
+from .serving import BackgroundServer
 
 ROOT = Path(__file__).resolve().parents[2]
 # The dated folder name changes with the npm package version, so it is globbed, not spelled out.
@@ -121,15 +119,12 @@ def checked_by(endpoint: str, wrap: Callable[[WsgiApp], WsgiApp]) -> Iterator[st
         start_response(f"{answer.status} {answer.reason}", [*kept, ("Content-Length", str(len(data)))])
         return [data]
 
-    server = make_server("127.0.0.1", 0, wrap(forward), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="localcloud-dynamodb-guard", daemon=True)
-    thread.start()
+    server = BackgroundServer(wrap(forward), "127.0.0.1", 0, "localcloud-dynamodb-guard")
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        server.stop()
 
 
 def _answers(endpoint: str) -> bool:

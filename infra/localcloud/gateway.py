@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from urllib.parse import quote, unquote, urlsplit
 import jwt
 from werkzeug.datastructures import Headers
 from werkzeug.security import safe_join
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
@@ -37,6 +35,7 @@ from . import tokens
 from .console import Console, dist_dir
 from .lambdas import FunctionError, LocalLambdas
 from .oauth import LocalOAuth
+from .serving import BackgroundServer
 from .template import ACCOUNT_ID, USER_POOL_ID, Api, ApiRoute, Stack
 
 log = logging.getLogger("localcloud.gateway")
@@ -100,33 +99,24 @@ def _resource(path: str) -> _Resource:
 class Gateway:
     def __init__(self, stack: Stack, lambdas: LocalLambdas, repo_root: Path, host: str, port: int) -> None:
         self.stack, self.lambdas, self.repo_root = stack, lambdas, repo_root
-        self._address = (host, port)
         self._resources: dict[str, _Resource] = {}
         for route in stack.routes:
             self._resources.setdefault(route.path, _resource(route.path)).methods[route.method] = route
         self._default_api = next(iter(stack.apis.values()), None)
         self.console = Console(dist_dir(repo_root))
         self.oauth = LocalOAuth()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundServer(self, host, port, "localcloud-gateway")
         self._warn_unknown_variables()
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     def start(self) -> None:
-        self._server = make_server(*self._address, self, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-gateway", daemon=True)
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._server and self._thread:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
+        self._server.stop()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)

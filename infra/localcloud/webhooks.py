@@ -14,8 +14,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
+
+from .serving import BackgroundServer
 
 log = logging.getLogger("localcloud.webhooks")
 
@@ -32,29 +33,20 @@ class WebhookPost:
 
 class WebhookSink:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._address = (host, port)
         self._posts: list[WebhookPost] = []
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = BackgroundServer(self, host, port, "localcloud-webhooks")
 
     @property
     def url(self) -> str:
         """The base URL, without a trailing slash."""
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     def start(self) -> None:
-        self._server = make_server(*self._address, self, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-webhooks", daemon=True)
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._server and self._thread:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
+        self._server.stop()
 
     def received(self, path_prefix: str | None = None) -> list[WebhookPost]:
         """The posts so far, oldest first; only those whose path starts with path_prefix if given."""
