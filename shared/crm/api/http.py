@@ -37,6 +37,7 @@ logger = Logger(child=True)
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (default 50, max 200)")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="Opaque cursor from next_cursor")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag from your last read of the record")]
+NOT_STORED = "no-store"  # the Cache-Control of every API answer (see _not_stored)
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", max_length=128, description="Replays the first reply on retry")
 ]
@@ -114,7 +115,16 @@ class Resolver(APIGatewayRestResolver):
         if body and _is_json(_header(event, "content-type")) and (unsafe := _unsafe_json(body)):
             return _raw_problem(400, "Malformed JSON", unsafe)
         with tenancy.no_tenant():  # principal() makes the caller's tenant current; it ends with the request
-            return super().resolve(event, context)
+            return _not_stored(super().resolve(event, context))
+
+
+def _not_stored(result: dict[str, Any]) -> dict[str, Any]:
+    """Every answer is one tenant's data for one user: no browser (a pharmacy's shared PC) or proxy keeps a copy."""
+    multi = result.get("multiValueHeaders")
+    headers = multi if multi is not None else result.setdefault("headers", {})
+    if not any(name.lower() == "cache-control" for name in headers):
+        headers["Cache-Control"] = [NOT_STORED] if multi is not None else NOT_STORED
+    return result
 
 
 def _utf8(base64_body: str) -> str | None:
@@ -153,7 +163,8 @@ def _unsafe_json(text: str) -> str | None:
 
 def _raw_problem(status: int, title: str, detail: str) -> dict[str, Any]:
     body = _problem_json(status, title, detail)
-    return {"statusCode": status, "headers": {"Content-Type": PROBLEM_JSON}, "body": body, "isBase64Encoded": False}
+    headers = {"Content-Type": PROBLEM_JSON, "Cache-Control": NOT_STORED}
+    return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
 
 
 def make_resolver() -> Resolver:
