@@ -32,6 +32,7 @@ CODE_LIFETIME_S = 300
 CALLBACK_PATH = "/console/callback"
 _PARAMS = ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope")
 SIGNED_OUT_PATH = "/console/"
+LOGOUT_PATHS = (SIGNED_OUT_PATH, "/console/m/")  # the template's LogoutURLs (tests/localcloud/test_local_signin.py)
 SMS_CODE_LIFETIME_S = 180  # Cognito's SMS MFA codes are valid three minutes
 SMS_CODE_TRIES = 3
 
@@ -239,8 +240,10 @@ class LocalOAuth:
     # ------------------------------------------------------------ logout
     def _logout(self, request: Request) -> Response:
         target = request.args.get("logout_uri", "")
-        if urlsplit(target).netloc not in ("", request.host):
-            return _page(400, "无法退出 · Cannot sign out", "<p>logout_uri must be on this server.</p>")
+        where = urlsplit(target)
+        if target and (where.netloc not in ("", request.host) or where.path not in LOGOUT_PATHS):
+            allowed = ", ".join(LOGOUT_PATHS)
+            return _page(400, "无法退出 · Cannot sign out", f"<p>logout_uri must be this server's {allowed}.</p>")
         return Response(status=302, headers={"Location": target or SIGNED_OUT_PATH})
 
 

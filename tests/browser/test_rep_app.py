@@ -88,6 +88,7 @@ def test_a_visit_recorded_offline_syncs_once_when_back_online(console: Console) 
     page.get_by_role("button", name="添加待办").click()
     page.get_by_role("button", name=re.compile("签\\s*退")).click()
     expect(page.get_by_test_id("waiting")).to_have_text("4 条待同步")
+    expect(page.get_by_test_id("sign-out")).to_be_disabled()  # the visit goes before the rep may sign out
     console.shot(page, "offline-queue")
     queued = page.evaluate("""() => new Promise((resolve) => { const open = indexedDB.open("crm-rep");
         open.onsuccess = () => { const all = open.result.transaction("queue").objectStore("queue").getAll();
@@ -127,6 +128,26 @@ def test_the_app_opens_with_no_network_after_its_first_visit(console: Console) -
     expect(page.get_by_text("苏州市姑苏区益民药店")).to_be_visible()  # today's visits from the last answer
     expect(page.get_by_test_id("network")).to_have_text("离线")
     console.shot(page, "offline-start")
+
+
+def test_signing_out_leaves_none_of_the_reps_answers_on_the_phone(console: Console) -> None:
+    _plan(console, ["苏州市姑苏区仁济药房"])
+    page = _open_app(console, AT_THE_SHOP)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.reload()  # the service worker keeps the answers from here on
+    expect(page.get_by_text("苏州市姑苏区仁济药房")).to_be_visible()
+    kept = "async () => (await caches.has('crm-rep-api')) && (await (await caches.open('crm-rep-api')).keys()).length"
+    assert page.evaluate(kept) > 0  # today's visits, for a day without network
+    console.shot(page, "before-sign-out")
+
+    page.get_by_test_id("sign-out").click()
+    page.wait_for_url(re.compile(r"/_local/oauth2/authorize"))  # back to the app, which asks who signs in
+    page.wait_for_load_state()
+    expect(page.locator(f'button[value="{console.username("rep.zhang")}"]')).to_be_visible()
+    assert page.evaluate(kept) == 0
+    page.context.set_offline(True)  # the next person opens the app with no network: the shell, no customer
+    page.goto(console.url("/m/"))
+    expect(page.get_by_text("苏州市姑苏区仁济药房")).to_have_count(0)
 
 
 def test_a_photo_taken_offline_is_shrunk_and_uploads_when_back_online(console: Console, tmp_path) -> None:

@@ -7,12 +7,14 @@ import base64
 import hashlib
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from localcloud import tokens
+from localcloud.oauth import LOGOUT_PATHS
 from localcloud.tokens import seed_pool_user
 
 VERIFIER = secrets.token_urlsafe(48)
@@ -179,3 +181,19 @@ def test_three_wrong_codes_end_the_sign_in(cloud: Any, texted_user: str) -> None
     assert ended.status_code == 200 and "three times" in ended.text and 'name="sms_code"' not in ended.text
     late = authorize(cloud, texted_user, session=session, sms_code=code)  # the right code no longer helps
     assert late.status_code == 200 and 'name="sms_code"' not in late.text
+
+
+def test_signing_out_returns_only_to_a_registered_page(cloud: Any) -> None:
+    template = (Path(__file__).resolve().parents[2] / "template.yaml").read_text()
+    registered = re.search(r"LogoutURLs:.*?\n((?:\s+- .*\n)+)", template)
+    assert registered, "the template's LogoutURLs"
+    assert tuple(re.findall(r"\}(/[^\"]*)\"", registered.group(1))) == LOGOUT_PATHS  # the same pages as Cognito's
+
+    def logout(uri: str) -> requests.Response:
+        query = {"client_id": tokens.CLIENT_ID, "logout_uri": uri}
+        return requests.get(f"{cloud.api_url}/_local/logout", params=query, allow_redirects=False, timeout=10)
+
+    assert logout(f"{cloud.api_url}/console/m/").headers["Location"] == f"{cloud.api_url}/console/m/"
+    for elsewhere in (f"{cloud.api_url}/console/customers", "https://evil.example/console/"):
+        refused = logout(elsewhere)
+        assert refused.status_code == 400 and "logout_uri" in refused.text

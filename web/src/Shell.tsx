@@ -97,7 +97,7 @@ export function Shell({ menu }: { menu: MenuEntry[] }) {
                 menu={{
                   items: [
                     { key: "roles", disabled: true, label: `${t("roles")}: ${user.roles.map((r) => ROLE_NAMES[r]?.[lang] ?? r).join(", ")}` },
-                    { key: "out", icon: <LogoutOutlined />, label: t("signOut"), onClick: signOut },
+                    { key: "out", icon: <LogoutOutlined />, label: t("signOut"), onClick: () => void signOut() },
                   ],
                 }}
               >

@@ -2,8 +2,10 @@
 // the cache (scripts have content-hashed names, so cache-first never serves a stale one), the app's own page
 // network-first with the cached copy as fallback, and the API's GETs network-first with the last answer as
 // fallback (today's visits, customer cards). Writes never go through here: the app queues them (IndexedDB) and
-// sends them to POST /visits/sync when the network is back.
-const CACHE = "crm-rep-v1";
+// sends them to POST /visits/sync when the network is back. The API's answers are kept in a cache of their own,
+// which signing out deletes (src/auth/session.ts, API_CACHE): the next person on the phone finds none of them.
+const CACHE = "crm-rep-v2";
+const API_CACHE = "crm-rep-api";
 const SHELL = ["/console/m/", "/console/m/manifest.webmanifest", "/console/m/icon-192.png", "/console/config.json"];
 
 self.addEventListener("install", (event) => {
@@ -14,7 +16,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE && key !== API_CACHE).map((key) => caches.delete(key))))
       .then(() => self.clients.claim()),
   );
 });
@@ -27,10 +29,10 @@ async function cacheFirst(request) {
   return response;
 }
 
-async function networkFirst(request, fallback) {
+async function networkFirst(request, fallback, cacheName = CACHE) {
   try {
     const response = await fetch(request);
-    if (response.ok) (await caches.open(CACHE)).put(fallback ?? request, response.clone());
+    if (response.ok) (await caches.open(cacheName)).put(fallback ?? request, response.clone());
     return response;
   } catch (error) {
     const cached = await caches.match(fallback ?? request);
@@ -51,6 +53,6 @@ self.addEventListener("fetch", (event) => {
     return event.respondWith(networkFirst(request));
   }
   if (!url.pathname.startsWith("/console/") && !url.pathname.startsWith("/_local/")) {
-    return event.respondWith(networkFirst(request)); // the API: the last answer when offline
+    return event.respondWith(networkFirst(request, undefined, API_CACHE)); // the API: the last answer when offline
   }
 });

@@ -159,9 +159,15 @@ export function sessionExpired(): Promise<never> {
   return signIn();
 }
 
-export function signOut(): void {
+/** Where the reps' app keeps the API's last answers for offline use (public/m/sw.js): nothing of them may outlive
+ * the session of the rep who read them. */
+export const API_CACHE = "crm-rep-api";
+
+export async function signOut(): Promise<void> {
   const { authDomain, clientId } = config();
   localStorage.removeItem(TOKENS);
-  const query = new URLSearchParams({ client_id: clientId, logout_uri: `${location.origin}/console/` });
+  if ("caches" in window) await caches.delete(API_CACHE).catch(() => false);
+  const home = location.pathname.startsWith("/console/m/") ? "/console/m/" : "/console/"; // the template's LogoutURLs
+  const query = new URLSearchParams({ client_id: clientId, logout_uri: `${location.origin}${home}` });
   location.assign(`${authDomain}/logout?${query}`);
 }

@@ -1,8 +1,8 @@
-import { App, Alert, Badge, Button, Card, DatePicker, Descriptions, Flex, Input, InputNumber, List, Segmented, Select, Space, Spin, Statistic, Tag, Typography } from "antd";
+import { App, Alert, Badge, Button, Card, DatePicker, Descriptions, Flex, Input, InputNumber, List, Segmented, Select, Space, Spin, Statistic, Tag, Tooltip, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useCallback, useEffect, useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
-import { currentUser, isSignedIn, signIn } from "../auth/session";
+import { currentUser, isSignedIn, signIn, signOut } from "../auth/session";
 import { ProblemAlert } from "../components/Problem";
 import { useRemote } from "../components/useRemote";
 import { formatAmount, formatDate } from "../format";
@@ -71,6 +71,12 @@ export function RepApp() {
               {t("sync")}
             </Button>
           </Badge>
+          {/* visits still on the phone would go out under the next person to sign in (and be refused): they go first */}
+          <Tooltip title={sync.count > 0 ? t("syncFirst") : undefined}>
+            <Button size="small" onClick={() => void signOut()} disabled={sync.count > 0} data-testid="sign-out">
+              {t("signOut")}
+            </Button>
+          </Tooltip>
         </Space>
       </Flex>
       {sync.count > 0 && <Typography.Text type="secondary" data-testid="waiting">{t("waiting", { n: sync.count })}</Typography.Text>}

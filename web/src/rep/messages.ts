@@ -12,6 +12,7 @@ export const m = defineMessages({
     checked_out: "已签退", cancelled: "已取消", required: "应访", done: "已访", rate: "覆盖率", results: "同步结果",
     applied: "已生效", already_applied: "此前已生效", refusedShort: "被拒绝", signInAgain: "登录",
     orderRequest: "客户要货", product: "产品", quantity: "数量", request: "提交要货", orderSaved: "已生成待提交的订单：{total}",
+    signOut: "退出", syncFirst: "还有拜访未同步：联网同步后再退出",
   },
   en: {
     title: "Today's visits", week: "This week", coverage: "This month", today: "Today", offline: "Offline", online: "Online",
@@ -24,5 +25,6 @@ export const m = defineMessages({
     checked_out: "Checked out", cancelled: "Cancelled", required: "Required", done: "Done", rate: "Coverage", results: "Sync results",
     applied: "applied", already_applied: "already applied", refusedShort: "refused", signInAgain: "Sign in",
     orderRequest: "Order request", product: "Product", quantity: "Quantity", request: "Request", orderSaved: "A draft order was saved: {total}",
+    signOut: "Sign out", syncFirst: "Visits are waiting to sync: sync them before signing out",
   },
 });
