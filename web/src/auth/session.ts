@@ -166,6 +166,7 @@ export const API_CACHE = "crm-rep-api";
 export async function signOut(): Promise<void> {
   const { authDomain, clientId } = config();
   localStorage.removeItem(TOKENS);
+  sessionStorage.clear(); // drafts of half-typed forms (components/draft.ts) are this user's, not the next one's
   if ("caches" in window) await caches.delete(API_CACHE).catch(() => false);
   const home = location.pathname.startsWith("/console/m/") ? "/console/m/" : "/console/"; // the template's LogoutURLs
   const query = new URLSearchParams({ client_id: clientId, logout_uri: `${location.origin}${home}` });
