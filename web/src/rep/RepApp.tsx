@@ -317,7 +317,7 @@ function VisitScreen({ visit, onBack, onAction }: { visit: Visit; onBack: () => 
         </Button>
         <Flex gap={8}>
           <Input aria-label={t("task")} placeholder={t("task")} value={task} onChange={(e) => setTask(e.target.value)} />
-          <DatePicker aria-label={t("due")} value={due} onChange={(d) => d && setDue(d)} allowClear={false} />
+          <DatePicker aria-label={t("due")} value={due} onChange={(d) => d && setDue(d)} allowClear={false} inputReadOnly style={{ flex: "none", width: 140 }} />
         </Flex>
         <Button
           onClick={() => {
