@@ -101,7 +101,7 @@ def _point_models_at(table: str | None) -> None:
     base.Item.Meta.table_name = None
     if table:
         base.bind_table(table)
-    directory._cache.clear()  # keyed by tenant only, not by table or endpoint
+    directory.forget_cached()  # keyed by tenant only, not by table or endpoint
 
 
 @pytest.fixture(autouse=True)

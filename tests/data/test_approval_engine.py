@@ -126,7 +126,7 @@ def eng(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
         world.tenant, "rx-head", name="李主管", username="rx-head", org_unit_id="EAST-RX", roles=["dept_head"]
     )
     directory.save_user(world.tenant, "finance", name="钱会计", username="finance", org_unit_id="HQ", roles=["finance"])
-    directory._cache.clear()
+    directory.forget_cached()
     sfn, subject, published = FakeRuns(), FakeSubject(), []
     now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
     for name in ("execution_arn", "start", "resume", "status"):

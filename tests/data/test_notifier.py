@@ -71,7 +71,7 @@ def out(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outside]:
         user = UserItem.get(keys.org_pk(world.tenant), f"USER#{user_id}")
         user.email, user.mobile = f"{user_id}@demo.example.com", mobile
         user.save()
-    directory._cache.clear()
+    directory.forget_cached()
     now = [DAY]
     monkeypatch.setattr(clock, "now", lambda: now[0])
     yield Outside(now)

@@ -104,6 +104,9 @@ class Resolver(APIGatewayRestResolver):
         self._request_validation_middleware = _JsonBodies()
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return _not_stored(self._answer(event, context))
+
+    def _answer(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         body = event.get("body") or ""
         size, limit = len(body), get_settings().max_body_bytes
         if size > limit:
@@ -115,7 +118,7 @@ class Resolver(APIGatewayRestResolver):
         if body and _is_json(_header(event, "content-type")) and (unsafe := _unsafe_json(body)):
             return _raw_problem(400, "Malformed JSON", unsafe)
         with tenancy.no_tenant():  # principal() makes the caller's tenant current; it ends with the request
-            return _not_stored(super().resolve(event, context))
+            return super().resolve(event, context)
 
 
 def _not_stored(result: dict[str, Any]) -> dict[str, Any]:
@@ -163,8 +166,7 @@ def _unsafe_json(text: str) -> str | None:
 
 def _raw_problem(status: int, title: str, detail: str) -> dict[str, Any]:
     body = _problem_json(status, title, detail)
-    headers = {"Content-Type": PROBLEM_JSON, "Cache-Control": NOT_STORED}
-    return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+    return {"statusCode": status, "headers": {"Content-Type": PROBLEM_JSON}, "body": body, "isBase64Encoded": False}
 
 
 def make_resolver() -> Resolver:

@@ -323,9 +323,9 @@ def escalate(tenant_id: str, approval_id: str) -> dict[str, Any]:
 def _escalate(tenant_id: str, approval_id: str) -> dict[str, Any]:
     run = repo.get(tenant_id, approval_id)
     step = run.step
-    if run.approval.status != Status.PENDING or step is None:
-        return {"escalated": False}
-    if run.awaiting_step != run.approval.current:  # the step that timed out was decided meanwhile: open the next
+    # Nothing to escalate once the run has ended, or when the step that timed out was decided meanwhile (the next
+    # one opens after this state).
+    if run.approval.status != Status.PENDING or step is None or run.awaiting_step != run.approval.current:
         return {"escalated": False}
     next_status(run.approval.status, Action.ESCALATE)
     up = escalation_approver(

@@ -161,7 +161,7 @@ export function sessionExpired(): Promise<never> {
 
 /** Where the reps' app keeps the API's last answers for offline use (public/m/sw.js): nothing of them may outlive
  * the session of the rep who read them. */
-export const API_CACHE = "crm-rep-api";
+const API_CACHE = "crm-rep-api";
 
 export async function signOut(): Promise<void> {
   const { authDomain, clientId } = config();
