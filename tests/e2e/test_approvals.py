@@ -14,8 +14,8 @@ def prospect(world: World) -> dict[str, Any]:
     return r.json()
 
 
-def inbox_of(client: Client, subject_id: str, timeout: float = 30.0) -> dict[str, Any]:
-    """The inbox entry for a subject, once the state machine has opened the step (slower under a full parallel run)."""
+def inbox_of(client: Client, subject_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The inbox entry for a subject, once the state machine has opened the step."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         items = client.get("/approvals/inbox").json()["items"]
