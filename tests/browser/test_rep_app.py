@@ -147,7 +147,11 @@ def test_signing_out_leaves_none_of_the_reps_answers_on_the_phone(console: Conso
     assert page.evaluate(kept) == 0
     page.context.set_offline(True)  # the next person opens the app with no network: the shell, no customer
     page.goto(console.url("/m/"))
+    expect(page.get_by_test_id("signed-out")).to_contain_text("未登录：手机联网后即可登录")
     expect(page.get_by_text("苏州市姑苏区仁济药房")).to_have_count(0)
+    console.shot(page, "next-person-offline")
+    page.context.set_offline(False)  # and once online, the app asks who signs in
+    page.wait_for_url(re.compile(r"/_local/oauth2/authorize"))
 
 
 def test_a_photo_taken_offline_is_shrunk_and_uploads_when_back_online(console: Console, tmp_path) -> None:

@@ -1,4 +1,4 @@
-import { App, Alert, Badge, Button, Card, DatePicker, Descriptions, Flex, Input, InputNumber, List, Segmented, Select, Space, Spin, Statistic, Tag, Tooltip, Typography } from "antd";
+import { App, Alert, Badge, Button, Card, DatePicker, Descriptions, Flex, Input, InputNumber, List, Result as ResultPage, Segmented, Select, Space, Spin, Statistic, Tag, Tooltip, Typography } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useCallback, useEffect, useState } from "react";
 import { api, ok, type Schemas } from "../api/client";
@@ -51,9 +51,13 @@ export function RepApp() {
   const [open, setOpen] = useState<Visit>();
   const sync = useSync();
   useEffect(() => {
-    if (!isSignedIn() && navigator.onLine) void signIn();
-  }, []);
+    if (!isSignedIn() && sync.online) void signIn();
+  }, [sync.online]);
   const user = currentUser();
+  if (!user && !sync.online) {
+    // nobody signed in (signed out, or never) and no network to sign in with: say so instead of spinning
+    return <ResultPage status="info" title={t("signedOut")} data-testid="signed-out" />;
+  }
   if (!user) return <Spin fullscreen />;
 
   return (

@@ -10,9 +10,9 @@ export const m = defineMessages({
     note: "拜访记录", addNote: "添加记录", task: "跟进事项", due: "截止日期", addTask: "添加待办", photo: "拍照", photoQueued: "照片已保存，联网后上传",
     notes: "记录", tasks: "待办", noGps: "无法取得位置：{why}", state: "状态", planned: "计划中", checked_in: "已签到",
     checked_out: "已签退", cancelled: "已取消", required: "应访", done: "已访", rate: "覆盖率", results: "同步结果",
-    applied: "已生效", already_applied: "此前已生效", refusedShort: "被拒绝", signInAgain: "登录",
+    applied: "已生效", already_applied: "此前已生效", refusedShort: "被拒绝",
     orderRequest: "客户要货", product: "产品", quantity: "数量", request: "提交要货", orderSaved: "已生成待提交的订单：{total}",
-    signOut: "退出", syncFirst: "还有拜访未同步：联网同步后再退出",
+    signOut: "退出", syncFirst: "还有拜访未同步：联网同步后再退出", signedOut: "未登录：手机联网后即可登录",
   },
   en: {
     title: "Today's visits", week: "This week", coverage: "This month", today: "Today", offline: "Offline", online: "Online",
@@ -23,8 +23,8 @@ export const m = defineMessages({
     note: "Note", addNote: "Add note", task: "Follow-up", due: "Due", addTask: "Add task", photo: "Photo", photoQueued: "Photo saved; it uploads when online",
     notes: "Notes", tasks: "Tasks", noGps: "No position: {why}", state: "State", planned: "Planned", checked_in: "Checked in",
     checked_out: "Checked out", cancelled: "Cancelled", required: "Required", done: "Done", rate: "Coverage", results: "Sync results",
-    applied: "applied", already_applied: "already applied", refusedShort: "refused", signInAgain: "Sign in",
+    applied: "applied", already_applied: "already applied", refusedShort: "refused",
     orderRequest: "Order request", product: "Product", quantity: "Quantity", request: "Request", orderSaved: "A draft order was saved: {total}",
-    signOut: "Sign out", syncFirst: "Visits are waiting to sync: sync them before signing out",
+    signOut: "Sign out", syncFirst: "Visits are waiting to sync: sync them before signing out", signedOut: "Nobody is signed in: sign in once the phone is online",
   },
 });
