@@ -6,8 +6,8 @@ domain). The authorize page lists the local pool's enabled users instead of aski
 choosing one signs in as them. A user whose second factor is an SMS code (HQ admins and finance, set by the users
 API) is then asked for the code, as Cognito asks: six digits, valid three minutes, three tries; the text goes to
 the local outbox (`GET /_local/sms`, and the log) instead of the phone. Codes are single use and short-lived, the
-PKCE verifier is checked (S256), the redirect URI must be the console's own callback, and a refresh token gets new
-ID tokens while its user stays enabled, as Cognito's do.
+PKCE verifier is checked (S256), the redirect URI must be the console's own callback, signing out returns only to
+the template's LogoutURLs, and a refresh token gets new ID tokens while its user stays enabled, as Cognito's do.
 """
 
 from __future__ import annotations
